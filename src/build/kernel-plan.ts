@@ -1,0 +1,57 @@
+import path from 'node:path';
+import type { KernelBase } from '../config/profile.js';
+
+/** One command of a plan: data, so tests can read the plan without running it. */
+export interface Command {
+  cmd: string;
+  args: string[];
+  cwd?: string;
+  what: string;
+}
+
+export const KERNEL_ARCH = 'x86_64';
+export const KERNEL_TARGETS = ['bzImage', 'vmlinux', 'scripts_gdb'] as const;
+
+function make(tree: string, buildDir: string, ...rest: string[]): string[] {
+  return ['-C', tree, `O=${buildDir}`, `ARCH=${KERNEL_ARCH}`, ...rest];
+}
+
+/**
+ * The commands that produce buildDir/.config: the base (a make target, or the
+ * user's file copied in beforehand), the fragments merged by the kernel's own
+ * merge_config.sh, then olddefconfig to settle dependencies.
+ */
+export function configCommands(tree: string, buildDir: string, base: KernelBase, fragments: string[]): Command[] {
+  const commands: Command[] = [];
+  const config = path.join(buildDir, '.config');
+  if (typeof base === 'string') {
+    commands.push({ cmd: 'make', args: make(tree, buildDir, base), what: `make ${base}` });
+  }
+  commands.push({
+    cmd: path.join(tree, 'scripts', 'kconfig', 'merge_config.sh'),
+    args: ['-m', '-O', buildDir, config, ...fragments],
+    cwd: tree,
+    what: 'merge_config.sh',
+  });
+  commands.push({ cmd: 'make', args: make(tree, buildDir, 'olddefconfig'), what: 'make olddefconfig' });
+  return commands;
+}
+
+export function buildCommand(tree: string, buildDir: string, jobs: number, targets: readonly string[] = KERNEL_TARGETS): Command {
+  return { cmd: 'make', args: make(tree, buildDir, `-j${jobs}`, ...targets), what: `make ${targets.join(' ')}` };
+}
+
+/** What is kept of a build, relative to the build directory. */
+export const KERNEL_ARTIFACTS = {
+  bzImage: 'arch/x86/boot/bzImage',
+  vmlinux: 'vmlinux',
+  systemMap: 'System.map',
+  config: '.config',
+  gdbScript: 'vmlinux-gdb.py',
+  gdbScriptsDir: 'scripts/gdb',
+} as const;
+
+/** Lines of kbuild output that mean one more file was built ("  CC      mm/compaction.o"). */
+export function isKbuildStepLine(line: string): boolean {
+  return /^ {2}[A-Z][A-Z0-9_]* {1,8}\S/.test(line);
+}

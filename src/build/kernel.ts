@@ -1,0 +1,180 @@
+import { existsSync } from 'node:fs';
+import { copyFile, cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { LabError } from '../errors.js';
+import type { KernelBase } from '../config/profile.js';
+import type { MaterializedSource } from '../fetch/source.js';
+import type { Store } from '../store/store.js';
+import { keyOf, sha256 } from '../util/hash.js';
+import { runChecked } from '../util/process.js';
+import type { Progress } from '../cli/progress.js';
+import { compilerVersion } from './compiler.js';
+import {
+  configChanges,
+  describeUnmet,
+  fragmentRequirements,
+  kernelVersionFromMakefile,
+  parseConfig,
+  unmetRequirements,
+} from './kernel-config.js';
+import { buildCommand, configCommands, isKbuildStepLine, KERNEL_ARTIFACTS, type Command } from './kernel-plan.js';
+
+export interface KernelRequest {
+  source: MaterializedSource;
+  base: KernelBase;
+  /** Absolute paths of the fragments, in merge order. */
+  fragments: string[];
+  jobs?: number;
+}
+
+export interface KernelBuild {
+  key: string;
+  dir: string;
+  bzImage: string;
+  vmlinux: string;
+  systemMap: string;
+  config: string;
+  gdbScript: string;
+  version: string;
+  sourceId: string;
+  sourceOrigin: string;
+  configSha256: string;
+  compiler: string;
+  /** True when the store already had it: no make ran. */
+  cached: boolean;
+  /** Options the fragments changed in a user-supplied base config. */
+  changes: string[];
+}
+
+interface ConfigEntry {
+  config: string;
+  changes: string[];
+}
+
+export async function buildKernel(
+  store: Store,
+  request: KernelRequest,
+  options: { progress: Progress; signal?: AbortSignal; logDir: string },
+): Promise<KernelBuild> {
+  const { progress, signal } = options;
+  const source = request.source;
+  const compiler = await compilerVersion();
+  const fragments = await Promise.all(
+    request.fragments.map(async (f) => ({ path: f, text: await readFile(f, 'utf8') })),
+  );
+  const baseId =
+    typeof request.base === 'string' ? request.base : { file: sha256(await readFile(request.base.file)) };
+  const configKey = keyOf({
+    source: source.id,
+    base: baseId,
+    fragments: fragments.map((f) => sha256(f.text)),
+    compiler,
+    arch: 'x86_64',
+  });
+
+  await mkdir(options.logDir, { recursive: true });
+  const logFile = path.join(options.logDir, `kernel-${configKey.slice(0, 12)}.log`);
+  let scratch: string | undefined;
+  try {
+    let configEntry: ConfigEntry;
+    if (store.has('configs', configKey)) {
+      configEntry = JSON.parse(await readFile(path.join(store.entry('configs', configKey), 'entry.json'), 'utf8'));
+    } else {
+      scratch = await store.scratch('kbuild');
+      const stage = progress.stage('kernel config');
+      const userBase = typeof request.base === 'string' ? undefined : await readFile(request.base.file, 'utf8');
+      if (userBase !== undefined) await writeFile(path.join(scratch, '.config'), userBase);
+      for (const command of configCommands(source.tree, scratch, request.base, fragments.map((f) => f.path))) {
+        await run(command, { logFile, signal });
+      }
+      const finalText = await readFile(path.join(scratch, '.config'), 'utf8');
+      const finalConfig = parseConfig(finalText);
+      const unmet = fragments.flatMap((f) =>
+        unmetRequirements(finalConfig, fragmentRequirements(f.text, path.basename(f.path))),
+      );
+      if (unmet.length > 0) {
+        throw new LabError(
+          'CONFIG_UNMET',
+          `${unmet.length} option(s) the lab needs did not take effect: ${unmet.map(describeUnmet).join('; ')}`,
+          { hint: 'enable what they depend on in your config or fragment' },
+        );
+      }
+      const changes = userBase === undefined ? [] : configChanges(parseConfig(userBase), finalConfig);
+      configEntry = { config: finalText, changes };
+      await store.ensure('configs', configKey, async (dir) => {
+        await writeFile(path.join(dir, 'entry.json'), JSON.stringify(configEntry));
+        await writeFile(path.join(dir, 'config'), finalText);
+      });
+      stage.done(`${fragments.length} fragment(s) merged, every required option verified`);
+    }
+
+    const configSha256 = sha256(configEntry.config);
+    const key = keyOf({ source: source.id, config: configSha256, patches: [], compiler, arch: 'x86_64' });
+    const version = kernelVersionFromMakefile(await readFile(path.join(source.tree, 'Makefile'), 'utf8'));
+    const cached = store.has('kernels', key);
+    if (!cached) {
+      if (!scratch) {
+        scratch = await store.scratch('kbuild');
+        await writeFile(path.join(scratch, '.config'), configEntry.config);
+        await run({ cmd: 'make', args: ['-C', source.tree, `O=${scratch}`, 'ARCH=x86_64', 'olddefconfig'], what: 'make olddefconfig' }, { logFile, signal });
+      }
+      const stage = progress.stage(`kernel ${version} build`);
+      let steps = 0;
+      await run(buildCommand(source.tree, scratch, request.jobs ?? os.availableParallelism()), {
+        logFile,
+        signal,
+        onLine: (line) => {
+          if (isKbuildStepLine(line)) stage.update({ done: ++steps, unit: 'files' });
+        },
+      });
+      const buildDir = scratch;
+      await store.ensure('kernels', key, async (dir) => {
+        for (const [, rel] of Object.entries(KERNEL_ARTIFACTS)) {
+          const from = path.join(buildDir, rel);
+          if (!existsSync(from)) throw new LabError('BUILD_INCOMPLETE', `the kernel build produced no ${rel}`, { hint: `see ${logFile}` });
+          await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
+        }
+        await copyFile(path.join(buildDir, KERNEL_ARTIFACTS.bzImage), path.join(dir, 'bzImage'));
+        await copyFile(path.join(buildDir, KERNEL_ARTIFACTS.vmlinux), path.join(dir, 'vmlinux'));
+        await copyFile(path.join(buildDir, KERNEL_ARTIFACTS.systemMap), path.join(dir, 'System.map'));
+        await copyFile(path.join(buildDir, KERNEL_ARTIFACTS.config), path.join(dir, 'config'));
+        // vmlinux-gdb.py and scripts/gdb are symlinks into the source: keep real copies
+        await cp(path.join(buildDir, KERNEL_ARTIFACTS.gdbScript), path.join(dir, 'vmlinux-gdb.py'), { dereference: true });
+        await cp(path.join(buildDir, KERNEL_ARTIFACTS.gdbScriptsDir), path.join(dir, 'scripts', 'gdb'), {
+          recursive: true,
+          dereference: true,
+          filter: (src) => !src.endsWith('.o') && !src.endsWith('.cmd') && !src.includes('__pycache__'),
+        });
+        await writeFile(
+          path.join(dir, 'build.json'),
+          JSON.stringify({ version, source: source.id, origin: source.origin, configSha256, compiler, changes: configEntry.changes }, null, 2),
+        );
+      });
+      stage.done(`${steps} files compiled`);
+    }
+    const dir = store.entry('kernels', key);
+    return {
+      key,
+      dir,
+      bzImage: path.join(dir, 'bzImage'),
+      vmlinux: path.join(dir, 'vmlinux'),
+      systemMap: path.join(dir, 'System.map'),
+      config: path.join(dir, 'config'),
+      gdbScript: path.join(dir, 'vmlinux-gdb.py'),
+      version,
+      sourceId: source.id,
+      sourceOrigin: source.origin,
+      configSha256,
+      compiler,
+      cached,
+      changes: configEntry.changes,
+    };
+  } finally {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+function run(command: Command, options: { logFile: string; signal?: AbortSignal; onLine?: (line: string) => void }) {
+  return runChecked(command.cmd, command.args, { cwd: command.cwd, what: command.what, ...options });
+}

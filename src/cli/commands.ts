@@ -1,0 +1,251 @@
+import path from 'node:path';
+import net from 'node:net';
+import type { Argv } from 'yargs';
+import { LabError } from '../errors.js';
+import { labBuild, readBuildRecord, type BuildFlags, type BuildRecord } from '../build/lab-build.js';
+import { runDebug, TRIGGERS, type Trigger, type DebugResult } from '../gdb/debug.js';
+import { agentExec } from '../guest/serial-agent.js';
+import { createRunDir, writeManifest } from '../run/run-dir.js';
+import { down, requireVm, status, up, currentVm } from '../vm/vm.js';
+import type { VmState } from '../vm/state.js';
+import { qemuVersion, resolveQemu } from '../vm/qemu-binary.js';
+import type { CommandContext } from './context.js';
+import { renderBuild, renderDebug, renderStatus } from './render.js';
+
+export const DEMO_BREAKPOINTS = [
+  'kcompactd',
+  'kcompactd_do_work',
+  'compact_zone',
+  'compact_unlock_should_abort',
+  'isolate_freepages_block',
+];
+
+export function buildOptions<T>(y: Argv<T>) {
+  return y
+    .option('profile', { type: 'string', describe: 'lab profile (6.6, debian); without it, 6.6 falling back to debian when unreachable' })
+    .option('kernel-source', { type: 'string', describe: 'kernel source: a tarball, a directory, or an https URL (with --kernel-sha256)' })
+    .option('kernel-sha256', { type: 'string', describe: 'sha256 of --kernel-source' })
+    .option('config', { type: 'string', describe: 'your full kernel .config as the base; the lab fragment is enforced on top' })
+    .option('base', { choices: ['tinyconfig', 'defconfig'] as const, describe: 'base config when no --config is given' })
+    .option('fragment', { type: 'string', array: true, describe: 'config fragments to merge (default: the profile\'s)' })
+    .option('qemu', { type: 'string', describe: '"system" or the path of a qemu-system-x86_64' });
+}
+
+export function upOptions<T>(y: Argv<T>) {
+  return y
+    .option('memory', { type: 'string', default: '2G', describe: 'guest memory' })
+    .option('cpus', { type: 'number', default: 2, describe: 'guest CPUs' })
+    .option('gdb-port', { type: 'number', default: 4321, describe: 'gdbstub port on 127.0.0.1' })
+    .option('accel', { choices: ['auto', 'kvm', 'tcg'] as const, default: 'auto' as const, describe: 'auto probes KVM and falls back to TCG' })
+    .option('boot-timeout', { type: 'number', default: 120, describe: 'seconds to wait for the guest' });
+}
+
+export function debugOptions<T>(y: Argv<T>) {
+  return y
+    .option('break', { type: 'string', array: true, describe: 'function to break on (repeatable)' })
+    .option('count', { type: 'number', default: 10, describe: 'stop after this many hits in total (0: no limit)' })
+    .option('timeout', { type: 'number', default: 60, describe: 'stop after this many seconds' })
+    .option('trigger', { choices: Object.keys(TRIGGERS) as Trigger[], describe: 'run once the breakpoints are armed: compact writes 1 to /proc/sys/vm/compact_memory' });
+}
+
+export async function buildCommand(ctx: CommandContext, flags: BuildFlags): Promise<BuildRecord> {
+  const record = await labBuild(ctx.store, ctx.paths, flags, { progress: ctx.progress, signal: ctx.signal });
+  ctx.out(ctx.json ? JSON.stringify(record, null, 2) : renderBuild(record));
+  return record;
+}
+
+export interface UpFlags {
+  memory: string;
+  cpus: number;
+  gdbPort: number;
+  accel: 'auto' | 'kvm' | 'tcg';
+  bootTimeout: number;
+  qemu?: string;
+}
+
+function validateUp(flags: UpFlags): void {
+  if (!/^\d+[MG]?$/i.test(flags.memory)) {
+    throw new LabError('BAD_MEMORY', `--memory ${flags.memory} is not a size`, { hint: 'give e.g. 2G or 2048M', exitCode: 2 });
+  }
+  if (!Number.isInteger(flags.cpus) || flags.cpus < 1 || flags.cpus > 64) {
+    throw new LabError('BAD_CPUS', `--cpus ${flags.cpus} is not a CPU count`, { hint: 'give 1 to 64', exitCode: 2 });
+  }
+  if (!Number.isInteger(flags.gdbPort) || flags.gdbPort < 1 || flags.gdbPort > 65535) {
+    throw new LabError('BAD_PORT', `--gdb-port ${flags.gdbPort} is not a port`, { hint: 'give 1 to 65535', exitCode: 2 });
+  }
+}
+
+export async function upVm(ctx: CommandContext, build: BuildRecord, flags: UpFlags): Promise<VmState> {
+  validateUp(flags);
+  const binary = flags.qemu ? resolveQemu(flags.qemu) : build.qemu.binary;
+  const version = flags.qemu ? await qemuVersion(binary) : build.qemu.version;
+  return up(
+    ctx.store,
+    ctx.paths,
+    {
+      qemu: { binary, version },
+      kernel: {
+        bzImage: build.kernel.bzImage,
+        vmlinux: build.kernel.vmlinux,
+        gdbScript: build.kernel.gdbScript,
+        version: build.kernel.version,
+        key: build.kernel.key,
+      },
+      rootfs: { kind: build.rootfs.kind, file: build.rootfs.file, key: build.rootfs.key, channel: build.rootfs.channel },
+      profile: build.profile,
+      memory: flags.memory,
+      cpus: flags.cpus,
+      gdbPort: flags.gdbPort,
+      accel: flags.accel,
+      readyTimeoutMs: flags.bootTimeout * 1000,
+    },
+    { progress: ctx.progress, signal: ctx.signal },
+  );
+}
+
+export async function upCommand(ctx: CommandContext, flags: UpFlags): Promise<void> {
+  const build = await readBuildRecord(ctx.paths);
+  const state = await upVm(ctx, build, flags);
+  if (ctx.json) ctx.out(JSON.stringify(await status(ctx.paths), null, 2));
+  else ctx.out(`VM up: pid ${state.pid}, ${state.accel}, gdb on 127.0.0.1:${state.gdbPort}, serial log ${state.serialLog}`);
+}
+
+export async function downCommand(ctx: CommandContext): Promise<void> {
+  const r = await down(ctx.paths);
+  const text = {
+    stopped: `VM stopped (pid ${r.pid})`,
+    killed: `VM did not quit and was killed (pid ${r.pid})`,
+    'was-stopped': `the VM (pid ${r.pid}) had already stopped; its state was cleaned`,
+    none: 'no VM was running',
+  }[r.outcome];
+  ctx.out(ctx.json ? JSON.stringify(r) : text);
+}
+
+export async function statusCommand(ctx: CommandContext): Promise<void> {
+  const s = await status(ctx.paths);
+  ctx.out(ctx.json ? JSON.stringify(s, null, 2) : renderStatus(s));
+}
+
+export interface DebugFlags {
+  break?: string[];
+  count: number;
+  timeout: number;
+  trigger?: Trigger;
+}
+
+export async function debugSession(ctx: CommandContext, vm: VmState, flags: DebugFlags): Promise<{ result: DebugResult; runDir: string }> {
+  const breakpoints = flags.break ?? [];
+  if (breakpoints.length === 0) throw new LabError('NO_BREAKPOINTS', 'no --break given', { hint: 'name a function, e.g. --break compact_zone', exitCode: 2 });
+  if (!Number.isInteger(flags.count) || flags.count < 0) throw new LabError('BAD_COUNT', `--count ${flags.count} is not a hit count`, { hint: 'give 0 (no limit) or more', exitCode: 2 });
+  if (!(flags.timeout > 0)) throw new LabError('BAD_TIMEOUT', `--timeout ${flags.timeout} is not a number of seconds`, { hint: 'give a positive number', exitCode: 2 });
+  const build = await readBuildRecord(ctx.paths).catch(() => undefined);
+  const { id, dir } = await createRunDir(ctx.paths.runs, 'debug');
+  const manifest: Record<string, unknown> = {
+    id,
+    kind: 'debug',
+    command: ['lab', ...process.argv.slice(2)],
+    createdAt: new Date().toISOString(),
+    profile: vm.profile,
+    fellBackFrom: build?.fellBackFrom,
+    kernel: build?.kernel.key === vm.kernel.key ? pickKernel(build) : { version: vm.kernel.version, key: vm.kernel.key },
+    rootfs: vm.rootfs,
+    qemu: { binary: vm.qemu, version: vm.qemuVersion, accel: vm.accel, memory: vm.memory, cpus: vm.cpus },
+    request: { breakpoints, count: flags.count, timeout: flags.timeout, trigger: flags.trigger },
+  };
+  await writeManifest(dir, manifest);
+  try {
+    const sourceTree = build?.kernel.sourceId ? path.join(ctx.store.root, 'sources', build.kernel.sourceId) : undefined;
+    const result = await runDebug(
+      vm,
+      { breakpoints, count: flags.count, timeoutSeconds: flags.timeout, trigger: flags.trigger, sourceTree },
+      dir,
+      { progress: ctx.progress, signal: ctx.signal },
+    );
+    await writeManifest(dir, { ...manifest, gdb: result.gdbVersion, outcome: result.outcome, hits: result.hits.length, trigger: result.trigger, seconds: result.seconds });
+    return { result, runDir: dir };
+  } catch (err) {
+    await writeManifest(dir, { ...manifest, error: err instanceof Error ? err.message : String(err) });
+    throw err;
+  }
+}
+
+function pickKernel(build: BuildRecord) {
+  const k = build.kernel;
+  return { version: k.version, key: k.key, source: k.sourceId, origin: k.sourceOrigin, configSha256: k.configSha256, compiler: k.compiler };
+}
+
+export async function debugCommand(ctx: CommandContext, flags: DebugFlags): Promise<number> {
+  const vm = await requireVm(ctx.paths);
+  const { result, runDir } = await debugSession(ctx, vm, flags);
+  ctx.out(ctx.json ? JSON.stringify({ runDir, outcome: result.outcome, hits: result.hits.length, trigger: result.trigger }, null, 2) : renderDebug(result, runDir));
+  return result.outcome === 'interrupted' ? 130 : 0;
+}
+
+export async function execCommand(ctx: CommandContext, argv: string[], timeout: number): Promise<number> {
+  if (argv.length === 0) throw new LabError('NO_COMMAND', 'no command given', { hint: 'lab exec -- CMD ARG...', exitCode: 2 });
+  const vm = await requireVm(ctx.paths);
+  const r = await agentExec(vm.sockets.agent, argv, { timeoutMs: timeout * 1000, signal: ctx.signal });
+  process.stdout.write(r.stdout);
+  process.stderr.write(r.stderr);
+  return r.exitCode;
+}
+
+export async function consoleCommand(ctx: CommandContext): Promise<void> {
+  const vm = await requireVm(ctx.paths);
+  if (!process.stdin.isTTY) throw new LabError('NOT_A_TTY', 'lab console needs a terminal', { hint: `read ${vm.serialLog} instead` });
+  process.stderr.write('lab: attached to the serial console; Ctrl-] detaches\n');
+  await new Promise<void>((resolve, reject) => {
+    const socket = net.createConnection(vm.sockets.console);
+    const stdin = process.stdin;
+    const restore = () => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.off('data', onData);
+    };
+    const onData = (d: Buffer) => {
+      if (d.includes(0x1d)) {
+        restore();
+        socket.end();
+        resolve();
+        return;
+      }
+      socket.write(d);
+    };
+    socket.on('connect', () => {
+      stdin.setRawMode(true);
+      stdin.resume();
+      stdin.on('data', onData);
+      socket.write('\n');
+    });
+    socket.on('data', (d) => process.stdout.write(d));
+    socket.on('error', (e) => {
+      restore();
+      reject(e);
+    });
+    socket.on('close', () => {
+      restore();
+      resolve();
+    });
+  });
+}
+
+export async function demoCommand(ctx: CommandContext, flags: BuildFlags & UpFlags & { count: number; timeout: number }): Promise<void> {
+  const build = await labBuild(ctx.store, ctx.paths, flags, { progress: ctx.progress, signal: ctx.signal });
+  if (!ctx.json) ctx.out(renderBuild(build));
+  let { state: vm } = await currentVm(ctx.paths);
+  if (vm && vm.kernel.key !== build.kernel.key) {
+    throw new LabError('VM_RUNNING', `a VM with another kernel is running (pid ${vm.pid})`, { hint: 'stop it with lab down, then run lab demo again' });
+  }
+  if (!vm) vm = await upVm(ctx, build, flags);
+  const { result, runDir } = await debugSession(ctx, vm, {
+    break: DEMO_BREAKPOINTS,
+    count: flags.count,
+    timeout: flags.timeout,
+    trigger: 'compact',
+  });
+  if (ctx.json) ctx.out(JSON.stringify({ build: { profile: build.profile, fellBackFrom: build.fellBackFrom, kernel: build.kernel.version }, runDir, outcome: result.outcome, hits: result.hits.length }, null, 2));
+  else {
+    ctx.out(renderDebug(result, runDir, { wholeBacktrace: true }));
+    ctx.out(`\nThe VM is still running (lab status); lab debug --break NAME attaches again, lab down stops it.`);
+  }
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { LabError } from '../errors.js';
+import { createContext, type GlobalOptions } from './context.js';
+import {
+  buildCommand,
+  buildOptions,
+  consoleCommand,
+  debugCommand,
+  debugOptions,
+  demoCommand,
+  downCommand,
+  execCommand,
+  statusCommand,
+  upCommand,
+  upOptions,
+} from './commands.js';
+
+/** Runs a command body and turns its result or error into an exit code: the only place that sets one. */
+async function run(options: GlobalOptions, body: (ctx: ReturnType<typeof createContext>) => Promise<number | void>): Promise<void> {
+  const ctx = createContext(options);
+  try {
+    const code = await body(ctx);
+    process.exitCode = typeof code === 'number' ? code : 0;
+  } catch (err) {
+    if (err instanceof LabError) {
+      if (ctx.json) process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message, hint: err.hint } }) + '\n');
+      process.stderr.write(`lab: ${err.line()}\n`);
+      process.exitCode = err.exitCode;
+    } else {
+      process.stderr.write(`lab: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 70;
+    }
+  }
+}
+
+await yargs(hideBin(process.argv))
+  .scriptName('lab')
+  .usage('$0 <command>: a Linux-kernel debugging lab for memory compaction')
+  .option('lab-dir', { type: 'string', describe: 'the lab directory (default ./.lab)', global: true })
+  .option('json', { type: 'boolean', default: false, describe: 'machine-readable output on stdout', global: true })
+  .command('build', 'fetch, verify and build the kernel and the rootfs (cached)', (y) => buildOptions(y), (a) =>
+    run(a, (ctx) => buildCommand(ctx, a).then(() => 0)),
+  )
+  .command('up', 'boot the VM: gdbstub on 127.0.0.1, serial log, guest agent', (y) => upOptions(y).option('qemu', { type: 'string', describe: '"system" or a qemu-system-x86_64 path' }), (a) =>
+    run(a, (ctx) => upCommand(ctx, a)),
+  )
+  .command('down', 'stop the VM (QMP quit, then signals)', {}, (a) => run(a as GlobalOptions, (ctx) => downCommand(ctx)))
+  .command('status', 'is the VM running, and where its ports are', {}, (a) => run(a as GlobalOptions, (ctx) => statusCommand(ctx)))
+  .command('debug', 'attach gdb, record every hit\'s backtrace, detach', (y) => debugOptions(y), (a) =>
+    run(a, (ctx) => debugCommand(ctx, a)),
+  )
+  .command(
+    'exec',
+    'run a command in the guest: lab exec -- CMD ARG...',
+    (y) => y.option('timeout', { type: 'number', default: 600, describe: 'seconds' }),
+    (a) => run(a, (ctx) => execCommand(ctx, (a['--'] as string[] | undefined)?.map(String) ?? a._.slice(1).map(String), a.timeout)),
+  )
+  .command('console', 'attach to the serial console (Ctrl-] detaches)', {}, (a) => run(a as GlobalOptions, (ctx) => consoleCommand(ctx)))
+  .command(
+    'demo',
+    'build, boot, and record the seed\'s breakpoints around a manual compaction',
+    (y) =>
+      upOptions(buildOptions(y))
+        .option('count', { type: 'number', default: 20, describe: 'hits to record' })
+        .option('timeout', { type: 'number', default: 120, describe: 'seconds to record for' }),
+    (a) => run(a, (ctx) => demoCommand(ctx, a)),
+  )
+  .parserConfiguration({ 'populate--': true })
+  .demandCommand(1, 'name a command: lab build, lab up, lab debug, lab demo, ...')
+  .strict()
+  .fail((msg, err) => {
+    if (err) throw err;
+    process.stderr.write(`lab: ${msg}: see lab --help\n`);
+    process.exit(2);
+  })
+  .help()
+  .parseAsync();

@@ -1,0 +1,46 @@
+import type { BuildRecord } from '../build/lab-build.js';
+import type { DebugResult } from '../gdb/debug.js';
+import { formatHit, hitsPerFunction } from '../gdb/hits.js';
+import type { VmStatus } from '../vm/vm.js';
+
+/** Text renderings of command results (pure: tests read them as strings). */
+export function renderBuild(r: BuildRecord): string {
+  const lines = [
+    `profile   ${r.profile}${r.fellBackFrom ? ` (fell back from ${r.fellBackFrom})` : ''}`,
+    `kernel    ${r.kernel.version} ${r.kernel.cached ? '(cached, no make ran)' : '(built)'}  ${r.kernel.bzImage}`,
+    `vmlinux   ${r.kernel.vmlinux}`,
+    `rootfs    ${r.rootfs.kind} ${r.rootfs.cached ? '(cached)' : '(built)'}  ${r.rootfs.file}`,
+    `qemu      ${r.qemu.version} (${r.qemu.binary})`,
+    `took      ${r.seconds.toFixed(1)} s`,
+  ];
+  if (r.kernel.changes.length) lines.push(`config    ${r.kernel.changes.length} option(s) changed in your config (see the build log)`);
+  return lines.join('\n');
+}
+
+export function renderStatus(s: VmStatus): string {
+  if (!s.running) return s.staleCleaned ? 'not running (the VM had stopped; its state was cleaned)' : 'not running';
+  return [
+    `running   pid ${s.pid}, ${s.accel}, up ${s.uptimeSeconds} s${s.runState ? `, ${s.runState}` : ''}`,
+    `gdb       ${s.gdb}`,
+    `kernel    ${s.kernel} (${s.profile} profile), rootfs ${s.rootfs}`,
+    `console   ${s.sockets?.console}`,
+    `qmp       ${s.sockets?.qmp}`,
+    `qemu      ${s.qemu}`,
+  ].join('\n');
+}
+
+export function renderDebug(r: DebugResult, runDir: string, opts: { wholeBacktrace?: boolean } = {}): string {
+  const lines = [`${r.hits.length} hits (${r.outcome}) in ${r.seconds.toFixed(1)} s; recorded in ${runDir}`];
+  for (const row of hitsPerFunction(r.hits)) lines.push(`  ${String(row.hits).padStart(5)}  ${row.function}`);
+  if (r.trigger) {
+    lines.push(
+      `trigger   ${r.trigger.argv.join(' ')}: ${r.trigger.error ? r.trigger.error : `exit ${r.trigger.exitCode}`}`,
+    );
+  }
+  if (opts.wholeBacktrace && r.hits.length) {
+    // the deepest stack says the most: the one that reaches the inlined helper
+    const pick = [...r.hits].sort((a, b) => b.frames.length - a.frames.length)[0]!;
+    lines.push('', formatHit(pick));
+  }
+  return lines.join('\n');
+}

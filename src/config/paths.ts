@@ -1,0 +1,51 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/** Where the store lives: LAB_CACHE, else ~/.cache/lab (XDG_CACHE_HOME honoured). */
+export function storeRoot(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.LAB_CACHE) return path.resolve(env.LAB_CACHE);
+  const cache = env.XDG_CACHE_HOME ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
+  return path.join(cache, 'lab');
+}
+
+/** The lab directory of the current project: --lab-dir, LAB_DIR, else ./.lab. */
+export function labDir(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(explicit ?? env.LAB_DIR ?? '.lab');
+}
+
+/** The project's own folders (kernel-configs/, gdb-scripts/, image/, profiles/), found from the compiled file. */
+export function projectRoot(): string {
+  // dist/config/paths.js or src/config/paths.ts -> two levels up
+  return path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+}
+
+export interface LabPaths {
+  root: string;
+  state: string;
+  build: string;
+  vmDir: string;
+  serialLog: string;
+  qemuLog: string;
+  consoleSocket: string;
+  agentSocket: string;
+  qmpSocket: string;
+  pidFile: string;
+  runs: string;
+}
+
+export function labPaths(root: string): LabPaths {
+  const vmDir = path.join(root, 'vm');
+  return {
+    root,
+    state: path.join(root, 'state.json'),
+    build: path.join(root, 'build.json'),
+    vmDir,
+    serialLog: path.join(vmDir, 'serial.log'),
+    qemuLog: path.join(vmDir, 'qemu.log'),
+    consoleSocket: path.join(vmDir, 'console.sock'),
+    agentSocket: path.join(vmDir, 'agent.sock'),
+    qmpSocket: path.join(vmDir, 'qmp.sock'),
+    pidFile: path.join(vmDir, 'qemu.pid'),
+    runs: path.join(root, 'runs'),
+  };
+}

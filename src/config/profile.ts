@@ -1,0 +1,91 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { LabError } from '../errors.js';
+import { projectRoot } from './paths.js';
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 is 64 lowercase hex digits');
+
+export const SourceSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('url'),
+    url: z.url(),
+    sha256: sha256Hex,
+    mirrors: z.array(z.url()).default([]),
+  }),
+  z.strictObject({ kind: z.literal('file'), path: z.string().min(1), sha256: sha256Hex.optional() }),
+  z.strictObject({ kind: z.literal('dir'), path: z.string().min(1) }),
+  z.strictObject({
+    kind: z.literal('debian-package'),
+    package: z.string().min(1),
+    path: z.string().min(1),
+  }),
+]);
+export type Source = z.infer<typeof SourceSchema>;
+
+export const KernelBaseSchema = z.union([
+  z.enum(['tinyconfig', 'defconfig']),
+  z.strictObject({ file: z.string().min(1) }),
+]);
+export type KernelBase = z.infer<typeof KernelBaseSchema>;
+
+export const ProfileSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().default(''),
+  kernel: z.strictObject({
+    source: SourceSchema,
+    base: KernelBaseSchema.default('tinyconfig'),
+    fragments: z.array(z.string().min(1)).default(['lab.config']),
+  }),
+  qemu: z.strictObject({
+    use: z.enum(['system']),
+    source: SourceSchema.optional(),
+  }),
+  rootfs: z.enum(['initramfs']).default('initramfs'),
+  fallback: z.string().optional(),
+});
+export type Profile = z.infer<typeof ProfileSchema>;
+
+export const DEFAULT_PROFILE = '6.6';
+
+export function profilesDir(): string {
+  return path.join(projectRoot(), 'profiles');
+}
+
+export function listProfiles(dir = profilesDir()): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort();
+}
+
+/** Parses a profile's JSON text; a bad file names the file, the key and what is allowed. */
+export function parseProfile(text: string, origin: string): Profile {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new LabError('PROFILE_INVALID', `${origin} is not valid JSON (${(err as Error).message})`, {
+      hint: 'fix the file',
+    });
+  }
+  const result = ProfileSchema.safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const where = issue.path.length ? issue.path.join('.') : '(top level)';
+    throw new LabError('PROFILE_INVALID', `${origin}: ${where}: ${issue.message}`, { hint: 'fix the profile' });
+  }
+  return result.data;
+}
+
+export function loadProfile(name: string, dir = profilesDir()): Profile {
+  const known = listProfiles(dir);
+  if (!known.includes(name)) {
+    throw new LabError('PROFILE_UNKNOWN', `no profile named "${name}"`, {
+      hint: `choose one of ${known.join(', ')}`,
+      exitCode: 2,
+    });
+  }
+  const file = path.join(dir, `${name}.json`);
+  return parseProfile(readFileSync(file, 'utf8'), file);
+}

@@ -1,0 +1,74 @@
+import path from 'node:path';
+import { LabError } from '../errors.js';
+import { projectRoot } from './paths.js';
+import type { KernelBase, Profile, Source } from './profile.js';
+
+export interface KernelFlags {
+  kernelSource?: string;
+  kernelSha256?: string;
+  config?: string;
+  base?: 'tinyconfig' | 'defconfig';
+  fragments?: string[];
+}
+
+export type PathKind = 'file' | 'dir' | 'missing';
+
+export interface KernelSelection {
+  source: Source;
+  base: KernelBase;
+  fragments: string[];
+  /** True when the user named the source: no fallback to another profile then. */
+  explicitSource: boolean;
+}
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/** Turns a --kernel-source value into a source: a URL (with --kernel-sha256), a tarball, or a tree. */
+export function sourceFromFlag(value: string, sha256: string | undefined, kindOf: (p: string) => PathKind): Source {
+  if (sha256 !== undefined && !SHA256.test(sha256)) {
+    throw new LabError('BAD_SHA256', `--kernel-sha256 "${sha256}" is not a sha256`, { hint: 'give 64 lowercase hex digits', exitCode: 2 });
+  }
+  if (/^https?:\/\//.test(value)) {
+    if (!sha256) {
+      throw new LabError('SHA256_REQUIRED', `--kernel-source ${value} is a URL and needs its sha256`, {
+        hint: 'add --kernel-sha256 <hex>: downloads are verified before use',
+        exitCode: 2,
+      });
+    }
+    return { kind: 'url', url: value, sha256, mirrors: [] };
+  }
+  const resolved = path.resolve(value);
+  switch (kindOf(resolved)) {
+    case 'dir':
+      return { kind: 'dir', path: resolved };
+    case 'file':
+      return sha256 ? { kind: 'file', path: resolved, sha256 } : { kind: 'file', path: resolved };
+    case 'missing':
+      throw new LabError('SOURCE_MISSING', `--kernel-source ${value} does not exist`, {
+        hint: 'give a kernel tarball, a source directory, or an https URL with --kernel-sha256',
+        exitCode: 2,
+      });
+  }
+}
+
+/** The kernel to build: the profile's, with every flag applied on top (pure but for kindOf). */
+export function selectKernel(profile: Profile, flags: KernelFlags, kindOf: (p: string) => PathKind): KernelSelection {
+  const source = flags.kernelSource ? sourceFromFlag(flags.kernelSource, flags.kernelSha256, kindOf) : profile.kernel.source;
+  let base: KernelBase = flags.base ?? profile.kernel.base;
+  if (flags.config) {
+    const file = path.resolve(flags.config);
+    if (kindOf(file) !== 'file') {
+      throw new LabError('CONFIG_MISSING', `--config ${flags.config} is not a file`, { hint: 'give a kernel .config file', exitCode: 2 });
+    }
+    base = { file };
+  }
+  const fragments = (flags.fragments ?? profile.kernel.fragments).map((f) =>
+    path.isAbsolute(f) ? f : path.join(projectRoot(), 'kernel-configs', f),
+  );
+  for (const f of fragments) {
+    if (kindOf(f) !== 'file') {
+      throw new LabError('FRAGMENT_MISSING', `config fragment ${f} does not exist`, { hint: 'check the profile or --fragment', exitCode: 2 });
+    }
+  }
+  return { source, base, fragments, explicitSource: flags.kernelSource !== undefined };
+}

@@ -1,0 +1,139 @@
+import { existsSync, statSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { LabError } from '../errors.js';
+import type { Source } from '../config/profile.js';
+import type { Store } from '../store/store.js';
+import { sha256File, keyOf } from '../util/hash.js';
+import { runChecked } from '../util/process.js';
+import { download } from './download.js';
+import type { Progress } from '../cli/progress.js';
+
+export interface MaterializedSource {
+  /** The identity of the source: a tarball's sha256, or a fingerprint of a directory. */
+  id: string;
+  /** The pristine, extracted tree. */
+  tree: string;
+  tarball?: string;
+  origin: string;
+}
+
+/** The URLs to try for a url source, primary first. */
+export function candidateUrls(source: Extract<Source, { kind: 'url' }>): string[] {
+  return [source.url, ...source.mirrors.filter((m) => m !== source.url)];
+}
+
+/** Where a downloaded file lives in the store: named by its sha256, so it is verified by name. */
+export function downloadEntryKey(sha256: string): string {
+  return sha256;
+}
+
+/** True when the source's bytes are already in the store (nothing to fetch). */
+export function isStored(store: Store, source: Source): boolean {
+  if (source.kind !== 'url') return true;
+  return store.has('sources', source.sha256) || store.has('downloads', source.sha256);
+}
+
+export async function materializeSource(
+  store: Store,
+  source: Source,
+  options: { progress: Progress; signal?: AbortSignal; what: string },
+): Promise<MaterializedSource> {
+  switch (source.kind) {
+    case 'url': {
+      const name = path.basename(new URL(source.url).pathname);
+      const tarball = store.has('sources', source.sha256) ? undefined : await fetchToStore(store, source, name, options);
+      const tree = await extractToStore(store, source.sha256, tarball, options);
+      return { id: source.sha256, tree, tarball, origin: source.url };
+    }
+    case 'debian-package':
+    case 'file': {
+      if (!existsSync(source.path)) {
+        throw source.kind === 'debian-package'
+          ? new LabError('SOURCE_MISSING', `${source.path} is missing`, {
+              hint: `install it with: apt-get install ${source.package}`,
+            })
+          : new LabError('SOURCE_MISSING', `${source.path} does not exist`, { hint: 'give an existing tarball, directory or URL' });
+      }
+      const sha = await sha256File(source.path);
+      if (source.kind === 'file' && source.sha256 && source.sha256 !== sha) {
+        throw new LabError('SHA256_MISMATCH', `${source.path} has sha256 ${sha}, expected ${source.sha256}`, {
+          hint: 'check the file or the sha256 you gave',
+        });
+      }
+      const tree = await extractToStore(store, sha, source.path, options);
+      return { id: sha, tree, tarball: source.path, origin: source.path };
+    }
+    case 'dir': {
+      const tree = path.resolve(source.path);
+      if (!statSync(tree, { throwIfNoEntry: false })?.isDirectory()) {
+        throw new LabError('SOURCE_MISSING', `${tree} is not a directory`, { hint: 'give a kernel source tree' });
+      }
+      if (existsSync(path.join(tree, '.config')) || existsSync(path.join(tree, 'include', 'config'))) {
+        throw new LabError('SOURCE_NOT_PRISTINE', `${tree} has been configured or built in place`, {
+          hint: `run "make mrproper" in it first: lab builds out of tree (O=) and needs a pristine source`,
+        });
+      }
+      return { id: await fingerprintTree(tree), tree, origin: tree };
+    }
+  }
+}
+
+async function fetchToStore(
+  store: Store,
+  source: Extract<Source, { kind: 'url' }>,
+  name: string,
+  options: { progress: Progress; signal?: AbortSignal; what: string },
+): Promise<string> {
+  const entry = store.entry('downloads', downloadEntryKey(source.sha256));
+  const file = path.join(entry, name);
+  if (existsSync(file)) return file;
+  const stage = options.progress.stage(`fetch ${name}`);
+  await download(candidateUrls(source), source.sha256, file, {
+    partialPath: path.join(store.root, 'partial', `${source.sha256}.part`),
+    signal: options.signal,
+    onProgress: (p) => stage.update(p.total ? { done: p.transferred, total: p.total, unit: 'bytes' } : { done: p.transferred, unit: 'bytes' }),
+  });
+  stage.done();
+  return file;
+}
+
+async function extractToStore(
+  store: Store,
+  id: string,
+  tarball: string | undefined,
+  options: { progress: Progress; signal?: AbortSignal; what: string },
+): Promise<string> {
+  if (store.has('sources', id)) return store.entry('sources', id);
+  if (!tarball) throw new Error(`no tarball for source ${id}`);
+  const stage = options.progress.stage(`extract ${path.basename(tarball)}`);
+  // System tar: node-tar has no xz, is several times slower on a kernel-sized
+  // archive, and drops symlink-through-symlink entries.
+  const { path: tree } = await store.ensure('sources', id, async (dir) => {
+    await runChecked('tar', ['-xaf', tarball, '-C', dir, '--strip-components=1', '--no-same-owner'], {
+      what: `extracting ${path.basename(tarball)}`,
+      signal: options.signal,
+    });
+    if (!existsSync(path.join(dir, 'Makefile'))) {
+      throw new LabError('SOURCE_INVALID', `${path.basename(tarball)} has no top-level Makefile`, {
+        hint: 'give a tarball of a kernel source tree',
+      });
+    }
+  });
+  stage.done();
+  return tree;
+}
+
+/** A directory's identity: names, sizes and mtimes of every file (content hashing 70k files would take longer than building). */
+async function fingerprintTree(root: string): Promise<string> {
+  const rows: string[] = [];
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  for (const e of entries) {
+    if (!e.isFile()) continue;
+    const full = path.join(e.parentPath, e.name);
+    const st = statSync(full);
+    rows.push(`${path.relative(root, full)}\t${st.size}\t${st.mtimeMs}`);
+  }
+  rows.sort();
+  return `dir-${keyOf(rows)}`;
+}

@@ -1,0 +1,184 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { LabError } from '../errors.js';
+import type { Progress } from '../cli/progress.js';
+import { agentExec } from '../guest/serial-agent.js';
+import type { VmState } from '../vm/state.js';
+import { killGroup } from '../util/process.js';
+import { gdbArgs, parseRecorderEvent, type RecorderConfig } from './gdb-command.js';
+import { formatBacktraces, parseHits, type Hit } from './hits.js';
+import { closestNames, functionNamesFromSystemMap } from './suggest.js';
+
+export const TRIGGERS = {
+  compact: ['sh', '-c', 'echo 1 > /proc/sys/vm/compact_memory'],
+} as const;
+export type Trigger = keyof typeof TRIGGERS;
+
+export interface DebugRequest {
+  breakpoints: string[];
+  count: number;
+  timeoutSeconds: number;
+  trigger?: Trigger;
+  sourceTree?: string;
+}
+
+export interface DebugResult {
+  hits: Hit[];
+  outcome: 'count-reached' | 'timeout' | 'interrupted';
+  trigger?: { argv: string[]; exitCode?: number; error?: string };
+  files: { hits: string; backtraces: string; gdbLog: string };
+  gdbVersion: string;
+  seconds: number;
+}
+
+export async function gdbVersion(): Promise<string> {
+  try {
+    const { stdout } = await execa('gdb', ['--version']);
+    return stdout.split('\n')[0]!.trim();
+  } catch {
+    throw new LabError('TOOL_MISSING', 'gdb is not installed', { hint: 'apt-get install gdb' });
+  }
+}
+
+async function unknownBreakpointError(vm: VmState, specs: string[]): Promise<LabError> {
+  const systemMap = path.join(path.dirname(vm.kernel.vmlinux), 'System.map');
+  const names = existsSync(systemMap) ? functionNamesFromSystemMap(await readFile(systemMap, 'utf8')) : new Set<string>();
+  const parts = specs.map((spec) => {
+    const near = closestNames(spec, names);
+    return near.length ? `"${spec}" (closest: ${near.join(', ')})` : `"${spec}"`;
+  });
+  return new LabError('UNKNOWN_BREAKPOINT', `no function named ${parts.join('; ')} in ${vm.kernel.vmlinux}`, {
+    hint: 'nothing was attached; check the spelling or pick a closest name',
+    exitCode: 2,
+  });
+}
+
+/**
+ * Attaches gdb to the VM's gdbstub with the recorder, records hits until the
+ * count or the timeout, then detaches and leaves the VM running. Ctrl-C (the
+ * signal) ends the session the same way: gdb detaches, then exits.
+ */
+export async function runDebug(
+  vm: VmState,
+  request: DebugRequest,
+  runDir: string,
+  options: { progress: Progress; signal?: AbortSignal },
+): Promise<DebugResult> {
+  const started = Date.now();
+  const version = await gdbVersion();
+  const files = {
+    hits: path.join(runDir, 'hits.jsonl'),
+    backtraces: path.join(runDir, 'backtraces.txt'),
+    gdbLog: path.join(runDir, 'gdb.log'),
+    config: path.join(runDir, 'recorder.json'),
+  };
+  const config: RecorderConfig = {
+    breakpoints: request.breakpoints,
+    host: '127.0.0.1',
+    port: vm.gdbPort,
+    count: request.count,
+    hits: files.hits,
+    source_tree: request.sourceTree,
+  };
+  await writeFile(files.config, JSON.stringify(config, null, 2));
+  await writeFile(files.hits, '');
+
+  const log = createWriteStream(files.gdbLog);
+  const gdb = spawn('gdb', gdbArgs(vm.kernel.vmlinux), {
+    env: { ...process.env, LAB_RECORDER_CONFIG: files.config },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // its own process group: a terminal's Ctrl-C reaches lab only, and lab
+    // asks gdb to detach instead of leaving the VM stopped mid-breakpoint
+    detached: true,
+  });
+  const stage = options.progress.stage('debug');
+  let outcome: DebugResult['outcome'] = 'count-reached';
+  let unknown: Array<{ spec: string }> | undefined;
+  let connectError: string | undefined;
+  let triggerRun: Promise<DebugResult['trigger']> | undefined;
+  let hitCount = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+
+  const stopGdb = (why: 'timeout' | 'interrupted') => {
+    if (outcome !== 'count-reached') return;
+    outcome = why;
+    killGroup(gdb.pid, 'SIGINT');
+    // gdb detaches within a second or two; never leave it behind
+    killTimer = setTimeout(() => killGroup(gdb.pid, 'SIGKILL'), 15_000);
+  };
+  const onAbort = () => stopGdb('interrupted');
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+
+  const onLine = (line: string) => {
+    const event = parseRecorderEvent(line);
+    if (!event) return;
+    switch (event.event) {
+      case 'unknown':
+        unknown = event.breakpoints as Array<{ spec: string }>;
+        break;
+      case 'connect-failed':
+        connectError = String(event.error);
+        break;
+      case 'armed':
+        stage.update({ done: 0, total: request.count || undefined, unit: 'hits' });
+        timer = setTimeout(() => stopGdb('timeout'), request.timeoutSeconds * 1000);
+        if (request.trigger) {
+          const argv = [...TRIGGERS[request.trigger]];
+          triggerRun = agentExec(vm.sockets.agent, argv, { timeoutMs: (request.timeoutSeconds + 60) * 1000 }).then(
+            (r) => ({ argv, exitCode: r.exitCode }),
+            (err: Error) => ({ argv, error: err.message }),
+          );
+        }
+        break;
+      case 'hit':
+        hitCount = Number(event.seq);
+        stage.update({ done: hitCount, total: request.count || undefined, unit: 'hits' });
+        break;
+    }
+  };
+  const pump = (stream: NodeJS.ReadableStream) => {
+    let pending = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      log.write(chunk);
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      lines.forEach(onLine);
+    });
+  };
+  pump(gdb.stdout!);
+  pump(gdb.stderr!);
+  const exitCode = await new Promise<number>((resolve, reject) => {
+    gdb.on('error', reject);
+    gdb.on('close', (code) => resolve(code ?? 1));
+  }).finally(() => {
+    clearTimeout(timer);
+    clearTimeout(killTimer);
+    options.signal?.removeEventListener('abort', onAbort);
+    killGroup(gdb.pid, 'SIGKILL');
+    log.end();
+  });
+
+  if (unknown) throw await unknownBreakpointError(vm, unknown.map((u) => u.spec));
+  if (connectError) {
+    throw new LabError('GDB_CONNECT_FAILED', `gdb could not attach to 127.0.0.1:${vm.gdbPort}: ${connectError}`, {
+      hint: 'is the VM running? see lab status',
+    });
+  }
+  if (exitCode !== 0 && outcome === 'count-reached') {
+    throw new LabError('GDB_FAILED', `gdb exited with code ${exitCode}`, { hint: `see ${files.gdbLog}` });
+  }
+  const hits = parseHits(await readFile(files.hits, 'utf8'));
+  await writeFile(files.backtraces, formatBacktraces(hits));
+  const trigger = triggerRun
+    ? await Promise.race([triggerRun, new Promise<DebugResult['trigger']>((r) => setTimeout(() => r({ argv: [...TRIGGERS[request.trigger!]], error: 'still running when gdb detached' }), 30_000).unref())])
+    : undefined;
+  stage.done(`${hits.length} hits (${outcome})`);
+  return { hits, outcome, trigger, files, gdbVersion: version, seconds: (Date.now() - started) / 1000 };
+}

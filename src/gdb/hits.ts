@@ -1,0 +1,58 @@
+/** One breakpoint hit as the recorder writes it (gdb-scripts/lab_recorder.py). */
+export interface Frame {
+  function: string | null;
+  file: string | null;
+  line: number | null;
+  pc: string;
+  inlined: boolean;
+}
+
+export interface Hit {
+  seq: number;
+  time: string;
+  elapsed: number;
+  breakpoint: string;
+  function: string | null;
+  file: string | null;
+  line: number | null;
+  cpu: number;
+  comm: string | null;
+  pid: number | null;
+  frames: Frame[];
+  trimmed: boolean;
+}
+
+export function parseHits(jsonl: string): Hit[] {
+  return jsonl
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Hit);
+}
+
+/** A frame as gdb's backtrace prints it: "#1  0xffffffff81325831 in isolate_freepages at mm/compaction.c:1711". */
+export function formatFrame(frame: Frame, index: number): string {
+  const where = frame.file ? ` at ${frame.file}${frame.line ? `:${frame.line}` : ''}` : '';
+  // gdb shows no address for the innermost frame nor for inlined ones
+  const pc = index === 0 || frame.inlined ? '' : `${frame.pc} in `;
+  const inl = frame.inlined ? ' [inlined]' : '';
+  return `#${String(index).padEnd(2)} ${pc}${frame.function ?? '??'} ()${where}${inl}`;
+}
+
+export function formatHit(hit: Hit): string {
+  const who = hit.comm ? ` · ${hit.comm}${hit.pid !== null ? ` (pid ${hit.pid})` : ''}` : '';
+  const lines = [`=== hit ${hit.seq} · break ${hit.breakpoint} · cpu ${hit.cpu}${who} · ${hit.time}`];
+  hit.frames.forEach((f, i) => lines.push(formatFrame(f, i)));
+  if (hit.trimmed) lines.push(`(older frames, past ${hit.frames.at(-1)?.function ?? 'the kernel entry'}, trimmed)`);
+  return lines.join('\n');
+}
+
+export function formatBacktraces(hits: Hit[]): string {
+  return hits.map(formatHit).join('\n\n') + (hits.length ? '\n' : '');
+}
+
+/** Hits per function at the innermost frame, most first. */
+export function hitsPerFunction(hits: Hit[]): Array<{ function: string; hits: number }> {
+  const counts = new Map<string, number>();
+  for (const h of hits) counts.set(h.function ?? '??', (counts.get(h.function ?? '??') ?? 0) + 1);
+  return [...counts.entries()].map(([fn, n]) => ({ function: fn, hits: n })).sort((a, b) => b.hits - a.hits || a.function.localeCompare(b.function));
+}

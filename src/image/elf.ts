@@ -1,0 +1,16 @@
+/** True when an ELF executable asks for a dynamic loader (has a PT_INTERP program header). */
+export function elfNeedsInterpreter(elf: Buffer): boolean {
+  if (elf.length < 64 || elf.readUInt32BE(0) !== 0x7f454c46) throw new Error('not an ELF file');
+  const is64 = elf[4] === 2;
+  const le = elf[5] === 1;
+  const u16 = (o: number) => (le ? elf.readUInt16LE(o) : elf.readUInt16BE(o));
+  const u32 = (o: number) => (le ? elf.readUInt32LE(o) : elf.readUInt32BE(o));
+  const phoff = is64 ? Number(le ? elf.readBigUInt64LE(0x20) : elf.readBigUInt64BE(0x20)) : u32(0x1c);
+  const phentsize = u16(is64 ? 0x36 : 0x2a);
+  const phnum = u16(is64 ? 0x38 : 0x2c);
+  const PT_INTERP = 3;
+  for (let i = 0; i < phnum; i++) {
+    if (u32(phoff + i * phentsize) === PT_INTERP) return true;
+  }
+  return false;
+}

@@ -1,0 +1,62 @@
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { LabError } from '../errors.js';
+import { projectRoot } from '../config/paths.js';
+import type { Store } from '../store/store.js';
+import { keyOf, sha256 } from '../util/hash.js';
+import { writeCpio, type CpioEntry } from './cpio.js';
+import { elfNeedsInterpreter } from './elf.js';
+
+export const DEFAULT_BUSYBOX = '/bin/busybox';
+
+export interface InitramfsInputs {
+  busybox: Buffer;
+  init: Buffer;
+  agent: Buffer;
+}
+
+/** What the archive holds: busybox (its applets are linked at boot), the init, the agent, /dev/console. */
+export function initramfsEntries(inputs: InitramfsInputs): CpioEntry[] {
+  return [
+    ...['bin', 'dev', 'proc', 'sys', 'tmp', 'root', 'lab'].map((name): CpioEntry => ({ kind: 'dir', name })),
+    { kind: 'char', name: 'dev/console', major: 5, minor: 1 },
+    { kind: 'file', name: 'bin/busybox', data: inputs.busybox, mode: 0o755 },
+    { kind: 'symlink', name: 'bin/sh', target: 'busybox' },
+    { kind: 'file', name: 'init', data: inputs.init, mode: 0o755 },
+    { kind: 'file', name: 'lab/agent', data: inputs.agent, mode: 0o755 },
+  ];
+}
+
+export async function readInitramfsInputs(busyboxPath = process.env.LAB_BUSYBOX ?? DEFAULT_BUSYBOX): Promise<InitramfsInputs> {
+  if (!existsSync(busyboxPath)) {
+    throw new LabError('TOOL_MISSING', `${busyboxPath} is missing (the initramfs is built around it)`, {
+      hint: 'apt-get install busybox-static',
+    });
+  }
+  const busybox = await readFile(busyboxPath);
+  if (elfNeedsInterpreter(busybox)) {
+    throw new LabError('BUSYBOX_DYNAMIC', `${busyboxPath} is dynamically linked and cannot run alone in an initramfs`, {
+      hint: 'apt-get install busybox-static',
+    });
+  }
+  const dir = path.join(projectRoot(), 'image', 'initramfs');
+  return {
+    busybox,
+    init: await readFile(path.join(dir, 'init')),
+    agent: await readFile(path.join(dir, 'agent')),
+  };
+}
+
+export function initramfsKey(inputs: InitramfsInputs): string {
+  return keyOf({ kind: 'initramfs', busybox: sha256(inputs.busybox), init: sha256(inputs.init), agent: sha256(inputs.agent) });
+}
+
+export async function buildInitramfs(store: Store): Promise<{ key: string; file: string; cached: boolean }> {
+  const inputs = await readInitramfsInputs();
+  const key = initramfsKey(inputs);
+  const { path: dir, hit } = await store.ensure('rootfs', key, async (tmp) => {
+    await writeFile(path.join(tmp, 'initramfs.cpio'), writeCpio(initramfsEntries(inputs)));
+  });
+  return { key, file: path.join(dir, 'initramfs.cpio'), cached: hit };
+}

@@ -1,0 +1,56 @@
+/**
+ * The QEMU command line, built as data (pure, so it is tested as a list).
+ * Every port is on 127.0.0.1 and every other channel is a unix socket.
+ */
+export type Accel = 'kvm' | 'tcg';
+
+export interface QemuPlan {
+  kernel: string;
+  initrd?: string;
+  accel: Accel;
+  memory: string;
+  cpus: number;
+  gdbPort: number;
+  serialLog: string;
+  consoleSocket: string;
+  agentSocket: string;
+  qmpSocket: string;
+  pidFile: string;
+  /** Extra kernel command-line words. */
+  append?: string[];
+}
+
+export const BASE_KERNEL_ARGS = ['console=ttyS0', 'nokaslr', 'panic=-1', 'oops=panic', 'loglevel=6'];
+
+export function kernelCommandLine(plan: Pick<QemuPlan, 'append'>): string {
+  return [...BASE_KERNEL_ARGS, ...(plan.append ?? [])].join(' ');
+}
+
+export function qemuArgs(plan: QemuPlan): string[] {
+  const args = [
+    '-nodefaults',
+    '-no-user-config',
+    '-display', 'none',
+    '-machine', `pc,accel=${plan.accel}`,
+    '-m', plan.memory,
+    '-smp', String(plan.cpus),
+    '-kernel', plan.kernel,
+  ];
+  if (plan.accel === 'kvm') args.push('-cpu', 'host');
+  if (plan.initrd) args.push('-initrd', plan.initrd);
+  args.push(
+    '-append', kernelCommandLine(plan),
+    // ttyS0: the console, logged to a file and reachable by lab console
+    '-chardev', `socket,id=console,path=${plan.consoleSocket},server=on,wait=off,logfile=${plan.serialLog},logappend=on`,
+    '-serial', 'chardev:console',
+    // ttyS1: the guest agent's channel for lab exec
+    '-chardev', `socket,id=agent,path=${plan.agentSocket},server=on,wait=off`,
+    '-serial', 'chardev:agent',
+    '-gdb', `tcp:127.0.0.1:${plan.gdbPort}`,
+    '-qmp', `unix:${plan.qmpSocket},server=on,wait=off`,
+    '-pidfile', plan.pidFile,
+    '-no-reboot',
+    '-daemonize',
+  );
+  return args;
+}

@@ -1,0 +1,55 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { LabPaths } from '../config/paths.js';
+import type { Accel } from './qemu-args.js';
+import { isAlive } from '../util/process.js';
+
+/** What lab knows about the VM it started, persisted in .lab/state.json. */
+export interface VmState {
+  pid: number;
+  qemu: string;
+  qemuVersion: string;
+  accel: Accel;
+  gdbPort: number;
+  memory: string;
+  cpus: number;
+  startedAt: string;
+  kernel: { bzImage: string; vmlinux: string; gdbScript: string; version: string; key: string };
+  rootfs: { kind: string; file: string; key: string; channel: string };
+  sockets: { console: string; agent: string; qmp: string };
+  serialLog: string;
+  profile: string;
+}
+
+export async function readState(paths: LabPaths): Promise<VmState | undefined> {
+  if (!existsSync(paths.state)) return undefined;
+  return JSON.parse(await readFile(paths.state, 'utf8')) as VmState;
+}
+
+export async function writeState(paths: LabPaths, state: VmState): Promise<void> {
+  await mkdir(path.dirname(paths.state), { recursive: true });
+  const tmp = `${paths.state}.tmp`;
+  await writeFile(tmp, JSON.stringify(state, null, 2));
+  await rename(tmp, paths.state);
+}
+
+/** The process is ours only if it is alive and is still a QEMU (pids are reused). */
+export async function isQemuAlive(pid: number): Promise<boolean> {
+  if (!isAlive(pid)) return false;
+  try {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const zombie = / Z /.test(stat.slice(stat.lastIndexOf(')')));
+    return cmdline.includes('qemu-system') && !zombie;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes what a VM leaves behind: state, sockets, pid file (the serial log stays for reading). */
+export async function clearVmFiles(paths: LabPaths): Promise<void> {
+  for (const f of [paths.state, paths.consoleSocket, paths.agentSocket, paths.qmpSocket, paths.pidFile]) {
+    await rm(f, { force: true });
+  }
+}

@@ -1,0 +1,256 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, truncate } from 'node:fs/promises';
+import net from 'node:net';
+import { execa } from 'execa';
+import { LabError, InterruptedError } from '../errors.js';
+import type { LabPaths } from '../config/paths.js';
+import type { Progress } from '../cli/progress.js';
+import type { Store } from '../store/store.js';
+import { agentPing } from '../guest/serial-agent.js';
+import { killGroup } from '../util/process.js';
+import { probeKvm } from './kvm-probe.js';
+import { qemuArgs, type Accel } from './qemu-args.js';
+import { qmpCommand } from './qmp.js';
+import { clearVmFiles, isQemuAlive, readState, writeState, type VmState } from './state.js';
+
+export interface UpRequest {
+  qemu: { binary: string; version: string };
+  kernel: VmState['kernel'];
+  rootfs: VmState['rootfs'];
+  profile: string;
+  memory: string;
+  cpus: number;
+  gdbPort: number;
+  accel: 'auto' | Accel;
+  readyTimeoutMs: number;
+}
+
+const UNIX_PATH_MAX = 107;
+
+export async function assertPortFree(port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new LabError('PORT_IN_USE', `port ${port} on 127.0.0.1 is already in use`, {
+              hint: `pass --gdb-port with a free port, or stop what holds ${port}`,
+            })
+          : err,
+      );
+    });
+    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolve()));
+  });
+}
+
+export async function lastSerialLines(paths: LabPaths, n = 15): Promise<string[]> {
+  if (!existsSync(paths.serialLog)) return [];
+  const text = await readFile(paths.serialLog, 'utf8');
+  return text.split(/\r?\n/).filter((l) => l.trim()).slice(-n);
+}
+
+/** The VM as it stands: its state if QEMU is alive; stale state is cleaned and reported. */
+export async function currentVm(paths: LabPaths): Promise<{ state?: VmState; staleCleaned?: VmState }> {
+  const state = await readState(paths);
+  if (!state) return {};
+  if (await isQemuAlive(state.pid)) return { state };
+  await clearVmFiles(paths);
+  return { staleCleaned: state };
+}
+
+export async function requireVm(paths: LabPaths): Promise<VmState> {
+  const { state, staleCleaned } = await currentVm(paths);
+  if (state) return state;
+  const why = staleCleaned ? `the VM (pid ${staleCleaned.pid}) has stopped` : 'no VM is running';
+  throw new LabError('VM_NOT_RUNNING', why, { hint: 'start one with lab up' });
+}
+
+export async function up(
+  store: Store,
+  paths: LabPaths,
+  request: UpRequest,
+  options: { progress: Progress; signal?: AbortSignal },
+): Promise<VmState> {
+  const { progress, signal } = options;
+  const existing = await currentVm(paths);
+  if (existing.state) {
+    throw new LabError('VM_RUNNING', `a VM is already running (pid ${existing.state.pid}, gdb port ${existing.state.gdbPort})`, {
+      hint: 'stop it with lab down first',
+    });
+  }
+  if (existing.staleCleaned) progress.notice(`lab: cleaned the state of a VM that had stopped (pid ${existing.staleCleaned.pid})`);
+  for (const socket of [paths.consoleSocket, paths.agentSocket, paths.qmpSocket]) {
+    if (socket.length > UNIX_PATH_MAX) {
+      throw new LabError('PATH_TOO_LONG', `${socket} is longer than a unix socket path may be (${UNIX_PATH_MAX} bytes)`, {
+        hint: 'use a shorter --lab-dir',
+      });
+    }
+  }
+  await assertPortFree(request.gdbPort);
+  await mkdir(paths.vmDir, { recursive: true });
+
+  let accel: Accel = request.accel === 'auto' ? 'tcg' : request.accel;
+  if (request.accel === 'auto') {
+    const verdict = await probeKvm(store, request.qemu, { kernel: request.kernel.bzImage, initrd: request.rootfs.file });
+    if (verdict.usable) accel = 'kvm';
+    else progress.notice(`lab: using TCG (software emulation): ${verdict.reason}`);
+  }
+
+  if (existsSync(paths.serialLog)) await truncate(paths.serialLog, 0);
+  const args = qemuArgs({
+    kernel: request.kernel.bzImage,
+    initrd: request.rootfs.kind === 'initramfs' ? request.rootfs.file : undefined,
+    accel,
+    memory: request.memory,
+    cpus: request.cpus,
+    gdbPort: request.gdbPort,
+    serialLog: paths.serialLog,
+    consoleSocket: paths.consoleSocket,
+    agentSocket: paths.agentSocket,
+    qmpSocket: paths.qmpSocket,
+    pidFile: paths.pidFile,
+  });
+  const started = await execa(request.qemu.binary, args, { reject: false, stdin: 'ignore' });
+  if (started.exitCode !== 0) {
+    const first = started.stderr.split('\n').find((l) => l.trim()) ?? `exit code ${started.exitCode}`;
+    await clearVmFiles(paths);
+    if (/gdb|4321|bind|Address already in use/i.test(first) && /in use/i.test(first)) {
+      throw new LabError('PORT_IN_USE', `port ${request.gdbPort} on 127.0.0.1 is already in use`, { hint: 'pass --gdb-port with a free port' });
+    }
+    throw new LabError('QEMU_FAILED', `QEMU did not start: ${first.replace(/^qemu-system-x86_64: /, '')}`);
+  }
+  const pid = Number((await readFile(paths.pidFile, 'utf8')).trim());
+  const state: VmState = {
+    pid,
+    qemu: request.qemu.binary,
+    qemuVersion: request.qemu.version,
+    accel,
+    gdbPort: request.gdbPort,
+    memory: request.memory,
+    cpus: request.cpus,
+    startedAt: new Date().toISOString(),
+    kernel: request.kernel,
+    rootfs: request.rootfs,
+    sockets: { console: paths.consoleSocket, agent: paths.agentSocket, qmp: paths.qmpSocket },
+    serialLog: paths.serialLog,
+    profile: request.profile,
+  };
+  await writeState(paths, state);
+
+  const stage = progress.stage(`boot (${accel})`);
+  try {
+    await waitReady(paths, state, request.readyTimeoutMs, signal);
+  } catch (err) {
+    await kill(paths, state);
+    throw err;
+  }
+  stage.done('guest ready');
+  return state;
+}
+
+async function waitReady(paths: LabPaths, state: VmState, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (signal?.aborted) throw new InterruptedError('lab up');
+    if (!(await isQemuAlive(state.pid))) {
+      const lines = await lastSerialLines(paths);
+      throw new LabError('BOOT_FAILED', `the VM stopped before the guest was ready; last serial lines:\n  ${lines.join('\n  ')}`);
+    }
+    if (await agentPing(state.sockets.agent, 1000)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const lines = await lastSerialLines(paths);
+  throw new LabError(
+    'BOOT_TIMEOUT',
+    `the guest was not ready within ${Math.round(timeoutMs / 1000)} s (the VM was stopped); last serial lines:\n  ${lines.join('\n  ') || '(none)'}`,
+  );
+}
+
+async function waitExit(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (!(await isQemuAlive(pid))) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return !(await isQemuAlive(pid));
+}
+
+async function kill(paths: LabPaths, state: VmState): Promise<void> {
+  try {
+    process.kill(state.pid, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+  await waitExit(state.pid, 3000);
+  await clearVmFiles(paths);
+}
+
+export type DownOutcome = 'stopped' | 'killed' | 'was-stopped' | 'none';
+
+/** Stops the VM: QMP quit, then SIGTERM, then SIGKILL; state left by a QEMU that died is cleaned. */
+export async function down(paths: LabPaths): Promise<{ outcome: DownOutcome; pid?: number }> {
+  const { state, staleCleaned } = await currentVm(paths);
+  if (staleCleaned) return { outcome: 'was-stopped', pid: staleCleaned.pid };
+  if (!state) {
+    await clearVmFiles(paths);
+    return { outcome: 'none' };
+  }
+  try {
+    await qmpCommand(state.sockets.qmp, 'quit', 3000);
+  } catch {
+    // fall through to signals
+  }
+  if (await waitExit(state.pid, 5000)) {
+    await clearVmFiles(paths);
+    return { outcome: 'stopped', pid: state.pid };
+  }
+  killGroup(state.pid, 'SIGTERM');
+  try {
+    process.kill(state.pid, 'SIGTERM');
+  } catch {
+    // gone
+  }
+  if (!(await waitExit(state.pid, 3000))) await kill(paths, state);
+  await clearVmFiles(paths);
+  return { outcome: 'killed', pid: state.pid };
+}
+
+export interface VmStatus {
+  running: boolean;
+  pid?: number;
+  accel?: Accel;
+  gdb?: string;
+  sockets?: VmState['sockets'];
+  uptimeSeconds?: number;
+  runState?: string;
+  kernel?: string;
+  rootfs?: string;
+  qemu?: string;
+  profile?: string;
+  staleCleaned?: boolean;
+}
+
+export async function status(paths: LabPaths): Promise<VmStatus> {
+  const { state, staleCleaned } = await currentVm(paths);
+  if (!state) return { running: false, staleCleaned: staleCleaned !== undefined };
+  let runState: string | undefined;
+  try {
+    const r = (await qmpCommand(state.sockets.qmp, 'query-status', 2000)) as { status?: string };
+    runState = r.status;
+  } catch {
+    runState = undefined;
+  }
+  return {
+    running: true,
+    pid: state.pid,
+    accel: state.accel,
+    gdb: `127.0.0.1:${state.gdbPort}`,
+    sockets: state.sockets,
+    uptimeSeconds: Math.round((Date.now() - Date.parse(state.startedAt)) / 1000),
+    runState,
+    kernel: state.kernel.version,
+    rootfs: state.rootfs.kind,
+    qemu: state.qemuVersion,
+    profile: state.profile,
+  };
+}
