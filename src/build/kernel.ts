@@ -52,6 +52,73 @@ interface ConfigEntry {
   changes: string[];
 }
 
+export interface ConfiguredKernel {
+  configKey: string;
+  config: string;
+  changes: string[];
+  /** A build directory holding exactly this config, when configuring just made one. */
+  buildDir?: string;
+  cached: boolean;
+}
+
+/**
+ * The final .config: the base, the fragments merged by merge_config.sh, then
+ * olddefconfig, checked option by option against the fragments. Cached under a
+ * key of its inputs, so a warm build knows its kernel key without running make.
+ */
+export async function configureKernel(
+  store: Store,
+  request: KernelRequest,
+  options: { progress: Progress; signal?: AbortSignal; logFile: string; keepBuildDir?: boolean },
+): Promise<ConfiguredKernel> {
+  const source = request.source;
+  const compiler = await compilerVersion();
+  const fragments = await Promise.all(request.fragments.map(async (f) => ({ path: f, text: await readFile(f, 'utf8') })));
+  const userBase = typeof request.base === 'string' ? undefined : await readFile(request.base.file, 'utf8');
+  const configKey = keyOf({
+    source: source.id,
+    base: userBase === undefined ? request.base : { file: sha256(userBase) },
+    fragments: fragments.map((f) => sha256(f.text)),
+    compiler,
+    arch: 'x86_64',
+  });
+  if (store.has('configs', configKey)) {
+    const entry = JSON.parse(await readFile(path.join(store.entry('configs', configKey), 'entry.json'), 'utf8')) as ConfigEntry;
+    return { configKey, ...entry, cached: true };
+  }
+  const buildDir = await store.scratch('kbuild');
+  try {
+    const stage = options.progress.stage('kernel config');
+    if (userBase !== undefined) await writeFile(path.join(buildDir, '.config'), userBase);
+    for (const command of configCommands(source.tree, buildDir, request.base, fragments.map((f) => f.path))) {
+      await run(command, { logFile: options.logFile, signal: options.signal });
+    }
+    const finalText = await readFile(path.join(buildDir, '.config'), 'utf8');
+    const finalConfig = parseConfig(finalText);
+    const unmet = fragments.flatMap((f) => unmetRequirements(finalConfig, fragmentRequirements(f.text, path.basename(f.path))));
+    if (unmet.length > 0) {
+      throw new LabError(
+        'CONFIG_UNMET',
+        `${unmet.length} option(s) the lab needs did not take effect: ${unmet.map(describeUnmet).join('; ')}`,
+        { hint: 'enable what they depend on in your config or fragment' },
+      );
+    }
+    const changes = userBase === undefined ? [] : configChanges(parseConfig(userBase), finalConfig);
+    const entry: ConfigEntry = { config: finalText, changes };
+    await store.ensure('configs', configKey, async (dir) => {
+      await writeFile(path.join(dir, 'entry.json'), JSON.stringify(entry));
+      await writeFile(path.join(dir, 'config'), finalText);
+    });
+    stage.done(`${fragments.length} fragment(s) merged, every required option verified`);
+    if (options.keepBuildDir) return { configKey, ...entry, buildDir, cached: false };
+    await rm(buildDir, { recursive: true, force: true });
+    return { configKey, ...entry, cached: false };
+  } catch (err) {
+    await rm(buildDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
 export async function buildKernel(
   store: Store,
   request: KernelRequest,
@@ -59,65 +126,20 @@ export async function buildKernel(
 ): Promise<KernelBuild> {
   const { progress, signal } = options;
   const source = request.source;
-  const compiler = await compilerVersion();
-  const fragments = await Promise.all(
-    request.fragments.map(async (f) => ({ path: f, text: await readFile(f, 'utf8') })),
-  );
-  const baseId =
-    typeof request.base === 'string' ? request.base : { file: sha256(await readFile(request.base.file)) };
-  const configKey = keyOf({
-    source: source.id,
-    base: baseId,
-    fragments: fragments.map((f) => sha256(f.text)),
-    compiler,
-    arch: 'x86_64',
-  });
-
   await mkdir(options.logDir, { recursive: true });
-  const logFile = path.join(options.logDir, `kernel-${configKey.slice(0, 12)}.log`);
-  let scratch: string | undefined;
+  const logFile = path.join(options.logDir, 'kernel-build.log');
+  const configured = await configureKernel(store, request, { progress, signal, logFile, keepBuildDir: true });
+  let scratch = configured.buildDir;
   try {
-    let configEntry: ConfigEntry;
-    if (store.has('configs', configKey)) {
-      configEntry = JSON.parse(await readFile(path.join(store.entry('configs', configKey), 'entry.json'), 'utf8'));
-    } else {
-      scratch = await store.scratch('kbuild');
-      const stage = progress.stage('kernel config');
-      const userBase = typeof request.base === 'string' ? undefined : await readFile(request.base.file, 'utf8');
-      if (userBase !== undefined) await writeFile(path.join(scratch, '.config'), userBase);
-      for (const command of configCommands(source.tree, scratch, request.base, fragments.map((f) => f.path))) {
-        await run(command, { logFile, signal });
-      }
-      const finalText = await readFile(path.join(scratch, '.config'), 'utf8');
-      const finalConfig = parseConfig(finalText);
-      const unmet = fragments.flatMap((f) =>
-        unmetRequirements(finalConfig, fragmentRequirements(f.text, path.basename(f.path))),
-      );
-      if (unmet.length > 0) {
-        throw new LabError(
-          'CONFIG_UNMET',
-          `${unmet.length} option(s) the lab needs did not take effect: ${unmet.map(describeUnmet).join('; ')}`,
-          { hint: 'enable what they depend on in your config or fragment' },
-        );
-      }
-      const changes = userBase === undefined ? [] : configChanges(parseConfig(userBase), finalConfig);
-      configEntry = { config: finalText, changes };
-      await store.ensure('configs', configKey, async (dir) => {
-        await writeFile(path.join(dir, 'entry.json'), JSON.stringify(configEntry));
-        await writeFile(path.join(dir, 'config'), finalText);
-      });
-      stage.done(`${fragments.length} fragment(s) merged, every required option verified`);
-    }
-
-    const configSha256 = sha256(configEntry.config);
+    const compiler = await compilerVersion();
+    const configSha256 = sha256(configured.config);
     const key = keyOf({ source: source.id, config: configSha256, patches: [], compiler, arch: 'x86_64' });
     const version = kernelVersionFromMakefile(await readFile(path.join(source.tree, 'Makefile'), 'utf8'));
     const cached = store.has('kernels', key);
     if (!cached) {
       if (!scratch) {
         scratch = await store.scratch('kbuild');
-        await writeFile(path.join(scratch, '.config'), configEntry.config);
-        await run({ cmd: 'make', args: ['-C', source.tree, `O=${scratch}`, 'ARCH=x86_64', 'olddefconfig'], what: 'make olddefconfig' }, { logFile, signal });
+        await writeFile(path.join(scratch, '.config'), configured.config);
       }
       const stage = progress.stage(`kernel ${version} build`);
       let steps = 0;
@@ -130,10 +152,10 @@ export async function buildKernel(
       });
       const buildDir = scratch;
       await store.ensure('kernels', key, async (dir) => {
-        for (const [, rel] of Object.entries(KERNEL_ARTIFACTS)) {
-          const from = path.join(buildDir, rel);
-          if (!existsSync(from)) throw new LabError('BUILD_INCOMPLETE', `the kernel build produced no ${rel}`, { hint: `see ${logFile}` });
-          await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
+        for (const rel of Object.values(KERNEL_ARTIFACTS)) {
+          if (!existsSync(path.join(buildDir, rel))) {
+            throw new LabError('BUILD_INCOMPLETE', `the kernel build produced no ${rel}`, { hint: `see ${logFile}` });
+          }
         }
         await copyFile(path.join(buildDir, KERNEL_ARTIFACTS.bzImage), path.join(dir, 'bzImage'));
         await copyFile(path.join(buildDir, KERNEL_ARTIFACTS.vmlinux), path.join(dir, 'vmlinux'));
@@ -148,7 +170,7 @@ export async function buildKernel(
         });
         await writeFile(
           path.join(dir, 'build.json'),
-          JSON.stringify({ version, source: source.id, origin: source.origin, configSha256, compiler, changes: configEntry.changes }, null, 2),
+          JSON.stringify({ version, source: source.id, origin: source.origin, configSha256, compiler, changes: configured.changes }, null, 2),
         );
       });
       stage.done(`${steps} files compiled`);
@@ -168,7 +190,7 @@ export async function buildKernel(
       configSha256,
       compiler,
       cached,
-      changes: configEntry.changes,
+      changes: configured.changes,
     };
   } finally {
     if (scratch) await rm(scratch, { recursive: true, force: true });

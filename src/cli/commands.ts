@@ -177,7 +177,7 @@ function pickKernel(build: BuildRecord) {
 export async function debugCommand(ctx: CommandContext, flags: DebugFlags): Promise<number> {
   const vm = await requireVm(ctx.paths);
   const { result, runDir } = await debugSession(ctx, vm, flags);
-  ctx.out(ctx.json ? JSON.stringify({ runDir, outcome: result.outcome, hits: result.hits.length, trigger: result.trigger }, null, 2) : renderDebug(result, runDir));
+  ctx.out(ctx.json ? JSON.stringify({ runDir, outcome: result.outcome, hits: result.hits.length, trigger: result.trigger }, null, 2) : renderDebug(result, runDir, { breakpoints: flags.break }));
   return result.outcome === 'interrupted' ? 130 : 0;
 }
 
@@ -245,7 +245,7 @@ export async function demoCommand(ctx: CommandContext, flags: BuildFlags & UpFla
   });
   if (ctx.json) ctx.out(JSON.stringify({ build: { profile: build.profile, fellBackFrom: build.fellBackFrom, kernel: build.kernel.version }, runDir, outcome: result.outcome, hits: result.hits.length }, null, 2));
   else {
-    ctx.out(renderDebug(result, runDir, { wholeBacktrace: true }));
+    ctx.out(renderDebug(result, runDir, { wholeBacktrace: true, breakpoints: DEMO_BREAKPOINTS }));
     ctx.out(`\nThe VM is still running (lab status); lab debug --break NAME attaches again, lab down stops it.`);
   }
 }

@@ -29,9 +29,25 @@ export function renderStatus(s: VmStatus): string {
   ].join('\n');
 }
 
-export function renderDebug(r: DebugResult, runDir: string, opts: { wholeBacktrace?: boolean } = {}): string {
+/** Why a breakpoint the seed set never fires around a manual compaction. */
+const SILENT_BREAKPOINTS: Record<string, string> = {
+  kcompactd: 'kcompactd is entered once, at boot, and loops inside: a breakpoint on its entry never fires again',
+  kcompactd_do_work: 'a manual compaction runs in the writing task (sh), not in kcompactd, which nothing woke',
+};
+
+export function renderDebug(
+  r: DebugResult,
+  runDir: string,
+  opts: { wholeBacktrace?: boolean; breakpoints?: string[] } = {},
+): string {
   const lines = [`${r.hits.length} hits (${r.outcome}) in ${r.seconds.toFixed(1)} s; recorded in ${runDir}`];
-  for (const row of hitsPerFunction(r.hits)) lines.push(`  ${String(row.hits).padStart(5)}  ${row.function}`);
+  const rows = hitsPerFunction(r.hits);
+  for (const row of rows) lines.push(`  ${String(row.hits).padStart(5)}  ${row.function}`);
+  for (const name of opts.breakpoints ?? []) {
+    if (rows.some((row) => row.function === name)) continue;
+    const why = SILENT_BREAKPOINTS[name];
+    lines.push(`  ${String(0).padStart(5)}  ${name}${why ? `  (${why})` : ''}`);
+  }
   if (r.trigger) {
     lines.push(
       `trigger   ${r.trigger.argv.join(' ')}: ${r.trigger.error ? r.trigger.error : `exit ${r.trigger.exitCode}`}`,

@@ -1,0 +1,39 @@
+import { execa, type ResultPromise } from 'execa';
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const PROJECT = path.resolve(import.meta.dirname, '..', '..');
+export const LAB = path.join(PROJECT, 'dist', 'cli', 'main.js');
+
+export function tempDir(label: string): string {
+  return mkdtempSync(path.join(os.tmpdir(), `lab-${label}-`));
+}
+
+/** Runs the built CLI as a user would, never throwing: tests read exitCode, stdout and stderr. */
+export function lab(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}) {
+  return execa('node', [LAB, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    reject: false,
+    timeout: options.timeout,
+    stdin: 'ignore',
+    stripFinalNewline: false,
+  });
+}
+
+export function labSpawn(args: string[], options: { cwd?: string } = {}): ResultPromise {
+  return execa('node', [LAB, ...args], { cwd: options.cwd, reject: false, stdin: 'ignore' });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}

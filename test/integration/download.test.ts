@@ -1,0 +1,147 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { execaSync } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { download } from '../../src/fetch/download.js';
+import { materializeSource } from '../../src/fetch/source.js';
+import { Store } from '../../src/store/store.js';
+import { silentProgress } from '../../src/cli/progress.js';
+import { LabError } from '../../src/errors.js';
+import { tempDir } from '../helpers/cli.js';
+
+/** A real .tar.xz of a tiny "kernel tree", served over HTTP with Range support and a switch to drop a transfer halfway. */
+let tarball: Buffer;
+let sha: string;
+let server: http.Server;
+let base: string;
+const requests: Array<{ url: string; range?: string }> = [];
+let dropNext = 0;
+
+beforeAll(async () => {
+  const dir = tempDir('tree');
+  const tree = path.join(dir, 'linux-9.9');
+  mkdirSync(tree);
+  writeFileSync(path.join(tree, 'Makefile'), 'VERSION = 9\nPATCHLEVEL = 9\nSUBLEVEL = 0\nEXTRAVERSION =\n');
+  // incompressible bytes, so the archive is large enough to cut in the middle
+  writeFileSync(path.join(tree, 'blob.bin'), randomBytes(3 << 20));
+  execaSync('tar', ['-cJf', path.join(dir, 'linux-9.9.tar.xz'), '-C', dir, 'linux-9.9']);
+  tarball = readFileSync(path.join(dir, 'linux-9.9.tar.xz'));
+  sha = createHash('sha256').update(tarball).digest('hex');
+  server = http.createServer((req, res) => {
+    requests.push({ url: req.url!, range: req.headers.range });
+    if (req.url === '/missing.tar.xz') {
+      res.writeHead(404).end();
+      return;
+    }
+    const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    const start = m ? Number(m[1]) : 0;
+    const body = tarball.subarray(start);
+    res.writeHead(m ? 206 : 200, {
+      'content-length': body.length,
+      'content-type': 'application/x-xz',
+      ...(m ? { 'content-range': `bytes ${start}-${tarball.length - 1}/${tarball.length}` } : {}),
+    });
+    if (dropNext > 0) {
+      dropNext--;
+      res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
+      return;
+    }
+    res.end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+describe('download and verify', () => {
+  it('downloads a real .tar.xz with the right hash into place', async () => {
+    const dir = tempDir('dl');
+    const dest = path.join(dir, 'entry', 'linux-9.9.tar.xz');
+    await download([`${base}/linux-9.9.tar.xz`], sha, dest, { partialPath: path.join(dir, 'partial', 'x.part') });
+    expect(readFileSync(dest).equals(tarball)).toBe(true);
+    expect(existsSync(path.join(dir, 'partial', 'x.part'))).toBe(false);
+  });
+
+  it('deletes a file whose hash is wrong and names both hashes', async () => {
+    const dir = tempDir('dl');
+    const dest = path.join(dir, 'entry', 'linux-9.9.tar.xz');
+    const wrong = '0'.repeat(64);
+    const err = await download([`${base}/linux-9.9.tar.xz`], wrong, dest, { partialPath: path.join(dir, 'p.part') }).catch((e) => e);
+    expect(err).toBeInstanceOf(LabError);
+    expect(err.code).toBe('SHA256_MISMATCH');
+    expect(err.message).toContain(sha);
+    expect(err.message).toContain(wrong);
+    expect(existsSync(dest)).toBe(false);
+    expect(existsSync(path.join(dir, 'entry'))).toBe(false);
+    expect(existsSync(path.join(dir, 'p.part'))).toBe(false);
+  });
+
+  it('resumes with a Range request when the connection drops mid-transfer', async () => {
+    const dir = tempDir('dl');
+    const dest = path.join(dir, 'linux-9.9.tar.xz');
+    requests.length = 0;
+    dropNext = 1;
+    await download([`${base}/linux-9.9.tar.xz`], sha, dest, { partialPath: path.join(dir, 'p.part') });
+    expect(readFileSync(dest).equals(tarball)).toBe(true);
+    expect(requests).toHaveLength(2);
+    expect(requests[0]!.range).toBeUndefined();
+    expect(requests[1]!.range).toMatch(/^bytes=\d+-$/);
+    expect(Number(requests[1]!.range!.slice(6, -1))).toBeGreaterThan(0);
+  });
+
+  it('keeps the partial file of an interrupted run and resumes it next time', async () => {
+    const dir = tempDir('dl');
+    const dest = path.join(dir, 'linux-9.9.tar.xz');
+    const partial = path.join(dir, 'p.part');
+    writeFileSync(partial, tarball.subarray(0, 1 << 20));
+    requests.length = 0;
+    await download([`${base}/linux-9.9.tar.xz`], sha, dest, { partialPath: partial });
+    expect(requests.map((r) => r.range)).toEqual([`bytes=${1 << 20}-`]);
+    expect(readFileSync(dest).equals(tarball)).toBe(true);
+  });
+
+  it('tries the mirrors in order and names every failure when none works', async () => {
+    const dir = tempDir('dl');
+    await download([`${base}/missing.tar.xz`, `${base}/linux-9.9.tar.xz`], sha, path.join(dir, 'a.tar.xz'), { partialPath: path.join(dir, 'p') });
+    const err = await download([`${base}/missing.tar.xz`, 'http://127.0.0.1:1/x.tar.xz'], sha, path.join(dir, 'b.tar.xz'), { partialPath: path.join(dir, 'q') }).catch((e) => e);
+    expect(err.code).toBe('FETCH_FAILED');
+    expect(err.message).toMatch(/HTTP 404.*ECONNREFUSED/);
+  });
+});
+
+describe('sources in the store', () => {
+  it('fetches, verifies and extracts a URL source once, then serves it from the store', async () => {
+    const store = new Store(tempDir('store'));
+    const source = { kind: 'url' as const, url: `${base}/linux-9.9.tar.xz`, sha256: sha, mirrors: [] };
+    requests.length = 0;
+    const first = await materializeSource(store, source, { progress: silentProgress, what: 'test' });
+    expect(first.id).toBe(sha);
+    expect(readFileSync(path.join(first.tree, 'Makefile'), 'utf8')).toMatch(/VERSION = 9/);
+    const second = await materializeSource(store, source, { progress: silentProgress, what: 'test' });
+    expect(second.tree).toBe(first.tree);
+    expect(requests).toHaveLength(1);
+  });
+
+  it('leaves no entry behind when extraction fails', async () => {
+    const store = new Store(tempDir('store'));
+    const dir = tempDir('bad');
+    const notKernel = path.join(dir, 'x.tar.xz');
+    mkdirSync(path.join(dir, 'x', 'y'), { recursive: true });
+    writeFileSync(path.join(dir, 'x', 'y', 'z'), 'z');
+    execaSync('tar', ['-cJf', notKernel, '-C', dir, 'x']);
+    const err = await materializeSource(store, { kind: 'file', path: notKernel }, { progress: silentProgress, what: 't' }).catch((e) => e);
+    expect(err.code).toBe('SOURCE_INVALID');
+    expect(existsSync(path.join(store.root, 'sources'))).toBe(false);
+    expect(execaSync('ls', [path.join(store.root, 'tmp')]).stdout).toBe('');
+  });
+
+  it('tells which package to install when the Debian source package is missing', async () => {
+    const store = new Store(tempDir('store'));
+    const err = await materializeSource(store, { kind: 'debian-package', package: 'linux-source-9.9', path: '/usr/src/none.tar.xz' }, { progress: silentProgress, what: 't' }).catch((e) => e);
+    expect(err.line()).toBe('/usr/src/none.tar.xz is missing: install it with: apt-get install linux-source-9.9');
+  });
+});
