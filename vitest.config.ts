@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
     // the e2e suites share one store and boot VMs: run files one at a time
     fileParallelism: false,
     pool: 'forks',
