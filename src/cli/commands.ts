@@ -2,7 +2,11 @@ import path from 'node:path';
 import net from 'node:net';
 import type { Argv } from 'yargs';
 import { LabError } from '../errors.js';
-import { labBuild, readBuildRecord, type BuildFlags, type BuildRecord } from '../build/lab-build.js';
+import { labBuild, qemuChoice, readBuildRecord, type BuildFlags, type BuildRecord } from '../build/lab-build.js';
+import { loadProfile } from '../config/profile.js';
+import { checksFor, installLine, renderDoctor, runChecks } from '../doctor/checks.js';
+import { systemProbe } from '../doctor/probe.js';
+import { loadRecipe } from '../qemu/recipe.js';
 import { runDebug, TRIGGERS, type Trigger, type DebugResult } from '../gdb/debug.js';
 import { agentExec } from '../guest/serial-agent.js';
 import { createRunDir, writeManifest } from '../run/run-dir.js';
@@ -28,7 +32,8 @@ export function buildOptions<T>(y: Argv<T>) {
     .option('config', { type: 'string', describe: 'your full kernel .config as the base; the lab fragment is enforced on top' })
     .option('base', { choices: ['tinyconfig', 'defconfig'] as const, describe: 'base config when no --config is given' })
     .option('fragment', { type: 'string', array: true, describe: 'config fragments to merge (default: the profile\'s)' })
-    .option('qemu', { type: 'string', describe: '"system" or the path of a qemu-system-x86_64' });
+    .option('qemu', { type: 'string', describe: '"system", "build" (the profile\'s QEMU source), or the path of a qemu-system-x86_64' })
+    .option('qemu-build', { type: 'boolean', describe: 'build the profile\'s QEMU from source (debian: Debian\'s 7.2 orig tarball)' });
 }
 
 export function upOptions<T>(y: Argv<T>) {
@@ -77,13 +82,16 @@ function validateUp(flags: UpFlags): void {
 
 export async function upVm(ctx: CommandContext, build: BuildRecord, flags: UpFlags): Promise<VmState> {
   validateUp(flags);
-  const binary = flags.qemu ? resolveQemu(flags.qemu) : build.qemu.binary;
-  const version = flags.qemu ? await qemuVersion(binary) : build.qemu.version;
+  const qemu =
+    flags.qemu && flags.qemu !== 'build'
+      ? { binary: resolveQemu(flags.qemu), version: '', firmwareDirs: [] as string[] }
+      : { binary: build.qemu.binary, version: build.qemu.version, firmwareDirs: build.qemu.firmwareDirs };
+  if (!qemu.version) qemu.version = await qemuVersion(qemu.binary);
   return up(
     ctx.store,
     ctx.paths,
     {
-      qemu: { binary, version },
+      qemu,
       kernel: {
         bzImage: build.kernel.bzImage,
         vmlinux: build.kernel.vmlinux,
@@ -149,7 +157,15 @@ export async function debugSession(ctx: CommandContext, vm: VmState, flags: Debu
     fellBackFrom: build?.fellBackFrom,
     kernel: build?.kernel.key === vm.kernel.key ? pickKernel(build) : { version: vm.kernel.version, key: vm.kernel.key },
     rootfs: vm.rootfs,
-    qemu: { binary: vm.qemu, version: vm.qemuVersion, accel: vm.accel, memory: vm.memory, cpus: vm.cpus },
+    qemu: {
+      binary: vm.qemu,
+      version: vm.qemuVersion,
+      built: build?.qemu.binary === vm.qemu ? build.qemu.built : undefined,
+      firmwareDirs: vm.firmwareDirs,
+      accel: vm.accel,
+      memory: vm.memory,
+      cpus: vm.cpus,
+    },
     request: { breakpoints, count: flags.count, timeout: flags.timeout, trigger: flags.trigger },
   };
   await writeManifest(dir, manifest);
@@ -248,4 +264,18 @@ export async function demoCommand(ctx: CommandContext, flags: BuildFlags & UpFla
     ctx.out(renderDebug(result, runDir, { wholeBacktrace: true, breakpoints: DEMO_BREAKPOINTS }));
     ctx.out(`\nThe VM is still running (lab status); lab debug --break NAME attaches again, lab down stops it.`);
   }
+}
+
+export async function doctorCommand(ctx: CommandContext, flags: { profile?: string; qemuBuild?: boolean; qemu?: string }): Promise<number> {
+  const profile = loadProfile(flags.profile ?? 'debian');
+  const choice = qemuChoice(profile, flags);
+  const recipe = profile.qemu.recipe ? loadRecipe(profile.qemu.recipe).recipe : undefined;
+  const results = runChecks(checksFor(profile, { qemuBuild: choice === 'build', recipe }), systemProbe);
+  const missing = results.filter((r) => !r.ok);
+  if (ctx.json) {
+    ctx.out(JSON.stringify({ profile: profile.name, missing: missing.map((r) => r.check), install: installLine(results) ?? null }, null, 2));
+  } else {
+    ctx.out(`profile ${profile.name}${choice === 'build' ? `, QEMU ${recipe?.version} built from source` : ''}\n${renderDoctor(results)}`);
+  }
+  return missing.length ? 1 : 0;
 }

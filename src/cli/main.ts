@@ -10,6 +10,7 @@ import {
   debugCommand,
   debugOptions,
   demoCommand,
+  doctorCommand,
   downCommand,
   execCommand,
   statusCommand,
@@ -56,6 +57,16 @@ await yargs(hideBin(process.argv))
     'run a command in the guest: lab exec -- CMD ARG...',
     (y) => y.option('timeout', { type: 'number', default: 600, describe: 'seconds' }),
     (a) => run(a, (ctx) => execCommand(ctx, (a['--'] as string[] | undefined)?.map(String) ?? a._.slice(1).map(String), a.timeout)),
+  )
+  .command(
+    'doctor',
+    'list what is missing for a profile, with the apt-get line that installs it',
+    (y) =>
+      y
+        .option('profile', { type: 'string', describe: 'the profile to check (default: debian, what works here offline)' })
+        .option('qemu-build', { type: 'boolean', describe: 'include what building QEMU from source needs' })
+        .option('qemu', { type: 'string', describe: '"system", "build" or a path' }),
+    (a) => run(a, (ctx) => doctorCommand(ctx, a)),
   )
   .command('console', 'attach to the serial console (Ctrl-] detaches)', {}, (a) => run(a as GlobalOptions, (ctx) => consoleCommand(ctx)))
   .command(

@@ -10,7 +10,7 @@ export function renderBuild(r: BuildRecord): string {
     `kernel    ${r.kernel.version} ${r.kernel.cached ? '(cached, no make ran)' : '(built)'}  ${r.kernel.bzImage}`,
     `vmlinux   ${r.kernel.vmlinux}`,
     `rootfs    ${r.rootfs.kind} ${r.rootfs.cached ? '(cached)' : '(built)'}  ${r.rootfs.file}`,
-    `qemu      ${r.qemu.version} (${r.qemu.binary})`,
+    `qemu      ${r.qemu.version} (${r.qemu.built ? `built from source${r.qemu.built.cached ? ', cached' : ''}: ` : ''}${r.qemu.binary})`,
     `took      ${r.seconds.toFixed(1)} s`,
   ];
   if (r.kernel.changes.length) lines.push(`config    ${r.kernel.changes.length} option(s) changed in your config (see the build log)`);

@@ -37,10 +37,17 @@ export const ProfileSchema = z.strictObject({
     base: KernelBaseSchema.default('tinyconfig'),
     fragments: z.array(z.string().min(1)).default(['lab.config']),
   }),
-  qemu: z.strictObject({
-    use: z.enum(['system']),
-    source: SourceSchema.optional(),
-  }),
+  qemu: z
+    .strictObject({
+      /** system: Debian's qemu-system-x86_64; build: the source below, built with qemu/<recipe>.json */
+      use: z.enum(['system', 'build']),
+      source: SourceSchema.optional(),
+      recipe: z.string().optional(),
+    })
+    .refine((q) => (q.source === undefined) === (q.recipe === undefined), {
+      message: 'a QEMU source and its recipe go together',
+    })
+    .refine((q) => q.use === 'system' || q.source !== undefined, { message: 'use "build" needs a source and a recipe' }),
   rootfs: z.enum(['initramfs']).default('initramfs'),
   fallback: z.string().optional(),
 });

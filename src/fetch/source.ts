@@ -79,6 +79,29 @@ export async function materializeSource(
   }
 }
 
+/** The verified tarball of a url or file source, fetched into the store if needed (no extraction). */
+export async function ensureTarball(
+  store: Store,
+  source: Source,
+  options: { progress: Progress; signal?: AbortSignal; what: string },
+): Promise<{ path: string; sha256: string }> {
+  switch (source.kind) {
+    case 'url':
+      return { path: await fetchToStore(store, source, path.basename(new URL(source.url).pathname), options), sha256: source.sha256 };
+    case 'file':
+    case 'debian-package': {
+      if (!existsSync(source.path)) throw new LabError('SOURCE_MISSING', `${source.path} does not exist`, { hint: 'give an existing tarball' });
+      const sha = await sha256File(source.path);
+      if (source.kind === 'file' && source.sha256 && source.sha256 !== sha) {
+        throw new LabError('SHA256_MISMATCH', `${source.path} has sha256 ${sha}, expected ${source.sha256}`, { hint: 'check the file or the sha256 you gave' });
+      }
+      return { path: source.path, sha256: sha };
+    }
+    case 'dir':
+      throw new LabError('SOURCE_KIND', `${options.what} needs a tarball, not the directory ${source.path}`, { hint: 'give a .tar.xz' });
+  }
+}
+
 async function fetchToStore(
   store: Store,
   source: Extract<Source, { kind: 'url' }>,

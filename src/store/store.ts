@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
-export type EntryKind = 'downloads' | 'sources' | 'configs' | 'kernels' | 'rootfs' | 'probes';
+export type EntryKind = 'downloads' | 'sources' | 'configs' | 'kernels' | 'qemu' | 'rootfs' | 'probes';
 
 /**
  * The content-addressed store. An entry is built in store/tmp/ and renamed into

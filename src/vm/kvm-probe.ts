@@ -23,7 +23,7 @@ export const PROBE_READY_LINE = 'lab: initramfs up';
 export async function probeKvm(
   store: Store,
   qemu: { binary: string; version: string },
-  boot: { kernel: string; initrd: string },
+  boot: { kernel: string; initrd: string; firmwareDirs?: string[] },
   timeoutMs = 8000,
 ): Promise<KvmVerdict & { cached: boolean }> {
   try {
@@ -44,11 +44,12 @@ export async function probeKvm(
   return { ...verdict, cached: false };
 }
 
-function probeBoot(binary: string, boot: { kernel: string; initrd: string }, timeoutMs: number): Promise<KvmVerdict> {
+function probeBoot(binary: string, boot: { kernel: string; initrd: string; firmwareDirs?: string[] }, timeoutMs: number): Promise<KvmVerdict> {
   return new Promise((resolve) => {
     const child = spawn(
       binary,
       [
+        ...(boot.firmwareDirs ?? []).flatMap((d) => ['-L', d]),
         '-nodefaults', '-no-user-config', '-display', 'none',
         '-machine', 'pc,accel=kvm', '-cpu', 'host', '-m', '256M',
         '-kernel', boot.kernel, '-initrd', boot.initrd,

@@ -18,6 +18,8 @@ export interface QemuPlan {
   pidFile: string;
   /** Extra kernel command-line words. */
   append?: string[];
+  /** Firmware directories (-L) for a QEMU built without its own blobs. */
+  firmwareDirs?: string[];
 }
 
 export const BASE_KERNEL_ARGS = ['console=ttyS0', 'nokaslr', 'panic=-1', 'oops=panic', 'loglevel=6'];
@@ -28,6 +30,7 @@ export function kernelCommandLine(plan: Pick<QemuPlan, 'append'>): string {
 
 export function qemuArgs(plan: QemuPlan): string[] {
   const args = [
+    ...(plan.firmwareDirs ?? []).flatMap((d) => ['-L', d]),
     '-nodefaults',
     '-no-user-config',
     '-display', 'none',

@@ -10,6 +10,8 @@ export interface VmState {
   pid: number;
   qemu: string;
   qemuVersion: string;
+  /** -L directories for a QEMU built without its own firmware */
+  firmwareDirs: string[];
   accel: Accel;
   gdbPort: number;
   memory: string;

@@ -14,7 +14,7 @@ import { qmpCommand } from './qmp.js';
 import { clearVmFiles, isQemuAlive, readState, writeState, type VmState } from './state.js';
 
 export interface UpRequest {
-  qemu: { binary: string; version: string };
+  qemu: { binary: string; version: string; firmwareDirs: string[] };
   kernel: VmState['kernel'];
   rootfs: VmState['rootfs'];
   profile: string;
@@ -91,7 +91,7 @@ export async function up(
 
   let accel: Accel = request.accel === 'auto' ? 'tcg' : request.accel;
   if (request.accel === 'auto') {
-    const verdict = await probeKvm(store, request.qemu, { kernel: request.kernel.bzImage, initrd: request.rootfs.file });
+    const verdict = await probeKvm(store, request.qemu, { kernel: request.kernel.bzImage, initrd: request.rootfs.file, firmwareDirs: request.qemu.firmwareDirs });
     if (verdict.usable) accel = 'kvm';
     else progress.notice(`lab: using TCG (software emulation): ${verdict.reason}`);
   }
@@ -109,6 +109,7 @@ export async function up(
     agentSocket: paths.agentSocket,
     qmpSocket: paths.qmpSocket,
     pidFile: paths.pidFile,
+    firmwareDirs: request.qemu.firmwareDirs,
   });
   const started = await execa(request.qemu.binary, args, { reject: false, stdin: 'ignore' });
   if (started.exitCode !== 0) {
@@ -124,6 +125,7 @@ export async function up(
     pid,
     qemu: request.qemu.binary,
     qemuVersion: request.qemu.version,
+    firmwareDirs: request.qemu.firmwareDirs,
     accel,
     gdbPort: request.gdbPort,
     memory: request.memory,

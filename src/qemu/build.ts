@@ -1,0 +1,101 @@
+import { existsSync } from 'node:fs';
+import { chmod, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { LabError } from '../errors.js';
+import type { Source } from '../config/profile.js';
+import type { Progress } from '../cli/progress.js';
+import { ensureTarball } from '../fetch/source.js';
+import type { Store } from '../store/store.js';
+import { keyOf, sha256 } from '../util/hash.js';
+import { runChecked } from '../util/process.js';
+import { compilerVersion } from '../build/compiler.js';
+import { qemuVersion } from '../vm/qemu-binary.js';
+import { configureArgs, EMPTY_BZIP2, edk2BlobNames, loadRecipe, parseNinjaProgress } from './recipe.js';
+
+/** A QEMU lab can run: the system's, or one built from source into the store. */
+export interface QemuInstall {
+  binary: string;
+  version: string;
+  firmwareDirs: string[];
+  built?: { key: string; recipe: string; tarballSha256: string; cached: boolean; placeholders: string[] };
+}
+
+export async function buildQemu(
+  store: Store,
+  request: { source: Source; recipe: string },
+  options: { progress: Progress; signal?: AbortSignal; logDir: string; jobs?: number },
+): Promise<QemuInstall> {
+  const { recipe, text } = loadRecipe(request.recipe);
+  for (const dir of recipe.firmwareDirs) {
+    if (!existsSync(dir)) {
+      throw new LabError('FIRMWARE_MISSING', `${dir} is missing (firmware for QEMU ${recipe.version} built from source)`, {
+        hint: `apt-get install ${recipe.packages.run.join(' ')}`,
+      });
+    }
+  }
+  const tarball = await ensureTarball(store, request.source, { ...options, what: 'QEMU source' });
+  const compiler = await compilerVersion();
+  const key = keyOf({ tarball: tarball.sha256, recipe: sha256(text), compiler });
+  const entry = store.entry('qemu', key);
+  const cached = store.has('qemu', key);
+  let placeholders: string[] = [];
+  if (!cached) {
+    await mkdir(options.logDir, { recursive: true });
+    const logFile = path.join(options.logDir, `qemu-${recipe.version}-build.log`);
+    const scratch = await store.scratch('qemubuild');
+    try {
+      const src = path.join(scratch, 'src');
+      await mkdir(src);
+      const extract = options.progress.stage(`extract ${path.basename(tarball.path)}`);
+      await runChecked('tar', ['-xaf', tarball.path, '-C', src, '--strip-components=1', '--no-same-owner'], { what: 'extracting QEMU', signal: options.signal });
+      extract.done();
+      if (recipe.edk2Placeholders) {
+        const names = edk2BlobNames(await readFile(path.join(src, 'pc-bios', 'meson.build'), 'utf8'));
+        placeholders = names.filter((n) => !existsSync(path.join(src, 'pc-bios', n)));
+        for (const n of placeholders) await writeFile(path.join(src, 'pc-bios', n), EMPTY_BZIP2);
+      }
+      const build = path.join(src, 'build');
+      await mkdir(build);
+      const configure = options.progress.stage(`QEMU ${recipe.version} configure`);
+      await runChecked(path.join(src, 'configure'), configureArgs(recipe, path.join(entry, 'prefix')), {
+        cwd: build,
+        logFile,
+        signal: options.signal,
+        what: `QEMU ${recipe.version} configure`,
+      });
+      configure.done();
+      const stage = options.progress.stage(`QEMU ${recipe.version} build`);
+      await runChecked('ninja', ['-j', String(options.jobs ?? os.availableParallelism()), 'qemu-system-x86_64', 'qemu-img'], {
+        cwd: build,
+        logFile,
+        signal: options.signal,
+        what: `QEMU ${recipe.version} build (ninja)`,
+        onLine: (line) => {
+          const p = parseNinjaProgress(line);
+          if (p) stage.update({ done: p.done, total: p.total, unit: 'files' });
+        },
+      });
+      stage.done();
+      await store.ensure('qemu', key, async (dir) => {
+        await mkdir(path.join(dir, 'bin'));
+        await copyFile(path.join(build, 'qemu-system-x86_64'), path.join(dir, 'bin', 'qemu-system-x86_64'));
+        await copyFile(path.join(build, 'qemu-img'), path.join(dir, 'bin', 'qemu-img'));
+        await chmod(path.join(dir, 'bin', 'qemu-system-x86_64'), 0o755);
+        await chmod(path.join(dir, 'bin', 'qemu-img'), 0o755);
+        await writeFile(path.join(dir, 'build.json'), JSON.stringify({ recipe: recipe.version, tarball: tarball.sha256, compiler, placeholders }, null, 2));
+      });
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  } else {
+    placeholders = (JSON.parse(await readFile(path.join(entry, 'build.json'), 'utf8')) as { placeholders: string[] }).placeholders;
+  }
+  const binary = path.join(entry, 'bin', 'qemu-system-x86_64');
+  return {
+    binary,
+    version: await qemuVersion(binary),
+    firmwareDirs: recipe.firmwareDirs,
+    built: { key, recipe: recipe.version, tarballSha256: tarball.sha256, cached, placeholders },
+  };
+}

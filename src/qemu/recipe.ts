@@ -1,0 +1,63 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { LabError } from '../errors.js';
+import { projectRoot } from '../config/paths.js';
+
+/** How to build one QEMU version: configure flags, firmware, and the Debian packages it needs. */
+export const RecipeSchema = z.strictObject({
+  version: z.string().min(1),
+  description: z.string().default(''),
+  configure: z.array(z.string().startsWith('--')),
+  /** The dfsg tarball lacks the edk2 blobs its pc-bios/meson.build lists: empty bzip2 stand-ins let it configure. */
+  edk2Placeholders: z.boolean().default(false),
+  /** Firmware directories given to the built QEMU with -L (a tarball without blobs needs Debian's). */
+  firmwareDirs: z.array(z.string()).default([]),
+  packages: z.strictObject({ build: z.array(z.string()), run: z.array(z.string()) }),
+});
+export type Recipe = z.infer<typeof RecipeSchema>;
+
+export function recipesDir(): string {
+  return path.join(projectRoot(), 'qemu');
+}
+
+export function loadRecipe(version: string, dir = recipesDir()): { recipe: Recipe; text: string } {
+  const known = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+  if (!known.includes(version)) {
+    throw new LabError('RECIPE_UNKNOWN', `no QEMU recipe for version ${version}`, { hint: `add qemu/${version}.json, or use one of ${known.sort().join(', ')}` });
+  }
+  const file = path.join(dir, `${version}.json`);
+  const text = readFileSync(file, 'utf8');
+  const parsed = RecipeSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new LabError('RECIPE_INVALID', `${file}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`, { hint: 'fix the recipe' });
+  }
+  return { recipe: parsed.data, text };
+}
+
+/** ./configure's arguments for an out-of-tree build (pure). */
+export function configureArgs(recipe: Recipe, prefix: string): string[] {
+  return [...recipe.configure, `--prefix=${prefix}`];
+}
+
+/** The edk2 blob names listed in pc-bios/meson.build's fds = [...] (pure). */
+export function edk2BlobNames(mesonBuild: string): string[] {
+  const block = /fds\s*=\s*\[([\s\S]*?)\]/.exec(mesonBuild);
+  if (!block) return [];
+  return [...block[1]!.matchAll(/'([^']+\.fd)'/g)].map((m) => `${m[1]}.bz2`);
+}
+
+/** A complete, empty bzip2 stream: decompresses to nothing. */
+export const EMPTY_BZIP2 = Buffer.from('425a683917724538509000000000', 'hex');
+
+/** The QEMU command-line words that point a built QEMU at its firmware. */
+export function firmwareArgs(dirs: string[]): string[] {
+  return dirs.flatMap((d) => ['-L', d]);
+}
+
+/** "[123/2345] Compiling C object ..." → {done, total}. */
+export function parseNinjaProgress(line: string): { done: number; total: number } | undefined {
+  const m = /^\[(\d+)\/(\d+)\]/.exec(line);
+  return m ? { done: Number(m[1]), total: Number(m[2]) } : undefined;
+}
