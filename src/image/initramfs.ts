@@ -14,6 +14,7 @@ export interface InitramfsInputs {
   busybox: Buffer;
   init: Buffer;
   agent: Buffer;
+  labExec: Buffer;
 }
 
 /** What the archive holds: busybox (its applets are linked at boot), the init, the agent, /dev/console. */
@@ -25,6 +26,7 @@ export function initramfsEntries(inputs: InitramfsInputs): CpioEntry[] {
     { kind: 'symlink', name: 'bin/sh', target: 'busybox' },
     { kind: 'file', name: 'init', data: inputs.init, mode: 0o755 },
     { kind: 'file', name: 'lab/agent', data: inputs.agent, mode: 0o755 },
+    { kind: 'file', name: 'lab/lab-exec', data: inputs.labExec, mode: 0o755 },
   ];
 }
 
@@ -45,11 +47,18 @@ export async function readInitramfsInputs(busyboxPath = process.env.LAB_BUSYBOX 
     busybox,
     init: await readFile(path.join(dir, 'init')),
     agent: await readFile(path.join(dir, 'agent')),
+    labExec: await readFile(path.join(projectRoot(), 'image', 'common', 'lab-exec')),
   };
 }
 
 export function initramfsKey(inputs: InitramfsInputs): string {
-  return keyOf({ kind: 'initramfs', busybox: sha256(inputs.busybox), init: sha256(inputs.init), agent: sha256(inputs.agent) });
+  return keyOf({
+    kind: 'initramfs',
+    busybox: sha256(inputs.busybox),
+    init: sha256(inputs.init),
+    agent: sha256(inputs.agent),
+    labExec: sha256(inputs.labExec),
+  });
 }
 
 export async function buildInitramfs(store: Store): Promise<{ key: string; file: string; cached: boolean }> {

@@ -43,11 +43,11 @@ describe('newc cpio writer', () => {
 });
 
 describe('initramfs contents', () => {
-  const inputs = { busybox: Buffer.from('bb'), init: Buffer.from('init'), agent: Buffer.from('agent') };
+  const inputs = { busybox: Buffer.from('bb'), init: Buffer.from('init'), agent: Buffer.from('agent'), labExec: Buffer.from('le') };
 
   it('holds busybox, the init, the agent and a console node', () => {
     const names = initramfsEntries(inputs).map((e) => `${e.kind}:${e.name}`);
-    expect(names).toEqual(expect.arrayContaining(['file:bin/busybox', 'file:init', 'file:lab/agent', 'char:dev/console', 'symlink:bin/sh']));
+    expect(names).toEqual(expect.arrayContaining(['file:bin/busybox', 'file:init', 'file:lab/agent', 'file:lab/lab-exec', 'char:dev/console', 'symlink:bin/sh']));
   });
 
   it('is keyed by its inputs', () => {
