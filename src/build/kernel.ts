@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { copyFile, cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LabError } from '../errors.js';
@@ -18,7 +18,7 @@ import {
   parseConfig,
   unmetRequirements,
 } from './kernel-config.js';
-import { buildCommand, configCommands, isKbuildStepLine, KERNEL_ARTIFACTS, type Command } from './kernel-plan.js';
+import { buildCommand, configCommands, isKbuildStepLine, KERNEL_ARTIFACTS, KERNEL_TARGETS, type Command } from './kernel-plan.js';
 
 export interface KernelRequest {
   source: MaterializedSource;
@@ -26,6 +26,8 @@ export interface KernelRequest {
   /** Absolute paths of the fragments, in merge order. */
   fragments: string[];
   jobs?: number;
+  /** Build and keep the modules too. */
+  modules?: boolean;
 }
 
 export interface KernelBuild {
@@ -104,6 +106,9 @@ export async function configureKernel(
       );
     }
     const changes = userBase === undefined ? [] : configChanges(parseConfig(userBase), finalConfig);
+    if (changes.length) {
+      await appendFile(options.logFile, `\nlab changed ${changes.length} option(s) of ${path.basename((request.base as { file: string }).file)}:\n${changes.map((c) => `  ${c}`).join('\n')}\n`);
+    }
     const entry: ConfigEntry = { config: finalText, changes };
     await store.ensure('configs', configKey, async (dir) => {
       await writeFile(path.join(dir, 'entry.json'), JSON.stringify(entry));
@@ -133,7 +138,7 @@ export async function buildKernel(
   try {
     const compiler = await compilerVersion();
     const configSha256 = sha256(configured.config);
-    const key = keyOf({ source: source.id, config: configSha256, patches: [], compiler, arch: 'x86_64' });
+    const key = keyOf({ source: source.id, config: configSha256, patches: [], compiler, arch: 'x86_64', modules: request.modules === true ? true : undefined });
     const version = kernelVersionFromMakefile(await readFile(path.join(source.tree, 'Makefile'), 'utf8'));
     const cached = store.has('kernels', key);
     if (!cached) {
@@ -143,7 +148,8 @@ export async function buildKernel(
       }
       const stage = progress.stage(`kernel ${version} build`);
       let steps = 0;
-      await run(buildCommand(source.tree, scratch, request.jobs ?? os.availableParallelism()), {
+      const targets = request.modules ? [...KERNEL_TARGETS, 'modules'] : KERNEL_TARGETS;
+      await run(buildCommand(source.tree, scratch, request.jobs ?? os.availableParallelism(), targets), {
         logFile,
         signal,
         onLine: (line) => {
@@ -168,6 +174,9 @@ export async function buildKernel(
           dereference: true,
           filter: (src) => !src.endsWith('.o') && !src.endsWith('.cmd') && !src.includes('__pycache__'),
         });
+        if (request.modules) {
+          await run({ cmd: 'make', args: ['-C', source.tree, `O=${buildDir}`, 'ARCH=x86_64', `INSTALL_MOD_PATH=${dir}`, 'modules_install'], what: 'make modules_install' }, { logFile, signal });
+        }
         await writeFile(
           path.join(dir, 'build.json'),
           JSON.stringify({ version, source: source.id, origin: source.origin, configSha256, compiler, changes: configured.changes }, null, 2),

@@ -7,14 +7,19 @@ import { DEFAULT_PROFILE, loadProfile, type Profile } from '../config/profile.js
 import { selectKernel, type KernelFlags, type PathKind } from '../config/resolve.js';
 import type { Progress } from '../cli/progress.js';
 import { isStored, materializeSource } from '../fetch/source.js';
-import { buildRootfs, type Rootfs } from '../image/rootfs.js';
+import { buildRootfs, type Rootfs, type RootfsKind } from '../image/rootfs.js';
 import type { Store } from '../store/store.js';
 import { qemuVersion, resolveQemu } from '../vm/qemu-binary.js';
-import { buildKernel, type KernelBuild } from './kernel.js';
+import { buildKernel, configureKernel, type KernelBuild } from './kernel.js';
 import { buildQemu, type QemuInstall } from '../qemu/build.js';
 
 export interface BuildFlags extends KernelFlags {
   profile?: string;
+  rootfs?: RootfsKind;
+  /** Stop once the kernel's config is final and verified. */
+  configureOnly?: boolean;
+  /** Build the modules too (a distro config's thousands of them take long). */
+  modules?: boolean;
   /** "system", "build" (the profile's QEMU source), or the path of a qemu-system-x86_64 */
   qemu?: string;
   /** Build the profile's QEMU source even where the profile uses the system's. */
@@ -39,21 +44,17 @@ export function pathKind(p: string): PathKind {
   return !st ? 'missing' : st.isDirectory() ? 'dir' : 'file';
 }
 
-export async function labBuild(
-  store: Store,
-  paths: LabPaths,
-  flags: BuildFlags,
-  options: { progress: Progress; signal?: AbortSignal },
-): Promise<BuildRecord> {
-  const started = Date.now();
-  const { progress, signal } = options;
+/**
+ * The profile and the kernel source to build from, fetched: when the default
+ * profile's sources cannot be fetched and are not in the store (and the user
+ * named neither a profile nor a source), its fallback profile instead.
+ */
+async function resolveKernelSource(store: Store, flags: BuildFlags, options: { progress: Progress; signal?: AbortSignal }) {
   let profile: Profile = loadProfile(flags.profile ?? DEFAULT_PROFILE);
   let selection = selectKernel(profile, flags, pathKind);
-  let fellBackFrom: string | undefined;
-  let fallbackReason: string | undefined;
-  let source;
   try {
-    source = await materializeSource(store, selection.source, { progress, signal, what: 'kernel source' });
+    const source = await materializeSource(store, selection.source, { ...options, what: 'kernel source' });
+    return { profile, selection, source, fellBackFrom: undefined, fallbackReason: undefined };
   } catch (err) {
     const canFallBack =
       err instanceof LabError &&
@@ -63,19 +64,32 @@ export async function labBuild(
       profile.fallback !== undefined &&
       !isStored(store, selection.source);
     if (!canFallBack) throw err;
-    fellBackFrom = profile.name;
-    fallbackReason = (err as LabError).message;
-    progress.notice(`lab: ${fallbackReason}; falling back to the "${profile.fallback}" profile`);
+    const fellBackFrom = profile.name;
+    const fallbackReason = (err as LabError).message;
+    options.progress.notice(`lab: ${fallbackReason}; falling back to the "${profile.fallback}" profile`);
     profile = loadProfile(profile.fallback!);
     selection = selectKernel(profile, flags, pathKind);
-    source = await materializeSource(store, selection.source, { progress, signal, what: 'kernel source' });
+    const source = await materializeSource(store, selection.source, { ...options, what: 'kernel source' });
+    return { profile, selection, source, fellBackFrom, fallbackReason };
   }
+}
+
+export async function labBuild(
+  store: Store,
+  paths: LabPaths,
+  flags: BuildFlags,
+  options: { progress: Progress; signal?: AbortSignal },
+): Promise<BuildRecord> {
+  const started = Date.now();
+  const { progress, signal } = options;
+  const { profile, selection, source, fellBackFrom, fallbackReason } = await resolveKernelSource(store, flags, options);
+  const logDir = path.join(paths.root, 'logs');
   const kernel = await buildKernel(
     store,
-    { source, base: selection.base, fragments: selection.fragments },
-    { progress, signal, logDir: path.join(paths.root, 'logs') },
+    { source, base: selection.base, fragments: selection.fragments, modules: flags.modules },
+    { progress, signal, logDir },
   );
-  const rootfs = await buildRootfs(store, profile.rootfs);
+  const rootfs = await buildRootfs(store, flags.rootfs ?? profile.rootfs, { progress, signal, logDir });
   const qemu = await resolveQemuInstall(store, profile, flags, { progress, signal, logDir: path.join(paths.root, 'logs') });
   const record: BuildRecord = {
     profile: profile.name,
@@ -90,6 +104,42 @@ export async function labBuild(
   await mkdir(paths.root, { recursive: true });
   await writeFile(paths.build, JSON.stringify(record, null, 2) + '\n');
   return record;
+}
+
+export interface ConfigureRecord {
+  profile: string;
+  fellBackFrom?: string;
+  configKey: string;
+  config: string;
+  cached: boolean;
+  fragments: string[];
+  /** Each option lab changed in the user's config, "NAME: old -> new". */
+  changes: string[];
+  logFile: string;
+}
+
+/** lab build --configure-only: the kernel's final, verified config and what lab changed, no make of the kernel itself. */
+export async function labConfigure(
+  store: Store,
+  paths: LabPaths,
+  flags: BuildFlags,
+  options: { progress: Progress; signal?: AbortSignal },
+): Promise<ConfigureRecord> {
+  const { profile, selection, source, fellBackFrom } = await resolveKernelSource(store, flags, options);
+  const logDir = path.join(paths.root, 'logs');
+  await mkdir(logDir, { recursive: true });
+  const logFile = path.join(logDir, 'kernel-build.log');
+  const configured = await configureKernel(store, { source, base: selection.base, fragments: selection.fragments }, { ...options, logFile });
+  return {
+    profile: profile.name,
+    fellBackFrom,
+    configKey: configured.configKey,
+    config: path.join(store.entry('configs', configured.configKey), 'config'),
+    cached: configured.cached,
+    fragments: selection.fragments.map((f) => path.basename(f)),
+    changes: configured.changes,
+    logFile,
+  };
 }
 
 /** Which QEMU: --qemu system|build|PATH, --qemu-build, else what the profile says. */

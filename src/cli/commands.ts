@@ -2,19 +2,22 @@ import path from 'node:path';
 import net from 'node:net';
 import type { Argv } from 'yargs';
 import { LabError } from '../errors.js';
-import { labBuild, qemuChoice, readBuildRecord, type BuildFlags, type BuildRecord } from '../build/lab-build.js';
+import { labBuild, labConfigure, qemuChoice, readBuildRecord, type BuildFlags, type BuildRecord } from '../build/lab-build.js';
 import { loadProfile } from '../config/profile.js';
 import { checksFor, installLine, renderDoctor, runChecks } from '../doctor/checks.js';
 import { systemProbe } from '../doctor/probe.js';
 import { loadRecipe } from '../qemu/recipe.js';
 import { runDebug, TRIGGERS, type Trigger, type DebugResult } from '../gdb/debug.js';
-import { agentExec } from '../guest/serial-agent.js';
+import { guestCopy, guestExec, parseCopy } from '../guest/channel.js';
+import { SSH_DESTINATION, sshOptions } from '../guest/ssh.js';
+import { ROOTFS_KINDS } from '../image/rootfs.js';
+import { execa } from 'execa';
 import { createRunDir, writeManifest } from '../run/run-dir.js';
 import { down, requireVm, status, up, currentVm } from '../vm/vm.js';
 import type { VmState } from '../vm/state.js';
 import { qemuVersion, resolveQemu } from '../vm/qemu-binary.js';
 import type { CommandContext } from './context.js';
-import { renderBuild, renderDebug, renderStatus } from './render.js';
+import { renderBuild, renderConfigure, renderDebug, renderStatus } from './render.js';
 
 export const DEMO_BREAKPOINTS = [
   'kcompactd',
@@ -33,7 +36,9 @@ export function buildOptions<T>(y: Argv<T>) {
     .option('base', { choices: ['tinyconfig', 'defconfig'] as const, describe: 'base config when no --config is given' })
     .option('fragment', { type: 'string', array: true, describe: 'config fragments to merge (default: the profile\'s)' })
     .option('qemu', { type: 'string', describe: '"system", "build" (the profile\'s QEMU source), or the path of a qemu-system-x86_64' })
-    .option('qemu-build', { type: 'boolean', describe: 'build the profile\'s QEMU from source (debian: Debian\'s 7.2 orig tarball)' });
+    .option('qemu-build', { type: 'boolean', describe: 'build the profile\'s QEMU from source (debian: Debian\'s 7.2 orig tarball)' })
+    .option('rootfs', { choices: ROOTFS_KINDS, describe: 'debian: a debootstrap image with ssh (the profiles\' default); initramfs: busybox, boots in a second' })
+    .option('modules', { type: 'boolean', describe: 'build and keep the kernel modules too' });
 }
 
 export function upOptions<T>(y: Argv<T>) {
@@ -42,7 +47,10 @@ export function upOptions<T>(y: Argv<T>) {
     .option('cpus', { type: 'number', default: 2, describe: 'guest CPUs' })
     .option('gdb-port', { type: 'number', default: 4321, describe: 'gdbstub port on 127.0.0.1' })
     .option('accel', { choices: ['auto', 'kvm', 'tcg'] as const, default: 'auto' as const, describe: 'auto probes KVM and falls back to TCG' })
-    .option('boot-timeout', { type: 'number', default: 120, describe: 'seconds to wait for the guest' });
+    .option('boot-timeout', { type: 'number', default: 120, describe: 'seconds to wait for the guest' })
+    .option('fresh', { type: 'boolean', default: false, describe: 'discard the Debian rootfs overlay and start from the stored image' })
+    .option('append', { type: 'string', array: true, describe: 'extra kernel command-line words' })
+    .option('ssh-port', { type: 'number', describe: '127.0.0.1 port forwarded to the guest\'s ssh (default: a free one)' });
 }
 
 export function debugOptions<T>(y: Argv<T>) {
@@ -53,10 +61,14 @@ export function debugOptions<T>(y: Argv<T>) {
     .option('trigger', { choices: Object.keys(TRIGGERS) as Trigger[], describe: 'run once the breakpoints are armed: compact writes 1 to /proc/sys/vm/compact_memory' });
 }
 
-export async function buildCommand(ctx: CommandContext, flags: BuildFlags): Promise<BuildRecord> {
+export async function buildCommand(ctx: CommandContext, flags: BuildFlags): Promise<void> {
+  if (flags.configureOnly) {
+    const configured = await labConfigure(ctx.store, ctx.paths, flags, { progress: ctx.progress, signal: ctx.signal });
+    ctx.out(ctx.json ? JSON.stringify(configured, null, 2) : renderConfigure(configured));
+    return;
+  }
   const record = await labBuild(ctx.store, ctx.paths, flags, { progress: ctx.progress, signal: ctx.signal });
   ctx.out(ctx.json ? JSON.stringify(record, null, 2) : renderBuild(record));
-  return record;
 }
 
 export interface UpFlags {
@@ -66,6 +78,9 @@ export interface UpFlags {
   accel: 'auto' | 'kvm' | 'tcg';
   bootTimeout: number;
   qemu?: string;
+  fresh?: boolean;
+  append?: string[];
+  sshPort?: number;
 }
 
 function validateUp(flags: UpFlags): void {
@@ -106,6 +121,9 @@ export async function upVm(ctx: CommandContext, build: BuildRecord, flags: UpFla
       gdbPort: flags.gdbPort,
       accel: flags.accel,
       readyTimeoutMs: flags.bootTimeout * 1000,
+      append: flags.append?.flatMap((a) => a.split(/\s+/).filter(Boolean)),
+      fresh: flags.fresh,
+      sshPort: flags.sshPort,
     },
     { progress: ctx.progress, signal: ctx.signal },
   );
@@ -115,7 +133,10 @@ export async function upCommand(ctx: CommandContext, flags: UpFlags): Promise<vo
   const build = await readBuildRecord(ctx.paths);
   const state = await upVm(ctx, build, flags);
   if (ctx.json) ctx.out(JSON.stringify(await status(ctx.paths), null, 2));
-  else ctx.out(`VM up: pid ${state.pid}, ${state.accel}, gdb on 127.0.0.1:${state.gdbPort}, serial log ${state.serialLog}`);
+  else {
+    const ssh = state.ssh ? `, ssh on 127.0.0.1:${state.ssh.port} (lab ssh)` : '';
+    ctx.out(`VM up: pid ${state.pid}, ${state.accel}, gdb on 127.0.0.1:${state.gdbPort}${ssh}, serial log ${state.serialLog}`);
+  }
 }
 
 export async function downCommand(ctx: CommandContext): Promise<void> {
@@ -200,10 +221,27 @@ export async function debugCommand(ctx: CommandContext, flags: DebugFlags): Prom
 export async function execCommand(ctx: CommandContext, argv: string[], timeout: number): Promise<number> {
   if (argv.length === 0) throw new LabError('NO_COMMAND', 'no command given', { hint: 'lab exec -- CMD ARG...', exitCode: 2 });
   const vm = await requireVm(ctx.paths);
-  const r = await agentExec(vm.sockets.agent, argv, { timeoutMs: timeout * 1000, signal: ctx.signal });
+  const r = await guestExec(vm, argv, { timeoutMs: timeout * 1000, signal: ctx.signal });
   process.stdout.write(r.stdout);
   process.stderr.write(r.stderr);
   return r.exitCode;
+}
+
+/** lab ssh: an interactive shell, or ssh's own "ssh host CMD..." (the words are the user's shell command). */
+export async function sshCommand(ctx: CommandContext, words: string[]): Promise<number> {
+  const vm = await requireVm(ctx.paths);
+  if (!vm.ssh) {
+    throw new LabError('NO_SSH', `the ${vm.rootfs.kind} rootfs has no ssh`, { hint: 'use lab exec or lab console, or lab build --rootfs debian' });
+  }
+  const tty = words.length === 0 && process.stdin.isTTY ? ['-t'] : [];
+  const r = await execa('ssh', [...sshOptions(vm.ssh), ...tty, SSH_DESTINATION, ...words], { stdio: 'inherit', reject: false });
+  return r.exitCode ?? 1;
+}
+
+export async function cpCommand(ctx: CommandContext, src: string, dst: string): Promise<void> {
+  const copy = parseCopy(src, dst);
+  const vm = await requireVm(ctx.paths);
+  await guestCopy(vm, copy, ctx.signal);
 }
 
 export async function consoleCommand(ctx: CommandContext): Promise<void> {
@@ -246,7 +284,8 @@ export async function consoleCommand(ctx: CommandContext): Promise<void> {
 }
 
 export async function demoCommand(ctx: CommandContext, flags: BuildFlags & UpFlags & { count: number; timeout: number }): Promise<void> {
-  const build = await labBuild(ctx.store, ctx.paths, flags, { progress: ctx.progress, signal: ctx.signal });
+  // the initramfs boots in a second; the seed's breakpoints need nothing more
+  const build = await labBuild(ctx.store, ctx.paths, { rootfs: 'initramfs', ...flags }, { progress: ctx.progress, signal: ctx.signal });
   if (!ctx.json) ctx.out(renderBuild(build));
   let { state: vm } = await currentVm(ctx.paths);
   if (vm && vm.kernel.key !== build.kernel.key) {

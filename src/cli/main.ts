@@ -7,6 +7,8 @@ import {
   buildCommand,
   buildOptions,
   consoleCommand,
+  cpCommand,
+  sshCommand,
   debugCommand,
   debugOptions,
   demoCommand,
@@ -41,8 +43,11 @@ await yargs(hideBin(process.argv))
   .usage('$0 <command>: a Linux-kernel debugging lab for memory compaction')
   .option('lab-dir', { type: 'string', describe: 'the lab directory (default ./.lab)', global: true })
   .option('json', { type: 'boolean', default: false, describe: 'machine-readable output on stdout', global: true })
-  .command('build', 'fetch, verify and build the kernel and the rootfs (cached)', (y) => buildOptions(y), (a) =>
-    run(a, (ctx) => buildCommand(ctx, a).then(() => 0)),
+  .command(
+    'build',
+    'fetch, verify and build the kernel and the rootfs (cached)',
+    (y) => buildOptions(y).option('configure-only', { type: 'boolean', describe: 'stop once the kernel config is final and verified' }),
+    (a) => run(a, (ctx) => buildCommand(ctx, a)),
   )
   .command('up', 'boot the VM: gdbstub on 127.0.0.1, serial log, guest agent', (y) => upOptions(y).option('qemu', { type: 'string', describe: '"system" or a qemu-system-x86_64 path' }), (a) =>
     run(a, (ctx) => upCommand(ctx, a)),
@@ -67,6 +72,15 @@ await yargs(hideBin(process.argv))
         .option('qemu-build', { type: 'boolean', describe: 'include what building QEMU from source needs' })
         .option('qemu', { type: 'string', describe: '"system", "build" or a path' }),
     (a) => run(a, (ctx) => doctorCommand(ctx, a)),
+  )
+  .command('ssh', 'ssh into the guest (Debian rootfs): lab ssh, or lab ssh -- CMD', {}, (a) =>
+    run(a as GlobalOptions, (ctx) => sshCommand(ctx, (a['--'] as string[] | undefined)?.map(String) ?? a._.slice(1).map(String))),
+  )
+  .command(
+    'cp <src> <dst>',
+    'copy a file to or from the guest: lab cp FILE guest:/PATH, lab cp guest:/PATH FILE',
+    (y) => y.positional('src', { type: 'string', demandOption: true }).positional('dst', { type: 'string', demandOption: true }),
+    (a) => run(a, (ctx) => cpCommand(ctx, a.src, a.dst)),
   )
   .command('console', 'attach to the serial console (Ctrl-] detaches)', {}, (a) => run(a as GlobalOptions, (ctx) => consoleCommand(ctx)))
   .command(

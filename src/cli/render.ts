@@ -1,4 +1,4 @@
-import type { BuildRecord } from '../build/lab-build.js';
+import type { BuildRecord, ConfigureRecord } from '../build/lab-build.js';
 import type { DebugResult } from '../gdb/debug.js';
 import { formatHit, hitsPerFunction } from '../gdb/hits.js';
 import type { VmStatus } from '../vm/vm.js';
@@ -17,11 +17,25 @@ export function renderBuild(r: BuildRecord): string {
   return lines.join('\n');
 }
 
+export function renderConfigure(r: ConfigureRecord): string {
+  const lines = [
+    `profile   ${r.profile}${r.fellBackFrom ? ` (fell back from ${r.fellBackFrom})` : ''}`,
+    `config    ${r.config} ${r.cached ? '(cached)' : ''}`.trimEnd(),
+    `verified  every option of ${r.fragments.join(', ')} took effect`,
+  ];
+  if (r.changes.length) {
+    lines.push(`changed   ${r.changes.length} option(s) of your config (also in ${r.logFile}):`);
+    for (const c of r.changes) lines.push(`  ${c}`);
+  }
+  return lines.join('\n');
+}
+
 export function renderStatus(s: VmStatus): string {
   if (!s.running) return s.staleCleaned ? 'not running (the VM had stopped; its state was cleaned)' : 'not running';
   return [
     `running   pid ${s.pid}, ${s.accel}, up ${s.uptimeSeconds} s${s.runState ? `, ${s.runState}` : ''}`,
     `gdb       ${s.gdb}`,
+    ...(s.ssh ? [`ssh       127.0.0.1:${s.ssh} (lab ssh)`] : []),
     `kernel    ${s.kernel} (${s.profile} profile), rootfs ${s.rootfs}`,
     `console   ${s.sockets?.console}`,
     `qmp       ${s.sockets?.qmp}`,

@@ -30,6 +30,8 @@ export interface LabPaths {
   agentSocket: string;
   qmpSocket: string;
   pidFile: string;
+  disk: string;
+  sshKey: string;
   runs: string;
 }
 
@@ -46,6 +48,8 @@ export function labPaths(root: string): LabPaths {
     agentSocket: path.join(vmDir, 'agent.sock'),
     qmpSocket: path.join(vmDir, 'qmp.sock'),
     pidFile: path.join(vmDir, 'qemu.pid'),
+    disk: path.join(vmDir, 'disk.qcow2'),
+    sshKey: path.join(root, 'ssh', 'id_ed25519'),
     runs: path.join(root, 'runs'),
   };
 }

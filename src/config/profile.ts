@@ -48,7 +48,7 @@ export const ProfileSchema = z.strictObject({
       message: 'a QEMU source and its recipe go together',
     })
     .refine((q) => q.use === 'system' || q.source !== undefined, { message: 'use "build" needs a source and a recipe' }),
-  rootfs: z.enum(['initramfs']).default('initramfs'),
+  rootfs: z.enum(['initramfs', 'debian']).default('debian'),
   fallback: z.string().optional(),
 });
 export type Profile = z.infer<typeof ProfileSchema>;

@@ -62,7 +62,9 @@ export function selectKernel(profile: Profile, flags: KernelFlags, kindOf: (p: s
     }
     base = { file };
   }
-  const fragments = (flags.fragments ?? profile.kernel.fragments).map((f) =>
+  const named = flags.fragments ?? profile.kernel.fragments;
+  // a foreign full config is first made buildable here, then given the lab's options
+  const fragments = (typeof base === 'string' ? named : ['foreign.config', ...named]).map((f) =>
     path.isAbsolute(f) ? f : path.join(projectRoot(), 'kernel-configs', f),
   );
   for (const f of fragments) {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { LabError } from '../errors.js';
 import type { Progress } from '../cli/progress.js';
-import { agentExec } from '../guest/serial-agent.js';
+import { guestExec } from '../guest/channel.js';
 import type { VmState } from '../vm/state.js';
 import { killGroup } from '../util/process.js';
 import { gdbArgs, parseRecorderEvent, type RecorderConfig } from './gdb-command.js';
@@ -129,7 +129,7 @@ export async function runDebug(
         timer = setTimeout(() => stopGdb('timeout'), request.timeoutSeconds * 1000);
         if (request.trigger) {
           const argv = [...TRIGGERS[request.trigger]];
-          triggerRun = agentExec(vm.sockets.agent, argv, { timeoutMs: (request.timeoutSeconds + 60) * 1000 }).then(
+          triggerRun = guestExec(vm, argv, { timeoutMs: (request.timeoutSeconds + 60) * 1000 }).then(
             (r) => ({ argv, exitCode: r.exitCode }),
             (err: Error) => ({ argv, error: err.message }),
           );

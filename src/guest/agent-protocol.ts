@@ -7,10 +7,22 @@ export function pingRequest(id: string): string {
   return `\n${id} ping\n`;
 }
 
-export function execRequest(id: string, argv: string[]): string {
+/** Each argument as an "x<base64>" word: what image/common/lab-exec decodes back into argv. */
+export function argvTokens(argv: string[]): string[] {
   if (argv.length === 0) throw new Error('exec needs a command');
-  const tokens = argv.map((a) => `x${Buffer.from(a, 'utf8').toString('base64')}`);
-  return `\n${id} exec ${tokens.join(' ')}\n`;
+  return argv.map((a) => `x${Buffer.from(a, 'utf8').toString('base64')}`);
+}
+
+export function execRequest(id: string, argv: string[]): string {
+  return `\n${id} exec ${argvTokens(argv).join(' ')}\n`;
+}
+
+/** A file for the guest: its path as a token, then its bytes in base64 lines, then a lone ".". */
+export function putRequest(id: string, guestPath: string, data: Buffer): string {
+  const b64 = data.toString('base64');
+  const lines: string[] = [];
+  for (let i = 0; i < b64.length; i += 76) lines.push(b64.slice(i, i + 76));
+  return `\n${id} put ${argvTokens([guestPath])[0]}\n${lines.join('\n')}${lines.length ? '\n' : ''}.\n`;
 }
 
 export interface ExecReply {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { LabError, InterruptedError } from '../errors.js';
-import { AgentReplyParser, execRequest, pingRequest, type ExecReply } from './agent-protocol.js';
+import { AgentReplyParser, execRequest, pingRequest, putRequest, type ExecReply } from './agent-protocol.js';
 
 interface Exchange {
   request: string;
@@ -77,4 +77,17 @@ export async function agentExec(
     what: `running ${argv[0]}`,
   });
   return parser.reply();
+}
+
+/** Writes data to guestPath; the exit code is base64 -d's in the guest. */
+export async function agentPut(socketPath: string, guestPath: string, data: Buffer, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<number> {
+  const id = newId();
+  const parser = await exchange(socketPath, {
+    request: putRequest(id, guestPath, data),
+    parser: new AgentReplyParser(id),
+    timeoutMs: options.timeoutMs ?? 300_000,
+    signal: options.signal,
+    what: `copying to ${guestPath}`,
+  });
+  return parser.exitCode ?? 1;
 }

@@ -1,26 +1,37 @@
+import type { Progress } from '../cli/progress.js';
 import type { Store } from '../store/store.js';
+import { buildDebianImage } from './debian.js';
 import { buildInitramfs } from './initramfs.js';
 
 /**
  * The rootfs behind one interface: how it is built, how QEMU is given it, and
- * how the host reaches the guest. The Debian image joins as another kind.
+ * how the host reaches the guest.
  */
-export type RootfsKind = 'initramfs';
+export type RootfsKind = 'initramfs' | 'debian';
+export const ROOTFS_KINDS: RootfsKind[] = ['initramfs', 'debian'];
 
 export interface Rootfs {
   kind: RootfsKind;
   key: string;
   file: string;
   cached: boolean;
-  /** How lab exec reaches the guest: the initramfs agent on the second serial port. */
-  channel: 'serial-agent';
+  /** How lab exec reaches the guest: the initramfs agent on the second serial port, or ssh. */
+  channel: 'serial-agent' | 'ssh';
 }
 
-export async function buildRootfs(store: Store, kind: RootfsKind): Promise<Rootfs> {
+export async function buildRootfs(
+  store: Store,
+  kind: RootfsKind,
+  options: { progress: Progress; signal?: AbortSignal; logDir: string },
+): Promise<Rootfs> {
   switch (kind) {
     case 'initramfs': {
       const built = await buildInitramfs(store);
       return { kind, key: built.key, file: built.file, cached: built.cached, channel: 'serial-agent' };
+    }
+    case 'debian': {
+      const built = await buildDebianImage(store, options);
+      return { kind, key: built.key, file: built.file, cached: built.cached, channel: 'ssh' };
     }
   }
 }

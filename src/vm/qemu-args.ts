@@ -20,6 +20,10 @@ export interface QemuPlan {
   append?: string[];
   /** Firmware directories (-L) for a QEMU built without its own blobs. */
   firmwareDirs?: string[];
+  /** A root disk (the qcow2 overlay) as /dev/vda. */
+  disk?: string;
+  /** User networking with the guest's sshd forwarded from this 127.0.0.1 port. */
+  sshPort?: number;
 }
 
 export const BASE_KERNEL_ARGS = ['console=ttyS0', 'nokaslr', 'panic=-1', 'oops=panic', 'loglevel=6'];
@@ -41,6 +45,8 @@ export function qemuArgs(plan: QemuPlan): string[] {
   ];
   if (plan.accel === 'kvm') args.push('-cpu', 'host');
   if (plan.initrd) args.push('-initrd', plan.initrd);
+  if (plan.disk) args.push('-drive', `file=${plan.disk},format=qcow2,if=virtio`);
+  if (plan.sshPort !== undefined) args.push('-nic', `user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:${plan.sshPort}-:22`);
   args.push(
     '-append', kernelCommandLine(plan),
     // ttyS0: the console, logged to a file and reachable by lab console

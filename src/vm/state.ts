@@ -20,6 +20,9 @@ export interface VmState {
   kernel: { bzImage: string; vmlinux: string; gdbScript: string; version: string; key: string };
   rootfs: { kind: string; file: string; key: string; channel: string };
   sockets: { console: string; agent: string; qmp: string };
+  /** The Debian rootfs: ssh forwarded from 127.0.0.1, and the qcow2 overlay the VM writes to. */
+  ssh?: { port: number; key: string };
+  disk?: string;
   serialLog: string;
   profile: string;
 }

@@ -7,6 +7,9 @@ import type { LabPaths } from '../config/paths.js';
 import type { Progress } from '../cli/progress.js';
 import type { Store } from '../store/store.js';
 import { agentPing } from '../guest/serial-agent.js';
+import { ensureLabKey, kernelKeyArg, sshReady } from '../guest/ssh.js';
+import { GUEST_LAB_EXEC } from '../image/debian-plan.js';
+import { prepareDisk } from './disk.js';
 import { killGroup } from '../util/process.js';
 import { probeKvm } from './kvm-probe.js';
 import { qemuArgs, type Accel } from './qemu-args.js';
@@ -23,18 +26,35 @@ export interface UpRequest {
   gdbPort: number;
   accel: 'auto' | Accel;
   readyTimeoutMs: number;
+  /** Extra kernel command-line words (--append). */
+  append?: string[];
+  /** Discard the Debian rootfs's overlay and start from the stored image. */
+  fresh?: boolean;
+  /** 127.0.0.1 port for ssh; a free one when absent. */
+  sshPort?: number;
 }
 
 const UNIX_PATH_MAX = 107;
 
-export async function assertPortFree(port: number): Promise<void> {
+export async function freeLocalPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen({ host: '127.0.0.1', port: 0 }, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function assertPortFree(port: number, what: 'gdb' | 'ssh' = 'gdb'): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const server = net.createServer();
     server.once('error', (err: NodeJS.ErrnoException) => {
       reject(
         err.code === 'EADDRINUSE'
           ? new LabError('PORT_IN_USE', `port ${port} on 127.0.0.1 is already in use`, {
-              hint: `pass --gdb-port with a free port, or stop what holds ${port}`,
+              hint: `pass --${what}-port with a free port, or stop what holds ${port}`,
             })
           : err,
       );
@@ -96,6 +116,20 @@ export async function up(
     else progress.notice(`lab: using TCG (software emulation): ${verdict.reason}`);
   }
 
+  let disk: string | undefined;
+  let ssh: VmState['ssh'];
+  const append = [...(request.append ?? [])];
+  if (request.rootfs.kind === 'debian') {
+    const prepared = await prepareDisk(paths.disk, request.rootfs, { fresh: request.fresh ?? false, qemuBinary: request.qemu.binary });
+    if (prepared.made && prepared.why !== 'new') progress.notice(`lab: a new overlay on the stored image (${prepared.why})`);
+    disk = prepared.disk;
+    const key = await ensureLabKey(paths.sshKey);
+    const port = request.sshPort ?? (await freeLocalPort());
+    if (request.sshPort !== undefined) await assertPortFree(port, 'ssh');
+    ssh = { port, key: key.privateKey };
+    append.unshift('root=/dev/vda', 'rw', kernelKeyArg(key.publicKey));
+  }
+
   if (existsSync(paths.serialLog)) await truncate(paths.serialLog, 0);
   const args = qemuArgs({
     kernel: request.kernel.bzImage,
@@ -110,6 +144,9 @@ export async function up(
     qmpSocket: paths.qmpSocket,
     pidFile: paths.pidFile,
     firmwareDirs: request.qemu.firmwareDirs,
+    disk,
+    sshPort: ssh?.port,
+    append,
   });
   const started = await execa(request.qemu.binary, args, { reject: false, stdin: 'ignore' });
   if (started.exitCode !== 0) {
@@ -134,12 +171,14 @@ export async function up(
     kernel: request.kernel,
     rootfs: request.rootfs,
     sockets: { console: paths.consoleSocket, agent: paths.agentSocket, qmp: paths.qmpSocket },
+    ssh,
+    disk,
     serialLog: paths.serialLog,
     profile: request.profile,
   };
   await writeState(paths, state);
 
-  const stage = progress.stage(`boot (${accel})`);
+  const stage = progress.stage(`boot (${accel}${ssh ? ', until ssh answers' : ''})`);
   try {
     await waitReady(paths, state, request.readyTimeoutMs, signal);
   } catch (err) {
@@ -158,8 +197,8 @@ async function waitReady(paths: LabPaths, state: VmState, timeoutMs: number, sig
       const lines = await lastSerialLines(paths);
       throw new LabError('BOOT_FAILED', `the VM stopped before the guest was ready; last serial lines:\n  ${lines.join('\n  ')}`);
     }
-    if (await agentPing(state.sockets.agent, 1000)) return;
-    await new Promise((r) => setTimeout(r, 200));
+    if (state.ssh ? await sshReady(state.ssh, GUEST_LAB_EXEC) : await agentPing(state.sockets.agent, 1000)) return;
+    await new Promise((r) => setTimeout(r, state.ssh ? 1000 : 200));
   }
   const lines = await lastSerialLines(paths);
   throw new LabError(
@@ -229,6 +268,7 @@ export interface VmStatus {
   rootfs?: string;
   qemu?: string;
   profile?: string;
+  ssh?: number;
   staleCleaned?: boolean;
 }
 
@@ -254,5 +294,6 @@ export async function status(paths: LabPaths): Promise<VmStatus> {
     rootfs: state.rootfs.kind,
     qemu: state.qemuVersion,
     profile: state.profile,
+    ssh: state.ssh?.port,
   };
 }

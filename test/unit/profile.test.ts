@@ -45,7 +45,7 @@ describe('kernel selection', () => {
     const s = selectKernel(profile, {}, kinds({}));
     expect(s.source).toEqual(profile.kernel.source);
     expect(s.base).toBe('tinyconfig');
-    expect(s.fragments.map((f) => path.basename(f))).toEqual(['lab.config']);
+    expect(s.fragments.map((f) => path.basename(f))).toEqual(['lab.config', 'systemd.config']);
     expect(s.explicitSource).toBe(false);
   });
 
@@ -74,10 +74,10 @@ describe('kernel selection', () => {
     expect(attempt(() => sourceFromFlag('/nope', undefined, kinds({})))).toMatch(/\/nope does not exist/);
   });
 
-  it('makes a --config file the base and keeps the lab fragment on top', () => {
+  it('makes a --config file the base, sanitised, and keeps the lab fragments on top', () => {
     const s = selectKernel(profile, { config: '/home/me/my.config' }, kinds({ '/home/me/my.config': 'file' }));
     expect(s.base).toEqual({ file: '/home/me/my.config' });
-    expect(s.fragments.map((f) => path.basename(f))).toEqual(['lab.config']);
+    expect(s.fragments.map((f) => path.basename(f))).toEqual(['foreign.config', 'lab.config', 'systemd.config']);
     expect(() => selectKernel(profile, { config: '/none' }, kinds({}))).toThrow(/--config \/none is not a file/);
   });
 });

@@ -1,0 +1,77 @@
+import path from 'node:path';
+import type { Command } from '../build/kernel-plan.js';
+
+/**
+ * The Debian image's command plans as data (pure): debootstrap as root, or
+ * mmdebstrap in a user namespace without root; then mke2fs -d, which builds the
+ * ext4 file from a directory with no mount and no loop device.
+ */
+export const DEBIAN_SUITE = 'bookworm';
+export const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
+export const LAB_UNITS = ['systemd-networkd.service', 'lab-ssh-key.service', 'ssh.service'];
+
+export function parsePackageList(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter(Boolean);
+}
+
+export function debootstrapCommand(tree: string, packages: string[], options: { mirror: string; cacheDir: string; suite?: string }): Command {
+  return {
+    cmd: 'debootstrap',
+    args: [
+      '--variant=minbase',
+      `--include=${packages.join(',')}`,
+      `--cache-dir=${options.cacheDir}`,
+      options.suite ?? DEBIAN_SUITE,
+      tree,
+      options.mirror,
+    ],
+    what: 'debootstrap',
+  };
+}
+
+/** Rootless: an ext2 image written by mmdebstrap in a user namespace, the overlay synced in by a hook. */
+export function mmdebstrapCommand(image: string, packages: string[], options: { mirror: string; overlay: string; suite?: string }): Command {
+  return {
+    cmd: 'mmdebstrap',
+    args: [
+      '--mode=unshare',
+      '--variant=minbase',
+      '--format=ext2',
+      `--include=${packages.join(',')}`,
+      `--customize-hook=sync-in ${options.overlay} /`,
+      `--customize-hook=systemctl --root="$1" enable ${LAB_UNITS.join(' ')}`,
+      options.suite ?? DEBIAN_SUITE,
+      image,
+      options.mirror,
+    ],
+    what: 'mmdebstrap',
+  };
+}
+
+export function enableUnitsCommand(tree: string): Command {
+  return { cmd: 'systemctl', args: [`--root=${tree}`, 'enable', ...LAB_UNITS], what: 'systemctl enable' };
+}
+
+export function mke2fsCommand(tree: string, image: string, sizeMiB: number): Command {
+  return {
+    cmd: 'mke2fs',
+    args: ['-q', '-F', '-t', 'ext4', '-L', 'lab-root', '-d', tree, image, `${sizeMiB}M`],
+    what: 'mke2fs',
+  };
+}
+
+/** The image's size: what the tree holds, a quarter more for the filesystem, and 1 GiB free for the student. */
+export function imageSizeMiB(treeBytes: number): number {
+  const mib = Math.ceil((treeBytes * 1.25) / (1 << 20)) + 1024;
+  return Math.ceil(mib / 64) * 64;
+}
+
+/** Where lab-exec lives in the image: the remote end of lab exec over ssh. */
+export const GUEST_LAB_EXEC = '/usr/local/lib/lab/lab-exec';
+
+export function treePath(tree: string, guestPath: string): string {
+  return path.join(tree, guestPath.replace(/^\/+/, ''));
+}

@@ -1,0 +1,126 @@
+import { existsSync } from 'node:fs';
+import { chmod, copyFile, cp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { LabError } from '../errors.js';
+import { projectRoot } from '../config/paths.js';
+import type { Progress } from '../cli/progress.js';
+import type { Store } from '../store/store.js';
+import { keyOf, sha256 } from '../util/hash.js';
+import { runChecked } from '../util/process.js';
+import { systemProbe } from '../doctor/probe.js';
+import type { Command } from '../build/kernel-plan.js';
+import {
+  DEFAULT_MIRROR,
+  debootstrapCommand,
+  enableUnitsCommand,
+  GUEST_LAB_EXEC,
+  imageSizeMiB,
+  mke2fsCommand,
+  mmdebstrapCommand,
+  parsePackageList,
+  treePath,
+} from './debian-plan.js';
+
+export interface DebianImage {
+  key: string;
+  file: string;
+  cached: boolean;
+  packages: string[];
+}
+
+function imageDir(): string {
+  return path.join(projectRoot(), 'image');
+}
+
+/** Every file of the overlay with its mode and content: part of the image's key. */
+async function overlayFingerprint(dir: string): Promise<string[]> {
+  const rows: string[] = [];
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  for (const e of entries) {
+    if (!e.isFile()) continue;
+    const full = path.join(e.parentPath, e.name);
+    const st = await stat(full);
+    rows.push(`${path.relative(dir, full)} ${(st.mode & 0o777).toString(8)} ${sha256(await readFile(full))}`);
+  }
+  return rows.sort();
+}
+
+async function treeBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (e.isFile()) total += (await stat(path.join(e.parentPath, e.name))).size;
+  }
+  return total;
+}
+
+export function debianBuilderMissing(isRoot: boolean, has: (cmd: string) => boolean): LabError | undefined {
+  if (isRoot && !has('debootstrap')) {
+    return new LabError('TOOL_MISSING', 'debootstrap is not installed (it builds the Debian image)', { hint: 'apt-get install debootstrap' });
+  }
+  if (!isRoot && !has('mmdebstrap')) {
+    return new LabError('TOOL_MISSING', 'building the Debian image without root needs mmdebstrap (debootstrap needs root)', {
+      hint: 'apt-get install mmdebstrap uidmap, or run lab build as root',
+    });
+  }
+  if (!has('mke2fs')) return new LabError('TOOL_MISSING', 'mke2fs is not installed', { hint: 'apt-get install e2fsprogs' });
+  return undefined;
+}
+
+export async function buildDebianImage(
+  store: Store,
+  options: { progress: Progress; signal?: AbortSignal; logDir: string; mirror?: string },
+): Promise<DebianImage> {
+  const mirror = options.mirror ?? process.env.LAB_DEBIAN_MIRROR ?? DEFAULT_MIRROR;
+  const packages = parsePackageList(await readFile(path.join(imageDir(), 'debian', 'packages.txt'), 'utf8'));
+  const overlay = path.join(imageDir(), 'debian', 'overlay');
+  const labExec = await readFile(path.join(imageDir(), 'common', 'lab-exec'));
+  const key = keyOf({ kind: 'debian', suite: 'bookworm', mirror, packages, overlay: await overlayFingerprint(overlay), labExec: sha256(labExec) });
+  if (store.has('rootfs', key)) return { key, file: path.join(store.entry('rootfs', key), 'rootfs.ext4'), cached: true, packages };
+
+  const isRoot = process.getuid?.() === 0;
+  const missing = debianBuilderMissing(isRoot, (c) => systemProbe.hasCommand(c) || existsSync(`/usr/sbin/${c}`) || existsSync(`/sbin/${c}`));
+  if (missing) throw missing;
+  await mkdir(options.logDir, { recursive: true });
+  const logFile = path.join(options.logDir, 'debian-image.log');
+  const run = (c: Command) => runChecked(c.cmd, c.args, { cwd: c.cwd, what: c.what, logFile, signal: options.signal });
+
+  const { path: entry } = await store.ensure('rootfs', key, async (dir) => {
+    const image = path.join(dir, 'rootfs.ext4');
+    const scratch = await store.scratch('debian');
+    try {
+      if (isRoot) {
+        const tree = path.join(scratch, 'tree');
+        const cacheDir = path.join(store.root, 'debcache');
+        await mkdir(cacheDir, { recursive: true });
+        const stage = options.progress.stage('debootstrap bookworm');
+        await run(debootstrapCommand(tree, packages, { mirror, cacheDir }));
+        stage.done(`${packages.length} packages on minbase`);
+        await cp(overlay, tree, { recursive: true, force: true });
+        await mkdir(path.dirname(treePath(tree, GUEST_LAB_EXEC)), { recursive: true });
+        await copyFile(path.join(imageDir(), 'common', 'lab-exec'), treePath(tree, GUEST_LAB_EXEC));
+        await chmod(treePath(tree, GUEST_LAB_EXEC), 0o755);
+        await run(enableUnitsCommand(tree));
+        // systemd makes a fresh machine-id at first boot; no apt downloads kept
+        await writeFile(treePath(tree, '/etc/machine-id'), '');
+        await rm(treePath(tree, '/var/cache/apt/archives'), { recursive: true, force: true });
+        await mkdir(treePath(tree, '/var/cache/apt/archives/partial'), { recursive: true });
+        const mk = options.progress.stage('mke2fs -d');
+        await run(mke2fsCommand(tree, image, imageSizeMiB(await treeBytes(tree))));
+        mk.done();
+      } else {
+        const staged = path.join(scratch, 'overlay');
+        await cp(overlay, staged, { recursive: true });
+        await mkdir(path.dirname(treePath(staged, GUEST_LAB_EXEC)), { recursive: true });
+        await copyFile(path.join(imageDir(), 'common', 'lab-exec'), treePath(staged, GUEST_LAB_EXEC));
+        const stage = options.progress.stage('mmdebstrap bookworm (rootless)');
+        await run(mmdebstrapCommand(image, packages, { mirror, overlay: staged }));
+        stage.done();
+        await run({ cmd: 'truncate', args: ['-s', '+1G', image], what: 'grow the image' });
+        await run({ cmd: 'resize2fs', args: ['-f', image], what: 'resize2fs' });
+      }
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  });
+  return { key, file: path.join(entry, 'rootfs.ext4'), cached: false, packages };
+}

@@ -1,0 +1,47 @@
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { LabError } from '../errors.js';
+
+/** The qemu-img beside a QEMU binary (a built one has its own), else the system's. */
+export function qemuImgFor(qemuBinary: string): string {
+  const beside = path.join(path.dirname(qemuBinary), 'qemu-img');
+  return existsSync(beside) ? beside : 'qemu-img';
+}
+
+export function overlayCommand(qemuImg: string, image: string, disk: string): { cmd: string; args: string[] } {
+  return { cmd: qemuImg, args: ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', image, disk] };
+}
+
+/**
+ * The VM writes to a qcow2 overlay backed by the stored image, so the image in
+ * the store never changes. The overlay survives lab down (the student's files
+ * stay) unless --fresh, or unless the image it was made on is no longer the
+ * one being booted.
+ */
+export async function prepareDisk(
+  disk: string,
+  image: { file: string; key: string },
+  options: { fresh: boolean; qemuBinary: string },
+): Promise<{ disk: string; made: boolean; why?: string }> {
+  const info = `${disk}.json`;
+  let why: string | undefined;
+  if (!existsSync(disk)) why = 'new';
+  else if (options.fresh) why = 'fresh';
+  else {
+    const previous = existsSync(info) ? (JSON.parse(await readFile(info, 'utf8')) as { imageKey?: string }) : {};
+    if (previous.imageKey !== image.key) why = 'the image changed';
+  }
+  if (!why) return { disk, made: false };
+  await rm(disk, { force: true });
+  const c = overlayCommand(qemuImgFor(options.qemuBinary), image.file, disk);
+  const r = await execa(c.cmd, c.args, { reject: false });
+  if (r.exitCode !== 0) {
+    throw new LabError('DISK_FAILED', `qemu-img could not make the overlay: ${r.stderr.trim().split('\n')[0] ?? r.exitCode}`, {
+      hint: 'apt-get install qemu-utils',
+    });
+  }
+  await writeFile(info, JSON.stringify({ imageKey: image.key, backing: image.file }));
+  return { disk, made: true, why };
+}
