@@ -1,0 +1,132 @@
+/**
+ * Parsers for ftrace's text output (pure). function_graph lines become call
+ * records; event lines (from any tracer, or the nop tracer) become events;
+ * headers, context-switch banners and blank lines are skipped.
+ *
+ *   " 7)   0.407 us    |            compact_unlock_should_abort.isra.0();"   a leaf call
+ *   " 7)               |      compact_zone() {"                              an entry
+ *   " 7) @ 158712.7 us |      } /* compact_zone *\/"                          an exit, with the duration
+ *   " 0)               |  /* mm_compaction_begin: zone_start=0x1 ... *\/"  an event inside a graph
+ *   "  sh-123  [001] d..1.  55.123456: mm_compaction_begin: zone_start=..."   an event line
+ */
+export interface GraphRecord {
+  kind: 'leaf' | 'entry' | 'exit';
+  cpu: number;
+  fn: string;
+  depth: number;
+  durationUs?: number;
+}
+
+export interface EventRecord {
+  kind: 'event';
+  cpu: number;
+  event: string;
+  detail: string;
+  timestamp?: number;
+  task?: string;
+  pid?: number;
+}
+
+export type TraceRecord = GraphRecord | EventRecord;
+
+const GRAPH = /^\s*(\d+)\)\s+(?:[+!#*@$]\s+)?(?:(\d+(?:\.\d+)?)\s+us\s+)?\|(\s*)(.*)$/;
+const EVENT_LINE = /^\s*(.+?)-(\d+)\s+\[(\d+)\]\s+(?:\S+\s+)?(\d+\.\d+):\s+([\w:]+):\s?(.*)$/;
+
+function graphBody(body: string): { kind: GraphRecord['kind']; fn: string } | { kind: 'event'; event: string; detail: string } | undefined {
+  let m = /^([\w.$]+)\(\);$/.exec(body);
+  if (m) return { kind: 'leaf', fn: m[1]! };
+  m = /^([\w.$]+)\(\) \{$/.exec(body);
+  if (m) return { kind: 'entry', fn: m[1]! };
+  m = /^\} \/\* ([\w.$]+) \*\/$/.exec(body);
+  if (m) return { kind: 'exit', fn: m[1]! };
+  m = /^\/\* ([\w:]+): ?(.*) \*\/$/.exec(body);
+  if (m) return { kind: 'event', event: m[1]!, detail: m[2]! };
+  return undefined;
+}
+
+export function parseTraceLine(line: string): TraceRecord | undefined {
+  if (!line.trim() || line.startsWith('#')) return undefined;
+  const g = GRAPH.exec(line);
+  if (g) {
+    const body = graphBody(g[4]!.trimEnd());
+    if (!body) return undefined;
+    const cpu = Number(g[1]);
+    if (body.kind === 'event') return { kind: 'event', cpu, event: body.event, detail: body.detail };
+    const record: GraphRecord = { kind: body.kind, cpu, fn: body.fn, depth: Math.floor(g[3]!.length / 2) };
+    if (g[2] !== undefined) record.durationUs = Number(g[2]);
+    return record;
+  }
+  const e = EVENT_LINE.exec(line);
+  if (e) {
+    return { kind: 'event', task: e[1]!.trim(), pid: Number(e[2]), cpu: Number(e[3]), timestamp: Number(e[4]), event: e[5]!, detail: e[6]! };
+  }
+  return undefined;
+}
+
+export function parseTrace(text: string): TraceRecord[] {
+  const out: TraceRecord[] = [];
+  for (const line of text.split('\n')) {
+    const r = parseTraceLine(line);
+    if (r) out.push(r);
+  }
+  return out;
+}
+
+export interface FunctionStats {
+  fn: string;
+  /** Calls seen: leaf calls, entries, and exits whose entry fell before the trace began. */
+  calls: number;
+  totalUs: number;
+  maxUs: number;
+  perCpu: Record<number, number>;
+}
+
+/**
+ * Per-function call counts and durations. An exit is matched to the open entry
+ * of the same function on its CPU; an exit with none (the trace began inside
+ * the call) still counts as one call with its duration.
+ */
+export function functionStats(records: TraceRecord[]): FunctionStats[] {
+  const stats = new Map<string, FunctionStats>();
+  const open = new Map<string, number>();
+  const get = (fn: string) => {
+    let s = stats.get(fn);
+    if (!s) stats.set(fn, (s = { fn, calls: 0, totalUs: 0, maxUs: 0, perCpu: {} }));
+    return s;
+  };
+  const count = (s: FunctionStats, cpu: number) => {
+    s.calls++;
+    s.perCpu[cpu] = (s.perCpu[cpu] ?? 0) + 1;
+  };
+  const time = (s: FunctionStats, us: number | undefined) => {
+    if (us === undefined) return;
+    s.totalUs += us;
+    s.maxUs = Math.max(s.maxUs, us);
+  };
+  for (const r of records) {
+    if (r.kind === 'event') continue;
+    const s = get(r.fn);
+    const slot = `${r.cpu}:${r.fn}`;
+    if (r.kind === 'leaf') {
+      count(s, r.cpu);
+      time(s, r.durationUs);
+    } else if (r.kind === 'entry') {
+      count(s, r.cpu);
+      open.set(slot, (open.get(slot) ?? 0) + 1);
+    } else {
+      const depth = open.get(slot) ?? 0;
+      if (depth > 0) open.set(slot, depth - 1);
+      else count(s, r.cpu);
+      time(s, r.durationUs);
+    }
+  }
+  for (const s of stats.values()) s.totalUs = Math.round(s.totalUs * 1000) / 1000;
+  return [...stats.values()].sort((a, b) => b.calls - a.calls || a.fn.localeCompare(b.fn));
+}
+
+/** Events in order, per name counted: the timeline of a run. */
+export function eventCounts(records: TraceRecord[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of records) if (r.kind === 'event') counts[r.event] = (counts[r.event] ?? 0) + 1;
+  return counts;
+}
