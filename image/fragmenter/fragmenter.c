@@ -9,9 +9,14 @@
  * memory until killed or --hold seconds pass.
  *
  *   fragmenter --mib 1200 --pattern alternate --hold 600
+ *   fragmenter --free-percent 90 --pattern alternate
+ *   fragmenter --thp-mib 256 --hold 30
  *
  * Patterns: alternate (free every other page), quarter (keep one page in
- * four), sparse (keep one page in every 2 MiB chunk).
+ * four), sparse (keep one page in every 2 MiB chunk). --free-percent sizes the
+ * mapping from MemAvailable. --thp-mib instead maps a region that asks for
+ * transparent huge pages (MADV_HUGEPAGE) and touches it: the allocation that
+ * wakes kcompactd when memory is fragmented and THP defrag is "defer".
  * Built statically on the host so the same binary runs on either rootfs.
  */
 #define _GNU_SOURCE
@@ -30,13 +35,76 @@ static void on_signal(int sig) { (void)sig; stop = 1; }
 
 static void usage(const char *why)
 {
-	fprintf(stderr, "fragmenter: %s\nusage: fragmenter --mib N [--pattern alternate|quarter|sparse] [--hold SECONDS]\n", why);
+	fprintf(stderr, "fragmenter: %s\nusage: fragmenter (--mib N | --free-percent P | --thp-mib N) [--pattern alternate|quarter|sparse] [--hold SECONDS]\n", why);
 	exit(2);
+}
+
+static long meminfo_kib(const char *key)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char name[64];
+	long value = -1, v;
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld kB\n", name, &v) == 2) {
+		if (!strncmp(name, key, strlen(key)) && name[strlen(key)] == ':') {
+			value = v;
+			break;
+		}
+	}
+	fclose(f);
+	return value;
+}
+
+static void hold_until(long hold)
+{
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	if (hold < 0) {
+		while (!stop)
+			pause();
+	} else {
+		for (long s = 0; s < hold && !stop; s++)
+			sleep(1);
+	}
+}
+
+/* Touches a THP-eligible region and reports how much of it came as huge pages. */
+static int thp_touch(long mib, long hold)
+{
+	const size_t huge = 2UL << 20, size = (size_t)mib << 20;
+	char *raw = mmap(NULL, size + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED) {
+		fprintf(stderr, "fragmenter: mmap %ld MiB: %s\n", mib, strerror(errno));
+		return 1;
+	}
+	char *base = (char *)(((unsigned long)raw + huge - 1) & ~(huge - 1));
+	if (madvise(base, size, MADV_HUGEPAGE))
+		fprintf(stderr, "fragmenter: madvise(MADV_HUGEPAGE): %s (continuing)\n", strerror(errno));
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (size_t off = 0; off < size; off += 4096)
+		base[off] = 1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long anon_huge_kib = 0;
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+	if (f) {
+		char line[256];
+		while (fgets(line, sizeof line, f))
+			if (sscanf(line, "AnonHugePages: %ld kB", &anon_huge_kib) == 1)
+				break;
+		fclose(f);
+	}
+	printf("{\"pid\":%d,\"thp_mib\":%ld,\"anon_huge_mib\":%ld,\"seconds\":%.3f}\n", getpid(), mib, anon_huge_kib >> 10,
+	       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	fflush(stdout);
+	hold_until(hold);
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	long mib = 0, hold = -1;
+	long mib = 0, hold = -1, free_percent = 0, thp_mib = 0;
 	const char *pattern = "alternate";
 
 	for (int i = 1; i < argc; i++) {
@@ -46,11 +114,25 @@ int main(int argc, char **argv)
 			pattern = argv[++i];
 		else if (!strcmp(argv[i], "--hold") && i + 1 < argc)
 			hold = strtol(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--free-percent") && i + 1 < argc)
+			free_percent = strtol(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--thp-mib") && i + 1 < argc)
+			thp_mib = strtol(argv[++i], NULL, 10);
 		else
 			usage("unknown argument");
 	}
+	if (thp_mib > 0)
+		return thp_touch(thp_mib, hold);
+	if (free_percent > 0) {
+		if (free_percent > 98)
+			usage("--free-percent is at most 98");
+		long avail = meminfo_kib("MemAvailable");
+		if (avail < 0)
+			usage("cannot read MemAvailable from /proc/meminfo");
+		mib = avail / 1024 * free_percent / 100;
+	}
 	if (mib <= 0)
-		usage("--mib must be a positive number of MiB");
+		usage("--mib (or --free-percent) must be a positive number of MiB");
 
 	long keep_every;
 	if (!strcmp(pattern, "alternate"))
@@ -97,14 +179,6 @@ int main(int argc, char **argv)
 	       getpid(), mib, pattern, page, kept, freed, kept * (double)page / (1 << 20), secs);
 	fflush(stdout);
 
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-	if (hold < 0) {
-		while (!stop)
-			pause();
-	} else {
-		for (long s = 0; s < hold && !stop; s++)
-			sleep(1);
-	}
+	hold_until(hold);
 	return 0;
 }

@@ -51,14 +51,16 @@ export interface Unmet {
 /**
  * The requirements the final config does not satisfy. An option that is absent
  * from the final config counts as "not set" (Kconfig drops options whose
- * dependencies are off), which satisfies "is not set" and fails anything else.
+ * dependencies are off), which satisfies "is not set", and an empty string
+ * (an absent string option names no file either), and fails anything else.
  */
 export function unmetRequirements(finalConfig: Map<string, ConfigValue>, reqs: Requirement[]): Unmet[] {
   const unmet: Unmet[] = [];
   for (const req of reqs) {
     const actual = finalConfig.get(req.name);
     const effective = actual === undefined ? null : actual;
-    if (effective !== req.value) unmet.push({ requirement: req, actual });
+    const satisfied = effective === req.value || (req.value === '""' && effective === null);
+    if (!satisfied) unmet.push({ requirement: req, actual });
   }
   return unmet;
 }

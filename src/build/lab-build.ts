@@ -82,6 +82,7 @@ export async function labBuild(
 ): Promise<BuildRecord> {
   const started = Date.now();
   const { progress, signal } = options;
+  await store.sweep();
   const { profile, selection, source, fellBackFrom, fallbackReason } = await resolveKernelSource(store, flags, options);
   const logDir = path.join(paths.root, 'logs');
   const kernel = await buildKernel(

@@ -17,7 +17,12 @@ import { down, requireVm, status, up, currentVm } from '../vm/vm.js';
 import type { VmState } from '../vm/state.js';
 import { qemuVersion, resolveQemu } from '../vm/qemu-binary.js';
 import type { CommandContext } from './context.js';
-import { renderBuild, renderConfigure, renderDebug, renderStatus } from './render.js';
+import { renderBuild, renderConfigure, renderDebug, renderStatus, renderTrace } from './render.js';
+import { runTrace } from '../trace/trace.js';
+import { listScenarios, loadScenario } from '../scenario/schema.js';
+import { runScenario } from '../scenario/run.js';
+import { renderVerdicts } from '../scenario/verdict.js';
+import { writeFile } from 'node:fs/promises';
 
 export const DEMO_BREAKPOINTS = [
   'kcompactd',
@@ -317,4 +322,77 @@ export async function doctorCommand(ctx: CommandContext, flags: { profile?: stri
     ctx.out(`profile ${profile.name}${choice === 'build' ? `, QEMU ${recipe?.version} built from source` : ''}\n${renderDoctor(results)}`);
   }
   return missing.length ? 1 : 0;
+}
+
+export interface TraceFlags {
+  tracer: 'nop' | 'function' | 'function_graph';
+  filter?: string[];
+  graphFunction?: string[];
+  maxDepth?: number;
+  event?: string[];
+  pid?: number;
+  duration?: number;
+}
+
+export async function traceCommand(ctx: CommandContext, flags: TraceFlags, command: string[]): Promise<number> {
+  const vm = await requireVm(ctx.paths);
+  if (!command.length && !(flags.duration && flags.duration > 0)) {
+    throw new LabError('NO_TRACE_SPAN', 'say how long to trace', { hint: 'give --duration SECONDS or -- CMD ARG... to run in the guest', exitCode: 2 });
+  }
+  const { id, dir } = await createRunDir(ctx.paths.runs, 'trace');
+  const request = {
+    tracer: flags.tracer,
+    filters: flags.filter ?? [],
+    graphFunctions: flags.graphFunction ?? [],
+    maxDepth: flags.maxDepth,
+    events: flags.event ?? [],
+    pid: flags.pid,
+    bufferKb: 8192,
+  };
+  const manifest = { id, kind: 'trace', command: ['lab', ...process.argv.slice(2)], createdAt: new Date().toISOString(), profile: vm.profile, kernel: vm.kernel, rootfs: vm.rootfs, request, guestCommand: command };
+  await writeManifest(dir, manifest);
+  const stage = ctx.progress.stage('trace');
+  const r = await runTrace(vm, request, command.length ? { command } : { durationSeconds: flags.duration }, dir, ctx.signal);
+  stage.done(`${r.summary.records} records`);
+  await writeManifest(dir, { ...manifest, records: r.summary.records, commandExit: r.command?.exitCode });
+  if (ctx.json) ctx.out(JSON.stringify({ runDir: dir, ...r.summary, timeline: undefined }, null, 2));
+  else ctx.out(renderTrace(r.summary, dir));
+  return r.command?.exitCode ?? 0;
+}
+
+export async function runCommand(ctx: CommandContext, name: string | undefined, list: boolean): Promise<number> {
+  if (list || !name) {
+    const all = listScenarios();
+    ctx.out(ctx.json ? JSON.stringify(all, null, 2) : all.map((s) => `${s.name.padEnd(10)} ${s.description}`).join('\n'));
+    return list ? 0 : 2;
+  }
+  const scenario = loadScenario(name);
+  const vm = await requireVm(ctx.paths);
+  const build = await readBuildRecord(ctx.paths).catch(() => undefined);
+  const { id, dir } = await createRunDir(ctx.paths.runs, scenario.name);
+  const manifest = {
+    id,
+    kind: 'scenario',
+    scenario,
+    command: ['lab', ...process.argv.slice(2)],
+    createdAt: new Date().toISOString(),
+    profile: vm.profile,
+    kernel: vm.kernel,
+    rootfs: vm.rootfs,
+    qemu: { binary: vm.qemu, version: vm.qemuVersion, accel: vm.accel, memory: vm.memory, cpus: vm.cpus },
+  };
+  await writeManifest(dir, manifest);
+  const sourceTree = build?.kernel.sourceId ? path.join(ctx.store.root, 'sources', build.kernel.sourceId) : undefined;
+  const result = await runScenario(vm, scenario, dir, { progress: ctx.progress, signal: ctx.signal, sourceTree });
+  await writeManifest(dir, { ...manifest, ok: result.ok, seconds: result.seconds, verdicts: result.verdicts.map((v) => ({ path: v.path, fired: v.fired, ok: v.ok })) });
+  const report = renderVerdicts(result.verdicts);
+  await writeFile(path.join(dir, 'report.txt'), report + '\n');
+  if (ctx.json) ctx.out(JSON.stringify({ scenario: scenario.name, runDir: dir, ok: result.ok, seconds: result.seconds, verdicts: result.verdicts }, null, 2));
+  else ctx.out(`${scenario.name}: ${result.seconds.toFixed(0)} s, recorded in ${dir}\n${report}`);
+  if (!result.ok) {
+    const missing = result.verdicts.flatMap((v) => v.missing);
+    process.stderr.write(`lab: scenario ${scenario.name} did not show what it expects${missing.length ? `: missing ${missing.join('; ')}` : ''}\n`);
+    return 1;
+  }
+  return 0;
 }

@@ -7,6 +7,8 @@ import {
   buildCommand,
   buildOptions,
   consoleCommand,
+  runCommand,
+  traceCommand,
   cpCommand,
   sshCommand,
   debugCommand,
@@ -81,6 +83,26 @@ await yargs(hideBin(process.argv))
     'copy a file to or from the guest: lab cp FILE guest:/PATH, lab cp guest:/PATH FILE',
     (y) => y.positional('src', { type: 'string', demandOption: true }).positional('dst', { type: 'string', demandOption: true }),
     (a) => run(a, (ctx) => cpCommand(ctx, a.src, a.dst)),
+  )
+  .command(
+    'trace',
+    'ftrace in the guest for --duration S or around -- CMD...; tracing is always restored',
+    (y) =>
+      y
+        .option('tracer', { choices: ['nop', 'function', 'function_graph'] as const, default: 'function_graph' as const })
+        .option('filter', { type: 'string', array: true, describe: 'set_ftrace_filter globs, e.g. "*compact*"' })
+        .option('graph-function', { type: 'string', array: true, describe: 'set_graph_function, e.g. compact_zone' })
+        .option('max-depth', { type: 'number', describe: 'max_graph_depth' })
+        .option('event', { type: 'string', array: true, describe: 'events or groups: compaction, migrate:mm_migrate_pages' })
+        .option('pid', { type: 'number', describe: 'trace only this guest pid' })
+        .option('duration', { type: 'number', describe: 'seconds to trace when no command is given' }),
+    (a) => run(a, (ctx) => traceCommand(ctx, a, (a['--'] as string[] | undefined)?.map(String) ?? [])),
+  )
+  .command(
+    'run [scenario]',
+    'run a compaction scenario (lab run --list) and judge whether its path fired',
+    (y) => y.positional('scenario', { type: 'string' }).option('list', { type: 'boolean', default: false, describe: 'list the scenarios' }),
+    (a) => run(a, (ctx) => runCommand(ctx, a.scenario, a.list)),
   )
   .command('console', 'attach to the serial console (Ctrl-] detaches)', {}, (a) => run(a as GlobalOptions, (ctx) => consoleCommand(ctx)))
   .command(

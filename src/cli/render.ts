@@ -2,6 +2,7 @@ import type { BuildRecord, ConfigureRecord } from '../build/lab-build.js';
 import type { DebugResult } from '../gdb/debug.js';
 import { formatHit, hitsPerFunction } from '../gdb/hits.js';
 import type { VmStatus } from '../vm/vm.js';
+import type { TraceSummary } from '../trace/trace.js';
 
 /** Text renderings of command results (pure: tests read them as strings). */
 export function renderBuild(r: BuildRecord): string {
@@ -72,5 +73,23 @@ export function renderDebug(
     const pick = [...r.hits].sort((a, b) => b.frames.length - a.frames.length)[0]!;
     lines.push('', formatHit(pick));
   }
+  return lines.join('\n');
+}
+
+export function renderTrace(s: TraceSummary, runDir: string): string {
+  const lines = [`${s.lines} lines, ${s.records} records; trace.txt and trace-summary.json in ${runDir}`];
+  if (s.functions.length) {
+    lines.push('  calls      total µs      max µs  function');
+    for (const f of s.functions.slice(0, 20)) {
+      lines.push(`${String(f.calls).padStart(7)} ${f.totalUs.toFixed(1).padStart(13)} ${f.maxUs.toFixed(1).padStart(11)}  ${f.fn}`);
+    }
+    if (s.functions.length > 20) lines.push(`  … ${s.functions.length - 20} more functions`);
+  }
+  const events = Object.entries(s.events).sort((a, b) => b[1] - a[1]);
+  if (events.length) {
+    lines.push('  events');
+    for (const [e, n] of events) lines.push(`${String(n).padStart(7)}  ${e}`);
+  }
+  if (!s.functions.length && !events.length) lines.push('  (the trace is empty)');
   return lines.join('\n');
 }

@@ -65,7 +65,7 @@ export async function runDebug(
   vm: VmState,
   request: DebugRequest,
   runDir: string,
-  options: { progress: Progress; signal?: AbortSignal },
+  options: { progress: Progress; signal?: AbortSignal; onArmed?: () => void },
 ): Promise<DebugResult> {
   const started = Date.now();
   const version = await gdbVersion();
@@ -125,6 +125,7 @@ export async function runDebug(
         connectError = String(event.error);
         break;
       case 'armed':
+        options.onArmed?.();
         stage.update({ done: 0, total: request.count || undefined, unit: 'hits' });
         timer = setTimeout(() => stopGdb('timeout'), request.timeoutSeconds * 1000);
         if (request.trigger) {

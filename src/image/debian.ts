@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, cp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LabError } from '../errors.js';
 import { projectRoot } from '../config/paths.js';
@@ -53,6 +53,15 @@ async function treeBytes(dir: string): Promise<number> {
   return total;
 }
 
+async function installTools(tree: string, tools: Record<string, Buffer>): Promise<void> {
+  const dir = path.dirname(treePath(tree, GUEST_LAB_EXEC));
+  await mkdir(dir, { recursive: true });
+  for (const [name, data] of Object.entries(tools)) {
+    await writeFile(path.join(dir, name), data);
+    await chmod(path.join(dir, name), 0o755);
+  }
+}
+
 export function debianBuilderMissing(isRoot: boolean, has: (cmd: string) => boolean): LabError | undefined {
   if (isRoot && !has('debootstrap')) {
     return new LabError('TOOL_MISSING', 'debootstrap is not installed (it builds the Debian image)', { hint: 'apt-get install debootstrap' });
@@ -68,13 +77,20 @@ export function debianBuilderMissing(isRoot: boolean, has: (cmd: string) => bool
 
 export async function buildDebianImage(
   store: Store,
+  tools: Record<string, Buffer>,
   options: { progress: Progress; signal?: AbortSignal; logDir: string; mirror?: string },
 ): Promise<DebianImage> {
   const mirror = options.mirror ?? process.env.LAB_DEBIAN_MIRROR ?? DEFAULT_MIRROR;
   const packages = parsePackageList(await readFile(path.join(imageDir(), 'debian', 'packages.txt'), 'utf8'));
   const overlay = path.join(imageDir(), 'debian', 'overlay');
-  const labExec = await readFile(path.join(imageDir(), 'common', 'lab-exec'));
-  const key = keyOf({ kind: 'debian', suite: 'bookworm', mirror, packages, overlay: await overlayFingerprint(overlay), labExec: sha256(labExec) });
+  const key = keyOf({
+    kind: 'debian',
+    suite: 'bookworm',
+    mirror,
+    packages,
+    overlay: await overlayFingerprint(overlay),
+    tools: Object.fromEntries(Object.entries(tools).map(([n, d]) => [n, sha256(d)])),
+  });
   if (store.has('rootfs', key)) return { key, file: path.join(store.entry('rootfs', key), 'rootfs.ext4'), cached: true, packages };
 
   const isRoot = process.getuid?.() === 0;
@@ -96,9 +112,7 @@ export async function buildDebianImage(
         await run(debootstrapCommand(tree, packages, { mirror, cacheDir }));
         stage.done(`${packages.length} packages on minbase`);
         await cp(overlay, tree, { recursive: true, force: true });
-        await mkdir(path.dirname(treePath(tree, GUEST_LAB_EXEC)), { recursive: true });
-        await copyFile(path.join(imageDir(), 'common', 'lab-exec'), treePath(tree, GUEST_LAB_EXEC));
-        await chmod(treePath(tree, GUEST_LAB_EXEC), 0o755);
+        await installTools(tree, tools);
         await run(enableUnitsCommand(tree));
         // systemd makes a fresh machine-id at first boot; no apt downloads kept
         await writeFile(treePath(tree, '/etc/machine-id'), '');
@@ -110,8 +124,7 @@ export async function buildDebianImage(
       } else {
         const staged = path.join(scratch, 'overlay');
         await cp(overlay, staged, { recursive: true });
-        await mkdir(path.dirname(treePath(staged, GUEST_LAB_EXEC)), { recursive: true });
-        await copyFile(path.join(imageDir(), 'common', 'lab-exec'), treePath(staged, GUEST_LAB_EXEC));
+        await installTools(staged, tools);
         const stage = options.progress.stage('mmdebstrap bookworm (rootless)');
         await run(mmdebstrapCommand(image, packages, { mirror, overlay: staged }));
         stage.done();

@@ -14,7 +14,8 @@ export interface InitramfsInputs {
   busybox: Buffer;
   init: Buffer;
   agent: Buffer;
-  labExec: Buffer;
+  /** image/common's helpers and the fragmenter, by name: they go to /lab/ */
+  tools: Record<string, Buffer>;
 }
 
 /** What the archive holds: busybox (its applets are linked at boot), the init, the agent, /dev/console. */
@@ -26,11 +27,13 @@ export function initramfsEntries(inputs: InitramfsInputs): CpioEntry[] {
     { kind: 'symlink', name: 'bin/sh', target: 'busybox' },
     { kind: 'file', name: 'init', data: inputs.init, mode: 0o755 },
     { kind: 'file', name: 'lab/agent', data: inputs.agent, mode: 0o755 },
-    { kind: 'file', name: 'lab/lab-exec', data: inputs.labExec, mode: 0o755 },
+    ...Object.entries(inputs.tools)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, data]): CpioEntry => ({ kind: 'file', name: `lab/${name}`, data, mode: 0o755 })),
   ];
 }
 
-export async function readInitramfsInputs(busyboxPath = process.env.LAB_BUSYBOX ?? DEFAULT_BUSYBOX): Promise<InitramfsInputs> {
+export async function readInitramfsInputs(tools: Record<string, Buffer>, busyboxPath = process.env.LAB_BUSYBOX ?? DEFAULT_BUSYBOX): Promise<InitramfsInputs> {
   if (!existsSync(busyboxPath)) {
     throw new LabError('TOOL_MISSING', `${busyboxPath} is missing (the initramfs is built around it)`, {
       hint: 'apt-get install busybox-static',
@@ -47,7 +50,7 @@ export async function readInitramfsInputs(busyboxPath = process.env.LAB_BUSYBOX 
     busybox,
     init: await readFile(path.join(dir, 'init')),
     agent: await readFile(path.join(dir, 'agent')),
-    labExec: await readFile(path.join(projectRoot(), 'image', 'common', 'lab-exec')),
+    tools,
   };
 }
 
@@ -57,12 +60,12 @@ export function initramfsKey(inputs: InitramfsInputs): string {
     busybox: sha256(inputs.busybox),
     init: sha256(inputs.init),
     agent: sha256(inputs.agent),
-    labExec: sha256(inputs.labExec),
+    tools: Object.fromEntries(Object.entries(inputs.tools).map(([n, d]) => [n, sha256(d)])),
   });
 }
 
-export async function buildInitramfs(store: Store): Promise<{ key: string; file: string; cached: boolean }> {
-  const inputs = await readInitramfsInputs();
+export async function buildInitramfs(store: Store, tools: Record<string, Buffer>): Promise<{ key: string; file: string; cached: boolean }> {
+  const inputs = await readInitramfsInputs(tools);
   const key = initramfsKey(inputs);
   const { path: dir, hit } = await store.ensure('rootfs', key, async (tmp) => {
     await writeFile(path.join(tmp, 'initramfs.cpio'), writeCpio(initramfsEntries(inputs)));

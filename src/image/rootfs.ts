@@ -2,6 +2,7 @@ import type { Progress } from '../cli/progress.js';
 import type { Store } from '../store/store.js';
 import { buildDebianImage } from './debian.js';
 import { buildInitramfs } from './initramfs.js';
+import { guestTools } from './guest-tools.js';
 
 /**
  * The rootfs behind one interface: how it is built, how QEMU is given it, and
@@ -24,13 +25,14 @@ export async function buildRootfs(
   kind: RootfsKind,
   options: { progress: Progress; signal?: AbortSignal; logDir: string },
 ): Promise<Rootfs> {
+  const tools = await guestTools(store);
   switch (kind) {
     case 'initramfs': {
-      const built = await buildInitramfs(store);
+      const built = await buildInitramfs(store, tools);
       return { kind, key: built.key, file: built.file, cached: built.cached, channel: 'serial-agent' };
     }
     case 'debian': {
-      const built = await buildDebianImage(store, options);
+      const built = await buildDebianImage(store, tools, options);
       return { kind, key: built.key, file: built.file, cached: built.cached, channel: 'ssh' };
     }
   }

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { isAlive } from '../util/process.js';
 import path from 'node:path';
 
-export type EntryKind = 'downloads' | 'sources' | 'configs' | 'kernels' | 'qemu' | 'rootfs' | 'probes';
+export type EntryKind = 'downloads' | 'sources' | 'configs' | 'kernels' | 'qemu' | 'rootfs' | 'tools' | 'probes';
 
 /**
  * The content-addressed store. An entry is built in store/tmp/ and renamed into
@@ -20,11 +21,29 @@ export class Store {
     return existsSync(this.entry(kind, key));
   }
 
-  /** A scratch directory on the store's filesystem (so rename into place is atomic). */
+  /** A scratch directory on the store's filesystem (so rename into place is atomic), named after this process. */
   async scratch(label: string): Promise<string> {
     const tmp = path.join(this.root, 'tmp');
     await mkdir(tmp, { recursive: true });
-    return mkdtemp(path.join(tmp, `${label}-`));
+    return mkdtemp(path.join(tmp, `${label}-${process.pid}-`));
+  }
+
+  /**
+   * Removes scratch directories whose lab process is gone (killed with
+   * SIGKILL, or a second Ctrl-C): they never look like entries, but they
+   * hold gigabytes of objects.
+   */
+  async sweep(): Promise<string[]> {
+    const tmp = path.join(this.root, 'tmp');
+    if (!existsSync(tmp)) return [];
+    const removed: string[] = [];
+    for (const name of await readdir(tmp)) {
+      const pid = Number(/-(\d+)-[^-]+$/.exec(name)?.[1]);
+      if (!pid || isAlive(pid)) continue;
+      await rm(path.join(tmp, name), { recursive: true, force: true });
+      removed.push(name);
+    }
+    return removed;
   }
 
   /**

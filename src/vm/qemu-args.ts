@@ -26,7 +26,7 @@ export interface QemuPlan {
   sshPort?: number;
 }
 
-export const BASE_KERNEL_ARGS = ['console=ttyS0', 'nokaslr', 'panic=-1', 'oops=panic', 'loglevel=6'];
+export const BASE_KERNEL_ARGS = ['console=ttyS0', 'nokaslr', 'panic=-1', 'loglevel=7'];
 
 export function kernelCommandLine(plan: Pick<QemuPlan, 'append'>): string {
   return [...BASE_KERNEL_ARGS, ...(plan.append ?? [])].join(' ');

@@ -34,7 +34,7 @@ function newestRun(dir = labDir): string {
 
 beforeAll(async () => {
   port = await freePort();
-  const built = await lab(['build', '--json'], { cwd });
+  const built = await lab(['build', '--rootfs', 'initramfs', '--json'], { cwd });
   expect(built.exitCode, built.stderr).toBe(0);
   build = JSON.parse(built.stdout);
   const up = await lab(['up', '--gdb-port', String(port), '--json'], { cwd });
@@ -55,7 +55,7 @@ describe('lab build', () => {
   it('runs no make the second time', async () => {
     const log = path.join(labDir, 'logs', 'kernel-build.log');
     const before = existsSync(log) ? statSync(log).size : 0;
-    const again = await lab(['build', '--json'], { cwd });
+    const again = await lab(['build', '--rootfs', 'initramfs', '--json'], { cwd });
     expect(again.exitCode, again.stderr).toBe(0);
     const record = JSON.parse(again.stdout);
     expect(record.kernel.cached).toBe(true);
@@ -163,7 +163,7 @@ describe('lab up and lab down', () => {
   it('names a gdb port that is already taken, in one line, and starts nothing', async () => {
     const other = tempDir('e2e-port');
     // a lab of its own, built from the store (a cache hit)
-    expect((await lab(['build'], { cwd: other })).exitCode).toBe(0);
+    expect((await lab(['build', '--rootfs', 'initramfs'], { cwd: other })).exitCode).toBe(0);
     const up = await lab(['up', '--gdb-port', String(port)], { cwd: other });
     expect(up.exitCode).toBe(1);
     expect(up.stderr.trim().split('\n')).toEqual([`lab: port ${port} on 127.0.0.1 is already in use: pass --gdb-port with a free port, or stop what holds ${port}`]);

@@ -145,3 +145,24 @@ describe('sources in the store', () => {
     expect(err.line()).toBe('/usr/src/none.tar.xz is missing: install it with: apt-get install linux-source-9.9');
   });
 });
+
+describe('the store', () => {
+  it('sweeps the scratch directories of lab processes that are gone, and keeps live ones', async () => {
+    const store = new Store(tempDir('store'));
+    const mine = await store.scratch('kbuild');
+    const deadPid = 2 ** 22 + 12345; // above pid_max's default: never alive
+    mkdirSync(path.join(store.root, 'tmp', `kbuild-${deadPid}-AbCd12`));
+    expect(await store.sweep()).toEqual([`kbuild-${deadPid}-AbCd12`]);
+    expect(existsSync(mine)).toBe(true);
+  });
+
+  it('leaves no entry when filling it fails', async () => {
+    const store = new Store(tempDir('store'));
+    await expect(store.ensure('kernels', 'k1', async (dir) => {
+      writeFileSync(path.join(dir, 'half'), 'x');
+      throw new Error('make failed');
+    })).rejects.toThrow('make failed');
+    expect(store.has('kernels', 'k1')).toBe(false);
+    expect(execaSync('ls', [path.join(store.root, 'tmp')]).stdout).toBe('');
+  });
+});

@@ -43,16 +43,17 @@ describe('newc cpio writer', () => {
 });
 
 describe('initramfs contents', () => {
-  const inputs = { busybox: Buffer.from('bb'), init: Buffer.from('init'), agent: Buffer.from('agent'), labExec: Buffer.from('le') };
+  const inputs = { busybox: Buffer.from('bb'), init: Buffer.from('init'), agent: Buffer.from('agent'), tools: { 'lab-exec': Buffer.from('le'), fragmenter: Buffer.from('f') } };
 
   it('holds busybox, the init, the agent and a console node', () => {
     const names = initramfsEntries(inputs).map((e) => `${e.kind}:${e.name}`);
-    expect(names).toEqual(expect.arrayContaining(['file:bin/busybox', 'file:init', 'file:lab/agent', 'file:lab/lab-exec', 'char:dev/console', 'symlink:bin/sh']));
+    expect(names).toEqual(expect.arrayContaining(['file:bin/busybox', 'file:init', 'file:lab/agent', 'file:lab/lab-exec', 'file:lab/fragmenter', 'char:dev/console', 'symlink:bin/sh']));
   });
 
   it('is keyed by its inputs', () => {
     expect(initramfsKey(inputs)).toBe(initramfsKey({ ...inputs }));
     expect(initramfsKey(inputs)).not.toBe(initramfsKey({ ...inputs, agent: Buffer.from('agent2') }));
+    expect(initramfsKey(inputs)).not.toBe(initramfsKey({ ...inputs, tools: { ...inputs.tools, fragmenter: Buffer.from('g') } }));
   });
 });
 

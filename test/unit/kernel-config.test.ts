@@ -28,7 +28,7 @@ describe('config parsing and verification', () => {
   it('the lab fragment requires what debugging compaction needs', () => {
     const reqs = fragmentRequirements(readFileSync(LAB_FRAGMENT, 'utf8'), 'lab.config');
     const byName = new Map(reqs.map((r) => [r.name, r.value]));
-    for (const name of ['CONFIG_DEBUG_INFO', 'CONFIG_GDB_SCRIPTS', 'CONFIG_FRAME_POINTER', 'CONFIG_KGDB', 'CONFIG_DEBUG_FS', 'CONFIG_FTRACE',
+    for (const name of ['CONFIG_VM_EVENT_COUNTERS', 'CONFIG_DEBUG_INFO', 'CONFIG_GDB_SCRIPTS', 'CONFIG_FRAME_POINTER', 'CONFIG_KGDB', 'CONFIG_DEBUG_FS', 'CONFIG_FTRACE',
       'CONFIG_FUNCTION_GRAPH_TRACER', 'CONFIG_DYNAMIC_FTRACE', 'CONFIG_COMPACTION', 'CONFIG_MIGRATION', 'CONFIG_TRANSPARENT_HUGEPAGE',
       'CONFIG_HUGETLBFS', 'CONFIG_SERIAL_8250_CONSOLE', 'CONFIG_DEVTMPFS', 'CONFIG_BLK_DEV_INITRD', 'CONFIG_VIRTIO_PCI', 'CONFIG_E1000',
       'CONFIG_ATA_PIIX', 'CONFIG_EXT4_FS']) {
@@ -45,6 +45,12 @@ describe('config parsing and verification', () => {
       'CONFIG_C wanted =y, got absent (a dependency is off) (f.config:3)',
       'CONFIG_D wanted =m, got =y (f.config:4)',
     ]);
+  });
+
+  it('takes an absent string option for an empty one: its dependency is off, it names no file', () => {
+    const reqs = fragmentRequirements('CONFIG_SYSTEM_REVOCATION_KEYS=""\nCONFIG_MODULE_SIG_KEY="certs/signing_key.pem"\n', 'foreign.config');
+    expect(unmetRequirements(parseConfig('CONFIG_MODULE_SIG_KEY="certs/signing_key.pem"\n'), reqs)).toEqual([]);
+    expect(unmetRequirements(parseConfig(''), reqs).map((u) => u.requirement.name)).toEqual(['CONFIG_MODULE_SIG_KEY']);
   });
 
   it('lists the changes made to a config option by option', () => {

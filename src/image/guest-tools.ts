@@ -1,0 +1,37 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { projectRoot } from '../config/paths.js';
+import type { Store } from '../store/store.js';
+import { keyOf, sha256 } from '../util/hash.js';
+import { runChecked } from '../util/process.js';
+import { compilerVersion } from '../build/compiler.js';
+
+/**
+ * What lab puts into every rootfs beside the system: image/common's helpers
+ * (lab-exec, lab-write) and the fragmenter, compiled statically on the host
+ * so one binary runs on busybox and on Debian alike.
+ */
+export async function buildFragmenter(store: Store): Promise<{ file: string; key: string }> {
+  const source = path.join(projectRoot(), 'image', 'fragmenter', 'fragmenter.c');
+  const text = await readFile(source);
+  const key = keyOf({ fragmenter: sha256(text), compiler: await compilerVersion(), flags: 'O2-static' });
+  const { path: dir } = await store.ensure('tools', key, async (tmp) => {
+    await runChecked('gcc', ['-O2', '-static', '-Wall', '-o', path.join(tmp, 'fragmenter'), source], {
+      what: 'compiling the fragmenter (gcc -static; libc6-dev)',
+    });
+  });
+  return { file: path.join(dir, 'fragmenter'), key };
+}
+
+export async function guestTools(store: Store): Promise<Record<string, Buffer>> {
+  const dir = path.join(projectRoot(), 'image', 'common');
+  const tools: Record<string, Buffer> = {};
+  for (const name of (await readdir(dir)).sort()) tools[name] = await readFile(path.join(dir, name));
+  tools.fragmenter = await readFile((await buildFragmenter(store)).file);
+  return tools;
+}
+
+/** Where the tools are in a guest of each rootfs kind. */
+export function guestToolDir(kind: string): string {
+  return kind === 'initramfs' ? '/lab' : '/usr/local/lib/lab';
+}

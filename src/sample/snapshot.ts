@@ -1,0 +1,113 @@
+import { guestExec } from '../guest/channel.js';
+import type { VmState } from '../vm/state.js';
+import {
+  nodeFragmentationScore,
+  parseBuddyinfo,
+  parseExtfragIndex,
+  parsePagetypeinfo,
+  parseVmstat,
+  parseZoneinfoPresent,
+  type PagetypeInfo,
+  type ZoneFree,
+  type ZoneIndex,
+} from './parse.js';
+
+export const SNAPSHOT_FILES = [
+  '/proc/vmstat',
+  '/proc/buddyinfo',
+  '/proc/pagetypeinfo',
+  '/proc/zoneinfo',
+  '/sys/kernel/debug/extfrag/unusable_index',
+  '/sys/kernel/debug/extfrag/extfrag_index',
+] as const;
+
+export interface Snapshot {
+  /** seconds since the sampler started */
+  t: number;
+  vmstat: Record<string, number>;
+  buddyinfo: ZoneFree[];
+  pagetypeinfo?: PagetypeInfo;
+  unusableIndex?: ZoneIndex[];
+  extfragIndex?: ZoneIndex[];
+  /** node 0's fragmentation score, as the kernel computes it for proactive compaction */
+  score: number;
+}
+
+/** Splits "tail -n +1 a b" output ("==> a <==" headers) into the files' texts (pure). */
+export function splitTailOutput(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let current: string | undefined;
+  const lines: string[] = [];
+  const flush = () => {
+    if (current) out[current] = lines.join('\n');
+    lines.length = 0;
+  };
+  for (const line of text.split('\n')) {
+    const m = /^==> (.+) <==$/.exec(line);
+    if (m) {
+      flush();
+      current = m[1]!;
+    } else if (current) lines.push(line);
+  }
+  flush();
+  return out;
+}
+
+/** One snapshot from the texts of SNAPSHOT_FILES (pure). */
+export function snapshotFromFiles(files: Record<string, string>, t: number): Snapshot {
+  const buddyinfo = parseBuddyinfo(files['/proc/buddyinfo'] ?? '');
+  const present = parseZoneinfoPresent(files['/proc/zoneinfo'] ?? '');
+  const zones = buddyinfo
+    .filter((z) => z.node === 0)
+    .map((z) => ({ ...z, present: present.find((p) => p.node === z.node && p.zone === z.zone)?.present ?? 0 }));
+  // zones with no free list still count in the node's present pages
+  const others = present.filter((p) => p.node === 0 && !buddyinfo.some((z) => z.zone === p.zone)).map((p) => ({ ...p, free: [] as number[] }));
+  const snap: Snapshot = {
+    t,
+    vmstat: parseVmstat(files['/proc/vmstat'] ?? ''),
+    buddyinfo,
+    score: nodeFragmentationScore([...zones, ...others]),
+  };
+  if (files['/proc/pagetypeinfo']) snap.pagetypeinfo = parsePagetypeinfo(files['/proc/pagetypeinfo']);
+  if (files['/sys/kernel/debug/extfrag/unusable_index']) snap.unusableIndex = parseExtfragIndex(files['/sys/kernel/debug/extfrag/unusable_index']);
+  if (files['/sys/kernel/debug/extfrag/extfrag_index']) snap.extfragIndex = parseExtfragIndex(files['/sys/kernel/debug/extfrag/extfrag_index']);
+  return snap;
+}
+
+export async function takeSnapshot(vm: VmState, t = 0): Promise<{ snapshot: Snapshot; raw: string }> {
+  const r = await guestExec(vm, ['tail', '-n', '+1', ...SNAPSHOT_FILES], { timeoutMs: 60_000 });
+  const raw = r.stdout.toString('utf8');
+  return { snapshot: snapshotFromFiles(splitTailOutput(raw), t), raw };
+}
+
+/** Samples at an interval until stopped: the time series of a run. */
+export class Sampler {
+  readonly series: Snapshot[] = [];
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly vm: VmState, private readonly intervalMs: number) {}
+
+  start(): void {
+    const started = Date.now();
+    this.loop = (async () => {
+      while (!this.stopped) {
+        const began = Date.now();
+        try {
+          const { snapshot } = await takeSnapshot(this.vm, (began - started) / 1000);
+          this.series.push(snapshot);
+        } catch {
+          // a sample lost while the guest is stopped at a breakpoint is not an error
+        }
+        const wait = this.intervalMs - (Date.now() - began);
+        if (wait > 0 && !this.stopped) await new Promise((r) => setTimeout(r, wait));
+      }
+    })();
+  }
+
+  async stop(): Promise<Snapshot[]> {
+    this.stopped = true;
+    await this.loop;
+    return this.series;
+  }
+}

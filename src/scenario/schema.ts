@@ -1,0 +1,137 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { LabError } from '../errors.js';
+import { projectRoot } from '../config/paths.js';
+
+const argv = z.array(z.string()).min(1);
+const counts = z.record(z.string().regex(/^[\w.]+$/, 'a name'), z.number().int().min(0));
+const settingPath = z.string().regex(/^\/(proc\/sys|sys)\/[\w./-]+$/, 'a path under /proc/sys or /sys');
+
+export const StepSchema = z.union([
+  z.strictObject({ run: argv, background: z.boolean().default(false) }),
+  z.strictObject({ sleep: z.number().positive().max(600) }),
+  z.strictObject({ set: z.record(settingPath, z.string()) }),
+]);
+export type Step = z.infer<typeof StepSchema>;
+
+export const ExpectSchema = z.strictObject({
+  /** The compaction path this evidence shows: manual, direct, kcompactd, proactive. */
+  path: z.enum(['manual', 'direct', 'kcompactd', 'proactive']),
+  /** false: the scenario reproduces a path that does not fire (the seed's stress test). */
+  fired: z.boolean().default(true),
+  /** /proc/vmstat counters and the least each must move. */
+  counters: counts.default({}),
+  /** trace events and the least number of each. */
+  events: counts.default({}),
+  /** breakpoint hits per function (innermost frame). */
+  hits: counts.default({}),
+  /** traced function calls. */
+  calls: counts.default({}),
+  /** the node's fragmentation score must end lower than its highest sample. */
+  scoreFalls: z.boolean().default(false),
+});
+export type Expectation = z.infer<typeof ExpectSchema>;
+
+export const ScenarioSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lowercase words joined by -'),
+  description: z.string(),
+  rootfs: z.array(z.enum(['debian', 'initramfs'])).min(1).default(['debian', 'initramfs']),
+  /** Set before the steps and restored after them, whatever happens. */
+  settings: z.record(settingPath, z.string()).default({}),
+  steps: z.array(StepSchema).min(1),
+  trace: z
+    .strictObject({
+      tracer: z.enum(['nop', 'function', 'function_graph']).default('nop'),
+      filters: z.array(z.string()).default([]),
+      graphFunctions: z.array(z.string()).default([]),
+      maxDepth: z.number().int().min(0).optional(),
+      events: z.array(z.string()).default([]),
+      /** trace only this guest task, found by name when the scenario starts (the seed traced kcompactd0 by pid) */
+      pidOf: z.string().optional(),
+      bufferKb: z.number().int().positive().default(8192),
+    })
+    .optional(),
+  breakpoints: z
+    .strictObject({
+      functions: z.array(z.string()).min(1),
+      count: z.number().int().min(0).default(10),
+    })
+    .optional(),
+  sample: z.strictObject({ interval: z.number().min(0.5).max(60).default(1) }).default({ interval: 1 }),
+  expect: z.array(ExpectSchema).min(1),
+});
+export type Scenario = z.infer<typeof ScenarioSchema>;
+
+export function scenariosDir(): string {
+  return path.join(projectRoot(), 'scenarios');
+}
+
+export function listScenarios(dir = scenariosDir()): Array<{ name: string; description: string }> {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => {
+      const s = loadScenarioFile(path.join(dir, f));
+      return { name: s.name, description: s.description };
+    });
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown key "${issue.keys.join('", "')}"`;
+  if (issue.code === 'invalid_value' && 'values' in issue) return `${issue.message} (allowed: ${(issue.values as unknown[]).join(', ')})`;
+  return issue.message;
+}
+
+/** A scenario file, checked: a bad one names the file, the key and what is allowed. */
+export function parseScenario(text: string, file: string): Scenario {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new LabError('SCENARIO_INVALID', `${file} is not valid JSON (${(err as Error).message})`, { hint: 'fix the file', exitCode: 2 });
+  }
+  const r = ScenarioSchema.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const key = issue.path.length ? issue.path.join('.') : '(top level)';
+    const allowedKeys = issue.code === 'unrecognized_keys' ? allowedKeysAt(issue.path) : undefined;
+    throw new LabError('SCENARIO_INVALID', `${file}: ${key}: ${describeIssue(issue)}${allowedKeys ? ` (allowed: ${allowedKeys.join(', ')})` : ''}`, {
+      hint: 'fix the scenario',
+      exitCode: 2,
+    });
+  }
+  return r.data;
+}
+
+/** The keys a scenario may have where an unknown one was found. */
+function allowedKeysAt(at: PropertyKey[]): string[] | undefined {
+  const top = Object.keys(ScenarioSchema.shape);
+  if (at.length === 0) return top;
+  const [head] = at;
+  if (head === 'trace') return ['tracer', 'filters', 'graphFunctions', 'maxDepth', 'events', 'pidOf', 'bufferKb'];
+  if (head === 'breakpoints') return ['functions', 'count'];
+  if (head === 'sample') return ['interval'];
+  if (head === 'expect') return Object.keys(ExpectSchema.shape);
+  return undefined;
+}
+
+export function loadScenarioFile(file: string): Scenario {
+  return parseScenario(readFileSync(file, 'utf8'), file);
+}
+
+/** A scenario by name (scenarios/NAME.json) or by path. */
+export function loadScenario(nameOrPath: string): Scenario {
+  if (nameOrPath.endsWith('.json') || nameOrPath.includes('/')) {
+    if (!existsSync(nameOrPath)) throw new LabError('SCENARIO_UNKNOWN', `${nameOrPath} does not exist`, { exitCode: 2 });
+    return loadScenarioFile(nameOrPath);
+  }
+  const file = path.join(scenariosDir(), `${nameOrPath}.json`);
+  if (!existsSync(file)) {
+    throw new LabError('SCENARIO_UNKNOWN', `no scenario named "${nameOrPath}"`, {
+      hint: `choose one of ${listScenarios().map((s) => s.name).join(', ')} (lab run --list)`,
+      exitCode: 2,
+    });
+  }
+  return loadScenarioFile(file);
+}

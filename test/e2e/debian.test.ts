@@ -1,0 +1,122 @@
+/**
+ * The Debian lab image on the real thing: debootstrap, mke2fs -d, a qcow2
+ * overlay, systemd booting the lab's kernel under TCG, sshd answering on a
+ * forwarded 127.0.0.1 port. The first run builds the image (about a minute);
+ * later runs find it in the store.
+ */
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listeningSockets } from '../../src/vm/listening.js';
+import { freePort, lab, tempDir } from '../helpers/cli.js';
+
+const cwd = tempDir('e2e-debian');
+const labDir = path.join(cwd, '.lab');
+let build: { kernel: { version: string }; rootfs: { kind: string; file: string; cached: boolean } };
+let imageStamp: { size: number; mtimeMs: number };
+let gdbPort: number;
+
+function state(): { pid: number; ssh: { port: number } } {
+  return JSON.parse(readFileSync(path.join(labDir, 'state.json'), 'utf8'));
+}
+
+async function up(...extra: string[]) {
+  return lab(['up', '--gdb-port', String(gdbPort), ...extra], { cwd });
+}
+
+beforeAll(async () => {
+  gdbPort = await freePort();
+  const r = await lab(['build', '--json'], { cwd });
+  expect(r.exitCode, r.stderr).toBe(0);
+  build = JSON.parse(r.stdout);
+  const st = statSync(build.rootfs.file);
+  imageStamp = { size: st.size, mtimeMs: st.mtimeMs };
+  const u = await up();
+  expect(u.exitCode, u.stderr).toBe(0);
+}, 45 * 60_000);
+
+afterAll(async () => {
+  await lab(['down'], { cwd });
+});
+
+describe('the Debian image', () => {
+  it('is the profile\'s default rootfs, and a cache hit the second time', async () => {
+    expect(build.rootfs.kind).toBe('debian');
+    const again = await lab(['build', '--json'], { cwd });
+    expect(JSON.parse(again.stdout).rootfs).toMatchObject({ kind: 'debian', cached: true, file: build.rootfs.file });
+  });
+
+  it('runs the kernel lab built, and lab exec passes the exit code', async () => {
+    const r = await lab(['exec', '--', 'uname', '-r'], { cwd });
+    expect(r.stdout.trim()).toBe(build.kernel.version);
+    expect((await lab(['exec', '--', 'sh', '-c', 'exit 3'], { cwd })).exitCode).toBe(3);
+  });
+
+  it('answers ssh with the lab key, and shows the compaction counters', async () => {
+    const r = await lab(['ssh', '--', 'grep compact /proc/vmstat'], { cwd });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^compact_migrate_scanned \d+$/m);
+    expect(r.stdout).toMatch(/^compact_stall \d+$/m);
+    const key = statSync(path.join(labDir, 'ssh', 'id_ed25519'));
+    expect(key.mode & 0o777).toBe(0o600);
+  });
+
+  it('hands arguments over byte for byte over ssh and runs nothing else', async () => {
+    const tricky = ['a b', "q'uote\"", '; touch /tmp/pwned1', '$(touch /tmp/pwned2)', '`touch /tmp/pwned3`', 'line1\nline2\n\n', '', '*', '|| true &'];
+    const r = await lab(['exec', '--', 'printf', '<%s>', ...tricky], { cwd });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe(tricky.map((t) => `<${t}>`).join(''));
+    const pwned = await lab(['exec', '--', 'ls', '/tmp/pwned1', '/tmp/pwned2', '/tmp/pwned3'], { cwd });
+    expect(pwned.exitCode).not.toBe(0);
+    const split = await lab(['exec', '--', 'sh', '-c', 'echo out; echo err >&2'], { cwd });
+    expect([split.stdout, split.stderr]).toEqual(['out\n', 'err\n']);
+  });
+
+  it('has debugfs and tracefs mounted and the debugging sysctls set', async () => {
+    const mounts = (await lab(['exec', '--', 'cat', '/proc/mounts'], { cwd })).stdout;
+    expect(mounts).toMatch(/ \/sys\/kernel\/debug debugfs /);
+    expect(mounts).toMatch(/ \/sys\/kernel\/tracing tracefs /);
+    expect((await lab(['exec', '--', 'sysctl', '-n', 'kernel.kptr_restrict'], { cwd })).stdout.trim()).toBe('0');
+  });
+
+  it('copies files both ways with lab cp', async () => {
+    const dir = tempDir('cp');
+    const data = randomBytes(100_000);
+    writeFileSync(path.join(dir, 'blob'), data);
+    expect((await lab(['cp', path.join(dir, 'blob'), 'guest:/root/blob'], { cwd })).exitCode).toBe(0);
+    expect((await lab(['cp', 'guest:/root/blob', path.join(dir, 'back')], { cwd })).exitCode).toBe(0);
+    expect(readFileSync(path.join(dir, 'back')).equals(data)).toBe(true);
+  });
+
+  it('forwards ssh from 127.0.0.1 only', async () => {
+    const listeners = await listeningSockets(state().pid);
+    expect(listeners).toContainEqual({ kind: 'tcp', address: '127.0.0.1', port: state().ssh.port });
+    for (const l of listeners) if (l.kind === 'tcp') expect(l.address).toBe('127.0.0.1');
+  });
+
+  it('keeps the student\'s files across lab up, discards them with --fresh, and never writes the stored image', async () => {
+    expect((await lab(['exec', '--', 'touch', '/root/marker'], { cwd })).exitCode).toBe(0);
+    expect((await lab(['down'], { cwd })).exitCode).toBe(0);
+    expect((await up()).exitCode).toBe(0);
+    expect((await lab(['exec', '--', 'test', '-e', '/root/marker'], { cwd })).exitCode).toBe(0);
+    expect((await lab(['down'], { cwd })).exitCode).toBe(0);
+    const fresh = await up('--fresh');
+    expect(fresh.exitCode, fresh.stderr).toBe(0);
+    expect((await lab(['exec', '--', 'test', '-e', '/root/marker'], { cwd })).exitCode).toBe(1);
+    const st = statSync(build.rootfs.file);
+    expect({ size: st.size, mtimeMs: st.mtimeMs }).toEqual(imageStamp);
+  }, 180_000);
+});
+
+describe('a boot that never gets there', () => {
+  it('fails within its timeout with the last serial lines, and leaves no VM', async () => {
+    await lab(['down'], { cwd });
+    const r = await up('--append', 'init=/bin/cat', '--boot-timeout', '25');
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/the guest was not ready within 25 s \(the VM was stopped\); last serial lines:/);
+    expect(r.stderr).toMatch(/Run \/bin\/cat as init process/);
+    expect(existsSync(path.join(labDir, 'state.json'))).toBe(false);
+    expect(JSON.parse((await lab(['status', '--json'], { cwd })).stdout).running).toBe(false);
+  }, 120_000);
+});
