@@ -166,8 +166,8 @@ int main(int argc, char **argv)
 			kept++;
 			continue;
 		}
-		if (munmap(base + p * page, page)) {
-			fprintf(stderr, "fragmenter: munmap: %s\n", strerror(errno));
+		if (madvise(base + p * page, page, MADV_DONTNEED)) {
+			fprintf(stderr, "fragmenter: madvise(MADV_DONTNEED): %s\n", strerror(errno));
 			return 1;
 		}
 		freed++;

@@ -12,6 +12,7 @@ import { saveTrace, sleep, startTrace, type ActiveTrace, type TraceSummary } fro
 import type { VmState } from '../vm/state.js';
 import type { Scenario } from './schema.js';
 import { evaluate, type Evidence, type Verdict } from './verdict.js';
+import { scenarioChart } from '../report/chart.js';
 
 export interface ScenarioResult {
   verdicts: Verdict[];
@@ -97,8 +98,10 @@ export async function runScenario(
   let traceSummary: TraceSummary | undefined;
   let debug: DebugResult | undefined;
   const bgOutputs: Array<{ argv: string[]; output: string }> = [];
+  let proactiveness: number | undefined;
   try {
     await set(scenario.settings);
+    proactiveness = Number((await readSettings(vm, ['/proc/sys/vm/compaction_proactiveness']))['/proc/sys/vm/compaction_proactiveness']);
     const first = await takeSnapshot(vm, 0);
     before = first.snapshot;
     await writeFile(path.join(runDir, 'before.txt'), first.raw);
@@ -177,9 +180,12 @@ export async function runScenario(
     calls: Object.fromEntries((traceSummary?.functions ?? []).map((f) => [f.fn, f.calls])),
     score: scoreSummary([before, ...sampler.series, after]),
     tracedCalls: scenario.trace?.pidOf ? (traceSummary?.functions ?? []).reduce((s, f) => s + f.calls, 0) : undefined,
+    proactiveness,
   };
   const verdicts = scenario.expect.map((e) => evaluate(e, evidence));
-  await writeFile(path.join(runDir, 'samples.jsonl'), [before, ...sampler.series, after].map((s) => JSON.stringify({ t: s.t, score: s.score, vmstat: s.vmstat, buddyinfo: s.buddyinfo })).join('\n') + '\n');
+  const series = [before, ...sampler.series, after];
+  await writeFile(path.join(runDir, 'samples.jsonl'), series.map((s) => JSON.stringify({ t: s.t, score: s.score, vmstat: s.vmstat, buddyinfo: s.buddyinfo })).join('\n') + '\n');
+  await writeFile(path.join(runDir, 'report.svg'), scenarioChart(`lab run ${scenario.name}`, series));
   await writeFile(path.join(runDir, 'verdicts.json'), JSON.stringify({ scenario: scenario.name, verdicts, evidence: { ...evidence, counters: Object.fromEntries(Object.entries(evidence.counters).filter(([, v]) => v !== 0)) } }, null, 2));
   await writeFile(path.join(runDir, 'background.txt'), bgOutputs.map((b) => `$ ${b.argv.join(' ')}\n${b.output}`).join('\n'));
   stage.done(verdicts.every((v) => v.ok) ? 'as expected' : 'not as expected');

@@ -79,6 +79,7 @@ export function listScenarios(dir = scenariosDir()): Array<{ name: string; descr
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') return `unknown key "${issue.keys.join('", "')}"`;
+  if (issue.code === 'invalid_key') return `the key is not ${issue.issues[0]?.message ?? 'allowed'}`;
   if (issue.code === 'invalid_value' && 'values' in issue) return `${issue.message} (allowed: ${(issue.values as unknown[]).join(', ')})`;
   return issue.message;
 }

@@ -10,6 +10,13 @@ export interface Evidence {
   score?: { first: number; max: number; last: number; samples: number };
   /** the traced pid's calls, when the trace followed one task */
   tracedCalls?: number;
+  /** vm.compaction_proactiveness during the run */
+  proactiveness?: number;
+}
+
+/** The score above which kcompactd compacts proactively (fragmentation_score_wmark, high). */
+export function proactiveHighMark(proactiveness: number): number {
+  return Math.min(Math.max(100 - proactiveness, 5) + 10, 100);
 }
 
 export interface EvidenceRow {
@@ -67,6 +74,14 @@ export function explainQuiet(path: Expectation['path'], ev: Evidence): string[] 
     if (kswapd > 0) why.push(`kswapd ran (pgscan_kswapd +${c('pgscan_kswapd')}), and proactive compaction stays off while it runs`);
     if (ev.tracedCalls === 0) {
       why.push('tracing kcompactd by pid recorded 0 calls: kcompactd() is entered once at boot and sleeps in its loop; only a wakeup runs kcompactd_do_work');
+    } else if (ev.tracedCalls !== undefined && (ev.calls.kcompactd_do_work ?? 0) === 0 && (ev.calls.proactive_compact_node ?? 0) === 0) {
+      const checks = ev.calls.extfrag_for_order ?? 0;
+      const p = ev.proactiveness;
+      const mark = p === undefined ? '' : `; with compaction_proactiveness ${p} the high mark is ${proactiveHighMark(p)}`;
+      const score = ev.score ? `the node's score peaked at ${ev.score.max}` : 'the score stayed low';
+      why.push(
+        `kcompactd ran ${ev.tracedCalls} traced calls but no compaction: only its 500 ms proactive check (extfrag_for_order ×${checks}, from the inlined fragmentation_score_node), and ${score}${mark}. The seed's 5.4 kernel had no such timer, so its trace was empty`,
+      );
     }
   }
   if (path === 'direct' && c('compact_stall') === 0) why.push('no allocation stalled for compaction: compact_stall +0 (high-order allocations were satisfied from free blocks)');
