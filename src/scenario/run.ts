@@ -99,9 +99,14 @@ export async function runScenario(
   let debug: DebugResult | undefined;
   const bgOutputs: Array<{ argv: string[]; output: string }> = [];
   let proactiveness: number | undefined;
+  let thpDefrag: string | undefined;
   try {
     await set(scenario.settings);
-    proactiveness = Number((await readSettings(vm, ['/proc/sys/vm/compaction_proactiveness']))['/proc/sys/vm/compaction_proactiveness']);
+    const PROACTIVENESS = '/proc/sys/vm/compaction_proactiveness';
+    const DEFRAG = '/sys/kernel/mm/transparent_hugepage/defrag';
+    const context = await readSettings(vm, [PROACTIVENESS, DEFRAG]);
+    proactiveness = Number(context[PROACTIVENESS]);
+    thpDefrag = context[DEFRAG];
     const first = await takeSnapshot(vm, 0);
     before = first.snapshot;
     await writeFile(path.join(runDir, 'before.txt'), first.raw);
@@ -181,6 +186,7 @@ export async function runScenario(
     score: scoreSummary([before, ...sampler.series, after]),
     tracedCalls: scenario.trace?.pidOf ? (traceSummary?.functions ?? []).reduce((s, f) => s + f.calls, 0) : undefined,
     proactiveness,
+    thpDefrag,
   };
   const verdicts = scenario.expect.map((e) => evaluate(e, evidence));
   const series = [before, ...sampler.series, after];

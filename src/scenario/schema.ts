@@ -18,8 +18,8 @@ export type Step = z.infer<typeof StepSchema>;
 export const ExpectSchema = z.strictObject({
   /** The compaction path this evidence shows: manual, direct, kcompactd, proactive. */
   path: z.enum(['manual', 'direct', 'kcompactd', 'proactive']),
-  /** false: the scenario reproduces a path that does not fire (the seed's stress test). */
-  fired: z.boolean().default(true),
+  /** false: the scenario reproduces a path that does not fire (the seed's stress test); "either": only reported. */
+  fired: z.union([z.boolean(), z.literal('either')]).default(true),
   /** /proc/vmstat counters and the least each must move. */
   counters: counts.default({}),
   /** trace events and the least number of each. */

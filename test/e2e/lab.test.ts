@@ -96,6 +96,26 @@ describe('the running VM', () => {
   });
 });
 
+describe('lab console', () => {
+  it('attaches a real terminal to the serial console, and Ctrl-] detaches', async () => {
+    const pty = await import('node-pty');
+    const term = pty.spawn('node', [LAB, 'console'], { cwd, cols: 120, rows: 30, name: 'xterm' });
+    let screen = '';
+    term.onData((d) => (screen += d));
+    const exited = new Promise<number>((resolve) => term.onExit((e) => resolve(e.exitCode)));
+    const waitFor = async (re: RegExp) => {
+      const deadline = Date.now() + 20_000;
+      while (!re.test(screen) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      return re.test(screen);
+    };
+    expect(await waitFor(/Ctrl-\] detaches/)).toBe(true);
+    term.write('echo lab-$((6*7))\r');
+    expect(await waitFor(/lab-42/)).toBe(true);
+    term.write('\x1d');
+    expect(await exited).toBe(0);
+  });
+});
+
 describe('lab debug', () => {
   it('records the seed\'s backtraces around a manual compaction', async () => {
     const r = await lab(['debug', '--break', 'compact_zone', '--break', 'compact_unlock_should_abort', '--trigger', 'compact', '--count', '10'], { cwd });

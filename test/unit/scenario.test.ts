@@ -80,6 +80,18 @@ describe('verdicts', () => {
     expect(checked.why.join('\n')).toMatch(/only its 500 ms proactive check \(extfrag_for_order ×13716.*peaked at 3; with compaction_proactiveness 20 the high mark is 90/);
   });
 
+  it('report an "either" path without judging it, and a kcompactd that compacted by its timer', () => {
+    const e = { path: 'kcompactd' as const, fired: false, counters: { compact_daemon_wake: 1 }, events: {}, hits: {}, calls: { kcompactd_do_work: 1 }, scoreFalls: false };
+    const ev = { ...quiet, counters: { compact_daemon_wake: 0, thp_fault_alloc: 748, thp_fault_fallback: 113 }, tracedCalls: 123023, calls: { proactive_compact_node: 1 }, proactiveness: 20, thpDefrag: 'madvise', score: { first: 17, max: 99, last: 36, samples: 16 } };
+    const v = evaluate(e, ev);
+    expect(v.ok).toBe(true);
+    expect(v.why.join('\n')).toMatch(/861 THP faults \(113 fell back to small pages\) ran under transparent_hugepage\/defrag=madvise/);
+    expect(v.why.join('\n')).toMatch(/by its own 500 ms timer \(proactive_compact_node ×1\): the node's score peaked at 99, over the high mark 90/);
+    const p = evaluate({ path: 'proactive', fired: 'either', counters: {}, events: {}, hits: {}, calls: { proactive_compact_node: 1 }, scoreFalls: false }, ev);
+    expect(p).toMatchObject({ fired: true, ok: true, missing: [] });
+    expect(renderVerdicts([p])).toMatch(/^proactive +FIRED \(observed\)/);
+  });
+
   it('judge the fragmentation score by its samples', () => {
     expect(scoreSummary([])).toBeUndefined();
     const e = { path: 'proactive' as const, fired: true, counters: {}, events: {}, hits: {}, calls: {}, scoreFalls: true };
