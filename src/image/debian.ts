@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { chmod, cp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LabError } from '../errors.js';
@@ -94,7 +93,7 @@ export async function buildDebianImage(
   if (store.has('rootfs', key)) return { key, file: path.join(store.entry('rootfs', key), 'rootfs.ext4'), cached: true, packages };
 
   const isRoot = process.getuid?.() === 0;
-  const missing = debianBuilderMissing(isRoot, (c) => systemProbe.hasCommand(c) || existsSync(`/usr/sbin/${c}`) || existsSync(`/sbin/${c}`));
+  const missing = debianBuilderMissing(isRoot, (c) => systemProbe.hasCommand(c));
   if (missing) throw missing;
   await mkdir(options.logDir, { recursive: true });
   const logFile = path.join(options.logDir, 'debian-image.log');

@@ -7,7 +7,7 @@ import type { LabPaths } from '../config/paths.js';
 import type { Progress } from '../cli/progress.js';
 import type { Store } from '../store/store.js';
 import { agentPing } from '../guest/serial-agent.js';
-import { ensureLabKey, kernelKeyArg, sshReady } from '../guest/ssh.js';
+import { ensureLabKey, kernelKeyArg, sshExec, sshReady } from '../guest/ssh.js';
 import { GUEST_LAB_EXEC } from '../image/debian-plan.js';
 import { prepareDisk } from './disk.js';
 import { killGroup } from '../util/process.js';
@@ -235,6 +235,11 @@ export async function down(paths: LabPaths): Promise<{ outcome: DownOutcome; pid
   if (!state) {
     await clearVmFiles(paths);
     return { outcome: 'none' };
+  }
+  if (state.ssh) {
+    // QMP quit pulls the plug: what the student wrote would be lost in the
+    // guest's page cache. The overlay keeps it only once the guest has synced.
+    await sshExec(state.ssh, ['sync'], GUEST_LAB_EXEC, { timeoutMs: 20_000 }).catch(() => undefined);
   }
   try {
     await qmpCommand(state.sockets.qmp, 'quit', 3000);

@@ -109,6 +109,16 @@ describe('the Debian image', () => {
   }, 180_000);
 });
 
+describe('a machine without debootstrap', () => {
+  it('gets one line naming the package to install, and no half-built image', async () => {
+    const other = tempDir('e2e-nodebootstrap');
+    // another mirror is another image: not in the store, so lab must build it
+    const r = await lab(['build'], { cwd: other, env: { PATH: '/usr/local/bin:/usr/bin:/bin', LAB_DEBIAN_MIRROR: 'http://127.0.0.1:9/debian' } });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toBe('lab: debootstrap is not installed (it builds the Debian image): apt-get install debootstrap');
+  }, 300_000);
+});
+
 describe('a boot that never gets there', () => {
   it('fails within its timeout with the last serial lines, and leaves no VM', async () => {
     await lab(['down'], { cwd });
