@@ -21,7 +21,15 @@ export function eventSpec(event: string): string {
   return event.includes(':') ? event : `${event}:*`;
 }
 
-/** Everything lab trace changes, back to off with every filter cleared: run on success, error and Ctrl-C alike. */
+/**
+ * Everything lab trace changes, back to off with every filter cleared: run on
+ * success, error and Ctrl-C alike. tracing_on goes back to what it was (a
+ * booted kernel has it on, with the nop tracer recording nothing).
+ */
+export function traceRestore(tracingOnBefore: string): TracefsWrite[] {
+  return [...TRACE_RESET, ['tracing_on', tracingOnBefore === '0' ? '0' : '1']];
+}
+
 export const TRACE_RESET: TracefsWrite[] = [
   ['tracing_on', '0'],
   ['current_tracer', 'nop'],

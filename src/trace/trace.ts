@@ -5,14 +5,15 @@ import { guestExec } from '../guest/channel.js';
 import { guestToolDir } from '../image/guest-tools.js';
 import type { VmState } from '../vm/state.js';
 import { eventCounts, functionStats, parseTrace, type FunctionStats, type TraceRecord } from './ftrace-parse.js';
-import { TRACE_RESET, traceSetup, tracefsArgs, type TraceRequest, type TracefsWrite } from './plan.js';
+import { traceRestore, traceSetup, tracefsArgs, type TraceRequest, type TracefsWrite } from './plan.js';
 
 export const TRACE_FILE = '/sys/kernel/tracing/trace';
 
 async function tracefs(vm: VmState, writes: TracefsWrite[]): Promise<void> {
   const r = await guestExec(vm, tracefsArgs(`${guestToolDir(vm.rootfs.kind)}/lab-write`, writes), { timeoutMs: 60_000 });
   if (r.exitCode !== 0) {
-    throw new LabError('TRACE_SETUP', r.stderr.toString().trim().split('\n')[0] ?? `lab-write exit ${r.exitCode}`, {
+    const lines = r.stderr.toString().trim().split('\n');
+    throw new LabError('TRACE_SETUP', lines.find((l) => l.startsWith('lab-write:')) ?? lines[0] ?? `lab-write exit ${r.exitCode}`, {
       hint: 'check the filter, function and event names against available_filter_functions and available_events',
     });
   }
@@ -25,17 +26,19 @@ export interface ActiveTrace {
 }
 
 export async function startTrace(vm: VmState, req: TraceRequest): Promise<ActiveTrace> {
+  const was = await guestExec(vm, ['cat', '/sys/kernel/tracing/tracing_on'], { timeoutMs: 60_000 });
+  const reset = traceRestore(was.stdout.toString().trim());
   try {
     await tracefs(vm, traceSetup(req));
   } catch (err) {
-    await tracefs(vm, TRACE_RESET).catch(() => undefined);
+    await tracefs(vm, reset).catch(() => undefined);
     throw err;
   }
   let restored = false;
   const restore = async () => {
     if (restored) return;
     restored = true;
-    await tracefs(vm, TRACE_RESET);
+    await tracefs(vm, reset);
   };
   return {
     restore,

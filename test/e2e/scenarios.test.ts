@@ -33,6 +33,38 @@ afterAll(async () => {
   await lab(['down'], { cwd });
 });
 
+describe('lab trace', () => {
+  it('traces a guest command with function_graph, filters and events, and restores tracefs', async () => {
+    const before = await tracingState();
+    const r = await lab(['trace', '--tracer', 'function_graph', '--filter', '*compact*', '--filter', '*migrate*', '--event', 'compaction', '--json', '--', 'sh', '-c', 'echo 1 > /proc/sys/vm/compact_memory'], { cwd });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.functions.map((f: { fn: string }) => f.fn)).toContain('compact_zone');
+    expect(out.events.mm_compaction_end).toBeGreaterThanOrEqual(1);
+    expect(readdirSync(out.runDir)).toEqual(expect.arrayContaining(['trace.txt', 'trace-summary.json', 'manifest.json']));
+    expect(await tracingState()).toBe(before);
+  }, 120_000);
+
+  it('restores tracefs when interrupted, and refuses a filter that matches nothing', async () => {
+    const before = await tracingState();
+    const child = execa('node', [LAB, 'trace', '--tracer', 'function', '--filter', 'kcompactd*', '--duration', '120'], { cwd, reject: false });
+    const deadline = Date.now() + 60_000;
+    let armed = false;
+    while (!armed && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      armed = (await guest('cat', '/sys/kernel/tracing/current_tracer')) === 'function';
+    }
+    expect(armed).toBe(true);
+    child.kill('SIGINT');
+    expect((await child).exitCode).toBe(130);
+    expect(await tracingState()).toBe(before);
+    const bad = await lab(['trace', '--filter', 'no_such_function_at_all', '--duration', '1'], { cwd });
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr.trim()).toMatch(/^lab: lab-write: could not write "no_such_function_at_all" to .*set_ftrace_filter: check the filter/);
+    expect(await tracingState()).toBe(before);
+  }, 180_000);
+});
+
 describe('lab run', () => {
   for (const name of ['manual', 'direct', 'kcompactd', 'proactive']) {
     it(`${name}: the expected path fires, with its evidence`, async () => {

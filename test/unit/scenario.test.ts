@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { listScenarios, loadScenario, loadScenarioFile, parseScenario } from '../../src/scenario/schema.js';
 import { evaluate, explainQuiet, renderVerdicts, type Evidence } from '../../src/scenario/verdict.js';
 import { currentSetting, scoreSummary } from '../../src/scenario/run.js';
-import { eventSpec, TRACE_RESET, traceSetup } from '../../src/trace/plan.js';
+import { eventSpec, TRACE_RESET, traceRestore, traceSetup } from '../../src/trace/plan.js';
 import { LabError } from '../../src/errors.js';
 
 const base = { name: 'x', description: 'd', steps: [{ sleep: 1 }], expect: [{ path: 'manual', counters: { compact_stall: 1 } }] };
@@ -127,6 +127,12 @@ describe('trace plans', () => {
       ['tracing_on', '0'], ['current_tracer', 'nop'], ['set_ftrace_filter', ''], ['set_graph_function', ''],
       ['max_graph_depth', '0'], ['set_ftrace_pid', ''], ['set_event', ''],
     ]);
+  });
+
+  it('put tracing_on back as it was, after the reset', () => {
+    expect(traceRestore('1').at(-1)).toEqual(['tracing_on', '1']);
+    expect(traceRestore('0').at(-1)).toEqual(['tracing_on', '0']);
+    expect(traceRestore('1').slice(0, TRACE_RESET.length)).toEqual(TRACE_RESET);
   });
 
   it('refuse graph options without function_graph and malformed events', () => {
