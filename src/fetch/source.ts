@@ -48,21 +48,9 @@ export async function materializeSource(
     }
     case 'debian-package':
     case 'file': {
-      if (!existsSync(source.path)) {
-        throw source.kind === 'debian-package'
-          ? new LabError('SOURCE_MISSING', `${source.path} is missing`, {
-              hint: `install it with: apt-get install ${source.package}`,
-            })
-          : new LabError('SOURCE_MISSING', `${source.path} does not exist`, { hint: 'give an existing tarball, directory or URL' });
-      }
-      const sha = await sha256File(source.path);
-      if (source.kind === 'file' && source.sha256 && source.sha256 !== sha) {
-        throw new LabError('SHA256_MISMATCH', `${source.path} has sha256 ${sha}, expected ${source.sha256}`, {
-          hint: 'check the file or the sha256 you gave',
-        });
-      }
-      const tree = await extractToStore(store, sha, source.path, options);
-      return { id: sha, tree, tarball: source.path, origin: source.path };
+      const { sha256 } = await verifyLocalTarball(source);
+      const tree = await extractToStore(store, sha256, source.path, options);
+      return { id: sha256, tree, tarball: source.path, origin: source.path };
     }
     case 'dir': {
       const tree = path.resolve(source.path);
@@ -79,6 +67,22 @@ export async function materializeSource(
   }
 }
 
+/** A local tarball's sha256, checked against the one given; a missing Debian package names itself. */
+async function verifyLocalTarball(source: Extract<Source, { kind: 'file' | 'debian-package' }>): Promise<{ sha256: string }> {
+  if (!existsSync(source.path)) {
+    throw source.kind === 'debian-package'
+      ? new LabError('SOURCE_MISSING', `${source.path} is missing`, { hint: `install it with: apt-get install ${source.package}` })
+      : new LabError('SOURCE_MISSING', `${source.path} does not exist`, { hint: 'give an existing tarball, directory or URL' });
+  }
+  const sha256 = await sha256File(source.path);
+  if (source.kind === 'file' && source.sha256 && source.sha256 !== sha256) {
+    throw new LabError('SHA256_MISMATCH', `${source.path} has sha256 ${sha256}, expected ${source.sha256}`, {
+      hint: 'check the file or the sha256 you gave',
+    });
+  }
+  return { sha256 };
+}
+
 /** The verified tarball of a url or file source, fetched into the store if needed (no extraction). */
 export async function ensureTarball(
   store: Store,
@@ -89,14 +93,8 @@ export async function ensureTarball(
     case 'url':
       return { path: await fetchToStore(store, source, path.basename(new URL(source.url).pathname), options), sha256: source.sha256 };
     case 'file':
-    case 'debian-package': {
-      if (!existsSync(source.path)) throw new LabError('SOURCE_MISSING', `${source.path} does not exist`, { hint: 'give an existing tarball' });
-      const sha = await sha256File(source.path);
-      if (source.kind === 'file' && source.sha256 && source.sha256 !== sha) {
-        throw new LabError('SHA256_MISMATCH', `${source.path} has sha256 ${sha}, expected ${source.sha256}`, { hint: 'check the file or the sha256 you gave' });
-      }
-      return { path: source.path, sha256: sha };
-    }
+    case 'debian-package':
+      return { path: source.path, sha256: (await verifyLocalTarball(source)).sha256 };
     case 'dir':
       throw new LabError('SOURCE_KIND', `${options.what} needs a tarball, not the directory ${source.path}`, { hint: 'give a .tar.xz' });
   }
