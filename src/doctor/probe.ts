@@ -1,22 +1,12 @@
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { execaSync } from 'execa';
 import { elfNeedsInterpreter } from '../image/elf.js';
 import type { Probe } from './checks.js';
+import { findOnPath } from '../util/which.js';
 
 /** Looks at this machine. */
 export const systemProbe: Probe = {
-  hasCommand(name) {
-    return (process.env.PATH ?? '').split(':').some((dir) => {
-      if (!dir) return false;
-      try {
-        accessSync(path.join(dir, name), constants.X_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-  },
+  hasCommand: (name) => findOnPath(name) !== undefined,
   hasFile: (p) => existsSync(p),
   hasPkgConfig(module) {
     try {

@@ -5,7 +5,7 @@ import { LabError } from '../errors.js';
 import type { Source } from '../config/profile.js';
 import type { Store } from '../store/store.js';
 import { sha256File, keyOf } from '../util/hash.js';
-import { runChecked } from '../util/process.js';
+import { extractTarball } from './extract.js';
 import { download } from './download.js';
 import type { Progress } from '../cli/progress.js';
 
@@ -128,13 +128,8 @@ async function extractToStore(
   if (store.has('sources', id)) return store.entry('sources', id);
   if (!tarball) throw new Error(`no tarball for source ${id}`);
   const stage = options.progress.stage(`extract ${path.basename(tarball)}`);
-  // System tar: node-tar has no xz, is several times slower on a kernel-sized
-  // archive, and drops symlink-through-symlink entries.
   const { path: tree } = await store.ensure('sources', id, async (dir) => {
-    await runChecked('tar', ['-xaf', tarball, '-C', dir, '--strip-components=1', '--no-same-owner'], {
-      what: `extracting ${path.basename(tarball)}`,
-      signal: options.signal,
-    });
+    await extractTarball(tarball, dir, { what: `extracting ${path.basename(tarball)}`, signal: options.signal });
     if (!existsSync(path.join(dir, 'Makefile'))) {
       throw new LabError('SOURCE_INVALID', `${path.basename(tarball)} has no top-level Makefile`, {
         hint: 'give a tarball of a kernel source tree',

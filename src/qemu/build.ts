@@ -6,6 +6,7 @@ import { LabError } from '../errors.js';
 import type { Source } from '../config/profile.js';
 import type { Progress } from '../cli/progress.js';
 import { ensureTarball } from '../fetch/source.js';
+import { extractTarball } from '../fetch/extract.js';
 import type { Store } from '../store/store.js';
 import { keyOf, sha256 } from '../util/hash.js';
 import { runChecked } from '../util/process.js';
@@ -48,7 +49,7 @@ export async function buildQemu(
       const src = path.join(scratch, 'src');
       await mkdir(src);
       const extract = options.progress.stage(`extract ${path.basename(tarball.path)}`);
-      await runChecked('tar', ['-xaf', tarball.path, '-C', src, '--strip-components=1', '--no-same-owner'], { what: 'extracting QEMU', signal: options.signal });
+      await extractTarball(tarball.path, src, { what: 'extracting QEMU', signal: options.signal });
       extract.done();
       if (recipe.edk2Placeholders) {
         const names = edk2BlobNames(await readFile(path.join(src, 'pc-bios', 'meson.build'), 'utf8'));

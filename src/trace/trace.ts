@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LabError, InterruptedError } from '../errors.js';
+import { LabError } from '../errors.js';
+import { sleep } from '../util/sleep.js';
 import { guestExec } from '../guest/channel.js';
 import { guestToolDir } from '../image/guest-tools.js';
 import type { VmState } from '../vm/state.js';
@@ -106,19 +107,4 @@ export async function runTrace(
   }
   const text = await active.stop();
   return { summary: await saveTrace(runDir, text), command };
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new InterruptedError('waiting'));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new InterruptedError('waiting'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

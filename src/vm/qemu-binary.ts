@@ -2,27 +2,14 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { LabError } from '../errors.js';
+import { findOnPath } from '../util/which.js';
 
 export const SYSTEM_QEMU = 'qemu-system-x86_64';
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
 
 /** The QEMU binary for "system" (the one on PATH) or an explicit path. */
 export function resolveQemu(choice: string = 'system'): string {
   if (choice === 'system') {
-    const found = onPath(SYSTEM_QEMU);
+    const found = findOnPath(SYSTEM_QEMU);
     if (!found) {
       throw new LabError('TOOL_MISSING', `${SYSTEM_QEMU} is not installed`, { hint: 'apt-get install qemu-system-x86' });
     }
