@@ -1,18 +1,34 @@
 #!/usr/bin/env bash
-# Installs the Debian/Ubuntu packages lab needs: QEMU, gdb, a static busybox for
-# the initramfs, the kernel's and QEMU's build dependencies, and (on Debian 12)
-# the linux-source-6.1 package the "debian" profile builds from.
+# Installs the Debian/Ubuntu packages lab needs, as deps/host-packages.txt lists
+# them: every purpose, or only the ones named (boot, debug, kernel, initramfs,
+# image, qemu-build, tests). A purpose marked "?" there is installed only where
+# the archive has the package (linux-source-6.1 is Debian 12's).
 set -euo pipefail
+cd "$(dirname "$0")/.."
+list=deps/host-packages.txt
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
-packages=(
-  qemu-system-x86 qemu-utils gdb busybox-static
-  build-essential flex bison bc libelf-dev libssl-dev python3 xz-utils
-  procps iproute2
-  # building QEMU from source (lab build --qemu-build, the 6.6 profile)
-  ninja-build meson pkg-config bzip2 libglib2.0-dev libpixman-1-dev libslirp-dev libfdt-dev python3-venv
-)
+
+wanted() { # purpose
+  [ $# -eq 0 ] && return 0
+  local p=$1; shift
+  for w in "${purposes[@]}"; do [ "$w" = "${p%\?}" ] && return 0; done
+  return 1
+}
+purposes=("$@")
+required=()
+optional=()
+while read -r purpose package _; do
+  case "$purpose" in ''|'#'*) continue ;; esac
+  if [ ${#purposes[@]} -gt 0 ] && ! wanted "$purpose"; then continue; fi
+  if [[ "$purpose" == *'?' ]]; then optional+=("$package"); else required+=("$package"); fi
+done < "$list"
+
 $sudo apt-get update -q
-if apt-cache show linux-source-6.1 >/dev/null 2>&1; then packages+=(linux-source-6.1); fi
-$sudo apt-get install -y -q --no-install-recommends "${packages[@]}"
+for package in "${optional[@]}"; do
+  if apt-cache show "$package" >/dev/null 2>&1; then required+=("$package"); else echo "install-deps: $package is not in this archive; skipped"; fi
+done
+# sort -u: several purposes name the same package
+mapfile -t unique < <(printf '%s\n' "${required[@]}" | sort -u)
+$sudo apt-get install -y -q --no-install-recommends "${unique[@]}"
