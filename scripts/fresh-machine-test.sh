@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# The fresh-machine check: README's two Quick-start lines, exactly as written,
+# in a clean Debian 12 root, where nothing was installed by hand.
+#
+#   sudo bash scripts/fresh-machine-test.sh [--keep] [--line N]
+#
+# 1. a clean bookworm root made with debootstrap (cached as a tarball in
+#    ~/.cache/lab-fresh-machine; LAB_FRESH_CACHE overrides), unpacked anew;
+# 2. this machine's Node.js (node, npm and node's headers, for node-pty) copied
+#    in, as a newcomer would have installed it; this machine's local CA
+#    certificates, so the root reaches the npm registry as the host does;
+# 3. /proc, /sys and /dev bind-mounted; the repository's HEAD cloned inside;
+# 4. each Quick-start line run in its own login shell, with no stdin.
+# Prints each step's time; exits non-zero at the first failure. Everything the
+# run started inside the root (a VM left up by lab demo) is killed, and the
+# mounts undone, on every exit path.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+keep=0
+only=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --keep) keep=1 ;;
+    --line) only=$2; shift ;;
+    *) echo "usage: $0 [--keep] [--line 1|2]" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [ "$(id -u)" -ne 0 ]; then echo "fresh-machine-test: needs root (debootstrap, chroot, mounts): run it with sudo" >&2; exit 2; fi
+for tool in debootstrap git node; do
+  command -v "$tool" >/dev/null || { echo "fresh-machine-test: $tool is missing on the host: bash scripts/install-deps.sh" >&2; exit 2; }
+done
+
+cache=${LAB_FRESH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lab-fresh-machine}
+mirror=${LAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+tarball=$cache/bookworm-root.tar
+root=$(mktemp -d /var/tmp/lab-fresh.XXXXXX)
+t_start=$(date +%s)
+
+step() { # name, then the command
+  local name=$1 t0 rc
+  shift
+  t0=$(date +%s)
+  echo "== $name"
+  set +e
+  "$@"
+  rc=$?
+  set -e
+  printf '== %s: %s in %d s\n' "$name" "$([ $rc -eq 0 ] && echo ok || echo "FAILED (exit $rc)")" $(($(date +%s) - t0))
+  if [ $rc -ne 0 ]; then exit $rc; fi
+}
+
+cleanup() {
+  local pid
+  # what ran inside the root: QEMU daemonizes, so it is no child of ours
+  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+    if [ "$(readlink "/proc/$pid/root" 2>/dev/null)" = "$root" ]; then kill -9 "$pid" 2>/dev/null || true; fi
+  done
+  sleep 1
+  for m in dev/pts dev sys proc; do umount -l "$root/$m" 2>/dev/null || true; done
+  if [ $keep -eq 0 ]; then rm -rf --one-file-system "$root"; else echo "kept the root in $root"; fi
+  echo "== total $(($(date +%s) - t_start)) s"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+make_root() {
+  mkdir -p "$cache"
+  local tmp
+  tmp=$(mktemp -d "$cache/debootstrap.XXXXXX")
+  debootstrap bookworm "$tmp" "$mirror" >"$cache/debootstrap.log" 2>&1 || { tail -5 "$cache/debootstrap.log"; rm -rf "$tmp"; return 1; }
+  # a fresh Debian 12 install has the security and updates suites too
+  cat >"$tmp/etc/apt/sources.list" <<EOF
+deb $mirror bookworm main
+deb $mirror bookworm-updates main
+deb http://deb.debian.org/debian-security bookworm-security main
+EOF
+  tar -C "$tmp" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+  rm -rf "$tmp"
+}
+
+unpack_root() {
+  tar -C "$root" -xf "$tarball"
+}
+
+bring_node() {
+  local node prefix
+  node=$(readlink -f "$(command -v node)")
+  prefix=$(dirname "$(dirname "$node")")
+  install -D -m 755 "$node" "$root/usr/bin/node"
+  mkdir -p "$root/usr/lib/node_modules" "$root/usr/include" "$root/usr/etc"
+  cp -a "$prefix/lib/node_modules/npm" "$root/usr/lib/node_modules/"
+  cp -a "$prefix/include/node" "$root/usr/include/"
+  ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/bin/npm"
+  ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/bin/npx"
+  # node-pty compiles against these headers: no download of node's headers
+  printf 'nodedir=/usr\ncafile=/etc/ssl/certs/ca-certificates.crt\n' >"$root/usr/etc/npmrc"
+}
+
+bring_network() {
+  cp /etc/resolv.conf "$root/etc/resolv.conf"
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  cp -a /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/" 2>/dev/null || true
+  in_root "apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ca-certificates >/dev/null && update-ca-certificates >/dev/null"
+}
+
+mount_all() {
+  mount -t proc proc "$root/proc"
+  mount --rbind /sys "$root/sys"
+  mount --rbind /dev "$root/dev"
+}
+
+clone_repo() {
+  git clone -q "$repo" "$root/root/lab"
+  echo "cloned $(git -C "$root/root/lab" log --oneline -1)"
+}
+
+in_root() {
+  chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    bash -lc "$1" </dev/null
+}
+
+quickstart_lines() {
+  # the two command lines of README's Quick start block
+  awk '/^## Quick start/{q=1} q&&/^```sh/{c=1;next} c&&/^```/{exit} c&&NF' "$repo/README.md"
+}
+
+mapfile -t lines < <(quickstart_lines)
+if [ ${#lines[@]} -ne 2 ]; then echo "fresh-machine-test: README's Quick start should have 2 command lines, it has ${#lines[@]}" >&2; exit 1; fi
+
+if [ ! -f "$tarball" ]; then step "debootstrap a clean Debian 12 root (cached)" make_root; fi
+step "unpack the clean root" unpack_root
+step "mount /proc, /sys, /dev" mount_all
+step "bring this machine's Node.js $(node --version)" bring_node
+step "bring this machine's CA certificates" bring_network
+step "clone the repository" clone_repo
+n=0
+for line in "${lines[@]}"; do
+  n=$((n + 1))
+  if [ -n "$only" ] && [ "$only" != "$n" ]; then continue; fi
+  step "README line $n: $line" in_root "cd /root/lab && $line"
+done
+echo "fresh-machine-test: README's Quick start passed in a clean Debian 12 root"
