@@ -1,6 +1,6 @@
 import { labDir, labPaths, storeRoot, type LabPaths } from '../config/paths.js';
 import { Store } from '../store/store.js';
-import { createProgress, progressMode, type Progress } from './progress.js';
+import { createProgress, progressMode, type Progress } from '../progress/progress.js';
 
 export interface GlobalOptions {
   labDir?: string;

@@ -1,4 +1,4 @@
-import type { BuildRecord, ConfigureRecord } from '../build/lab-build.js';
+import type { BuildRecord, ConfigureRecord } from '../lab/build.js';
 import type { DebugResult } from '../gdb/debug.js';
 import { formatHit, hitsPerFunction } from '../gdb/hits.js';
 import type { VmStatus } from '../vm/vm.js';

@@ -1,4 +1,4 @@
-import { runChecked } from '../util/process.js';
+import { runChecked } from '../process/runner.js';
 
 /**
  * Unpacks a source tarball's top directory into dir with the system tar:

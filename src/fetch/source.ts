@@ -7,7 +7,7 @@ import type { Store } from '../store/store.js';
 import { sha256File, keyOf } from '../util/hash.js';
 import { extractTarball } from './extract.js';
 import { download } from './download.js';
-import type { Progress } from '../cli/progress.js';
+import type { Progress } from '../progress/progress.js';
 
 export interface MaterializedSource {
   /** The identity of the source: a tarball's sha256, or a fingerprint of a directory. */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Command } from '../build/kernel-plan.js';
+import type { Command } from '../kernel/plan.js';
 
 /**
  * The Debian image's command plans as data (pure): debootstrap as root, or

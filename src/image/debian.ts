@@ -2,12 +2,12 @@ import { chmod, cp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:f
 import path from 'node:path';
 import { LabError } from '../errors.js';
 import { projectRoot } from '../config/paths.js';
-import type { Progress } from '../cli/progress.js';
+import type { Progress } from '../progress/progress.js';
 import type { Store } from '../store/store.js';
 import { keyOf, sha256 } from '../util/hash.js';
-import { runChecked } from '../util/process.js';
+import { runChecked } from '../process/runner.js';
 import { systemProbe } from '../doctor/probe.js';
-import type { Command } from '../build/kernel-plan.js';
+import type { Command } from '../kernel/plan.js';
 import {
   DEFAULT_MIRROR,
   debootstrapCommand,

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { projectRoot } from '../config/paths.js';
 import type { Store } from '../store/store.js';
 import { keyOf, sha256 } from '../util/hash.js';
-import { runChecked } from '../util/process.js';
-import { compilerVersion } from '../build/compiler.js';
+import { runChecked } from '../process/runner.js';
+import { compilerVersion } from '../toolchain/compiler.js';
 
 /**
  * What lab puts into every rootfs beside the system: image/common's helpers

@@ -1,4 +1,4 @@
-import type { Progress } from '../cli/progress.js';
+import type { Progress } from '../progress/progress.js';
 import type { Store } from '../store/store.js';
 import { buildDebianImage } from './debian.js';
 import { buildInitramfs } from './initramfs.js';

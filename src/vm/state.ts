@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LabPaths } from '../config/paths.js';
-import type { Accel } from './qemu-args.js';
-import { isAlive } from '../util/process.js';
+import type { Accel } from '../qemu/args.js';
+import { isAlive } from '../process/runner.js';
 
 /** What lab knows about the VM it started, persisted in .lab/state.json. */
 export interface VmState {

@@ -4,16 +4,16 @@ import net from 'node:net';
 import { execa } from 'execa';
 import { LabError, InterruptedError } from '../errors.js';
 import type { LabPaths } from '../config/paths.js';
-import type { Progress } from '../cli/progress.js';
+import type { Progress } from '../progress/progress.js';
 import type { Store } from '../store/store.js';
 import { agentPing } from '../guest/serial-agent.js';
 import { ensureLabKey, kernelKeyArg, sshExec, sshReady } from '../guest/ssh.js';
 import { GUEST_LAB_EXEC } from '../image/debian-plan.js';
-import { prepareDisk } from './disk.js';
-import { killGroup } from '../util/process.js';
-import { probeKvm } from './kvm-probe.js';
-import { qemuArgs, type Accel } from './qemu-args.js';
-import { qmpCommand } from './qmp.js';
+import { prepareDisk } from '../qemu/overlay.js';
+import { killGroup } from '../process/runner.js';
+import { probeKvm } from '../qemu/kvm-probe.js';
+import { qemuArgs, type Accel } from '../qemu/args.js';
+import { qmpCommand } from '../qemu/qmp.js';
 import { clearVmFiles, isQemuAlive, readState, writeState, type VmState } from './state.js';
 
 export interface UpRequest {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { download } from '../../src/fetch/download.js';
 import { materializeSource } from '../../src/fetch/source.js';
 import { Store } from '../../src/store/store.js';
-import { silentProgress } from '../../src/cli/progress.js';
+import { silentProgress } from '../../src/progress/progress.js';
 import { LabError } from '../../src/errors.js';
 import { tempDir } from '../helpers/cli.js';
 

@@ -1,13 +1,13 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { configureKernel } from '../../src/build/kernel.js';
-import { parseConfig } from '../../src/build/kernel-config.js';
+import { configureKernel } from '../../src/kernel/kernel.js';
+import { parseConfig } from '../../src/kernel/config.js';
 import { loadProfile } from '../../src/config/profile.js';
 import { storeRoot } from '../../src/config/paths.js';
 import { materializeSource, type MaterializedSource } from '../../src/fetch/source.js';
 import { Store } from '../../src/store/store.js';
-import { silentProgress } from '../../src/cli/progress.js';
+import { silentProgress } from '../../src/progress/progress.js';
 import { LabError } from '../../src/errors.js';
 import { tempDir } from '../helpers/cli.js';
 

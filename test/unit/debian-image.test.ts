@@ -13,8 +13,8 @@ import { debianBuilderMissing } from '../../src/image/debian.js';
 import { kernelKeyArg, scpArgs, sshExecArgs, sshOptions } from '../../src/guest/ssh.js';
 import { parseCopy } from '../../src/guest/channel.js';
 import { AgentReplyParser, putRequest } from '../../src/guest/agent-protocol.js';
-import { overlayCommand } from '../../src/vm/disk.js';
-import { qemuArgs } from '../../src/vm/qemu-args.js';
+import { overlayCommand } from '../../src/qemu/overlay.js';
+import { qemuArgs } from '../../src/qemu/args.js';
 
 const IMAGE = path.resolve(import.meta.dirname, '..', '..', 'image');
 const OVERLAY = path.join(IMAGE, 'debian', 'overlay');

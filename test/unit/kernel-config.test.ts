@@ -8,8 +8,8 @@ import {
   kernelVersionFromMakefile,
   parseConfig,
   unmetRequirements,
-} from '../../src/build/kernel-config.js';
-import { buildCommand, configCommands, isKbuildStepLine } from '../../src/build/kernel-plan.js';
+} from '../../src/kernel/config.js';
+import { buildCommand, configCommands, isKbuildStepLine } from '../../src/kernel/plan.js';
 import { FIXTURES, hasShared } from '../helpers/shared.js';
 
 const LAB_FRAGMENT = path.resolve(import.meta.dirname, '..', '..', 'kernel-configs', 'lab.config');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatElapsed, renderStageLine } from '../../src/cli/progress.js';
+import { formatElapsed, renderStageLine } from '../../src/progress/progress.js';
 import { canonicalJson, keyOf } from '../../src/util/hash.js';
-import { runId } from '../../src/run/run-dir.js';
+import { runId } from '../../src/record/run-dir.js';
 import { parseProcNetTcp, parseProcNetUnix } from '../../src/vm/listening.js';
 import { LabError } from '../../src/errors.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kernelCommandLine, qemuArgs, type QemuPlan } from '../../src/vm/qemu-args.js';
+import { kernelCommandLine, qemuArgs, type QemuPlan } from '../../src/qemu/args.js';
 
 const plan: QemuPlan = {
   kernel: '/s/bzImage',

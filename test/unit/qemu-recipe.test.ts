@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadProfile } from '../../src/config/profile.js';
 import { checksFor, installLine, renderDoctor, runChecks, type Probe } from '../../src/doctor/checks.js';
 import { configureArgs, EMPTY_BZIP2, edk2BlobNames, firmwareArgs, loadRecipe, parseNinjaProgress } from '../../src/qemu/recipe.js';
-import { qemuChoice } from '../../src/build/lab-build.js';
+import { qemuChoice } from '../../src/lab/build.js';
 import { execaSync } from 'execa';
 
 describe('QEMU recipes', () => {

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import type { Store } from '../store/store.js';
 import { keyOf } from '../util/hash.js';
-import { killGroup } from '../util/process.js';
-import { BASE_KERNEL_ARGS } from './qemu-args.js';
+import { killGroup } from '../process/runner.js';
+import { BASE_KERNEL_ARGS } from './args.js';
 
 export interface KvmVerdict {
   usable: boolean;

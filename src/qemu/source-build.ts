@@ -4,14 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { LabError } from '../errors.js';
 import type { Source } from '../config/profile.js';
-import type { Progress } from '../cli/progress.js';
+import type { Progress } from '../progress/progress.js';
 import { ensureTarball } from '../fetch/source.js';
 import { extractTarball } from '../fetch/extract.js';
 import type { Store } from '../store/store.js';
 import { keyOf, sha256 } from '../util/hash.js';
-import { runChecked } from '../util/process.js';
-import { compilerVersion } from '../build/compiler.js';
-import { qemuVersion } from '../vm/qemu-binary.js';
+import { runChecked } from '../process/runner.js';
+import { compilerVersion } from '../toolchain/compiler.js';
+import { qemuVersion } from './binary.js';
 import { configureArgs, EMPTY_BZIP2, edk2BlobNames, loadRecipe, parseNinjaProgress } from './recipe.js';
 
 /** A QEMU lab can run: the system's, or one built from source into the store. */

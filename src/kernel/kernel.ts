@@ -7,9 +7,9 @@ import type { KernelBase } from '../config/profile.js';
 import type { MaterializedSource } from '../fetch/source.js';
 import type { Store } from '../store/store.js';
 import { keyOf, sha256 } from '../util/hash.js';
-import { runChecked } from '../util/process.js';
-import type { Progress } from '../cli/progress.js';
-import { compilerVersion } from './compiler.js';
+import { runChecked } from '../process/runner.js';
+import type { Progress } from '../progress/progress.js';
+import { compilerVersion } from '../toolchain/compiler.js';
 import {
   configChanges,
   describeUnmet,
@@ -17,8 +17,8 @@ import {
   kernelVersionFromMakefile,
   parseConfig,
   unmetRequirements,
-} from './kernel-config.js';
-import { buildCommand, configCommands, isKbuildStepLine, KERNEL_ARTIFACTS, KERNEL_TARGETS, type Command } from './kernel-plan.js';
+} from './config.js';
+import { buildCommand, configCommands, isKbuildStepLine, KERNEL_ARTIFACTS, KERNEL_TARGETS, type Command } from './plan.js';
 
 export interface KernelRequest {
   source: MaterializedSource;

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LabError } from '../errors.js';
-import type { Progress } from '../cli/progress.js';
+import type { Progress } from '../progress/progress.js';
 import { runDebug, type DebugResult } from '../gdb/debug.js';
 import { hitsPerFunction } from '../gdb/hits.js';
 import { guestExec } from '../guest/channel.js';

@@ -5,13 +5,13 @@ import { LabError } from '../errors.js';
 import type { LabPaths } from '../config/paths.js';
 import { DEFAULT_PROFILE, loadProfile, type Profile } from '../config/profile.js';
 import { selectKernel, type KernelFlags, type PathKind } from '../config/resolve.js';
-import type { Progress } from '../cli/progress.js';
+import type { Progress } from '../progress/progress.js';
 import { isStored, materializeSource } from '../fetch/source.js';
 import { buildRootfs, type Rootfs, type RootfsKind } from '../image/rootfs.js';
 import type { Store } from '../store/store.js';
-import { qemuVersion, resolveQemu } from '../vm/qemu-binary.js';
-import { buildKernel, configureKernel, type KernelBuild } from './kernel.js';
-import { buildQemu, type QemuInstall } from '../qemu/build.js';
+import { qemuVersion, resolveQemu } from '../qemu/binary.js';
+import { buildKernel, configureKernel, type KernelBuild } from '../kernel/kernel.js';
+import { buildQemu, type QemuInstall } from '../qemu/source-build.js';
 
 export interface BuildFlags extends KernelFlags {
   profile?: string;
