@@ -35,6 +35,7 @@ cache=${LAB_FRESH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lab-fresh-machine}
 mirror=${LAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 tarball=$cache/bookworm-root.tar
 root=$(mktemp -d /var/tmp/lab-fresh.XXXXXX)
+chmod 755 "$root" # apt drops to _apt, which must reach the lists and archives
 t_start=$(date +%s)
 
 step() { # name, then the command

@@ -1,28 +1,29 @@
-import { labDir, labPaths, storeRoot, type LabPaths } from '../config/paths.js';
+import { labDir, labPaths, storeRoot } from '../config/paths.js';
+import type { LabContext } from '../lab/context.js';
+import { createProgress, progressMode } from '../progress/progress.js';
 import { Store } from '../store/store.js';
-import { createProgress, progressMode, type Progress } from '../progress/progress.js';
 
 export interface GlobalOptions {
   labDir?: string;
   json?: boolean;
 }
 
-/** What every command gets: where things are, how to report, how to be interrupted. */
-export interface CommandContext {
-  store: Store;
-  paths: LabPaths;
-  progress: Progress;
+/** What a command adapter has: the use cases' context, and where its output goes. */
+export interface CliContext {
+  lab: LabContext;
   json: boolean;
-  signal: AbortSignal;
-  out: (text: string) => void;
+  /** A line (or block) on stdout. */
+  out(text: string): void;
+  /** Raw bytes on stdout and stderr (lab exec). */
+  write(stdout: Buffer | string, stderr?: Buffer | string): void;
 }
 
 let controller: AbortController | undefined;
 
 /**
- * Ctrl-C is a normal input: the first one aborts the running step, which cleans
- * up after itself (process groups killed, scratch entries removed, gdb
- * detached); a second one exits at once.
+ * Ctrl-C is a normal input: the first one aborts the running step, which
+ * cleans up after itself (process groups killed, scratch entries removed, gdb
+ * detached, guest settings restored); a second one exits at once.
  */
 function interruptSignal(): AbortSignal {
   if (!controller) {
@@ -38,14 +39,26 @@ function interruptSignal(): AbortSignal {
   return controller.signal;
 }
 
-export function createContext(options: GlobalOptions): CommandContext {
+export function createCliContext(options: GlobalOptions): CliContext {
   const json = options.json ?? false;
   return {
-    store: new Store(storeRoot()),
-    paths: labPaths(labDir(options.labDir)),
-    progress: createProgress(progressMode({ json })),
+    lab: {
+      store: new Store(storeRoot()),
+      paths: labPaths(labDir(options.labDir)),
+      progress: createProgress(progressMode({ json })),
+      signal: interruptSignal(),
+      commandLine: process.argv.slice(2),
+    },
     json,
-    signal: interruptSignal(),
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    write: (stdout, stderr) => {
+      process.stdout.write(stdout);
+      if (stderr !== undefined) process.stderr.write(stderr);
+    },
   };
+}
+
+/** The words after "--", or the positional words after the command's name. */
+export function trailingWords(args: { _: Array<string | number>; '--'?: Array<string | number> }): string[] {
+  return (args['--'] ?? args._.slice(1)).map(String);
 }

@@ -1,7 +1,12 @@
-import type { BuildRecord, ConfigureRecord } from '../lab/build.js';
+import type { ConfigureRecord } from '../lab/build.js';
+import type { BuildRecord } from '../lab/build-record.js';
+import type { DoctorReport } from '../lab/doctor.js';
+import type { ScenarioResult } from '../scenario/session.js';
+import { renderVerdicts } from '../scenario/verdict.js';
+import type { StopOutcome } from '../vm/stop.js';
 import type { DebugResult } from '../gdb/debug.js';
 import { formatHit, hitsPerFunction } from '../gdb/hits.js';
-import type { VmStatus } from '../vm/vm.js';
+import type { VmStatus } from '../vm/status.js';
 import type { TraceSummary } from '../trace/trace.js';
 
 /** Text renderings of command results (pure: tests read them as strings). */
@@ -91,5 +96,30 @@ export function renderTrace(s: TraceSummary, runDir: string): string {
     for (const [e, n] of events) lines.push(`${String(n).padStart(7)}  ${e}`);
   }
   if (!s.functions.length && !events.length) lines.push('  (the trace is empty)');
+  return lines.join('\n');
+}
+
+export function renderStop(r: { outcome: StopOutcome; pid?: number }): string {
+  return {
+    stopped: `VM stopped (pid ${r.pid})`,
+    killed: `VM did not quit and was killed (pid ${r.pid})`,
+    'was-stopped': `the VM (pid ${r.pid}) had already stopped; its state was cleaned`,
+    'state-damaged': `the VM's state file was damaged; the QEMU its pid file names${r.pid ? ` (pid ${r.pid})` : ''} was stopped and the state cleared`,
+    none: 'no VM was running',
+  }[r.outcome];
+}
+
+export function renderScenarioList(all: Array<{ name: string; description: string }>): string {
+  return all.map((s) => `${s.name.padEnd(10)} ${s.description}`).join('\n');
+}
+
+export function renderScenario(name: string, runDir: string, result: ScenarioResult): string {
+  return `${name}: ${result.seconds.toFixed(0)} s, recorded in ${runDir}\n${renderVerdicts(result.verdicts)}`;
+}
+
+export function renderDoctor(report: DoctorReport): string {
+  const lines = [`${report.scope} (${report.purposes.join(', ')})`];
+  for (const r of report.results) lines.push(`${r.ok ? 'ok     ' : 'MISSING'}  ${r.check.what}${r.ok ? '' : `  (package ${r.check.package}, for ${r.check.purpose})`}`);
+  lines.push(report.install ? `\n${report.missing.length} missing; install with:\n  ${report.install}` : '\neverything lab needs is here');
   return lines.join('\n');
 }

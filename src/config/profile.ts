@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { LabError } from '../errors.js';
@@ -55,6 +55,11 @@ export type Profile = z.infer<typeof ProfileSchema>;
 
 export const DEFAULT_PROFILE = '6.6';
 
+/** The profile used when none is named: LAB_PROFILE (a name or a file), else 6.6. */
+export function defaultProfile(env: NodeJS.ProcessEnv = process.env): string {
+  return env.LAB_PROFILE || DEFAULT_PROFILE;
+}
+
 export function profilesDir(): string {
   return path.join(projectRoot(), 'profiles');
 }
@@ -85,12 +90,16 @@ export function parseProfile(text: string, origin: string): Profile {
   return result.data;
 }
 
+/** A profile by name (profiles/NAME.json) or by the path of a profile file. */
 export function loadProfile(name: string, dir = profilesDir()): Profile {
+  if (name.endsWith('.json') || name.includes('/')) {
+    if (!existsSync(name)) throw new LabError('PROFILE_UNKNOWN', `the profile file ${name} does not exist`);
+    return parseProfile(readFileSync(name, 'utf8'), name);
+  }
   const known = listProfiles(dir);
   if (!known.includes(name)) {
     throw new LabError('PROFILE_UNKNOWN', `no profile named "${name}"`, {
       hint: `choose one of ${known.join(', ')}`,
-      exitCode: 2,
     });
   }
   const file = path.join(dir, `${name}.json`);

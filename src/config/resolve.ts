@@ -26,13 +26,12 @@ const SHA256 = /^[0-9a-f]{64}$/;
 /** Turns a --kernel-source value into a source: a URL (with --kernel-sha256), a tarball, or a tree. */
 export function sourceFromFlag(value: string, sha256: string | undefined, kindOf: (p: string) => PathKind): Source {
   if (sha256 !== undefined && !SHA256.test(sha256)) {
-    throw new LabError('BAD_SHA256', `--kernel-sha256 "${sha256}" is not a sha256`, { hint: 'give 64 lowercase hex digits', exitCode: 2 });
+    throw new LabError('BAD_SHA256', `--kernel-sha256 "${sha256}" is not a sha256`, { hint: 'give 64 lowercase hex digits' });
   }
   if (/^https?:\/\//.test(value)) {
     if (!sha256) {
       throw new LabError('SHA256_REQUIRED', `--kernel-source ${value} is a URL and needs its sha256`, {
         hint: 'add --kernel-sha256 <hex>: downloads are verified before use',
-        exitCode: 2,
       });
     }
     return { kind: 'url', url: value, sha256, mirrors: [] };
@@ -46,7 +45,6 @@ export function sourceFromFlag(value: string, sha256: string | undefined, kindOf
     case 'missing':
       throw new LabError('SOURCE_MISSING', `--kernel-source ${value} does not exist`, {
         hint: 'give a kernel tarball, a source directory, or an https URL with --kernel-sha256',
-        exitCode: 2,
       });
   }
 }
@@ -58,7 +56,7 @@ export function selectKernel(profile: Profile, flags: KernelFlags, kindOf: (p: s
   if (flags.config) {
     const file = path.resolve(flags.config);
     if (kindOf(file) !== 'file') {
-      throw new LabError('CONFIG_MISSING', `--config ${flags.config} is not a file`, { hint: 'give a kernel .config file', exitCode: 2 });
+      throw new LabError('CONFIG_MISSING', `--config ${flags.config} is not a file`, { hint: 'give a kernel .config file' });
     }
     base = { file };
   }
@@ -69,7 +67,7 @@ export function selectKernel(profile: Profile, flags: KernelFlags, kindOf: (p: s
   );
   for (const f of fragments) {
     if (kindOf(f) !== 'file') {
-      throw new LabError('FRAGMENT_MISSING', `config fragment ${f} does not exist`, { hint: 'check the profile or --fragment', exitCode: 2 });
+      throw new LabError('FRAGMENT_MISSING', `config fragment ${f} does not exist`, { hint: 'check the profile or --fragment' });
     }
   }
   return { source, base, fragments, explicitSource: flags.kernelSource !== undefined };

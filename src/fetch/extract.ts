@@ -1,10 +1,15 @@
-import { runChecked } from '../process/runner.js';
+import type { Command } from '../process/command.js';
+import { executeChecked } from '../process/runner.js';
 
 /**
- * Unpacks a source tarball's top directory into dir with the system tar:
+ * Unpacking a source tarball's top directory into dir with the system tar:
  * node-tar has no xz, is several times slower on a kernel-sized archive, and
  * drops symlink-through-symlink entries.
  */
+export function extractCommand(tarball: string, dir: string, what: string): Command {
+  return { program: 'tar', args: ['-xaf', tarball, '-C', dir, '--strip-components=1', '--no-same-owner'], what };
+}
+
 export function extractTarball(tarball: string, dir: string, options: { what: string; signal?: AbortSignal }) {
-  return runChecked('tar', ['-xaf', tarball, '-C', dir, '--strip-components=1', '--no-same-owner'], options);
+  return executeChecked(extractCommand(tarball, dir, options.what), { signal: options.signal });
 }

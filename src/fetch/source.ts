@@ -71,7 +71,7 @@ export async function materializeSource(
 async function verifyLocalTarball(source: Extract<Source, { kind: 'file' | 'debian-package' }>): Promise<{ sha256: string }> {
   if (!existsSync(source.path)) {
     throw source.kind === 'debian-package'
-      ? new LabError('SOURCE_MISSING', `${source.path} is missing`, { hint: `install it with: apt-get install ${source.package}` })
+      ? new LabError('SOURCE_PACKAGE_MISSING', `${source.path} is missing`, { hint: `install it with: apt-get install ${source.package}` })
       : new LabError('SOURCE_MISSING', `${source.path} does not exist`, { hint: 'give an existing tarball, directory or URL' });
   }
   const sha256 = await sha256File(source.path);

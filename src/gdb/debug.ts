@@ -1,14 +1,12 @@
-import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
 import { LabError } from '../errors.js';
 import type { Progress } from '../progress/progress.js';
 import { guestExec } from '../guest/channel.js';
 import type { VmState } from '../vm/state.js';
-import { killGroup } from '../process/runner.js';
-import { gdbArgs, parseRecorderEvent, type RecorderConfig } from './gdb-command.js';
+import { launch, versionLine } from '../process/runner.js';
+import { gdbRecorderCommand, parseRecorderEvent, type RecorderConfig } from './gdb-command.js';
 import { formatBacktraces, parseHits, type Hit } from './hits.js';
 import { closestNames, functionNamesFromSystemMap } from './suggest.js';
 
@@ -34,13 +32,8 @@ export interface DebugResult {
   seconds: number;
 }
 
-export async function gdbVersion(): Promise<string> {
-  try {
-    const { stdout } = await execa('gdb', ['--version']);
-    return stdout.split('\n')[0]!.trim();
-  } catch {
-    throw new LabError('TOOL_MISSING', 'gdb is not installed', { hint: 'apt-get install gdb' });
-  }
+export function gdbVersion(): Promise<string> {
+  return versionLine({ program: 'gdb', args: ['--version'], what: 'gdb --version' });
 }
 
 async function unknownBreakpointError(vm: VmState, specs: string[]): Promise<LabError> {
@@ -52,7 +45,6 @@ async function unknownBreakpointError(vm: VmState, specs: string[]): Promise<Lab
   });
   return new LabError('UNKNOWN_BREAKPOINT', `no function named ${parts.join('; ')} in ${vm.kernel.vmlinux}`, {
     hint: 'nothing was attached; check the spelling or pick a closest name',
-    exitCode: 2,
   });
 }
 
@@ -61,7 +53,7 @@ async function unknownBreakpointError(vm: VmState, specs: string[]): Promise<Lab
  * count or the timeout, then detaches and leaves the VM running. Ctrl-C (the
  * signal) ends the session the same way: gdb detaches, then exits.
  */
-export async function runDebug(
+export async function recordWithGdb(
   vm: VmState,
   request: DebugRequest,
   runDir: string,
@@ -86,14 +78,6 @@ export async function runDebug(
   await writeFile(files.config, JSON.stringify(config, null, 2));
   await writeFile(files.hits, '');
 
-  const log = createWriteStream(files.gdbLog);
-  const gdb = spawn('gdb', gdbArgs(vm.kernel.vmlinux), {
-    env: { ...process.env, LAB_RECORDER_CONFIG: files.config },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // its own process group: a terminal's Ctrl-C reaches lab only, and lab
-    // asks gdb to detach instead of leaving the VM stopped mid-breakpoint
-    detached: true,
-  });
   const stage = options.progress.stage('debug');
   let outcome: DebugResult['outcome'] = 'count-reached';
   let unknown: Array<{ spec: string }> | undefined;
@@ -106,14 +90,10 @@ export async function runDebug(
   const stopGdb = (why: 'timeout' | 'interrupted') => {
     if (outcome !== 'count-reached') return;
     outcome = why;
-    killGroup(gdb.pid, 'SIGINT');
+    gdb.signalGroup('SIGINT');
     // gdb detaches within a second or two; never leave it behind
-    killTimer = setTimeout(() => killGroup(gdb.pid, 'SIGKILL'), 15_000);
+    killTimer = setTimeout(() => gdb.signalGroup('SIGKILL'), 15_000);
   };
-  const onAbort = () => stopGdb('interrupted');
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (options.signal?.aborted) onAbort();
-
   const onLine = (line: string) => {
     const event = parseRecorderEvent(line);
     if (!event) return;
@@ -142,29 +122,21 @@ export async function runDebug(
         break;
     }
   };
-  const pump = (stream: NodeJS.ReadableStream) => {
-    let pending = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      log.write(chunk);
-      pending += chunk;
-      const lines = pending.split('\n');
-      pending = lines.pop()!;
-      lines.forEach(onLine);
+  // gdb runs in its own process group: a terminal's Ctrl-C reaches lab
+  // only, and lab asks gdb to detach instead of leaving the VM stopped
+  // mid-breakpoint (the abort below is not given to the runner, which would
+  // SIGTERM gdb).
+  const gdb = launch(gdbRecorderCommand(vm.kernel.vmlinux, files.config), { logFile: files.gdbLog, onLine });
+  const onAbort = () => stopGdb('interrupted');
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+  const exitCode = await gdb.result
+    .then((r) => r.exitCode)
+    .finally(() => {
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+      options.signal?.removeEventListener('abort', onAbort);
     });
-  };
-  pump(gdb.stdout!);
-  pump(gdb.stderr!);
-  const exitCode = await new Promise<number>((resolve, reject) => {
-    gdb.on('error', reject);
-    gdb.on('close', (code) => resolve(code ?? 1));
-  }).finally(() => {
-    clearTimeout(timer);
-    clearTimeout(killTimer);
-    options.signal?.removeEventListener('abort', onAbort);
-    killGroup(gdb.pid, 'SIGKILL');
-    log.end();
-  });
 
   if (unknown) throw await unknownBreakpointError(vm, unknown.map((u) => u.spec));
   if (connectError) {

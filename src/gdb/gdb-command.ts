@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { projectRoot } from '../config/paths.js';
+import type { Command } from '../process/command.js';
 
 export const RECORDER_SCRIPT = 'lab_recorder.py';
 
@@ -26,6 +27,11 @@ export function gdbArgs(vmlinux: string, recorder = path.join(projectRoot(), 'gd
     '-x', recorder,
     vmlinux,
   ];
+}
+
+/** gdb with the recorder, configured by the JSON file it reads from LAB_RECORDER_CONFIG. */
+export function gdbRecorderCommand(vmlinux: string, configFile: string): Command {
+  return { program: 'gdb', args: gdbArgs(vmlinux), env: { LAB_RECORDER_CONFIG: configFile }, what: 'gdb with the recorder' };
 }
 
 /** An event the recorder printed ("@lab-event {...}"), or undefined for gdb's own output. */

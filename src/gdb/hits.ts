@@ -1,3 +1,5 @@
+import { LabError } from '../errors.js';
+
 /** One breakpoint hit as the recorder writes it (gdb-scripts/lab_recorder.py). */
 export interface Frame {
   function: string | null;
@@ -22,11 +24,24 @@ export interface Hit {
   trimmed: boolean;
 }
 
-export function parseHits(jsonl: string): Hit[] {
-  return jsonl
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as Hit);
+/**
+ * The hits of a hits.jsonl. A last line cut short (gdb killed while writing
+ * it) is dropped: the hits before it stand. A damaged line anywhere else is a
+ * damaged recording, reported by file and line.
+ */
+export function parseHits(jsonl: string, file = 'hits.jsonl'): Hit[] {
+  const lines = jsonl.split('\n');
+  const hits: Hit[] = [];
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    try {
+      hits.push(JSON.parse(line) as Hit);
+    } catch {
+      const isLast = lines.slice(i + 1).every((l) => !l.trim());
+      if (!isLast || jsonl.endsWith('\n')) throw new LabError('HITS_CORRUPT', `${file} line ${i + 1} is not a hit record: ${line.slice(0, 60)}`);
+    }
+  });
+  return hits;
 }
 
 /** A frame as gdb's backtrace prints it: "#1  0xffffffff81325831 in isolate_freepages at mm/compaction.c:1711". */

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
+import { execute } from '../process/runner.js';
 import { LabError } from '../errors.js';
 import { GUEST_LAB_EXEC } from '../image/debian-plan.js';
 import type { VmState } from '../vm/state.js';
@@ -21,11 +21,11 @@ export type CopyDirection = { toGuest: true; local: string; guest: string } | { 
 export function parseCopy(src: string, dst: string): CopyDirection {
   const g = (s: string) => s.startsWith('guest:');
   if (g(src) === g(dst)) {
-    throw new LabError('BAD_COPY', 'lab cp needs exactly one side prefixed with guest:', { hint: 'lab cp FILE guest:/root/ or lab cp guest:/proc/vmstat ./', exitCode: 2 });
+    throw new LabError('BAD_COPY', 'lab cp needs exactly one side prefixed with guest:', { hint: 'lab cp FILE guest:/root/ or lab cp guest:/proc/vmstat ./' });
   }
   const guestPath = (s: string) => {
     const p = s.slice('guest:'.length);
-    if (!p.startsWith('/')) throw new LabError('BAD_COPY', `guest path "${p}" is not absolute`, { hint: 'write guest:/root/file', exitCode: 2 });
+    if (!p.startsWith('/')) throw new LabError('BAD_COPY', `guest path "${p}" is not absolute`, { hint: 'write guest:/root/file' });
     return p;
   };
   return g(dst) ? { toGuest: true, local: src, guest: guestPath(dst) } : { toGuest: false, guest: guestPath(src), local: dst };
@@ -35,8 +35,8 @@ export async function guestCopy(vm: VmState, copy: CopyDirection, signal?: Abort
   if (vm.ssh) {
     const remote = `${SSH_DESTINATION}:${copy.guest}`;
     const args = copy.toGuest ? scpArgs(vm.ssh, copy.local, remote) : scpArgs(vm.ssh, remote, copy.local);
-    const r = await execa('scp', args, { reject: false, stdin: 'ignore', cancelSignal: signal });
-    if (r.exitCode !== 0) throw new LabError('COPY_FAILED', `scp failed: ${r.stderr.trim().split('\n')[0] ?? `exit ${r.exitCode}`}`);
+    const r = await execute({ program: 'scp', args, what: 'scp' }, { signal });
+    if (r.exitCode !== 0) throw new LabError('COPY_FAILED', `scp failed: ${r.stderr.toString().trim().split('\n')[0] ?? `exit ${r.exitCode}`}`);
     return;
   }
   if (copy.toGuest) {

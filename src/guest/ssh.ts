@@ -1,4 +1,5 @@
-import { execa } from 'execa';
+import type { Command } from '../process/command.js';
+import { execute } from '../process/runner.js';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,11 +11,14 @@ import { argvTokens } from './agent-protocol.js';
 export async function ensureLabKey(keyFile: string): Promise<{ privateKey: string; publicKey: string }> {
   if (!existsSync(keyFile)) {
     await mkdir(path.dirname(keyFile), { recursive: true, mode: 0o700 });
-    await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'lab', '-f', keyFile]).catch((err) => {
-      throw new LabError('TOOL_MISSING', `ssh-keygen failed: ${(err as Error).message.split('\n')[0]}`, { hint: 'apt-get install openssh-client' });
-    });
+    const r = await execute(keygenCommand(keyFile));
+    if (r.exitCode !== 0) throw new LabError('STEP_FAILED', `ssh-keygen failed: ${r.stderr.toString().trim().split('\n')[0]}`);
   }
   return { privateKey: keyFile, publicKey: (await readFile(`${keyFile}.pub`, 'utf8')).trim() };
+}
+
+export function keygenCommand(keyFile: string): Command {
+  return { program: 'ssh-keygen', args: ['-q', '-t', 'ed25519', '-N', '', '-C', 'lab', '-f', keyFile], what: 'making the lab ssh key (ssh-keygen)' };
 }
 
 /** The public key as it travels on the kernel command line (a word with no spaces). */
@@ -64,26 +68,19 @@ export async function sshExec(
   guestLabExec: string,
   options: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<ExecReply> {
-  const r = await execa('ssh', sshExecArgs(target, argv, guestLabExec), {
-    reject: false,
-    stdin: 'ignore',
-    encoding: 'buffer',
-    stripFinalNewline: false,
-    timeout: options.timeoutMs,
-    cancelSignal: options.signal,
+  const r = await execute({ program: 'ssh', args: sshExecArgs(target, argv, guestLabExec), what: `running ${argv[0]}` }, {
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
   });
-  if (options.signal?.aborted) throw new InterruptedError(`running ${argv[0]}`);
   if (r.timedOut) throw new LabError('GUEST_TIMEOUT', `${argv[0]} did not finish within ${Math.round((options.timeoutMs ?? 0) / 1000)} s`);
   if (r.exitCode === 255) {
-    throw new LabError('GUEST_UNREACHABLE', `ssh to the guest failed: ${Buffer.from(r.stderr).toString().trim().split('\n')[0]}`, {
-      hint: 'is the VM up and ready? see lab status',
-    });
+    throw new LabError('GUEST_UNREACHABLE', `ssh to the guest failed: ${r.stderr.toString().trim().split('\n')[0]}`);
   }
-  return { exitCode: r.exitCode ?? 1, stdout: Buffer.from(r.stdout), stderr: Buffer.from(r.stderr) };
+  return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** True when sshd answers and lets the lab's key in. */
 export async function sshReady(target: SshTarget, guestLabExec: string): Promise<boolean> {
-  const r = await execa('ssh', sshExecArgs(target, ['true'], guestLabExec), { reject: false, stdin: 'ignore', timeout: 10_000 });
-  return r.exitCode === 0;
+  const r = await execute({ program: 'ssh', args: sshExecArgs(target, ['true'], guestLabExec), what: 'ssh readiness check' }, { timeoutMs: 10_000 });
+  return r.exitCode === 0 && !r.timedOut;
 }

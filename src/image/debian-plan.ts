@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Command } from '../kernel/plan.js';
+import type { Command } from '../process/command.js';
 
 /**
  * The Debian image's command plans as data (pure): debootstrap as root, or
@@ -19,7 +19,7 @@ export function parsePackageList(text: string): string[] {
 
 export function debootstrapCommand(tree: string, packages: string[], options: { mirror: string; cacheDir: string; suite?: string }): Command {
   return {
-    cmd: 'debootstrap',
+    program: 'debootstrap',
     args: [
       '--variant=minbase',
       `--include=${packages.join(',')}`,
@@ -35,7 +35,7 @@ export function debootstrapCommand(tree: string, packages: string[], options: { 
 /** Rootless: an ext2 image written by mmdebstrap in a user namespace, the overlay synced in by a hook. */
 export function mmdebstrapCommand(image: string, packages: string[], options: { mirror: string; overlay: string; suite?: string }): Command {
   return {
-    cmd: 'mmdebstrap',
+    program: 'mmdebstrap',
     args: [
       '--mode=unshare',
       '--variant=minbase',
@@ -51,13 +51,22 @@ export function mmdebstrapCommand(image: string, packages: string[], options: { 
   };
 }
 
+/** The image's own systemctl, run in the tree: the host needs no systemd. */
 export function enableUnitsCommand(tree: string): Command {
-  return { cmd: 'systemctl', args: [`--root=${tree}`, 'enable', ...LAB_UNITS], what: 'systemctl enable' };
+  return { program: 'chroot', args: [tree, 'systemctl', 'enable', ...LAB_UNITS], what: 'systemctl enable (in the image)' };
+}
+
+/** Rootless: mmdebstrap's image has no room to spare; it grows by 1 GiB for the student. */
+export function growImageCommands(image: string): Command[] {
+  return [
+    { program: 'truncate', args: ['-s', '+1G', image], what: 'grow the image' },
+    { program: 'resize2fs', args: ['-f', image], what: 'resize2fs' },
+  ];
 }
 
 export function mke2fsCommand(tree: string, image: string, sizeMiB: number): Command {
   return {
-    cmd: 'mke2fs',
+    program: 'mke2fs',
     args: ['-q', '-F', '-t', 'ext4', '-L', 'lab-root', '-d', tree, image, `${sizeMiB}M`],
     what: 'mke2fs',
   };

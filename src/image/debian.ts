@@ -5,13 +5,15 @@ import { projectRoot } from '../config/paths.js';
 import type { Progress } from '../progress/progress.js';
 import type { Store } from '../store/store.js';
 import { keyOf, sha256 } from '../util/hash.js';
-import { runChecked } from '../process/runner.js';
+import { executeChecked } from '../process/runner.js';
 import { systemProbe } from '../doctor/probe.js';
-import type { Command } from '../kernel/plan.js';
+import type { Command } from '../process/command.js';
 import {
   DEFAULT_MIRROR,
   debootstrapCommand,
   enableUnitsCommand,
+  growImageCommands,
+  DEBIAN_SUITE,
   GUEST_LAB_EXEC,
   imageSizeMiB,
   mke2fsCommand,
@@ -84,7 +86,7 @@ export async function buildDebianImage(
   const overlay = path.join(imageDir(), 'debian', 'overlay');
   const key = keyOf({
     kind: 'debian',
-    suite: 'bookworm',
+    suite: DEBIAN_SUITE,
     mirror,
     packages,
     overlay: await overlayFingerprint(overlay),
@@ -97,7 +99,7 @@ export async function buildDebianImage(
   if (missing) throw missing;
   await mkdir(options.logDir, { recursive: true });
   const logFile = path.join(options.logDir, 'debian-image.log');
-  const run = (c: Command) => runChecked(c.cmd, c.args, { cwd: c.cwd, what: c.what, logFile, signal: options.signal });
+  const run = (c: Command) => executeChecked(c, { logFile, signal: options.signal });
 
   const { path: entry } = await store.ensure('rootfs', key, async (dir) => {
     const image = path.join(dir, 'rootfs.ext4');
@@ -107,7 +109,7 @@ export async function buildDebianImage(
         const tree = path.join(scratch, 'tree');
         const cacheDir = path.join(store.root, 'debcache');
         await mkdir(cacheDir, { recursive: true });
-        const stage = options.progress.stage('debootstrap bookworm');
+        const stage = options.progress.stage(`debootstrap ${DEBIAN_SUITE}`);
         await run(debootstrapCommand(tree, packages, { mirror, cacheDir }));
         stage.done(`${packages.length} packages on minbase`);
         await cp(overlay, tree, { recursive: true, force: true });
@@ -124,11 +126,10 @@ export async function buildDebianImage(
         const staged = path.join(scratch, 'overlay');
         await cp(overlay, staged, { recursive: true });
         await installTools(staged, tools);
-        const stage = options.progress.stage('mmdebstrap bookworm (rootless)');
+        const stage = options.progress.stage(`mmdebstrap ${DEBIAN_SUITE} (rootless)`);
         await run(mmdebstrapCommand(image, packages, { mirror, overlay: staged }));
         stage.done();
-        await run({ cmd: 'truncate', args: ['-s', '+1G', image], what: 'grow the image' });
-        await run({ cmd: 'resize2fs', args: ['-f', image], what: 'resize2fs' });
+        for (const c of growImageCommands(image)) await run(c);
       }
     } finally {
       await rm(scratch, { recursive: true, force: true });

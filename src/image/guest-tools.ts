@@ -3,7 +3,8 @@ import path from 'node:path';
 import { projectRoot } from '../config/paths.js';
 import type { Store } from '../store/store.js';
 import { keyOf, sha256 } from '../util/hash.js';
-import { runChecked } from '../process/runner.js';
+import { executeChecked } from '../process/runner.js';
+import type { Command } from '../process/command.js';
 import { compilerVersion } from '../toolchain/compiler.js';
 
 /**
@@ -11,14 +12,20 @@ import { compilerVersion } from '../toolchain/compiler.js';
  * (lab-exec, lab-write) and the fragmenter, compiled statically on the host
  * so one binary runs on busybox and on Debian alike.
  */
+export const FRAGMENTER_FLAGS = ['-O2', '-static', '-Wall'];
+
+/** Static, so one binary runs on busybox and on Debian alike. */
+export function fragmenterCompileCommand(source: string, output: string): Command {
+  return { program: 'gcc', args: [...FRAGMENTER_FLAGS, '-o', output, source], what: 'compiling the fragmenter (gcc -static; libc6-dev)' };
+}
+
 export async function buildFragmenter(store: Store): Promise<{ file: string; key: string }> {
   const source = path.join(projectRoot(), 'image', 'fragmenter', 'fragmenter.c');
   const text = await readFile(source);
   const key = keyOf({ fragmenter: sha256(text), compiler: await compilerVersion(), flags: 'O2-static' });
+
   const { path: dir } = await store.ensure('tools', key, async (tmp) => {
-    await runChecked('gcc', ['-O2', '-static', '-Wall', '-o', path.join(tmp, 'fragmenter'), source], {
-      what: 'compiling the fragmenter (gcc -static; libc6-dev)',
-    });
+    await executeChecked(fragmenterCompileCommand(source, path.join(tmp, 'fragmenter')));
   });
   return { file: path.join(dir, 'fragmenter'), key };
 }

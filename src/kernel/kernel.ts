@@ -7,7 +7,7 @@ import type { KernelBase } from '../config/profile.js';
 import type { MaterializedSource } from '../fetch/source.js';
 import type { Store } from '../store/store.js';
 import { keyOf, sha256 } from '../util/hash.js';
-import { runChecked } from '../process/runner.js';
+import { executeChecked } from '../process/runner.js';
 import type { Progress } from '../progress/progress.js';
 import { compilerVersion } from '../toolchain/compiler.js';
 import {
@@ -18,7 +18,7 @@ import {
   parseConfig,
   unmetRequirements,
 } from './config.js';
-import { buildCommand, configCommands, isKbuildStepLine, KERNEL_ARTIFACTS, KERNEL_TARGETS, type Command } from './plan.js';
+import { buildCommand, configCommands, isKbuildStepLine, KERNEL_ARCH, KERNEL_ARTIFACTS, KERNEL_TARGETS, modulesInstallCommand } from './plan.js';
 
 export interface KernelRequest {
   source: MaterializedSource;
@@ -82,7 +82,7 @@ export async function configureKernel(
     base: userBase === undefined ? request.base : { file: sha256(userBase) },
     fragments: fragments.map((f) => sha256(f.text)),
     compiler,
-    arch: 'x86_64',
+    arch: KERNEL_ARCH,
   });
   if (store.has('configs', configKey)) {
     const entry = JSON.parse(await readFile(path.join(store.entry('configs', configKey), 'entry.json'), 'utf8')) as ConfigEntry;
@@ -93,7 +93,7 @@ export async function configureKernel(
     const stage = options.progress.stage('kernel config');
     if (userBase !== undefined) await writeFile(path.join(buildDir, '.config'), userBase);
     for (const command of configCommands(source.tree, buildDir, request.base, fragments.map((f) => f.path))) {
-      await run(command, { logFile: options.logFile, signal: options.signal });
+      await executeChecked(command, { logFile: options.logFile, signal: options.signal });
     }
     const finalText = await readFile(path.join(buildDir, '.config'), 'utf8');
     const finalConfig = parseConfig(finalText);
@@ -138,7 +138,7 @@ export async function buildKernel(
   try {
     const compiler = await compilerVersion();
     const configSha256 = sha256(configured.config);
-    const key = keyOf({ source: source.id, config: configSha256, patches: [], compiler, arch: 'x86_64', modules: request.modules === true ? true : undefined });
+    const key = keyOf({ source: source.id, config: configSha256, patches: [], compiler, arch: KERNEL_ARCH, modules: request.modules === true ? true : undefined });
     const version = kernelVersionFromMakefile(await readFile(path.join(source.tree, 'Makefile'), 'utf8'));
     const cached = store.has('kernels', key);
     if (!cached) {
@@ -149,7 +149,7 @@ export async function buildKernel(
       const stage = progress.stage(`kernel ${version} build`);
       let steps = 0;
       const targets = request.modules ? [...KERNEL_TARGETS, 'modules'] : KERNEL_TARGETS;
-      await run(buildCommand(source.tree, scratch, request.jobs ?? os.availableParallelism(), targets), {
+      await executeChecked(buildCommand(source.tree, scratch, request.jobs ?? os.availableParallelism(), targets), {
         logFile,
         signal,
         onLine: (line) => {
@@ -175,7 +175,7 @@ export async function buildKernel(
           filter: (src) => !src.endsWith('.o') && !src.endsWith('.cmd') && !src.includes('__pycache__'),
         });
         if (request.modules) {
-          await run({ cmd: 'make', args: ['-C', source.tree, `O=${buildDir}`, 'ARCH=x86_64', `INSTALL_MOD_PATH=${dir}`, 'modules_install'], what: 'make modules_install' }, { logFile, signal });
+          await executeChecked(modulesInstallCommand(source.tree, buildDir, dir), { logFile, signal });
         }
         await writeFile(
           path.join(dir, 'build.json'),
@@ -206,6 +206,3 @@ export async function buildKernel(
   }
 }
 
-function run(command: Command, options: { logFile: string; signal?: AbortSignal; onLine?: (line: string) => void }) {
-  return runChecked(command.cmd, command.args, { cwd: command.cwd, what: command.what, ...options });
-}

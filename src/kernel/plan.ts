@@ -1,13 +1,6 @@
 import path from 'node:path';
 import type { KernelBase } from '../config/profile.js';
-
-/** One command of a plan: data, so tests can read the plan without running it. */
-export interface Command {
-  cmd: string;
-  args: string[];
-  cwd?: string;
-  what: string;
-}
+import type { Command } from '../process/command.js';
 
 export const KERNEL_ARCH = 'x86_64';
 export const KERNEL_TARGETS = ['bzImage', 'vmlinux', 'scripts_gdb'] as const;
@@ -25,20 +18,24 @@ export function configCommands(tree: string, buildDir: string, base: KernelBase,
   const commands: Command[] = [];
   const config = path.join(buildDir, '.config');
   if (typeof base === 'string') {
-    commands.push({ cmd: 'make', args: make(tree, buildDir, base), what: `make ${base}` });
+    commands.push({ program: 'make', args: make(tree, buildDir, base), what: `make ${base}` });
   }
   commands.push({
-    cmd: path.join(tree, 'scripts', 'kconfig', 'merge_config.sh'),
+    program: { path: path.join(tree, 'scripts', 'kconfig', 'merge_config.sh') },
     args: ['-m', '-O', buildDir, config, ...fragments],
     cwd: tree,
     what: 'merge_config.sh',
   });
-  commands.push({ cmd: 'make', args: make(tree, buildDir, 'olddefconfig'), what: 'make olddefconfig' });
+  commands.push({ program: 'make', args: make(tree, buildDir, 'olddefconfig'), what: 'make olddefconfig' });
   return commands;
 }
 
 export function buildCommand(tree: string, buildDir: string, jobs: number, targets: readonly string[] = KERNEL_TARGETS): Command {
-  return { cmd: 'make', args: make(tree, buildDir, `-j${jobs}`, ...targets), what: `make ${targets.join(' ')}` };
+  return { program: 'make', args: make(tree, buildDir, `-j${jobs}`, ...targets), what: `make ${targets.join(' ')}` };
+}
+
+export function modulesInstallCommand(tree: string, buildDir: string, installDir: string): Command {
+  return { program: 'make', args: make(tree, buildDir, `INSTALL_MOD_PATH=${installDir}`, 'modules_install'), what: 'make modules_install' };
 }
 
 /** What is kept of a build, relative to the build directory. */

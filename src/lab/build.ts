@@ -1,17 +1,18 @@
 import { statSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { LabError } from '../errors.js';
-import type { LabPaths } from '../config/paths.js';
-import { DEFAULT_PROFILE, loadProfile, type Profile } from '../config/profile.js';
+import { defaultProfile, loadProfile, type Profile } from '../config/profile.js';
 import { selectKernel, type KernelFlags, type PathKind } from '../config/resolve.js';
 import type { Progress } from '../progress/progress.js';
 import { isStored, materializeSource } from '../fetch/source.js';
-import { buildRootfs, type Rootfs, type RootfsKind } from '../image/rootfs.js';
+import { buildRootfs, type RootfsKind } from '../image/rootfs.js';
 import type { Store } from '../store/store.js';
 import { qemuVersion, resolveQemu } from '../qemu/binary.js';
-import { buildKernel, configureKernel, type KernelBuild } from '../kernel/kernel.js';
+import { buildKernel, configureKernel } from '../kernel/kernel.js';
 import { buildQemu, type QemuInstall } from '../qemu/source-build.js';
+import type { LabContext } from './context.js';
+import { writeBuildRecord, type BuildRecord } from './build-record.js';
 
 export interface BuildFlags extends KernelFlags {
   profile?: string;
@@ -26,19 +27,6 @@ export interface BuildFlags extends KernelFlags {
   qemuBuild?: boolean;
 }
 
-/** What lab build made, kept in .lab/build.json for up, debug and the run manifests. */
-export interface BuildRecord {
-  profile: string;
-  /** The profile asked for, when its sources could not be fetched and lab fell back. */
-  fellBackFrom?: string;
-  fallbackReason?: string;
-  kernel: KernelBuild;
-  rootfs: Rootfs;
-  qemu: QemuInstall;
-  builtAt: string;
-  seconds: number;
-}
-
 export function pathKind(p: string): PathKind {
   const st = statSync(p, { throwIfNoEntry: false });
   return !st ? 'missing' : st.isDirectory() ? 'dir' : 'file';
@@ -50,7 +38,7 @@ export function pathKind(p: string): PathKind {
  * named neither a profile nor a source), its fallback profile instead.
  */
 async function resolveKernelSource(store: Store, flags: BuildFlags, options: { progress: Progress; signal?: AbortSignal }) {
-  let profile: Profile = loadProfile(flags.profile ?? DEFAULT_PROFILE);
+  let profile: Profile = loadProfile(flags.profile ?? defaultProfile());
   let selection = selectKernel(profile, flags, pathKind);
   try {
     const source = await materializeSource(store, selection.source, { ...options, what: 'kernel source' });
@@ -74,14 +62,10 @@ async function resolveKernelSource(store: Store, flags: BuildFlags, options: { p
   }
 }
 
-export async function labBuild(
-  store: Store,
-  paths: LabPaths,
-  flags: BuildFlags,
-  options: { progress: Progress; signal?: AbortSignal },
-): Promise<BuildRecord> {
+export async function buildLab(ctx: LabContext, flags: BuildFlags): Promise<BuildRecord> {
   const started = Date.now();
-  const { progress, signal } = options;
+  const { store, paths, progress, signal } = ctx;
+  const options = { progress, signal };
   await store.sweep();
   const { profile, selection, source, fellBackFrom, fallbackReason } = await resolveKernelSource(store, flags, options);
   const logDir = path.join(paths.root, 'logs');
@@ -102,8 +86,7 @@ export async function labBuild(
     builtAt: new Date().toISOString(),
     seconds: (Date.now() - started) / 1000,
   };
-  await mkdir(paths.root, { recursive: true });
-  await writeFile(paths.build, JSON.stringify(record, null, 2) + '\n');
+  await writeBuildRecord(paths, record);
   return record;
 }
 
@@ -120,12 +103,9 @@ export interface ConfigureRecord {
 }
 
 /** lab build --configure-only: the kernel's final, verified config and what lab changed, no make of the kernel itself. */
-export async function labConfigure(
-  store: Store,
-  paths: LabPaths,
-  flags: BuildFlags,
-  options: { progress: Progress; signal?: AbortSignal },
-): Promise<ConfigureRecord> {
+export async function configureLab(ctx: LabContext, flags: BuildFlags): Promise<ConfigureRecord> {
+  const { store, paths } = ctx;
+  const options = { progress: ctx.progress, signal: ctx.signal };
   const { profile, selection, source, fellBackFrom } = await resolveKernelSource(store, flags, options);
   const logDir = path.join(paths.root, 'logs');
   await mkdir(logDir, { recursive: true });
@@ -166,12 +146,4 @@ async function resolveQemuInstall(
   }
   const binary = resolveQemu(choice === 'system' ? 'system' : choice.path);
   return { binary, version: await qemuVersion(binary), firmwareDirs: [] };
-}
-
-export async function readBuildRecord(paths: LabPaths): Promise<BuildRecord> {
-  try {
-    return JSON.parse(await readFile(paths.build, 'utf8')) as BuildRecord;
-  } catch {
-    throw new LabError('NOT_BUILT', `nothing has been built in ${paths.root}`, { hint: 'run lab build first' });
-  }
 }

@@ -1,116 +1,171 @@
-import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { LabError, InterruptedError } from '../errors.js';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import { execa } from 'execa';
+import { InterruptedError, LabError } from '../errors.js';
+import { formatCommand, type Command } from './command.js';
+import { programName } from './programs.js';
+import { killGroup } from './signals.js';
 
-export interface RunOptions {
-  cwd?: string;
-  env?: NodeJS.ProcessEnv;
-  /** Every line of stdout and stderr is appended here. */
-  logFile?: string;
-  onLine?: (line: string) => void;
+export interface ExecuteOptions {
   signal?: AbortSignal;
-  /** What the step is, for messages: "make bzImage". */
-  what: string;
+  /** Ends the process group after this long; the result says timedOut. */
+  timeoutMs?: number;
+  /** After SIGTERM (on abort or timeout), SIGKILL this much later. */
+  killAfterMs?: number;
+  /** Every byte of stdout and stderr is appended here. */
+  logFile?: string;
+  /** Each line of output as it arrives. */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** The terminal's own stdin/stdout/stderr (ssh to a shell); nothing is captured. */
+  inherit?: boolean;
+  /** Bytes for stdin (none by default). */
+  input?: Buffer | string;
 }
 
-export interface RunResult {
+/** What every process run by lab gives back, success or not. */
+export interface ProcessResult {
+  command: Command;
   exitCode: number;
+  /** The signal that ended it, if one did. */
+  signal?: string;
+  stdout: Buffer;
+  stderr: Buffer;
+  /** The last lines of output, for messages. */
   tail: string[];
+  timedOut: boolean;
+  durationMs: number;
+}
+
+/** A process started and not yet awaited: gdb, a probe boot. */
+export interface RunningProcess {
+  pid: number | undefined;
+  /** Sends a signal to the process group (gdb detaches on SIGINT). */
+  signalGroup(signal: NodeJS.Signals): void;
+  /** SIGTERM to the group now, SIGKILL after killAfterMs. */
+  stop(): void;
+  result: Promise<ProcessResult>;
 }
 
 const TAIL_LINES = 20;
 
+function toBuffer(x: unknown): Buffer {
+  if (x === undefined || x === null) return Buffer.alloc(0);
+  if (typeof x === 'string') return Buffer.from(x);
+  const u = x as Uint8Array;
+  return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
 /**
- * Runs a command in its own process group and waits for it. Interrupting (the
- * signal) kills the whole group: make's parallel jobs and their compilers go
- * too, which killing only the direct child would leave running.
+ * Starts a command in its own process group. Aborting the signal, or the
+ * timeout, ends the whole group (SIGTERM, then SIGKILL), which killing only
+ * the direct child would not: make's jobs would run on. A program that is not
+ * installed is a TOOL_MISSING error naming it.
  */
-export function runGroup(cmd: string, args: string[], options: RunOptions): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    if (options.signal?.aborted) {
-      reject(new InterruptedError(options.what));
-      return;
-    }
-    const log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
-    const child = spawn(cmd, args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    const tail: string[] = [];
-    const consume = (stream: NodeJS.ReadableStream) => {
-      let pending = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        log?.write(chunk);
-        pending += chunk;
-        const lines = pending.split('\n');
-        pending = lines.pop()!;
-        for (const line of lines) {
-          tail.push(line);
-          if (tail.length > TAIL_LINES) tail.shift();
-          options.onLine?.(line);
-        }
-      });
-    };
-    consume(child.stdout!);
-    consume(child.stderr!);
-    let interrupted = false;
-    const onAbort = () => {
-      interrupted = true;
-      killGroup(child.pid, 'SIGTERM');
-      setTimeout(() => killGroup(child.pid, 'SIGKILL'), 3000).unref();
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    child.on('error', (err) => {
-      options.signal?.removeEventListener('abort', onAbort);
-      log?.end();
-      const code = (err as NodeJS.ErrnoException).code;
-      reject(
-        code === 'ENOENT'
-          ? new LabError('TOOL_MISSING', `${cmd} is not installed (needed for ${options.what})`, {
-              hint: 'run lab doctor to see what to install',
-            })
-          : err,
-      );
-    });
-    child.on('close', (code, signal) => {
-      options.signal?.removeEventListener('abort', onAbort);
-      // make's jobs may outlive make itself when it is killed; leave none behind.
-      killGroup(child.pid, 'SIGKILL');
-      log?.end();
-      if (interrupted) reject(new InterruptedError(options.what));
-      else resolve({ exitCode: code ?? (signal ? 128 : 1), tail });
-    });
+export function launch(command: Command, options: ExecuteOptions = {}): RunningProcess {
+  if (options.signal?.aborted) {
+    const rejected = Promise.reject(new InterruptedError(command.what));
+    rejected.catch(() => undefined);
+    return { pid: undefined, signalGroup() {}, stop() {}, result: rejected };
+  }
+  const started = Date.now();
+  const child = execa(programName(command.program), command.args, {
+    cwd: command.cwd,
+    env: command.env,
+    detached: true,
+    reject: false,
+    encoding: 'buffer',
+    stripFinalNewline: false,
+    maxBuffer: 1 << 30,
+    ...(options.inherit
+      ? { stdio: 'inherit' as const }
+      : { stdin: options.input === undefined ? ('ignore' as const) : ('pipe' as const), stdout: 'pipe' as const, stderr: 'pipe' as const }),
+    ...(options.input !== undefined ? { input: options.input } : {}),
   });
+  const log: WriteStream | undefined = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
+  const tail: string[] = [];
+  const follow = (stream: NodeJS.ReadableStream | null, name: 'stdout' | 'stderr') => {
+    if (!stream) return;
+    const decoder = new StringDecoder('utf8');
+    let pending = '';
+    stream.on('data', (chunk: Buffer) => {
+      log?.write(chunk);
+      pending += decoder.write(chunk);
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      for (const line of lines) {
+        tail.push(line);
+        if (tail.length > TAIL_LINES) tail.shift();
+        options.onLine?.(line, name);
+      }
+    });
+  };
+  follow(child.stdout, 'stdout');
+  follow(child.stderr, 'stderr');
+
+  let interrupted = false;
+  let timedOut = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const stop = () => {
+    killGroup(child.pid, 'SIGTERM');
+    killTimer ??= setTimeout(() => killGroup(child.pid, 'SIGKILL'), options.killAfterMs ?? 3000);
+  };
+  const onAbort = () => {
+    interrupted = true;
+    stop();
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = options.timeoutMs
+    ? setTimeout(() => {
+        timedOut = true;
+        stop();
+      }, options.timeoutMs)
+    : undefined;
+
+  const result = (async (): Promise<ProcessResult> => {
+    const r = await child;
+    clearTimeout(timer);
+    clearTimeout(killTimer);
+    options.signal?.removeEventListener('abort', onAbort);
+    // jobs may outlive their leader when it is killed; leave none behind
+    killGroup(child.pid, 'SIGKILL');
+    await new Promise<void>((resolve) => (log ? log.end(resolve) : resolve()));
+    if ((r as { code?: string }).code === 'ENOENT') {
+      throw new LabError('TOOL_MISSING', `${programName(command.program)} is not installed (needed for ${command.what})`);
+    }
+    if (interrupted) throw new InterruptedError(command.what);
+    return {
+      command,
+      exitCode: r.exitCode ?? (r.signal ? 128 : 1),
+      signal: r.signal ?? undefined,
+      stdout: toBuffer(r.stdout),
+      stderr: toBuffer(r.stderr),
+      tail,
+      timedOut,
+      durationMs: Date.now() - started,
+    };
+  })();
+  return { pid: child.pid, signalGroup: (s) => killGroup(child.pid, s), stop, result };
+}
+
+/** Runs a command to its end; a non-zero exit is in the result, not thrown. */
+export function execute(command: Command, options: ExecuteOptions = {}): Promise<ProcessResult> {
+  return launch(command, options).result;
 }
 
 /** Runs a command and fails with its last lines when it exits non-zero. */
-export async function runChecked(cmd: string, args: string[], options: RunOptions): Promise<RunResult> {
-  const result = await runGroup(cmd, args, options);
-  if (result.exitCode !== 0) {
+export async function executeChecked(command: Command, options: ExecuteOptions = {}): Promise<ProcessResult> {
+  const result = await execute(command, options);
+  if (result.exitCode !== 0 || result.timedOut) {
     const last = result.tail.filter((l) => l.trim()).slice(-8).join('\n  ');
     const where = options.logFile ? ` (full log: ${options.logFile})` : '';
-    throw new LabError('STEP_FAILED', `${options.what} failed with exit code ${result.exitCode}${where}\n  ${last}`);
+    const how = result.timedOut ? `did not finish within ${Math.round((options.timeoutMs ?? 0) / 1000)} s` : `failed with exit code ${result.exitCode}`;
+    throw new LabError('STEP_FAILED', `${command.what} ${how}${where}\n  ${last}`, { hint: `the command was: ${formatCommand(command)}` });
   }
   return result;
 }
 
-export function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** The first line of a program's --version. */
+export async function versionLine(command: Command): Promise<string> {
+  const r = await executeChecked(command);
+  return r.stdout.toString().split('\n')[0]!.trim();
 }

@@ -32,7 +32,8 @@ export function kernelCommandLine(plan: Pick<QemuPlan, 'append'>): string {
   return [...BASE_KERNEL_ARGS, ...(plan.append ?? [])].join(' ');
 }
 
-export function qemuArgs(plan: QemuPlan): string[] {
+/** The machine itself: firmware, accelerator, memory, CPUs, kernel and initrd; shared by the VM and the KVM probe. */
+export function machineArgs(plan: Pick<QemuPlan, 'firmwareDirs' | 'accel' | 'memory' | 'cpus' | 'kernel' | 'initrd'>): string[] {
   const args = [
     ...(plan.firmwareDirs ?? []).flatMap((d) => ['-L', d]),
     '-nodefaults',
@@ -45,6 +46,21 @@ export function qemuArgs(plan: QemuPlan): string[] {
   ];
   if (plan.accel === 'kvm') args.push('-cpu', 'host');
   if (plan.initrd) args.push('-initrd', plan.initrd);
+  return args;
+}
+
+/** A tiny boot under KVM whose console is stdout: it proves KVM works when the initramfs prints its ready line. */
+export function kvmProbeArgs(boot: { kernel: string; initrd: string; firmwareDirs?: string[] }): string[] {
+  return [
+    ...machineArgs({ ...boot, accel: 'kvm', memory: '256M', cpus: 1 }),
+    '-append', [...BASE_KERNEL_ARGS, 'quiet'].join(' '),
+    '-serial', 'stdio',
+    '-no-reboot',
+  ];
+}
+
+export function qemuArgs(plan: QemuPlan): string[] {
+  const args = machineArgs(plan);
   if (plan.disk) args.push('-drive', `file=${plan.disk},format=qcow2,if=virtio`);
   if (plan.sshPort !== undefined) args.push('-nic', `user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:${plan.sshPort}-:22`);
   args.push(

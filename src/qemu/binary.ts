@@ -1,6 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
+import { versionLine } from '../process/runner.js';
 import { LabError } from '../errors.js';
 import { findOnPath } from '../util/which.js';
 
@@ -24,6 +24,5 @@ export function resolveQemu(choice: string = 'system'): string {
 }
 
 export async function qemuVersion(binary: string): Promise<string> {
-  const { stdout } = await execa(binary, ['--version']);
-  return stdout.split('\n')[0]!.trim();
+  return versionLine({ program: { path: binary }, args: ['--version'], what: 'qemu --version' });
 }

@@ -1,11 +1,10 @@
 import { constants } from 'node:fs';
 import { access, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import type { Store } from '../store/store.js';
 import { keyOf } from '../util/hash.js';
-import { killGroup } from '../process/runner.js';
-import { BASE_KERNEL_ARGS } from './args.js';
+import { launch } from '../process/runner.js';
+import { kvmProbeArgs } from './args.js';
 
 export interface KvmVerdict {
   usable: boolean;
@@ -44,43 +43,25 @@ export async function probeKvm(
   return { ...verdict, cached: false };
 }
 
-function probeBoot(binary: string, boot: { kernel: string; initrd: string; firmwareDirs?: string[] }, timeoutMs: number): Promise<KvmVerdict> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      binary,
-      [
-        ...(boot.firmwareDirs ?? []).flatMap((d) => ['-L', d]),
-        '-nodefaults', '-no-user-config', '-display', 'none',
-        '-machine', 'pc,accel=kvm', '-cpu', 'host', '-m', '256M',
-        '-kernel', boot.kernel, '-initrd', boot.initrd,
-        '-append', [...BASE_KERNEL_ARGS, 'quiet'].join(' '),
-        '-serial', 'stdio', '-no-reboot',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-    );
-    let output = '';
-    let stderr = '';
-    let done = false;
-    const finish = (verdict: KvmVerdict) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      killGroup(child.pid, 'SIGKILL');
-      resolve(verdict);
-    };
-    const timer = setTimeout(
-      () => finish({ usable: false, reason: `a probe boot under KVM did not reach userspace within ${timeoutMs / 1000} s` }),
+async function probeBoot(binary: string, boot: { kernel: string; initrd: string; firmwareDirs?: string[] }, timeoutMs: number): Promise<KvmVerdict> {
+  let ready = false;
+  const probe = launch(
+    { program: { path: binary }, args: kvmProbeArgs(boot), what: 'KVM probe boot' },
+    {
       timeoutMs,
-    );
-    child.stdout.on('data', (d: Buffer) => {
-      output += d.toString();
-      if (output.includes(PROBE_READY_LINE)) finish({ usable: true, reason: 'a probe boot under KVM reached userspace' });
-    });
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', (err) => finish({ usable: false, reason: err.message }));
-    child.on('close', () => {
-      const first = stderr.split('\n').find((l) => l.trim()) ?? 'QEMU exited';
-      finish({ usable: false, reason: `KVM probe failed: ${first.trim()}` });
-    });
-  });
+      killAfterMs: 0,
+      onLine: (line) => {
+        if (!ready && line.includes(PROBE_READY_LINE)) {
+          ready = true;
+          probe.signalGroup('SIGKILL');
+        }
+      },
+    },
+  );
+  const r = await probe.result.catch((err: Error) => err);
+  if (ready) return { usable: true, reason: 'a probe boot under KVM reached userspace' };
+  if (r instanceof Error) return { usable: false, reason: r.message };
+  if (r.timedOut) return { usable: false, reason: `a probe boot under KVM did not reach userspace within ${timeoutMs / 1000} s` };
+  const first = r.stderr.toString().split('\n').find((l) => l.trim()) ?? 'QEMU exited';
+  return { usable: false, reason: `KVM probe failed: ${first.trim()}` };
 }

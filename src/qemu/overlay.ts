@@ -1,17 +1,18 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
+import type { Command } from '../process/command.js';
+import { execute } from '../process/runner.js';
 import { LabError } from '../errors.js';
 
 /** The qemu-img beside a QEMU binary (a built one has its own), else the system's. */
-export function qemuImgFor(qemuBinary: string): string {
+export function qemuImgFor(qemuBinary: string): Command['program'] {
   const beside = path.join(path.dirname(qemuBinary), 'qemu-img');
-  return existsSync(beside) ? beside : 'qemu-img';
+  return existsSync(beside) ? { path: beside } : 'qemu-img';
 }
 
-export function overlayCommand(qemuImg: string, image: string, disk: string): { cmd: string; args: string[] } {
-  return { cmd: qemuImg, args: ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', image, disk] };
+export function overlayCommand(qemuImg: Command['program'], image: string, disk: string): Command {
+  return { program: qemuImg, args: ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', image, disk], what: 'qemu-img create (the overlay)' };
 }
 
 /**
@@ -36,9 +37,9 @@ export async function prepareDisk(
   if (!why) return { disk, made: false };
   await rm(disk, { force: true });
   const c = overlayCommand(qemuImgFor(options.qemuBinary), image.file, disk);
-  const r = await execa(c.cmd, c.args, { reject: false });
+  const r = await execute(c);
   if (r.exitCode !== 0) {
-    throw new LabError('DISK_FAILED', `qemu-img could not make the overlay: ${r.stderr.trim().split('\n')[0] ?? r.exitCode}`, {
+    throw new LabError('DISK_FAILED', `qemu-img could not make the overlay: ${r.stderr.toString().trim().split('\n')[0] ?? r.exitCode}`, {
       hint: 'apt-get install qemu-utils',
     });
   }

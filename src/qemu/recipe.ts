@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { LabError } from '../errors.js';
 import { projectRoot } from '../config/paths.js';
+import type { Command } from '../process/command.js';
 
 /** How to build one QEMU version: configure flags, firmware, and the Debian packages it needs. */
 export const RecipeSchema = z.strictObject({
@@ -39,6 +40,17 @@ export function loadRecipe(version: string, dir = recipesDir()): { recipe: Recip
 /** ./configure's arguments for an out-of-tree build (pure). */
 export function configureArgs(recipe: Recipe, prefix: string): string[] {
   return [...recipe.configure, `--prefix=${prefix}`];
+}
+
+/** The source tree's configure, run in the build directory. */
+export function configureCommand(recipe: Recipe, sourceTree: string, buildDir: string, prefix: string): Command {
+  return { program: { path: path.join(sourceTree, 'configure') }, args: configureArgs(recipe, prefix), cwd: buildDir, what: `QEMU ${recipe.version} configure` };
+}
+
+export const QEMU_TARGETS = ['qemu-system-x86_64', 'qemu-img'];
+
+export function ninjaCommand(recipe: Recipe, buildDir: string, jobs: number): Command {
+  return { program: 'ninja', args: ['-j', String(jobs), ...QEMU_TARGETS], cwd: buildDir, what: `QEMU ${recipe.version} build (ninja)` };
 }
 
 /** The edk2 blob names listed in pc-bios/meson.build's fds = [...] (pure). */

@@ -9,10 +9,10 @@ import { ensureTarball } from '../fetch/source.js';
 import { extractTarball } from '../fetch/extract.js';
 import type { Store } from '../store/store.js';
 import { keyOf, sha256 } from '../util/hash.js';
-import { runChecked } from '../process/runner.js';
+import { executeChecked } from '../process/runner.js';
 import { compilerVersion } from '../toolchain/compiler.js';
 import { qemuVersion } from './binary.js';
-import { configureArgs, EMPTY_BZIP2, edk2BlobNames, loadRecipe, parseNinjaProgress } from './recipe.js';
+import { configureCommand, EMPTY_BZIP2, edk2BlobNames, loadRecipe, ninjaCommand, parseNinjaProgress } from './recipe.js';
 
 /** A QEMU lab can run: the system's, or one built from source into the store. */
 export interface QemuInstall {
@@ -59,19 +59,12 @@ export async function buildQemu(
       const build = path.join(src, 'build');
       await mkdir(build);
       const configure = options.progress.stage(`QEMU ${recipe.version} configure`);
-      await runChecked(path.join(src, 'configure'), configureArgs(recipe, path.join(entry, 'prefix')), {
-        cwd: build,
-        logFile,
-        signal: options.signal,
-        what: `QEMU ${recipe.version} configure`,
-      });
+      await executeChecked(configureCommand(recipe, src, build, path.join(entry, 'prefix')), { logFile, signal: options.signal });
       configure.done();
       const stage = options.progress.stage(`QEMU ${recipe.version} build`);
-      await runChecked('ninja', ['-j', String(options.jobs ?? os.availableParallelism()), 'qemu-system-x86_64', 'qemu-img'], {
-        cwd: build,
+      await executeChecked(ninjaCommand(recipe, build, options.jobs ?? os.availableParallelism()), {
         logFile,
         signal: options.signal,
-        what: `QEMU ${recipe.version} build (ninja)`,
         onLine: (line) => {
           const p = parseNinjaProgress(line);
           if (p) stage.update({ done: p.done, total: p.total, unit: 'files' });

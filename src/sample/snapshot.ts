@@ -1,5 +1,4 @@
-import { guestExec } from '../guest/channel.js';
-import type { VmState } from '../vm/state.js';
+import type { Guest } from '../guest/guest.js';
 import {
   nodeFragmentationScore,
   parseBuddyinfo,
@@ -74,8 +73,8 @@ export function snapshotFromFiles(files: Record<string, string>, t: number): Sna
   return snap;
 }
 
-export async function takeSnapshot(vm: VmState, t = 0): Promise<{ snapshot: Snapshot; raw: string }> {
-  const r = await guestExec(vm, ['tail', '-n', '+1', ...SNAPSHOT_FILES], { timeoutMs: 60_000 });
+export async function takeSnapshot(guest: Guest, t = 0): Promise<{ snapshot: Snapshot; raw: string }> {
+  const r = await guest.exec(['tail', '-n', '+1', ...SNAPSHOT_FILES], { timeoutMs: 60_000 });
   const raw = r.stdout.toString('utf8');
   return { snapshot: snapshotFromFiles(splitTailOutput(raw), t), raw };
 }
@@ -86,7 +85,7 @@ export class Sampler {
   private stopped = false;
   private loop: Promise<void> | undefined;
 
-  constructor(private readonly vm: VmState, private readonly intervalMs: number) {}
+  constructor(private readonly guest: Guest, private readonly intervalMs: number) {}
 
   start(): void {
     const started = Date.now();
@@ -94,7 +93,7 @@ export class Sampler {
       while (!this.stopped) {
         const began = Date.now();
         try {
-          const { snapshot } = await takeSnapshot(this.vm, (began - started) / 1000);
+          const { snapshot } = await takeSnapshot(this.guest, (began - started) / 1000);
           this.series.push(snapshot);
         } catch {
           // a sample lost while the guest is stopped at a breakpoint is not an error

@@ -90,7 +90,7 @@ export function parseScenario(text: string, file: string): Scenario {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new LabError('SCENARIO_INVALID', `${file} is not valid JSON (${(err as Error).message})`, { hint: 'fix the file', exitCode: 2 });
+    throw new LabError('SCENARIO_INVALID', `${file} is not valid JSON (${(err as Error).message})`, { hint: 'fix the file' });
   }
   const r = ScenarioSchema.safeParse(json);
   if (!r.success) {
@@ -99,7 +99,6 @@ export function parseScenario(text: string, file: string): Scenario {
     const allowedKeys = issue.code === 'unrecognized_keys' ? allowedKeysAt(issue.path) : undefined;
     throw new LabError('SCENARIO_INVALID', `${file}: ${key}: ${describeIssue(issue)}${allowedKeys ? ` (allowed: ${allowedKeys.join(', ')})` : ''}`, {
       hint: 'fix the scenario',
-      exitCode: 2,
     });
   }
   return r.data;
@@ -124,14 +123,13 @@ export function loadScenarioFile(file: string): Scenario {
 /** A scenario by name (scenarios/NAME.json) or by path. */
 export function loadScenario(nameOrPath: string): Scenario {
   if (nameOrPath.endsWith('.json') || nameOrPath.includes('/')) {
-    if (!existsSync(nameOrPath)) throw new LabError('SCENARIO_UNKNOWN', `${nameOrPath} does not exist`, { exitCode: 2 });
+    if (!existsSync(nameOrPath)) throw new LabError('SCENARIO_UNKNOWN', `${nameOrPath} does not exist`, {});
     return loadScenarioFile(nameOrPath);
   }
   const file = path.join(scenariosDir(), `${nameOrPath}.json`);
   if (!existsSync(file)) {
     throw new LabError('SCENARIO_UNKNOWN', `no scenario named "${nameOrPath}"`, {
       hint: `choose one of ${listScenarios().map((s) => s.name).join(', ')} (lab run --list)`,
-      exitCode: 2,
     });
   }
   return loadScenarioFile(file);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
-import { isAlive } from '../process/runner.js';
+import { isAlive } from '../process/signals.js';
 import path from 'node:path';
 
 export type EntryKind = 'downloads' | 'sources' | 'configs' | 'kernels' | 'qemu' | 'rootfs' | 'tools' | 'probes';

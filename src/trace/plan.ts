@@ -16,7 +16,7 @@ export type TracefsWrite = [file: string, value: string];
 /** An --event as set_event takes it: a group ("compaction") means all its events. */
 export function eventSpec(event: string): string {
   if (!/^[\w]+(:[\w*]+)?$/.test(event)) {
-    throw new LabError('BAD_EVENT', `--event ${event} is not an event or a group`, { hint: 'e.g. compaction or migrate:mm_migrate_pages', exitCode: 2 });
+    throw new LabError('BAD_EVENT', `--event ${event} is not an event or a group`, { hint: 'e.g. compaction or migrate:mm_migrate_pages' });
   }
   return event.includes(':') ? event : `${event}:*`;
 }
@@ -43,7 +43,7 @@ export const TRACE_RESET: TracefsWrite[] = [
 /** The writes that arm a trace, in order (pure): reset and clear, filters, events, then the tracer and tracing_on. */
 export function traceSetup(req: TraceRequest): TracefsWrite[] {
   if (req.tracer !== 'function_graph' && (req.graphFunctions.length || req.maxDepth !== undefined)) {
-    throw new LabError('BAD_TRACE', '--graph-function and --max-depth need --tracer function_graph', { exitCode: 2 });
+    throw new LabError('BAD_TRACE', '--graph-function and --max-depth need --tracer function_graph', {});
   }
   const writes: TracefsWrite[] = [...TRACE_RESET, ['trace', '']];
   if (req.bufferKb) writes.push(['buffer_size_kb', String(req.bufferKb)]);

@@ -1,17 +1,15 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LabError } from '../errors.js';
+import { LabError, withCleanup, withSecondError } from '../errors.js';
 import { sleep } from '../util/sleep.js';
-import { guestExec } from '../guest/channel.js';
-import { guestToolDir } from '../image/guest-tools.js';
-import type { VmState } from '../vm/state.js';
+import { guestTool, type Guest } from '../guest/guest.js';
 import { eventCounts, functionStats, parseTrace, type FunctionStats, type TraceRecord } from './ftrace-parse.js';
 import { traceRestore, traceSetup, tracefsArgs, type TraceRequest, type TracefsWrite } from './plan.js';
 
 export const TRACE_FILE = '/sys/kernel/tracing/trace';
 
-async function tracefs(vm: VmState, writes: TracefsWrite[]): Promise<void> {
-  const r = await guestExec(vm, tracefsArgs(`${guestToolDir(vm.rootfs.kind)}/lab-write`, writes), { timeoutMs: 60_000 });
+async function tracefs(guest: Guest, writes: TracefsWrite[]): Promise<void> {
+  const r = await guest.exec(tracefsArgs(guestTool(guest, 'lab-write'), writes), { timeoutMs: 60_000 });
   if (r.exitCode !== 0) {
     const lines = r.stderr.toString().trim().split('\n');
     throw new LabError('TRACE_SETUP', lines.find((l) => l.startsWith('lab-write:')) ?? lines[0] ?? `lab-write exit ${r.exitCode}`, {
@@ -26,32 +24,38 @@ export interface ActiveTrace {
   restore(): Promise<void>;
 }
 
-export async function startTrace(vm: VmState, req: TraceRequest): Promise<ActiveTrace> {
-  const was = await guestExec(vm, ['cat', '/sys/kernel/tracing/tracing_on'], { timeoutMs: 60_000 });
+export async function startTrace(guest: Guest, req: TraceRequest): Promise<ActiveTrace> {
+  const was = await guest.exec(['cat', '/sys/kernel/tracing/tracing_on'], { timeoutMs: 60_000 });
   const reset = traceRestore(was.stdout.toString().trim());
   try {
-    await tracefs(vm, traceSetup(req));
+    await tracefs(guest, traceSetup(req));
   } catch (err) {
-    await tracefs(vm, reset).catch(() => undefined);
+    try {
+      await tracefs(guest, reset);
+    } catch (resetErr) {
+      throw withSecondError(err, resetErr, 'restoring tracefs');
+    }
     throw err;
   }
   let restored = false;
   const restore = async () => {
     if (restored) return;
     restored = true;
-    await tracefs(vm, reset);
+    await tracefs(guest, reset);
   };
   return {
     restore,
     async stop() {
-      try {
-        await tracefs(vm, [['tracing_on', '0']]);
-        const r = await guestExec(vm, ['cat', TRACE_FILE], { timeoutMs: 300_000 });
-        if (r.exitCode !== 0) throw new LabError('TRACE_READ', `reading ${TRACE_FILE} failed: ${r.stderr.toString().trim()}`);
-        return r.stdout.toString('utf8');
-      } finally {
-        await restore();
-      }
+      return withCleanup(
+        async () => {
+          await tracefs(guest, [['tracing_on', '0']]);
+          const r = await guest.exec(['cat', TRACE_FILE], { timeoutMs: 300_000 });
+          if (r.exitCode !== 0) throw new LabError('TRACE_READ', `reading ${TRACE_FILE} failed: ${r.stderr.toString().trim()}`);
+          return r.stdout.toString('utf8');
+        },
+        restore,
+        'restoring tracefs',
+      );
     },
   };
 }
@@ -84,25 +88,29 @@ export async function saveTrace(runDir: string, text: string): Promise<TraceSumm
 }
 
 /** lab trace: arm, run a guest command or wait, stop, save; tracefs is restored whatever happens. */
-export async function runTrace(
-  vm: VmState,
+export async function traceAround(
+  guest: Guest,
   req: TraceRequest,
   what: { command?: string[]; durationSeconds?: number },
   runDir: string,
   signal?: AbortSignal,
 ): Promise<{ summary: TraceSummary; command?: { exitCode: number } }> {
-  const active = await startTrace(vm, req);
+  const active = await startTrace(guest, req);
   let command: { exitCode: number } | undefined;
   try {
     if (what.command?.length) {
-      const r = await guestExec(vm, what.command, { signal, timeoutMs: 3_600_000 });
+      const r = await guest.exec(what.command, { signal, timeoutMs: 3_600_000 });
       command = { exitCode: r.exitCode };
       await writeFile(path.join(runDir, 'command.out'), Buffer.concat([r.stdout, r.stderr]));
     } else {
       await sleep((what.durationSeconds ?? 5) * 1000, signal);
     }
   } catch (err) {
-    await active.restore();
+    try {
+      await active.restore();
+    } catch (restoreErr) {
+      throw withSecondError(err, restoreErr, 'restoring tracefs');
+    }
     throw err;
   }
   const text = await active.stop();

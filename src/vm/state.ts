@@ -3,7 +3,8 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LabPaths } from '../config/paths.js';
 import type { Accel } from '../qemu/args.js';
-import { isAlive } from '../process/runner.js';
+import { LabError } from '../errors.js';
+import { isAlive } from '../process/signals.js';
 
 /** What lab knows about the VM it started, persisted in .lab/state.json. */
 export interface VmState {
@@ -27,9 +28,23 @@ export interface VmState {
   profile: string;
 }
 
+/** The state file's text, checked (pure): a damaged file is STATE_CORRUPT, never a stack trace. */
+export function parseState(text: string, file: string): VmState {
+  let state: Partial<VmState>;
+  try {
+    state = JSON.parse(text) as Partial<VmState>;
+  } catch (err) {
+    throw new LabError('STATE_CORRUPT', `${file} is damaged (${(err as Error).message})`);
+  }
+  if (typeof state?.pid !== 'number' || typeof state.sockets !== 'object' || typeof state.kernel !== 'object') {
+    throw new LabError('STATE_CORRUPT', `${file} is damaged: it names no VM (pid, sockets, kernel)`);
+  }
+  return state as VmState;
+}
+
 export async function readState(paths: LabPaths): Promise<VmState | undefined> {
   if (!existsSync(paths.state)) return undefined;
-  return JSON.parse(await readFile(paths.state, 'utf8')) as VmState;
+  return parseState(await readFile(paths.state, 'utf8'), paths.state);
 }
 
 export async function writeState(paths: LabPaths, state: VmState): Promise<void> {
@@ -58,3 +73,24 @@ export async function clearVmFiles(paths: LabPaths): Promise<void> {
     await rm(f, { force: true });
   }
 }
+
+export async function waitExit(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (!(await isQemuAlive(pid))) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return !(await isQemuAlive(pid));
+}
+
+/** SIGKILL, then the files cleared. */
+export async function killVm(paths: LabPaths, state: VmState): Promise<void> {
+  try {
+    process.kill(state.pid, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+  await waitExit(state.pid, 3000);
+  await clearVmFiles(paths);
+}
+

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { programName } from '../../src/process/programs.js';
 import { describe, expect, it } from 'vitest';
 import {
   configChanges,
@@ -76,7 +77,7 @@ describe('config parsing and verification', () => {
 describe('make plans', () => {
   it('builds out of tree: base target, merge_config.sh -m, olddefconfig', () => {
     const cmds = configCommands('/src', '/b', 'tinyconfig', ['/f/lab.config']);
-    expect(cmds.map((c) => [c.cmd, ...c.args].join(' '))).toEqual([
+    expect(cmds.map((c) => [programName(c.program), ...c.args].join(' '))).toEqual([
       'make -C /src O=/b ARCH=x86_64 tinyconfig',
       '/src/scripts/kconfig/merge_config.sh -m -O /b /b/.config /f/lab.config',
       'make -C /src O=/b ARCH=x86_64 olddefconfig',

@@ -3,7 +3,6 @@ import { formatElapsed, renderStageLine } from '../../src/progress/progress.js';
 import { canonicalJson, keyOf } from '../../src/util/hash.js';
 import { runId } from '../../src/record/run-dir.js';
 import { parseProcNetTcp, parseProcNetUnix } from '../../src/vm/listening.js';
-import { LabError } from '../../src/errors.js';
 
 describe('store keys', () => {
   it('do not depend on the order fields were written in', () => {
@@ -58,13 +57,5 @@ describe('listening sockets from /proc', () => {
       '0000000000000000: 00000003 00000000 00000000 0001 03 74930 /l/vm/console.sock',
     ].join('\n');
     expect([...parseProcNetUnix(unix)]).toEqual([['74926', '/l/vm/console.sock']]);
-  });
-});
-
-describe('errors', () => {
-  it('render as one line: what is wrong, then what to do', () => {
-    const e = new LabError('X', 'port 4321 on 127.0.0.1 is already in use', { hint: 'pass --gdb-port' });
-    expect(e.line()).toBe('port 4321 on 127.0.0.1 is already in use: pass --gdb-port');
-    expect(e.exitCode).toBe(1);
   });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { loadProfile } from '../../src/config/profile.js';
-import { checksFor, installLine, renderDoctor, runChecks, type Probe } from '../../src/doctor/checks.js';
 import { configureArgs, EMPTY_BZIP2, edk2BlobNames, firmwareArgs, loadRecipe, parseNinjaProgress } from '../../src/qemu/recipe.js';
 import { qemuChoice } from '../../src/lab/build.js';
 import { execaSync } from 'execa';
@@ -58,28 +57,5 @@ describe('which QEMU', () => {
     expect(qemuChoice(debian, { qemuBuild: true })).toBe('build');
     expect(qemuChoice(upstream, { qemu: 'system' })).toBe('system');
     expect(qemuChoice(debian, { qemu: '/opt/q/qemu-system-x86_64' })).toEqual({ path: '/opt/q/qemu-system-x86_64' });
-  });
-});
-
-describe('lab doctor', () => {
-  const all: Probe = { hasCommand: () => true, hasFile: () => true, hasPkgConfig: () => true, isStatic: () => true };
-  const profile = loadProfile('debian');
-  const recipe = loadRecipe('7.2').recipe;
-
-  it('lists the QEMU build dependencies when QEMU is built, and the system QEMU otherwise', () => {
-    const building = checksFor(profile, { qemuBuild: true, recipe }).map((c) => c.package);
-    expect(building).toEqual(expect.arrayContaining(['ninja-build', 'meson', 'libglib2.0-dev', 'libpixman-1-dev', 'libslirp-dev', 'seabios', 'ipxe-qemu']));
-    expect(building).not.toContain('qemu-system-x86');
-    expect(checksFor(profile, { qemuBuild: false }).map((c) => c.package)).toContain('qemu-system-x86');
-  });
-
-  it('gives one apt-get line for what is missing', () => {
-    const probe: Probe = { ...all, hasCommand: (n) => n !== 'ninja' && n !== 'meson', hasPkgConfig: (m) => m !== 'slirp', isStatic: () => false };
-    const results = runChecks(checksFor(profile, { qemuBuild: true, recipe }), probe);
-    expect(installLine(results)).toBe('sudo apt-get install -y busybox-static ninja-build meson libslirp-dev');
-    const text = renderDoctor(results);
-    expect(text).toContain('MISSING  ninja  (package ninja-build)');
-    expect(text).toContain('4 missing; install with:');
-    expect(installLine(runChecks(checksFor(profile, { qemuBuild: true, recipe }), all))).toBeUndefined();
   });
 });

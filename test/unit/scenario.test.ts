@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listScenarios, loadScenario, loadScenarioFile, parseScenario } from '../../src/scenario/schema.js';
 import { evaluate, explainQuiet, renderVerdicts, type Evidence } from '../../src/scenario/verdict.js';
-import { currentSetting, scoreSummary } from '../../src/scenario/session.js';
+import { currentSetting } from '../../src/scenario/settings.js';
+import { scoreSummary } from '../../src/scenario/evidence.js';
 import { eventSpec, TRACE_RESET, traceRestore, traceSetup } from '../../src/trace/plan.js';
 import { LabError } from '../../src/errors.js';
 

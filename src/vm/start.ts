@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, truncate } from 'node:fs/promises';
-import net from 'node:net';
-import { execa } from 'execa';
+import { execute } from '../process/runner.js';
 import { LabError, InterruptedError } from '../errors.js';
 import type { LabPaths } from '../config/paths.js';
 import type { Progress } from '../progress/progress.js';
@@ -10,13 +9,15 @@ import { agentPing } from '../guest/serial-agent.js';
 import { ensureLabKey, kernelKeyArg, sshExec, sshReady } from '../guest/ssh.js';
 import { GUEST_LAB_EXEC } from '../image/debian-plan.js';
 import { prepareDisk } from '../qemu/overlay.js';
-import { killGroup } from '../process/runner.js';
+import { killGroup } from '../process/signals.js';
 import { probeKvm } from '../qemu/kvm-probe.js';
 import { qemuArgs, type Accel } from '../qemu/args.js';
 import { qmpCommand } from '../qemu/qmp.js';
-import { clearVmFiles, isQemuAlive, readState, writeState, type VmState } from './state.js';
+import { clearVmFiles, isQemuAlive, killVm, writeState, type VmState } from './state.js';
+import { assertPortFree, freeLocalPort } from './ports.js';
+import { currentVm } from './status.js';
 
-export interface UpRequest {
+export interface StartRequest {
   qemu: { binary: string; version: string; firmwareDirs: string[] };
   kernel: VmState['kernel'];
   rootfs: VmState['rootfs'];
@@ -34,34 +35,8 @@ export interface UpRequest {
   sshPort?: number;
 }
 
+
 const UNIX_PATH_MAX = 107;
-
-export async function freeLocalPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-export async function assertPortFree(port: number, what: 'gdb' | 'ssh' = 'gdb'): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new LabError('PORT_IN_USE', `port ${port} on 127.0.0.1 is already in use`, {
-              hint: `pass --${what}-port with a free port, or stop what holds ${port}`,
-            })
-          : err,
-      );
-    });
-    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolve()));
-  });
-}
 
 export async function lastSerialLines(paths: LabPaths, n = 15): Promise<string[]> {
   if (!existsSync(paths.serialLog)) return [];
@@ -69,26 +44,10 @@ export async function lastSerialLines(paths: LabPaths, n = 15): Promise<string[]
   return text.split(/\r?\n/).filter((l) => l.trim()).slice(-n);
 }
 
-/** The VM as it stands: its state if QEMU is alive; stale state is cleaned and reported. */
-export async function currentVm(paths: LabPaths): Promise<{ state?: VmState; staleCleaned?: VmState }> {
-  const state = await readState(paths);
-  if (!state) return {};
-  if (await isQemuAlive(state.pid)) return { state };
-  await clearVmFiles(paths);
-  return { staleCleaned: state };
-}
-
-export async function requireVm(paths: LabPaths): Promise<VmState> {
-  const { state, staleCleaned } = await currentVm(paths);
-  if (state) return state;
-  const why = staleCleaned ? `the VM (pid ${staleCleaned.pid}) has stopped` : 'no VM is running';
-  throw new LabError('VM_NOT_RUNNING', why, { hint: 'start one with lab up' });
-}
-
-export async function up(
+export async function startVm(
   store: Store,
   paths: LabPaths,
-  request: UpRequest,
+  request: StartRequest,
   options: { progress: Progress; signal?: AbortSignal },
 ): Promise<VmState> {
   const { progress, signal } = options;
@@ -148,9 +107,9 @@ export async function up(
     sshPort: ssh?.port,
     append,
   });
-  const started = await execa(request.qemu.binary, args, { reject: false, stdin: 'ignore' });
+  const started = await execute({ program: { path: request.qemu.binary }, args, what: 'starting QEMU' });
   if (started.exitCode !== 0) {
-    const first = started.stderr.split('\n').find((l) => l.trim()) ?? `exit code ${started.exitCode}`;
+    const first = started.stderr.toString().split('\n').find((l) => l.trim()) ?? `exit code ${started.exitCode}`;
     await clearVmFiles(paths);
     if (/gdb|4321|bind|Address already in use/i.test(first) && /in use/i.test(first)) {
       throw new LabError('PORT_IN_USE', `port ${request.gdbPort} on 127.0.0.1 is already in use`, { hint: 'pass --gdb-port with a free port' });
@@ -182,7 +141,7 @@ export async function up(
   try {
     await waitReady(paths, state, request.readyTimeoutMs, signal);
   } catch (err) {
-    await kill(paths, state);
+    await killVm(paths, state);
     throw err;
   }
   stage.done('guest ready');
@@ -207,98 +166,3 @@ async function waitReady(paths: LabPaths, state: VmState, timeoutMs: number, sig
   );
 }
 
-async function waitExit(pid: number, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (!(await isQemuAlive(pid))) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return !(await isQemuAlive(pid));
-}
-
-async function kill(paths: LabPaths, state: VmState): Promise<void> {
-  try {
-    process.kill(state.pid, 'SIGKILL');
-  } catch {
-    // gone already
-  }
-  await waitExit(state.pid, 3000);
-  await clearVmFiles(paths);
-}
-
-export type DownOutcome = 'stopped' | 'killed' | 'was-stopped' | 'none';
-
-/** Stops the VM: QMP quit, then SIGTERM, then SIGKILL; state left by a QEMU that died is cleaned. */
-export async function down(paths: LabPaths): Promise<{ outcome: DownOutcome; pid?: number }> {
-  const { state, staleCleaned } = await currentVm(paths);
-  if (staleCleaned) return { outcome: 'was-stopped', pid: staleCleaned.pid };
-  if (!state) {
-    await clearVmFiles(paths);
-    return { outcome: 'none' };
-  }
-  if (state.ssh) {
-    // QMP quit pulls the plug: what the student wrote would be lost in the
-    // guest's page cache. The overlay keeps it only once the guest has synced.
-    await sshExec(state.ssh, ['sync'], GUEST_LAB_EXEC, { timeoutMs: 20_000 }).catch(() => undefined);
-  }
-  try {
-    await qmpCommand(state.sockets.qmp, 'quit', 3000);
-  } catch {
-    // fall through to signals
-  }
-  if (await waitExit(state.pid, 5000)) {
-    await clearVmFiles(paths);
-    return { outcome: 'stopped', pid: state.pid };
-  }
-  killGroup(state.pid, 'SIGTERM');
-  try {
-    process.kill(state.pid, 'SIGTERM');
-  } catch {
-    // gone
-  }
-  if (!(await waitExit(state.pid, 3000))) await kill(paths, state);
-  await clearVmFiles(paths);
-  return { outcome: 'killed', pid: state.pid };
-}
-
-export interface VmStatus {
-  running: boolean;
-  pid?: number;
-  accel?: Accel;
-  gdb?: string;
-  sockets?: VmState['sockets'];
-  uptimeSeconds?: number;
-  runState?: string;
-  kernel?: string;
-  rootfs?: string;
-  qemu?: string;
-  profile?: string;
-  ssh?: number;
-  staleCleaned?: boolean;
-}
-
-export async function status(paths: LabPaths): Promise<VmStatus> {
-  const { state, staleCleaned } = await currentVm(paths);
-  if (!state) return { running: false, staleCleaned: staleCleaned !== undefined };
-  let runState: string | undefined;
-  try {
-    const r = (await qmpCommand(state.sockets.qmp, 'query-status', 2000)) as { status?: string };
-    runState = r.status;
-  } catch {
-    runState = undefined;
-  }
-  return {
-    running: true,
-    pid: state.pid,
-    accel: state.accel,
-    gdb: `127.0.0.1:${state.gdbPort}`,
-    sockets: state.sockets,
-    uptimeSeconds: Math.round((Date.now() - Date.parse(state.startedAt)) / 1000),
-    runState,
-    kernel: state.kernel.version,
-    rootfs: state.rootfs.kind,
-    qemu: state.qemuVersion,
-    profile: state.profile,
-    ssh: state.ssh?.port,
-  };
-}

@@ -1,0 +1,38 @@
+import type { Argv } from 'yargs';
+import { copyWithGuest, execInGuest, sshCommand } from '../../lab/guest.js';
+import { execute } from '../../process/runner.js';
+import { attachConsole } from '../console.js';
+import { trailingWords } from '../context.js';
+import { invoke } from '../invoke.js';
+import { runningVm } from '../../lab/vm.js';
+
+/** lab exec, lab ssh, lab cp, lab console. */
+export function registerGuest<T>(y: Argv<T>) {
+  return y
+    .command(
+      'exec',
+      'run a command in the guest: lab exec -- CMD ARG...',
+      (b) => b.option('timeout', { type: 'number', default: 600, describe: 'seconds' }),
+      (a) =>
+        invoke(a, async (cli) => {
+          const r = await execInGuest(cli.lab, trailingWords(a), a.timeout);
+          cli.write(r.stdout, r.stderr);
+          return r.exitCode;
+        }),
+    )
+    .command('ssh', 'ssh into the guest (Debian rootfs): lab ssh, or lab ssh -- CMD', {}, (a) =>
+      invoke(a, async (cli) => {
+        const command = await sshCommand(cli.lab, trailingWords(a), process.stdin.isTTY === true);
+        return (await execute(command, { inherit: true })).exitCode;
+      }),
+    )
+    .command(
+      'cp <src> <dst>',
+      'copy a file to or from the guest: lab cp FILE guest:/PATH, lab cp guest:/PATH FILE',
+      (b) => b.positional('src', { type: 'string', demandOption: true }).positional('dst', { type: 'string', demandOption: true }),
+      (a) => invoke(a, (cli) => copyWithGuest(cli.lab, a.src, a.dst)),
+    )
+    .command('console', 'attach to the serial console (Ctrl-] detaches)', {}, (a) =>
+      invoke(a, async (cli) => attachConsole(await runningVm(cli.lab))),
+    );
+}

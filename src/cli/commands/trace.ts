@@ -1,0 +1,51 @@
+import type { Argv } from 'yargs';
+import { traceGuest, type TraceFlags } from '../../lab/trace.js';
+import { listScenarios, runScenario } from '../../lab/scenario.js';
+import { trailingWords } from '../context.js';
+import { invoke } from '../invoke.js';
+import { renderScenario, renderScenarioList, renderTrace } from '../render.js';
+
+/** lab trace and lab run. */
+export function registerTrace<T>(y: Argv<T>) {
+  return y
+    .command(
+      'trace',
+      'ftrace in the guest for --duration S or around -- CMD...; tracing is always restored',
+      (b) =>
+        b
+          .option('tracer', { choices: ['nop', 'function', 'function_graph'] as const, default: 'function_graph' as const })
+          .option('filter', { type: 'string', array: true, describe: 'set_ftrace_filter globs, e.g. "*compact*"' })
+          .option('graph-function', { type: 'string', array: true, describe: 'set_graph_function, e.g. compact_zone' })
+          .option('max-depth', { type: 'number', describe: 'max_graph_depth' })
+          .option('event', { type: 'string', array: true, describe: 'events or groups: compaction, migrate:mm_migrate_pages' })
+          .option('pid', { type: 'number', describe: 'trace only this guest pid' })
+          .option('duration', { type: 'number', describe: 'seconds to trace when no command is given' }),
+      (a) =>
+        invoke(a, async (cli) => {
+          const r = await traceGuest(cli.lab, a as unknown as TraceFlags, a['--'] ? trailingWords(a) : []);
+          cli.out(cli.json ? JSON.stringify({ runDir: r.runDir, ...r.summary, timeline: undefined }, null, 2) : renderTrace(r.summary, r.runDir));
+          return r.commandExit ?? 0;
+        }),
+    )
+    .command(
+      'run [scenario]',
+      'run a compaction scenario (lab run --list) and judge whether its path fired',
+      (b) => b.positional('scenario', { type: 'string' }).option('list', { type: 'boolean', default: false, describe: 'list the scenarios' }),
+      (a) =>
+        invoke(a, async (cli) => {
+          if (a.list || !a.scenario) {
+            const all = listScenarios();
+            cli.out(cli.json ? JSON.stringify(all, null, 2) : renderScenarioList(all));
+            return a.list ? 0 : 2;
+          }
+          const { name, runDir, result } = await runScenario(cli.lab, a.scenario);
+          cli.out(cli.json ? JSON.stringify({ scenario: name, runDir, ok: result.ok, seconds: result.seconds, verdicts: result.verdicts }, null, 2) : renderScenario(name, runDir, result));
+          if (!result.ok) {
+            const missing = result.verdicts.flatMap((v) => v.missing);
+            process.stderr.write(`lab: scenario ${name} did not show what it expects${missing.length ? `: missing ${missing.join('; ')}` : ''}\n`);
+            return 1;
+          }
+          return 0;
+        }),
+    );
+}

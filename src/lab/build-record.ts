@@ -1,0 +1,50 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import type { LabPaths } from '../config/paths.js';
+import { LabError } from '../errors.js';
+import type { Rootfs } from '../image/rootfs.js';
+import type { KernelBuild } from '../kernel/kernel.js';
+import type { QemuInstall } from '../qemu/source-build.js';
+
+/** What lab build made, kept in .lab/build.json for up, debug and the run manifests. */
+export interface BuildRecord {
+  profile: string;
+  /** The profile asked for, when its sources could not be fetched and lab fell back. */
+  fellBackFrom?: string;
+  fallbackReason?: string;
+  kernel: KernelBuild;
+  rootfs: Rootfs;
+  qemu: QemuInstall;
+  builtAt: string;
+  seconds: number;
+}
+
+/** The record's text, checked for the fields lab reads (pure): anything else is a damaged file, not "not built". */
+export function parseBuildRecord(text: string, file: string): BuildRecord {
+  let record: Partial<BuildRecord>;
+  try {
+    record = JSON.parse(text) as Partial<BuildRecord>;
+  } catch (err) {
+    throw new LabError('BUILD_RECORD_CORRUPT', `${file} is damaged (${(err as Error).message})`);
+  }
+  const missing = (['profile', 'kernel', 'rootfs', 'qemu'] as const).filter((k) => typeof record?.[k] !== (k === 'profile' ? 'string' : 'object') || record[k] === null);
+  if (missing.length) throw new LabError('BUILD_RECORD_CORRUPT', `${file} is damaged: no ${missing.join(', ')}`);
+  return record as BuildRecord;
+}
+
+export async function readBuildRecord(paths: LabPaths): Promise<BuildRecord> {
+  if (!existsSync(paths.build)) throw new LabError('NOT_BUILT', `nothing has been built in ${paths.root}`);
+  return parseBuildRecord(await readFile(paths.build, 'utf8'), paths.build);
+}
+
+/** The record when there is one: manifests say what they can without it. */
+export async function readBuildRecordIfAny(paths: LabPaths): Promise<BuildRecord | undefined> {
+  return existsSync(paths.build) ? readBuildRecord(paths) : undefined;
+}
+
+export async function writeBuildRecord(paths: LabPaths, record: BuildRecord): Promise<void> {
+  await mkdir(paths.root, { recursive: true });
+  const tmp = `${paths.build}.tmp`;
+  await writeFile(tmp, JSON.stringify(record, null, 2) + '\n');
+  await rename(tmp, paths.build);
+}

@@ -1,0 +1,40 @@
+import { recordWithGdb } from '../gdb/debug.js';
+import { guestOf } from '../guest/guest.js';
+import { openRun } from '../record/manifest.js';
+import { loadScenario } from '../scenario/schema.js';
+import { performScenario, type ScenarioResult } from '../scenario/session.js';
+import { requireVm } from '../vm/status.js';
+import { LabError } from '../errors.js';
+import { readBuildRecordIfAny } from './build-record.js';
+import type { LabContext } from './context.js';
+import { sourceTreeOf } from './debug.js';
+
+export { listScenarios } from '../scenario/schema.js';
+
+/** lab run NAME: the scenario on the running VM, recorded, with its verdicts. */
+export async function runScenario(ctx: LabContext, name: string): Promise<{ name: string; runDir: string; result: ScenarioResult }> {
+  const scenario = loadScenario(name);
+  const vm = await requireVm(ctx.paths);
+  if (!scenario.rootfs.includes(vm.rootfs.kind as 'debian' | 'initramfs')) {
+    throw new LabError('SCENARIO_ROOTFS', `scenario ${scenario.name} runs on ${scenario.rootfs.join(' or ')}, and this VM has the ${vm.rootfs.kind} rootfs`, {
+      hint: `lab build --rootfs ${scenario.rootfs[0]}, then lab up`,
+    });
+  }
+  const build = await readBuildRecordIfAny(ctx.paths);
+  const run = await openRun(ctx, 'scenario', scenario.name, vm, build, { scenario });
+  try {
+    const result = await performScenario(scenario, run.dir, {
+      guest: guestOf(vm),
+      runId: run.id,
+      startDebug: (request, dir, o) => recordWithGdb(vm, request, dir, { progress: { notice: ctx.progress.notice, stage: () => ({ update() {}, done() {} }) }, ...o }),
+      progress: ctx.progress,
+      signal: ctx.signal,
+      sourceTree: sourceTreeOf(ctx, build),
+    });
+    await run.finish({ ok: result.ok, seconds: result.seconds, verdicts: result.verdicts.map((v) => ({ path: v.path, fired: v.fired, ok: v.ok })) });
+    return { name: scenario.name, runDir: run.dir, result };
+  } catch (err) {
+    await run.fail(err);
+    throw err;
+  }
+}

@@ -1,0 +1,81 @@
+import { LabError } from '../errors.js';
+import { qemuVersion, resolveQemu } from '../qemu/binary.js';
+import { startVm } from '../vm/start.js';
+import { stopVm } from '../vm/stop.js';
+import { currentVm, requireVm, vmStatus, type VmStatus } from '../vm/status.js';
+import type { VmState } from '../vm/state.js';
+import type { BuildRecord } from './build-record.js';
+import { readBuildRecord } from './build-record.js';
+import type { LabContext } from './context.js';
+
+export interface StartFlags {
+  memory: string;
+  cpus: number;
+  gdbPort: number;
+  accel: 'auto' | 'kvm' | 'tcg';
+  bootTimeout: number;
+  qemu?: string;
+  fresh?: boolean;
+  append?: string[];
+  sshPort?: number;
+}
+
+/** The flags checked before anything starts (pure). */
+export function validateStartFlags(flags: StartFlags): void {
+  if (!/^\d+[MG]?$/i.test(flags.memory)) throw new LabError('BAD_MEMORY', `--memory ${flags.memory} is not a size`);
+  if (!Number.isInteger(flags.cpus) || flags.cpus < 1 || flags.cpus > 64) throw new LabError('BAD_CPUS', `--cpus ${flags.cpus} is not a CPU count`);
+  for (const [name, port] of [['--gdb-port', flags.gdbPort], ['--ssh-port', flags.sshPort]] as const) {
+    if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new LabError('BAD_PORT', `${name} ${port} is not a port`);
+  }
+  if (!(flags.bootTimeout > 0)) throw new LabError('BAD_TIMEOUT', `--boot-timeout ${flags.bootTimeout} is not a number of seconds`);
+}
+
+/** Boots what a build made. */
+export async function startBuiltVm(ctx: LabContext, build: BuildRecord, flags: StartFlags): Promise<VmState> {
+  validateStartFlags(flags);
+  const qemu =
+    flags.qemu && flags.qemu !== 'build'
+      ? { binary: resolveQemu(flags.qemu), version: '', firmwareDirs: [] as string[] }
+      : { binary: build.qemu.binary, version: build.qemu.version, firmwareDirs: build.qemu.firmwareDirs };
+  if (!qemu.version) qemu.version = await qemuVersion(qemu.binary);
+  const k = build.kernel;
+  return startVm(
+    ctx.store,
+    ctx.paths,
+    {
+      qemu,
+      kernel: { bzImage: k.bzImage, vmlinux: k.vmlinux, gdbScript: k.gdbScript, version: k.version, key: k.key },
+      rootfs: { kind: build.rootfs.kind, file: build.rootfs.file, key: build.rootfs.key, channel: build.rootfs.channel },
+      profile: build.profile,
+      memory: flags.memory,
+      cpus: flags.cpus,
+      gdbPort: flags.gdbPort,
+      accel: flags.accel,
+      readyTimeoutMs: flags.bootTimeout * 1000,
+      append: flags.append?.flatMap((a) => a.split(/\s+/).filter(Boolean)),
+      fresh: flags.fresh,
+      sshPort: flags.sshPort,
+    },
+    { progress: ctx.progress, signal: ctx.signal },
+  );
+}
+
+/** lab up: boots the lab's last build. */
+export async function startLabVm(ctx: LabContext, flags: StartFlags): Promise<VmState> {
+  validateStartFlags(flags);
+  return startBuiltVm(ctx, await readBuildRecord(ctx.paths), flags);
+}
+
+/** The VM running this build's kernel, booting one when none runs; another kernel's VM is an error. */
+export async function ensureVmFor(ctx: LabContext, build: BuildRecord, flags: StartFlags): Promise<VmState> {
+  const { state } = await currentVm(ctx.paths);
+  if (!state) return startBuiltVm(ctx, build, flags);
+  if (state.kernel.key !== build.kernel.key) {
+    throw new LabError('VM_RUNNING', `a VM with another kernel is running (pid ${state.pid})`, { hint: 'stop it with lab down, then run the command again' });
+  }
+  return state;
+}
+
+export const stopLabVm = (ctx: LabContext) => stopVm(ctx.paths);
+export const labVmStatus = (ctx: LabContext): Promise<VmStatus> => vmStatus(ctx.paths);
+export const runningVm = (ctx: LabContext): Promise<VmState> => requireVm(ctx.paths);

@@ -1,0 +1,63 @@
+import type { BuildRecord } from '../lab/build-record.js';
+import type { LabContext } from '../lab/context.js';
+import type { VmState } from '../vm/state.js';
+import { createRunDir, writeManifest } from './run-dir.js';
+
+export type RunKind = 'debug' | 'trace' | 'scenario';
+
+/** The kernel as a manifest records it: all the build knows when the VM runs the kernel the build made. */
+function kernelOf(vm: VmState, build: BuildRecord | undefined) {
+  const k = build?.kernel;
+  if (!k || k.key !== vm.kernel.key) return { version: vm.kernel.version, key: vm.kernel.key };
+  return { version: k.version, key: k.key, source: k.sourceId, origin: k.sourceOrigin, configSha256: k.configSha256, compiler: k.compiler };
+}
+
+/** What every run's manifest says of the lab it ran in (pure). */
+export function manifestBase(kind: RunKind, id: string, vm: VmState, build: BuildRecord | undefined, commandLine: string[], now = new Date()) {
+  return {
+    id,
+    kind,
+    command: ['lab', ...commandLine],
+    createdAt: now.toISOString(),
+    profile: vm.profile,
+    fellBackFrom: build?.fellBackFrom,
+    kernel: kernelOf(vm, build),
+    rootfs: vm.rootfs,
+    qemu: {
+      binary: vm.qemu,
+      version: vm.qemuVersion,
+      built: build?.qemu.binary === vm.qemu ? build.qemu.built : undefined,
+      firmwareDirs: vm.firmwareDirs,
+      accel: vm.accel,
+      memory: vm.memory,
+      cpus: vm.cpus,
+    },
+  };
+}
+
+/** A run directory with its manifest written at once, and completed (or marked failed) at the end. */
+export interface RecordedRun {
+  id: string;
+  dir: string;
+  finish(fields: Record<string, unknown>): Promise<void>;
+  fail(err: unknown): Promise<void>;
+}
+
+export async function openRun(
+  ctx: Pick<LabContext, 'paths' | 'commandLine'>,
+  kind: RunKind,
+  name: string,
+  vm: VmState,
+  build: BuildRecord | undefined,
+  request: Record<string, unknown>,
+): Promise<RecordedRun> {
+  const { id, dir } = await createRunDir(ctx.paths.runs, name);
+  const manifest = { ...manifestBase(kind, id, vm, build, ctx.commandLine), request };
+  await writeManifest(dir, manifest);
+  return {
+    id,
+    dir,
+    finish: async (fields) => void (await writeManifest(dir, { ...manifest, ...fields })),
+    fail: async (err) => void (await writeManifest(dir, { ...manifest, error: err instanceof Error ? err.message : String(err) })),
+  };
+}

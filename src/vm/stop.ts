@@ -1,0 +1,71 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { LabPaths } from '../config/paths.js';
+import { LabError } from '../errors.js';
+import { sshExec } from '../guest/ssh.js';
+import { GUEST_LAB_EXEC } from '../image/debian-plan.js';
+import { qmpCommand } from '../qemu/qmp.js';
+import { killGroup } from '../process/signals.js';
+import { clearVmFiles, isQemuAlive, killVm, waitExit } from './state.js';
+import { currentVm } from './status.js';
+
+export type StopOutcome = 'stopped' | 'killed' | 'was-stopped' | 'none' | 'state-damaged';
+
+/** Stops the VM: QMP quit, then SIGTERM, then SIGKILL; state left by a QEMU that died is cleaned. */
+export async function stopVm(paths: LabPaths): Promise<{ outcome: StopOutcome; pid?: number }> {
+  let current: Awaited<ReturnType<typeof currentVm>>;
+  try {
+    current = await currentVm(paths);
+  } catch (err) {
+    if (err instanceof LabError && err.code === 'STATE_CORRUPT') return stopByPidFile(paths);
+    throw err;
+  }
+  const { state, staleCleaned } = current;
+  if (staleCleaned) return { outcome: 'was-stopped', pid: staleCleaned.pid };
+  if (!state) {
+    await clearVmFiles(paths);
+    return { outcome: 'none' };
+  }
+  if (state.ssh) {
+    // QMP quit pulls the plug: what the student wrote would be lost in the
+    // guest's page cache. The overlay keeps it only once the guest has synced.
+    await sshExec(state.ssh, ['sync'], GUEST_LAB_EXEC, { timeoutMs: 20_000 }).catch(() => undefined);
+  }
+  try {
+    await qmpCommand(state.sockets.qmp, 'quit', 3000);
+  } catch {
+    // fall through to signals
+  }
+  if (await waitExit(state.pid, 5000)) {
+    await clearVmFiles(paths);
+    return { outcome: 'stopped', pid: state.pid };
+  }
+  killGroup(state.pid, 'SIGTERM');
+  try {
+    process.kill(state.pid, 'SIGTERM');
+  } catch {
+    // gone
+  }
+  if (!(await waitExit(state.pid, 3000))) await killVm(paths, state);
+  await clearVmFiles(paths);
+  return { outcome: 'killed', pid: state.pid };
+}
+
+
+/**
+ * A damaged state.json names no VM, but QEMU's own pid file does: the QEMU it
+ * names is killed (it is ours if it is still a QEMU), and the files cleared.
+ */
+async function stopByPidFile(paths: LabPaths): Promise<{ outcome: StopOutcome; pid?: number }> {
+  const pid = existsSync(paths.pidFile) ? Number((await readFile(paths.pidFile, 'utf8')).trim()) : NaN;
+  if (Number.isInteger(pid) && pid > 0 && (await isQemuAlive(pid))) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+    await waitExit(pid, 3000);
+  }
+  await clearVmFiles(paths);
+  return { outcome: 'state-damaged', pid: Number.isInteger(pid) ? pid : undefined };
+}
