@@ -104,7 +104,7 @@ export function renderStop(r: { outcome: StopOutcome; pid?: number }): string {
     stopped: `VM stopped (pid ${r.pid})`,
     killed: `VM did not quit and was killed (pid ${r.pid})`,
     'was-stopped': `the VM (pid ${r.pid}) had already stopped; its state was cleaned`,
-    'state-damaged': `the VM's state file was damaged; the QEMU its pid file names${r.pid ? ` (pid ${r.pid})` : ''} was stopped and the state cleared`,
+    'state-damaged': `the VM's state file was damaged; ${r.pid ? `the QEMU its pid file named (pid ${r.pid}) was killed and ` : ''}the state was cleared`,
     none: 'no VM was running',
   }[r.outcome];
 }

@@ -10,6 +10,11 @@ export const DEBIAN_SUITE = 'bookworm';
 export const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
 export const LAB_UNITS = ['systemd-networkd.service', 'lab-ssh-key.service', 'ssh.service'];
 
+/** What the Debian image depends on: its store key's inputs (pure). */
+export function debianImageKeyInputs(i: { mirror: string; packages: string[]; overlay: string[]; toolSha256s: Record<string, string>; suite?: string }) {
+  return { kind: 'debian', suite: i.suite ?? DEBIAN_SUITE, mirror: i.mirror, packages: i.packages, overlay: i.overlay, tools: i.toolSha256s };
+}
+
 export function parsePackageList(text: string): string[] {
   return text
     .split('\n')

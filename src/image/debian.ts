@@ -11,6 +11,7 @@ import type { Command } from '../process/command.js';
 import {
   DEFAULT_MIRROR,
   debootstrapCommand,
+  debianImageKeyInputs,
   enableUnitsCommand,
   growImageCommands,
   DEBIAN_SUITE,
@@ -84,14 +85,14 @@ export async function buildDebianImage(
   const mirror = options.mirror ?? process.env.LAB_DEBIAN_MIRROR ?? DEFAULT_MIRROR;
   const packages = parsePackageList(await readFile(path.join(imageDir(), 'debian', 'packages.txt'), 'utf8'));
   const overlay = path.join(imageDir(), 'debian', 'overlay');
-  const key = keyOf({
-    kind: 'debian',
-    suite: DEBIAN_SUITE,
-    mirror,
-    packages,
-    overlay: await overlayFingerprint(overlay),
-    tools: Object.fromEntries(Object.entries(tools).map(([n, d]) => [n, sha256(d)])),
-  });
+  const key = keyOf(
+    debianImageKeyInputs({
+      mirror,
+      packages,
+      overlay: await overlayFingerprint(overlay),
+      toolSha256s: Object.fromEntries(Object.entries(tools).map(([n, d]) => [n, sha256(d)])),
+    }),
+  );
   if (store.has('rootfs', key)) return { key, file: path.join(store.entry('rootfs', key), 'rootfs.ext4'), cached: true, packages };
 
   const isRoot = process.getuid?.() === 0;

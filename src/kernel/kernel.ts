@@ -18,7 +18,7 @@ import {
   parseConfig,
   unmetRequirements,
 } from './config.js';
-import { buildCommand, configCommands, isKbuildStepLine, KERNEL_ARCH, KERNEL_ARTIFACTS, KERNEL_TARGETS, modulesInstallCommand } from './plan.js';
+import { buildCommand, configCommands, configKeyInputs, isKbuildStepLine, kernelKeyInputs, KERNEL_ARTIFACTS, KERNEL_TARGETS, modulesInstallCommand } from './plan.js';
 
 export interface KernelRequest {
   source: MaterializedSource;
@@ -77,13 +77,14 @@ export async function configureKernel(
   const compiler = await compilerVersion();
   const fragments = await Promise.all(request.fragments.map(async (f) => ({ path: f, text: await readFile(f, 'utf8') })));
   const userBase = typeof request.base === 'string' ? undefined : await readFile(request.base.file, 'utf8');
-  const configKey = keyOf({
-    source: source.id,
-    base: userBase === undefined ? request.base : { file: sha256(userBase) },
-    fragments: fragments.map((f) => sha256(f.text)),
-    compiler,
-    arch: KERNEL_ARCH,
-  });
+  const configKey = keyOf(
+    configKeyInputs({
+      sourceId: source.id,
+      base: userBase === undefined ? request.base : { file: sha256(userBase) },
+      fragmentSha256s: fragments.map((f) => sha256(f.text)),
+      compiler,
+    }),
+  );
   if (store.has('configs', configKey)) {
     const entry = JSON.parse(await readFile(path.join(store.entry('configs', configKey), 'entry.json'), 'utf8')) as ConfigEntry;
     return { configKey, ...entry, cached: true };
@@ -138,7 +139,7 @@ export async function buildKernel(
   try {
     const compiler = await compilerVersion();
     const configSha256 = sha256(configured.config);
-    const key = keyOf({ source: source.id, config: configSha256, patches: [], compiler, arch: KERNEL_ARCH, modules: request.modules === true ? true : undefined });
+    const key = keyOf(kernelKeyInputs({ sourceId: source.id, configSha256, compiler, modules: request.modules }));
     const version = kernelVersionFromMakefile(await readFile(path.join(source.tree, 'Makefile'), 'utf8'));
     const cached = store.has('kernels', key);
     if (!cached) {

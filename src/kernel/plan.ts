@@ -3,6 +3,16 @@ import type { KernelBase } from '../config/profile.js';
 import type { Command } from '../process/command.js';
 
 export const KERNEL_ARCH = 'x86_64';
+
+/** What a kernel's final .config depends on: the store key of the config entry (pure). */
+export function configKeyInputs(i: { sourceId: string; base: KernelBase | { file: string }; fragmentSha256s: string[]; compiler: string; arch?: string }) {
+  return { source: i.sourceId, base: i.base, fragments: i.fragmentSha256s, compiler: i.compiler, arch: i.arch ?? KERNEL_ARCH };
+}
+
+/** What a built kernel depends on: the store key of the kernel entry (pure). */
+export function kernelKeyInputs(i: { sourceId: string; configSha256: string; compiler: string; modules?: boolean; arch?: string }) {
+  return { source: i.sourceId, config: i.configSha256, patches: [], compiler: i.compiler, arch: i.arch ?? KERNEL_ARCH, modules: i.modules === true ? true : undefined };
+}
 export const KERNEL_TARGETS = ['bzImage', 'vmlinux', 'scripts_gdb'] as const;
 
 function make(tree: string, buildDir: string, ...rest: string[]): string[] {

@@ -1,4 +1,5 @@
 import type { Guest } from '../guest/guest.js';
+import { sleep } from '../util/sleep.js';
 import {
   nodeFragmentationScore,
   parseBuddyinfo,
@@ -82,15 +83,16 @@ export async function takeSnapshot(guest: Guest, t = 0): Promise<{ snapshot: Sna
 /** Samples at an interval until stopped: the time series of a run. */
 export class Sampler {
   readonly series: Snapshot[] = [];
-  private stopped = false;
+  private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
 
   constructor(private readonly guest: Guest, private readonly intervalMs: number) {}
 
   start(): void {
     const started = Date.now();
+    const { signal } = this.stopping;
     this.loop = (async () => {
-      while (!this.stopped) {
+      while (!signal.aborted) {
         const began = Date.now();
         try {
           const { snapshot } = await takeSnapshot(this.guest, (began - started) / 1000);
@@ -99,13 +101,13 @@ export class Sampler {
           // a sample lost while the guest is stopped at a breakpoint is not an error
         }
         const wait = this.intervalMs - (Date.now() - began);
-        if (wait > 0 && !this.stopped) await new Promise((r) => setTimeout(r, wait));
+        if (wait > 0) await sleep(wait, signal).catch(() => undefined);
       }
     })();
   }
 
   async stop(): Promise<Snapshot[]> {
-    this.stopped = true;
+    this.stopping.abort();
     await this.loop;
     return this.series;
   }

@@ -58,6 +58,7 @@ export async function stopVm(paths: LabPaths): Promise<{ outcome: StopOutcome; p
  */
 async function stopByPidFile(paths: LabPaths): Promise<{ outcome: StopOutcome; pid?: number }> {
   const pid = existsSync(paths.pidFile) ? Number((await readFile(paths.pidFile, 'utf8')).trim()) : NaN;
+  let killed: number | undefined;
   if (Number.isInteger(pid) && pid > 0 && (await isQemuAlive(pid))) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -65,7 +66,8 @@ async function stopByPidFile(paths: LabPaths): Promise<{ outcome: StopOutcome; p
       // gone
     }
     await waitExit(pid, 3000);
+    killed = pid;
   }
   await clearVmFiles(paths);
-  return { outcome: 'state-damaged', pid: Number.isInteger(pid) ? pid : undefined };
+  return { outcome: 'state-damaged', pid: killed };
 }

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { DEBIAN_SUITE, debianImageKeyInputs } from '../../src/image/debian-plan.js';
+import { configKeyInputs, KERNEL_ARCH, kernelKeyInputs } from '../../src/kernel/plan.js';
+import { keyOf } from '../../src/util/hash.js';
+
+const image = { mirror: 'http://deb.debian.org/debian', packages: ['systemd-sysv'], overlay: ['etc/x 644 ab'], toolSha256s: { 'lab-exec': 'cd' } };
+const kernel = { sourceId: 'a'.repeat(64), configSha256: 'b'.repeat(64), compiler: 'gcc (Debian 12.2.0-14) 12.2.0' };
+
+describe('store keys come from the constants they depend on', () => {
+  it('the Debian image: its suite is DEBIAN_SUITE, and another suite is another image', () => {
+    expect(debianImageKeyInputs(image).suite).toBe(DEBIAN_SUITE);
+    expect(keyOf(debianImageKeyInputs(image))).toBe(keyOf(debianImageKeyInputs({ ...image, suite: DEBIAN_SUITE })));
+    expect(keyOf(debianImageKeyInputs(image))).not.toBe(keyOf(debianImageKeyInputs({ ...image, suite: 'trixie' })));
+  });
+
+  it('a kernel and its config: the architecture is KERNEL_ARCH, and another one is another build', () => {
+    expect(kernelKeyInputs(kernel).arch).toBe(KERNEL_ARCH);
+    expect(keyOf(kernelKeyInputs(kernel))).not.toBe(keyOf(kernelKeyInputs({ ...kernel, arch: 'arm64' })));
+    const config = { sourceId: kernel.sourceId, base: 'tinyconfig' as const, fragmentSha256s: ['c'.repeat(64)], compiler: kernel.compiler };
+    expect(configKeyInputs(config).arch).toBe(KERNEL_ARCH);
+    expect(keyOf(configKeyInputs(config))).not.toBe(keyOf(configKeyInputs({ ...config, arch: 'arm64' })));
+    expect(keyOf(kernelKeyInputs(kernel))).not.toBe(keyOf(kernelKeyInputs({ ...kernel, modules: true })));
+  });
+
+  it('stay the keys existing stores hold: the same inputs give the same key as before the inputs had a function', () => {
+    const before = keyOf({ source: kernel.sourceId, config: kernel.configSha256, patches: [], compiler: kernel.compiler, arch: 'x86_64', modules: undefined });
+    expect(keyOf(kernelKeyInputs(kernel))).toBe(before);
+    const imageBefore = keyOf({ kind: 'debian', suite: 'bookworm', mirror: image.mirror, packages: image.packages, overlay: image.overlay, tools: image.toolSha256s });
+    expect(keyOf(debianImageKeyInputs(image))).toBe(imageBefore);
+  });
+});

@@ -1,0 +1,89 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LabError } from '../../src/errors.js';
+import { formatCommand, type Command } from '../../src/process/command.js';
+import { execute, executeChecked, launch } from '../../src/process/runner.js';
+import { isAlive } from '../../src/process/signals.js';
+import { tempDir } from '../helpers/cli.js';
+
+/** A shell script as a program lab was given by path (the runner never builds shell lines itself). */
+function script(body: string): Command['program'] {
+  const file = path.join(tempDir('proc'), 'run.sh');
+  writeFileSync(file, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  return { path: file };
+}
+
+/** Alive and not a zombie waiting for a parent (pid 1 of a container may never reap it). */
+function running(pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+}
+
+describe('the process runner', () => {
+  it('gives one result shape: exit code, stdout and stderr apart, the last lines', async () => {
+    const r = await execute({ program: script('echo out; echo err >&2; exit 3'), args: [], what: 'a step' });
+    expect(r.exitCode).toBe(3);
+    expect(r.stdout.toString()).toBe('out\n');
+    expect(r.stderr.toString()).toBe('err\n');
+    expect(r.tail.sort()).toEqual(['err', 'out']);
+    expect(r.timedOut).toBe(false);
+  });
+
+  it('streams lines as they come and logs every byte', async () => {
+    const log = path.join(tempDir('proc'), 'step.log');
+    const lines: string[] = [];
+    await execute({ program: script('printf "one\\ntwo\\nthr"; printf "ee\\n"'), args: [], what: 'x' }, { logFile: log, onLine: (l) => lines.push(l) });
+    expect(lines).toEqual(['one', 'two', 'three']);
+    expect(readFileSync(log, 'utf8')).toBe('one\ntwo\nthree\n');
+  });
+
+  it('passes arguments as a list: nothing is parsed by a shell', async () => {
+    const marker = path.join(tempDir('proc'), 'pwned');
+    const r = await execute({ program: script('printf "<%s>" "$@"'), args: ['a b', `$(touch ${marker})`, ';', ''], what: 'x' });
+    expect(r.stdout.toString()).toBe(`<a b><$(touch ${marker})><;><>`);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('names a program that is not installed', async () => {
+    const err = await execute({ program: { path: '/nonexistent/qemu' }, args: [], what: 'booting' }).catch((e: unknown) => e);
+    expect((err as LabError).code).toBe('TOOL_MISSING');
+    expect((err as LabError).line()).toBe('/nonexistent/qemu is not installed (needed for booting): run lab doctor to see what to install');
+  });
+
+  it('kills the whole process group when interrupted, leaving no grandchild behind', async () => {
+    const pidFile = path.join(tempDir('proc'), 'child.pid');
+    const stop = new AbortController();
+    const run = execute({ program: script(`sleep 60 & echo $! > ${pidFile}; wait`), args: [], what: 'make' }, { signal: stop.signal });
+    while (!existsSync(pidFile) || !readFileSync(pidFile, 'utf8').trim()) await new Promise((r) => setTimeout(r, 20));
+    const grandchild = Number(readFileSync(pidFile, 'utf8'));
+    stop.abort();
+    await expect(run).rejects.toMatchObject({ code: 'INTERRUPTED', message: 'make interrupted' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(running(grandchild)).toBe(false);
+  });
+
+  it('ends a process that outlives its timeout, SIGKILL after SIGTERM is ignored', async () => {
+    const r = await execute({ program: script('trap "" TERM; sleep 30'), args: [], what: 'x' }, { timeoutMs: 200, killAfterMs: 200 });
+    expect(r.timedOut).toBe(true);
+    expect(r.signal).toBe('SIGKILL');
+  });
+
+  it('fails a checked step with its last lines and the command to paste', async () => {
+    const cmd: Command = { program: script('echo compiling; echo "error: bad" >&2; exit 2'), args: ['-j2', 'a b'], what: 'make bzImage' };
+    const err = (await executeChecked(cmd).catch((e: unknown) => e)) as LabError;
+    expect(err.code).toBe('STEP_FAILED');
+    expect(err.message).toMatch(/^make bzImage failed with exit code 2\n {2}(compiling\n {2}error: bad|error: bad\n {2}compiling)$/);
+    expect(err.hint).toBe(`the command was: ${formatCommand(cmd)}`);
+    expect(formatCommand({ program: 'make', args: ['-C', '/s', "it's", ''], env: { A: 'x y' }, what: 'm' })).toBe(`A='x y' make -C /s 'it'\\''s' ''`);
+  });
+
+  it('lets a started process be signalled as a group (gdb detaches on SIGINT)', async () => {
+    const p = launch({ program: script('trap "echo detached; exit 0" INT; while :; do sleep 0.05; done'), args: [], what: 'gdb' });
+    await new Promise((r) => setTimeout(r, 200));
+    p.signalGroup('SIGINT');
+    const r = await p.result;
+    expect(r.stdout.toString()).toContain('detached');
+  });
+});
