@@ -114,7 +114,7 @@ describe('a machine without debootstrap', () => {
     const other = tempDir('e2e-nodebootstrap');
     // another mirror is another image: not in the store, so lab must build it
     const r = await lab(['build'], { cwd: other, env: { PATH: '/usr/local/bin:/usr/bin:/bin', LAB_DEBIAN_MIRROR: 'http://127.0.0.1:9/debian' } });
-    expect(r.exitCode).toBe(1);
+    expect(r.exitCode).toBe(3);
     expect(r.stderr.trim().split('\n').at(-1)).toBe('lab: debootstrap is not installed (it builds the Debian image): apt-get install debootstrap');
   }, 300_000);
 });
@@ -123,7 +123,7 @@ describe('a boot that never gets there', () => {
   it('fails within its timeout with the last serial lines, and leaves no VM', async () => {
     await lab(['down'], { cwd });
     const r = await up('--append', 'init=/bin/cat', '--boot-timeout', '25');
-    expect(r.exitCode).toBe(1);
+    expect(r.exitCode).toBe(5);
     expect(r.stderr).toMatch(/the guest was not ready within 25 s \(the VM was stopped\); last serial lines:/);
     expect(r.stderr).toMatch(/Run \/bin\/cat as init process/);
     expect(existsSync(path.join(labDir, 'state.json'))).toBe(false);

@@ -3,7 +3,7 @@
  * really shows up, the seed's stress test really stays quiet, and an
  * interrupted run leaves the guest as it found it.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,11 @@ async function guest(...argv: string[]): Promise<string> {
 
 async function tracingState() {
   return guest('sh', '-c', 'cd /sys/kernel/tracing && cat tracing_on current_tracer set_event set_ftrace_filter set_graph_function set_ftrace_pid | tr "\\n" "|"');
+}
+
+function newestRun(): string {
+  const runs = readdirSync(path.join(labDir, 'runs')).sort();
+  return path.join(labDir, 'runs', runs.at(-1)!);
 }
 
 beforeAll(async () => {
@@ -59,7 +64,7 @@ describe('lab trace', () => {
     expect((await child).exitCode).toBe(130);
     expect(await tracingState()).toBe(before);
     const bad = await lab(['trace', '--filter', 'no_such_function_at_all', '--duration', '1'], { cwd });
-    expect(bad.exitCode).toBe(1);
+    expect(bad.exitCode).toBe(6);
     expect(bad.stderr.trim()).toMatch(/^lab: lab-write: could not write "no_such_function_at_all" to .*set_ftrace_filter: check the filter/);
     expect(await tracingState()).toBe(before);
   }, 180_000);
@@ -96,12 +101,15 @@ describe('lab run', () => {
       tracing: await tracingState(),
     };
     const child = execa('node', [LAB, 'run', 'kcompactd'], { cwd, reject: false });
-    // interrupt once the workload is running: the fragmenter's output file exists in the guest
+    // interrupt once the workload is running: the run names its background job's output file, which exists in the guest
     const deadline = Date.now() + 120_000;
     let running = false;
     while (!running && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 1000));
-      running = (await lab(['exec', '--', 'test', '-e', '/tmp/lab-bg-0.out'], { cwd })).exitCode === 0;
+      const jobs = path.join(newestRun(), 'background.json');
+      if (!existsSync(jobs)) continue;
+      const [job] = JSON.parse(readFileSync(jobs, 'utf8')) as Array<{ out: string }>;
+      running = !!job && (await lab(['exec', '--', 'test', '-e', job.out], { cwd })).exitCode === 0;
     }
     expect(running).toBe(true);
     expect(await guest('cat', '/sys/kernel/mm/transparent_hugepage/defrag')).toMatch(/\[defer\]/);

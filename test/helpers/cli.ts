@@ -11,11 +11,18 @@ export function tempDir(label: string): string {
   return mkdtempSync(path.join(os.tmpdir(), `lab-${label}-`));
 }
 
+/**
+ * The profile tests build when they name none: Debian's 6.1, which needs
+ * nothing but Debian's archive, so the suite builds the same kernel on every
+ * machine whether kernel.org is reachable or not.
+ */
+export const TEST_PROFILE = 'debian';
+
 /** Runs the built CLI as a user would, never throwing: tests read exitCode, stdout and stderr. */
 export function lab(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}) {
-  return execa('node', [LAB, ...args], {
+  return execa(process.execPath, [LAB, ...args], {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, LAB_PROFILE: TEST_PROFILE, ...options.env },
     reject: false,
     timeout: options.timeout,
     stdin: 'ignore',
@@ -24,7 +31,7 @@ export function lab(args: string[], options: { cwd?: string; env?: NodeJS.Proces
 }
 
 export function labSpawn(args: string[], options: { cwd?: string } = {}): ResultPromise {
-  return execa('node', [LAB, ...args], { cwd: options.cwd, reject: false, stdin: 'ignore' });
+  return execa(process.execPath, [LAB, ...args], { cwd: options.cwd, env: { ...process.env, LAB_PROFILE: TEST_PROFILE }, reject: false, stdin: 'ignore' });
 }
 
 export async function freePort(): Promise<number> {
