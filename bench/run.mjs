@@ -17,7 +17,7 @@ async function timed(name, args, { env = {}, repeat = 1 } = {}) {
   const samples = [];
   for (let i = 0; i < repeat; i++) {
     const t0 = performance.now();
-    const r = await execa('node', [LAB, ...args], { cwd, env: { ...process.env, ...env }, reject: false, stdin: 'ignore' });
+    const r = await execa(process.execPath, [LAB, ...args], { cwd, env: { LAB_PROFILE: 'debian', ...process.env, ...env }, reject: false, stdin: 'ignore' });
     samples.push((performance.now() - t0) / 1000);
     if (r.exitCode !== 0) throw new Error(`${name} failed (${r.exitCode}): ${r.stderr}`);
   }

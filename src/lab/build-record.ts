@@ -5,6 +5,7 @@ import { LabError } from '../errors.js';
 import type { Rootfs } from '../image/rootfs.js';
 import type { KernelBuild } from '../kernel/kernel.js';
 import type { QemuInstall } from '../qemu/source-build.js';
+import { parseRecordFile } from '../util/record-file.js';
 
 /** What lab build made, kept in .lab/build.json for up, debug and the run manifests. */
 export interface BuildRecord {
@@ -19,17 +20,9 @@ export interface BuildRecord {
   seconds: number;
 }
 
-/** The record's text, checked for the fields lab reads (pure): anything else is a damaged file, not "not built". */
+/** The record's text, checked for the fields lab reads (pure): a damaged file is not "not built". */
 export function parseBuildRecord(text: string, file: string): BuildRecord {
-  let record: Partial<BuildRecord>;
-  try {
-    record = JSON.parse(text) as Partial<BuildRecord>;
-  } catch (err) {
-    throw new LabError('BUILD_RECORD_CORRUPT', `${file} is damaged (${(err as Error).message})`);
-  }
-  const missing = (['profile', 'kernel', 'rootfs', 'qemu'] as const).filter((k) => typeof record?.[k] !== (k === 'profile' ? 'string' : 'object') || record[k] === null);
-  if (missing.length) throw new LabError('BUILD_RECORD_CORRUPT', `${file} is damaged: no ${missing.join(', ')}`);
-  return record as BuildRecord;
+  return parseRecordFile<BuildRecord>(text, file, 'BUILD_RECORD_CORRUPT', { profile: 'string', kernel: 'object', rootfs: 'object', qemu: 'object' });
 }
 
 export async function readBuildRecord(paths: LabPaths): Promise<BuildRecord> {

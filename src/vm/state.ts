@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LabPaths } from '../config/paths.js';
 import type { Accel } from '../qemu/args.js';
-import { LabError } from '../errors.js';
+import { parseRecordFile } from '../util/record-file.js';
 import { isAlive } from '../process/signals.js';
 
 /** What lab knows about the VM it started, persisted in .lab/state.json. */
@@ -30,16 +30,7 @@ export interface VmState {
 
 /** The state file's text, checked (pure): a damaged file is STATE_CORRUPT, never a stack trace. */
 export function parseState(text: string, file: string): VmState {
-  let state: Partial<VmState>;
-  try {
-    state = JSON.parse(text) as Partial<VmState>;
-  } catch (err) {
-    throw new LabError('STATE_CORRUPT', `${file} is damaged (${(err as Error).message})`);
-  }
-  if (typeof state?.pid !== 'number' || typeof state.sockets !== 'object' || typeof state.kernel !== 'object') {
-    throw new LabError('STATE_CORRUPT', `${file} is damaged: it names no VM (pid, sockets, kernel)`);
-  }
-  return state as VmState;
+  return parseRecordFile<VmState>(text, file, 'STATE_CORRUPT', { pid: 'number', sockets: 'object', kernel: 'object' });
 }
 
 export async function readState(paths: LabPaths): Promise<VmState | undefined> {
