@@ -30,8 +30,11 @@ export function upOptions<T>(y: Argv<T>) {
 
 export function debugOptions<T>(y: Argv<T>) {
   return y
-    .option('break', { type: 'string', array: true, describe: 'function to break on (repeatable)' })
+    .option('break', { type: 'string', array: true, describe: 'FUNCTION or FILE:LINE, either with "if CONDITION" (repeatable)' })
+    .option('capture', { type: 'string', array: true, describe: 'an expression recorded at every hit, in frame 0: cc->order (repeatable)' })
+    .option('args', { type: 'boolean', describe: 'record every frame\'s arguments where DWARF has them' })
+    .option('max-per-break', { type: 'number', describe: 'stop recording one breakpoint after this many hits; the others go on' })
     .option('count', { type: 'number', default: 10, describe: 'stop after this many hits in total (0: no limit)' })
     .option('timeout', { type: 'number', default: 60, describe: 'stop after this many seconds' })
-    .option('trigger', { choices: Object.keys(TRIGGERS) as Trigger[], describe: 'run once the breakpoints are armed: compact writes 1 to /proc/sys/vm/compact_memory' });
+    .option('trigger', { choices: Object.keys(TRIGGERS) as Trigger[], describe: 'run once the breakpoints are armed: compact writes 1 to /proc/sys/vm/compact_memory; or give any guest command after --' });
 }

@@ -6,10 +6,13 @@ import type { Progress } from '../progress/progress.js';
 import { guestExec } from '../guest/channel.js';
 import type { VmState } from '../vm/state.js';
 import { launch, versionLine } from '../process/runner.js';
-import { gdbRecorderCommand, parseRecorderEvent, type RecorderConfig } from './gdb-command.js';
+import { parseBreakpointSpec, type BreakpointRequest } from './breakpoint-spec.js';
+import { gdbRecorderCommand, type RecorderConfig } from './gdb-command.js';
 import { formatBacktraces, parseHits, type Hit } from './hits.js';
+import { parseRecorderEvent, RecorderLog, type RecordingOutcome } from './recorder-events.js';
 import { closestNames, functionNamesFromSystemMap } from './suggest.js';
 
+/** Guest commands by name for --trigger; any other command comes after "--". */
 export const TRIGGERS = {
   compact: ['sh', '-c', 'echo 1 > /proc/sys/vm/compact_memory'],
 } as const;
@@ -19,13 +22,19 @@ export interface DebugRequest {
   breakpoints: string[];
   count: number;
   timeoutSeconds: number;
-  trigger?: Trigger;
+  /** A guest command run once the breakpoints are armed. */
+  trigger?: string[];
+  captures?: string[];
+  args?: boolean;
+  maxPerBreak?: number;
   sourceTree?: string;
 }
 
 export interface DebugResult {
   hits: Hit[];
-  outcome: 'count-reached' | 'timeout' | 'interrupted';
+  outcome: RecordingOutcome;
+  /** Each breakpoint and how many sites (inlined copies included) it has. */
+  breakpoints: Array<{ spec: string; sites: number | null }>;
   trigger?: { argv: string[]; exitCode?: number; error?: string };
   files: { hits: string; backtraces: string; gdbLog: string };
   gdbVersion: string;
@@ -36,16 +45,18 @@ export function gdbVersion(): Promise<string> {
   return versionLine({ program: 'gdb', args: ['--version'], what: 'gdb --version' });
 }
 
-async function unknownBreakpointError(vm: VmState, specs: string[]): Promise<LabError> {
+async function unknownBreakpointError(vm: VmState, unknown: Array<{ spec: string; error: string }>, requests: BreakpointRequest[]): Promise<LabError> {
   const systemMap = path.join(path.dirname(vm.kernel.vmlinux), 'System.map');
   const names = existsSync(systemMap) ? functionNamesFromSystemMap(await readFile(systemMap, 'utf8')) : new Set<string>();
-  const parts = specs.map((spec) => {
-    const near = closestNames(spec, names);
-    return near.length ? `"${spec}" (closest: ${near.join(', ')})` : `"${spec}"`;
+  const parts = unknown.map(({ spec, error }) => {
+    const request = requests.find((r) => r.spec === spec);
+    if (request?.kind === 'function' && !request.condition) {
+      const near = closestNames(request.location, names);
+      return `no function named "${spec}"${near.length ? ` (closest: ${near.join(', ')})` : ''}`;
+    }
+    return `"${spec}": ${error.replace(/\.$/, '')}`;
   });
-  return new LabError('UNKNOWN_BREAKPOINT', `no function named ${parts.join('; ')} in ${vm.kernel.vmlinux}`, {
-    hint: 'nothing was attached; check the spelling or pick a closest name',
-  });
+  return new LabError('UNKNOWN_BREAKPOINT', `${parts.join('; ')} in ${vm.kernel.vmlinux}`);
 }
 
 /**
@@ -61,6 +72,7 @@ export async function recordWithGdb(
 ): Promise<DebugResult> {
   const started = Date.now();
   const version = await gdbVersion();
+  const requests = request.breakpoints.map(parseBreakpointSpec);
   const files = {
     hits: path.join(runDir, 'hits.jsonl'),
     backtraces: path.join(runDir, 'backtraces.txt'),
@@ -68,10 +80,12 @@ export async function recordWithGdb(
     config: path.join(runDir, 'recorder.json'),
   };
   const config: RecorderConfig = {
-    breakpoints: request.breakpoints,
-    host: '127.0.0.1',
-    port: vm.gdbPort,
+    breakpoints: requests.map(({ spec, location, condition }) => ({ spec, location, condition })),
+    target: `127.0.0.1:${vm.gdbPort}`,
     count: request.count,
+    max_per_break: request.maxPerBreak ?? 0,
+    captures: request.captures ?? [],
+    args: request.args ?? false,
     hits: files.hits,
     source_tree: request.sourceTree,
   };
@@ -79,17 +93,14 @@ export async function recordWithGdb(
   await writeFile(files.hits, '');
 
   const stage = options.progress.stage('debug');
-  let outcome: DebugResult['outcome'] = 'count-reached';
-  let unknown: Array<{ spec: string }> | undefined;
-  let connectError: string | undefined;
+  const log = new RecorderLog();
   let triggerRun: Promise<DebugResult['trigger']> | undefined;
-  let hitCount = 0;
   let timer: NodeJS.Timeout | undefined;
   let killTimer: NodeJS.Timeout | undefined;
 
   const stopGdb = (why: 'timeout' | 'interrupted') => {
-    if (outcome !== 'count-reached') return;
-    outcome = why;
+    if (log.stopReason) return;
+    log.stopReason = why;
     gdb.signalGroup('SIGINT');
     // gdb detaches within a second or two; never leave it behind
     killTimer = setTimeout(() => gdb.signalGroup('SIGKILL'), 15_000);
@@ -97,29 +108,23 @@ export async function recordWithGdb(
   const onLine = (line: string) => {
     const event = parseRecorderEvent(line);
     if (!event) return;
-    switch (event.event) {
-      case 'unknown':
-        unknown = event.breakpoints as Array<{ spec: string }>;
-        break;
-      case 'connect-failed':
-        connectError = String(event.error);
-        break;
-      case 'armed':
-        options.onArmed?.();
-        stage.update({ done: 0, total: request.count || undefined, unit: 'hits' });
-        timer = setTimeout(() => stopGdb('timeout'), request.timeoutSeconds * 1000);
-        if (request.trigger) {
-          const argv = [...TRIGGERS[request.trigger]];
-          triggerRun = guestExec(vm, argv, { timeoutMs: (request.timeoutSeconds + 60) * 1000 }).then(
-            (r) => ({ argv, exitCode: r.exitCode }),
-            (err: Error) => ({ argv, error: err.message }),
-          );
-        }
-        break;
-      case 'hit':
-        hitCount = Number(event.seq);
-        stage.update({ done: hitCount, total: request.count || undefined, unit: 'hits' });
-        break;
+    log.feed(event);
+    if (event.event === 'breakpoint') {
+      const sites = typeof event.sites === 'number' ? event.sites : undefined;
+      options.progress.notice(`breakpoint ${String(event.spec)}: ${sites === undefined ? 'armed' : `${sites} site${sites === 1 ? '' : 's'}`}`);
+    } else if (event.event === 'armed') {
+      options.onArmed?.();
+      stage.update({ done: 0, total: request.count || undefined, unit: 'hits' });
+      timer = setTimeout(() => stopGdb('timeout'), request.timeoutSeconds * 1000);
+      const argv = request.trigger;
+      if (argv) {
+        triggerRun = guestExec(vm, argv, { timeoutMs: (request.timeoutSeconds + 60) * 1000 }).then(
+          (r) => ({ argv, exitCode: r.exitCode }),
+          (err: Error) => ({ argv, error: err.message }),
+        );
+      }
+    } else if (event.event === 'hit') {
+      stage.update({ done: log.hits, total: request.count || undefined, unit: 'hits' });
     }
   };
   // gdb runs in its own process group: a terminal's Ctrl-C reaches lab
@@ -130,28 +135,20 @@ export async function recordWithGdb(
   const onAbort = () => stopGdb('interrupted');
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
-  const exitCode = await gdb.result
-    .then((r) => r.exitCode)
-    .finally(() => {
-      clearTimeout(timer);
-      clearTimeout(killTimer);
-      options.signal?.removeEventListener('abort', onAbort);
-    });
+  await gdb.result.finally(() => {
+    clearTimeout(timer);
+    clearTimeout(killTimer);
+    options.signal?.removeEventListener('abort', onAbort);
+  });
 
-  if (unknown) throw await unknownBreakpointError(vm, unknown.map((u) => u.spec));
-  if (connectError) {
-    throw new LabError('GDB_CONNECT_FAILED', `gdb could not attach to 127.0.0.1:${vm.gdbPort}: ${connectError}`, {
-      hint: 'is the VM running? see lab status',
-    });
-  }
-  if (exitCode !== 0 && outcome === 'count-reached') {
-    throw new LabError('GDB_FAILED', `gdb exited with code ${exitCode}`, { hint: `see ${files.gdbLog}` });
-  }
-  const hits = parseHits(await readFile(files.hits, 'utf8'));
+  if (log.unknown) throw await unknownBreakpointError(vm, log.unknown, requests);
+  if (log.connectError) throw new LabError('GDB_CONNECT_FAILED', `gdb could not attach to 127.0.0.1:${vm.gdbPort}: ${log.connectError}`);
+  const outcome = log.outcome({ hitsFile: files.hits, gdbLog: files.gdbLog });
+  const hits = parseHits(await readFile(files.hits, 'utf8'), files.hits);
   await writeFile(files.backtraces, formatBacktraces(hits));
   const trigger = triggerRun
-    ? await Promise.race([triggerRun, new Promise<DebugResult['trigger']>((r) => setTimeout(() => r({ argv: [...TRIGGERS[request.trigger!]], error: 'still running when gdb detached' }), 30_000).unref())])
+    ? await Promise.race([triggerRun, new Promise<DebugResult['trigger']>((r) => setTimeout(() => r({ argv: request.trigger!, error: 'still running when gdb detached' }), 30_000).unref())])
     : undefined;
   stage.done(`${hits.length} hits (${outcome})`);
-  return { hits, outcome, trigger, files, gdbVersion: version, seconds: (Date.now() - started) / 1000 };
+  return { hits, outcome, breakpoints: log.sites, trigger, files, gdbVersion: version, seconds: (Date.now() - started) / 1000 };
 }

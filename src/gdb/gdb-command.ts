@@ -4,11 +4,15 @@ import type { Command } from '../process/command.js';
 
 export const RECORDER_SCRIPT = 'lab_recorder.py';
 
+/** The recorder's configuration file (gdb-scripts/lab_gdb/recorder.py reads it). */
 export interface RecorderConfig {
-  breakpoints: string[];
-  host: '127.0.0.1';
-  port: number;
+  breakpoints: Array<{ spec: string; location: string; condition: string | null }>;
+  /** What gdb's "target remote" takes: 127.0.0.1:PORT, or a KGDB serial port. */
+  target: string;
   count: number;
+  max_per_break: number;
+  captures: string[];
+  args: boolean;
   hits: string;
   source_tree?: string;
 }
@@ -32,14 +36,4 @@ export function gdbArgs(vmlinux: string, recorder = path.join(projectRoot(), 'gd
 /** gdb with the recorder, configured by the JSON file it reads from LAB_RECORDER_CONFIG. */
 export function gdbRecorderCommand(vmlinux: string, configFile: string): Command {
   return { program: 'gdb', args: gdbArgs(vmlinux), env: { LAB_RECORDER_CONFIG: configFile }, what: 'gdb with the recorder' };
-}
-
-/** An event the recorder printed ("@lab-event {...}"), or undefined for gdb's own output. */
-export function parseRecorderEvent(line: string): { event: string; [k: string]: unknown } | undefined {
-  if (!line.startsWith('@lab-event ')) return undefined;
-  try {
-    return JSON.parse(line.slice('@lab-event '.length));
-  } catch {
-    return undefined;
-  }
 }

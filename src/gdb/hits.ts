@@ -7,7 +7,12 @@ export interface Frame {
   line: number | null;
   pc: string;
   inlined: boolean;
+  /** With --args: each argument's value, "<optimized out>" where DWARF has none. */
+  args?: Record<string, unknown>;
 }
+
+/** A --capture's value in the hit's frame 0, or why it could not be read. */
+export type Capture = { value: number | string } | { error: string };
 
 export interface Hit {
   seq: number;
@@ -17,10 +22,17 @@ export interface Hit {
   function: string | null;
   file: string | null;
   line: number | null;
-  cpu: number;
+  /** The vCPU that stopped (QEMU's CPU index). */
+  cpu: number | null;
   comm: string | null;
   pid: number | null;
+  /** Which of the breakpoint's sites (inlined copies each are one) stopped, 1-based, of how many. */
+  site?: number | null;
+  sites?: number;
+  captures?: Record<string, Capture>;
   frames: Frame[];
+  /** A frame that could not be read ended the walk: why. */
+  frames_error?: string;
   trimmed: boolean;
 }
 

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { LabError } from '../errors.js';
+import { parseBreakpointSpec } from '../gdb/breakpoint-spec.js';
 import { recordWithGdb, TRIGGERS, type DebugResult, type Trigger } from '../gdb/debug.js';
 import { openRun } from '../record/manifest.js';
 import type { VmState } from '../vm/state.js';
@@ -10,7 +11,13 @@ export interface DebugFlags {
   break?: string[];
   count: number;
   timeout: number;
+  /** A named trigger (compact)... */
   trigger?: Trigger;
+  /** ...or any guest command, as words (lab debug ... -- CMD ARG...). */
+  triggerCommand?: string[];
+  capture?: string[];
+  args?: boolean;
+  maxPerBreak?: number;
 }
 
 export interface DebugRun {
@@ -18,14 +25,26 @@ export interface DebugRun {
   runDir: string;
 }
 
-/** The request checked (pure): one line for a missing or malformed option. */
+/** The request checked (pure): one line for a missing or malformed option, before anything is attached. */
 export function validateDebugFlags(flags: DebugFlags): string[] {
   const breakpoints = flags.break ?? [];
   if (breakpoints.length === 0) throw new LabError('NO_BREAKPOINTS', 'no --break given');
+  breakpoints.forEach(parseBreakpointSpec);
+  if (flags.trigger && flags.triggerCommand?.length) throw new LabError('BAD_OPTION', 'both --trigger and a command after -- were given', { hint: 'give one trigger' });
+  if (flags.maxPerBreak !== undefined && (!Number.isInteger(flags.maxPerBreak) || flags.maxPerBreak < 1)) {
+    throw new LabError('BAD_COUNT', `--max-per-break ${flags.maxPerBreak} is not a hit count`, { hint: 'give 1 or more' });
+  }
+  for (const c of flags.capture ?? []) if (!c.trim()) throw new LabError('BAD_OPTION', 'an empty --capture', { hint: 'give an expression, e.g. cc->order' });
   if (!Number.isInteger(flags.count) || flags.count < 0) throw new LabError('BAD_COUNT', `--count ${flags.count} is not a hit count`);
   if (!(flags.timeout > 0)) throw new LabError('BAD_TIMEOUT', `--timeout ${flags.timeout} is not a number of seconds`);
   if (flags.trigger !== undefined && !(flags.trigger in TRIGGERS)) throw new LabError('BAD_OPTION', `--trigger ${flags.trigger} is not one of ${Object.keys(TRIGGERS).join(', ')}`);
   return breakpoints;
+}
+
+/** The guest command the flags ask to run once armed, if any (pure). */
+export function triggerArgv(flags: Pick<DebugFlags, 'trigger' | 'triggerCommand'>): string[] | undefined {
+  if (flags.triggerCommand?.length) return flags.triggerCommand;
+  return flags.trigger ? [...TRIGGERS[flags.trigger]] : undefined;
 }
 
 /** Where the build's kernel source was extracted: gdb's file names are shown relative to it. */
@@ -37,15 +56,17 @@ export function sourceTreeOf(ctx: LabContext, build: BuildRecord | undefined): s
 export async function recordDebug(ctx: LabContext, vm: VmState, flags: DebugFlags): Promise<DebugRun> {
   const breakpoints = validateDebugFlags(flags);
   const build = await readBuildRecordIfAny(ctx.paths);
-  const run = await openRun(ctx, 'debug', 'debug', vm, build, { breakpoints, count: flags.count, timeout: flags.timeout, trigger: flags.trigger });
+  const trigger = triggerArgv(flags);
+  const request = { breakpoints, count: flags.count, timeout: flags.timeout, trigger, captures: flags.capture ?? [], args: flags.args ?? false, maxPerBreak: flags.maxPerBreak };
+  const run = await openRun(ctx, 'debug', 'debug', vm, build, request);
   try {
     const result = await recordWithGdb(
       vm,
-      { breakpoints, count: flags.count, timeoutSeconds: flags.timeout, trigger: flags.trigger, sourceTree: sourceTreeOf(ctx, build) },
+      { ...request, timeoutSeconds: flags.timeout, sourceTree: sourceTreeOf(ctx, build) },
       run.dir,
       { progress: ctx.progress, signal: ctx.signal },
     );
-    await run.finish({ gdb: result.gdbVersion, outcome: result.outcome, hits: result.hits.length, trigger: result.trigger, seconds: result.seconds });
+    await run.finish({ gdb: result.gdbVersion, outcome: result.outcome, hits: result.hits.length, breakpointSites: result.breakpoints, trigger: result.trigger, seconds: result.seconds });
     return { result, runDir: run.dir };
   } catch (err) {
     await run.fail(err);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { gdbArgs, parseRecorderEvent } from '../../src/gdb/gdb-command.js';
+import { gdbArgs } from '../../src/gdb/gdb-command.js';
+import { parseRecorderEvent } from '../../src/gdb/recorder-events.js';
 import { formatBacktraces, formatFrame, hitsPerFunction, parseHits, type Hit } from '../../src/gdb/hits.js';
 import { closestNames, editDistance, functionNamesFromSystemMap } from '../../src/gdb/suggest.js';
 

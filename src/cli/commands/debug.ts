@@ -3,6 +3,7 @@ import { recordDebug, type DebugFlags } from '../../lab/debug.js';
 import { runDemo, DEMO_BREAKPOINTS, type DemoFlags } from '../../lab/demo.js';
 import { runningVm } from '../../lab/vm.js';
 import { EXIT_CODES } from '../../errors.js';
+import { trailingWords } from '../context.js';
 import { invoke } from '../invoke.js';
 import { buildOptions, debugOptions, upOptions } from '../options.js';
 import { renderBuild, renderDebug } from '../render.js';
@@ -12,9 +13,9 @@ export function registerDebug<T>(y: Argv<T>) {
   return y
     .command('debug', 'attach gdb, record every hit\'s backtrace, detach', (b) => debugOptions(b), (a) =>
       invoke(a, async (cli) => {
-        const flags = a as unknown as DebugFlags;
+        const flags = { ...(a as unknown as DebugFlags), triggerCommand: a['--'] ? trailingWords(a) : undefined };
         const { result, runDir } = await recordDebug(cli.lab, await runningVm(cli.lab), flags);
-        cli.out(cli.json ? JSON.stringify({ runDir, outcome: result.outcome, hits: result.hits.length, trigger: result.trigger }, null, 2) : renderDebug(result, runDir, { breakpoints: flags.break }));
+        cli.out(cli.json ? JSON.stringify({ runDir, outcome: result.outcome, hits: result.hits.length, breakpoints: result.breakpoints, trigger: result.trigger }, null, 2) : renderDebug(result, runDir, { breakpoints: flags.break }));
         return result.outcome === 'interrupted' ? EXIT_CODES.interrupted : 0;
       }),
     )

@@ -1,0 +1,96 @@
+"""A backtrace as data: one record per frame, inline frames marked."""
+import os
+
+import gdb
+
+from .values import OPTIMIZED_OUT, to_json
+
+# Where the kernel was entered: the frames older than these are user space or
+# boot-time garbage, and are trimmed.
+ENTRY_POINTS = {
+    "entry_SYSCALL_64", "entry_SYSCALL_64_after_hwframe", "entry_INT80_compat",
+    "ret_from_fork", "ret_from_fork_asm", "kthread", "secondary_startup_64",
+    "start_kernel", "x86_64_start_kernel", "common_startup_64",
+    "asm_common_interrupt", "asm_sysvec_apic_timer_interrupt", "asm_exc_page_fault",
+}
+MAX_FRAMES = 64
+
+
+def relative_file(name, tree):
+    if not name:
+        return None
+    name = os.path.normpath(name)
+    if tree and name.startswith(tree.rstrip("/") + "/"):
+        return name[len(tree.rstrip("/")) + 1:]
+    return name
+
+
+def frame_args(frame):
+    """The frame's arguments where DWARF has them: name -> value, or <optimized out>."""
+    out = {}
+    try:
+        block = frame.block()
+    except RuntimeError:
+        return out
+    while block is not None and block.function is None:
+        block = block.superblock
+    if block is None:
+        return out
+    for sym in block:
+        if not sym.is_argument:
+            continue
+        try:
+            out[sym.name] = to_json(frame.read_var(sym))
+        except (gdb.error, gdb.MemoryError, ValueError):
+            out[sym.name] = OPTIMIZED_OUT
+    return out
+
+
+def frame_record(frame, tree, with_args=False):
+    try:
+        sal = frame.find_sal()
+    except gdb.error:
+        sal = None
+    function = frame.name()
+    if function is None and frame.function() is not None:
+        function = frame.function().name
+    filename = None
+    line = None
+    if sal is not None and sal.symtab is not None:
+        filename = relative_file(sal.symtab.filename, tree)
+        line = sal.line or None
+    record = {
+        "function": function,
+        "file": filename,
+        "line": line,
+        "pc": "0x%x" % frame.pc(),
+        "inlined": frame.type() == gdb.INLINE_FRAME,
+    }
+    if with_args:
+        record["args"] = frame_args(frame)
+    return record
+
+
+def backtrace(tree, with_args=False):
+    """(frames, trimmed, error): the stack from the newest frame to the kernel's entry.
+
+    A frame that cannot be read ends the walk with its error recorded; the
+    frames read before it stand.
+    """
+    frames = []
+    trimmed = False
+    try:
+        frame = gdb.newest_frame()
+        while frame is not None:
+            record = frame_record(frame, tree, with_args)
+            frames.append(record)
+            if record["function"] in ENTRY_POINTS or len(frames) >= MAX_FRAMES:
+                try:
+                    trimmed = frame.older() is not None
+                except gdb.error:
+                    trimmed = True
+                break
+            frame = frame.older()
+    except (gdb.error, gdb.MemoryError, RuntimeError) as err:
+        return frames, trimmed, "frame %d: %s" % (len(frames), err)
+    return frames, trimmed, None
