@@ -25,6 +25,33 @@ import gdb
 from .frames import backtrace
 from .values import capture
 
+SNAPSHOT_KINDS = ("buddy", "zone", "pageblocks")
+
+
+def take_snapshot(kind):
+    """The allocator as lab-buddy, lab-zone or lab-pageblocks read it, as data."""
+    from . import commands, mm
+
+    if kind == "buddy":
+        return commands.buddy()
+    if kind == "zone":
+        return commands.zone_report()
+    return [commands.pageblocks(name) for name, zone in mm.zones() if int(zone["spanned_pages"])]
+
+
+def write_snapshots(config, when, seq):
+    """Each kind asked for, one JSON line each in the snapshots file; a kind that fails records its error."""
+    kinds = config.get("snapshots") or []
+    if not kinds:
+        return
+    with open(config["snapshots_file"], "a") as f:
+        for kind in kinds:
+            try:
+                line = {"when": when, "seq": seq, "kind": kind, "data": take_snapshot(kind)}
+            except (gdb.error, gdb.MemoryError, RuntimeError) as err:
+                line = {"when": when, "seq": seq, "kind": kind, "error": str(err)}
+            f.write(json.dumps(line) + "\n")
+
 
 def emit(event, **fields):
     fields["event"] = event
@@ -123,6 +150,13 @@ class Recorder(gdb.Breakpoint):
             return True
         state.seq += 1
         self.hits += 1
+        if config.get("snapshot_every") or state.seq == 1:
+            try:
+                write_snapshots(config, "hit", state.seq)
+            except OSError as err:
+                state.failure = ("write-failed", str(err))
+                state.done = True
+                return True
         emit("hit", seq=state.seq, breakpoint=self.spec, function=hit["function"])
         if self.max_hits and self.hits >= self.max_hits:
             emit("max-reached", breakpoint=self.spec, hits=self.hits)
@@ -188,6 +222,12 @@ def run(config):
         gdb.execute("quit 5")
     except KeyboardInterrupt:
         pass
+    if state.seq and not state.failure and not config.get("snapshot_every"):
+        # the guest is stopped (at the last hit, or where the interrupt caught it): the "after" picture
+        try:
+            write_snapshots(config, "end", state.seq)
+        except OSError as err:
+            state.failure = ("write-failed", str(err))
     if state.failure:
         emit(state.failure[0], error=state.failure[1], hits=state.seq)
     elif state.done:

@@ -20,7 +20,8 @@ def to_json(value):
         target = t.target().strip_typedefs()
         if target.code == gdb.TYPE_CODE_INT and target.sizeof == 1 and int(value) != 0:
             try:
-                return value.string(length=256)
+                # a fixed read, cut at the string's end: no unbounded walk through memory
+                return value.string(length=256, errors="replace").split("\0", 1)[0]
             except gdb.error:
                 pass
         return "0x%x" % int(value)

@@ -37,8 +37,9 @@ class Value:
         # a string value stands for a char pointer: some nonzero address
         return 0xFFFF888000001000 if isinstance(self.v, str) else int(self.v)
 
-    def string(self, length=None):
-        return str(self.v)
+    def string(self, length=None, errors=None):
+        # what gdb gives for a fixed length: the string, its NUL, and whatever memory follows
+        return str(self.v) + ("\0COMPACT_CONTENDED\0" if length else "")
 
     def __getitem__(self, key):
         return self.v[key]

@@ -16,6 +16,11 @@ export interface CliContext {
   out(text: string): void;
   /** Raw bytes on stdout and stderr (lab exec). */
   write(stdout: Buffer | string, stderr?: Buffer | string): void;
+  /**
+   * Hands the terminal to a child (gdb, ssh): from now on Ctrl-C is the
+   * child's input (gdb stops the guest with it), and lab ignores it.
+   */
+  yieldTerminal(): void;
 }
 
 let controller: AbortController | undefined;
@@ -51,6 +56,10 @@ export function createCliContext(options: GlobalOptions): CliContext {
     },
     json,
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    yieldTerminal: () => {
+      process.removeAllListeners('SIGINT');
+      process.on('SIGINT', () => undefined);
+    },
     write: (stdout, stderr) => {
       process.stdout.write(stdout);
       if (stderr !== undefined) process.stderr.write(stderr);

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { TRIGGERS, type Trigger } from '../gdb/debug.js';
+import { SNAPSHOT_KINDS } from '../gdb/gdb-command.js';
 import { ROOTFS_KINDS } from '../image/rootfs.js';
 
 export function buildOptions<T>(y: Argv<T>) {
@@ -33,6 +34,8 @@ export function debugOptions<T>(y: Argv<T>) {
     .option('break', { type: 'string', array: true, describe: 'FUNCTION or FILE:LINE, either with "if CONDITION" (repeatable)' })
     .option('capture', { type: 'string', array: true, describe: 'an expression recorded at every hit, in frame 0: cc->order (repeatable)' })
     .option('args', { type: 'boolean', describe: 'record every frame\'s arguments where DWARF has them' })
+    .option('snapshot', { choices: SNAPSHOT_KINDS, array: true, describe: 'the allocator (lab-buddy, lab-pageblocks, lab-zone) recorded at the first hit and at the end into snapshots.jsonl' })
+    .option('snapshot-every', { type: 'boolean', describe: 'take the --snapshot at every hit (slow: each walks the free lists)' })
     .option('max-per-break', { type: 'number', describe: 'stop recording one breakpoint after this many hits; the others go on' })
     .option('count', { type: 'number', default: 10, describe: 'stop after this many hits in total (0: no limit)' })
     .option('timeout', { type: 'number', default: 60, describe: 'stop after this many seconds' })

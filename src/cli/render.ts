@@ -5,7 +5,7 @@ import type { ScenarioResult } from '../scenario/session.js';
 import { renderVerdicts } from '../scenario/verdict.js';
 import type { StopOutcome } from '../vm/stop.js';
 import type { DebugResult } from '../gdb/debug.js';
-import { formatHit, hitsPerFunction } from '../gdb/hits.js';
+import { formatHit, hitsPerBreakpoint } from '../gdb/hits.js';
 import type { VmStatus } from '../vm/status.js';
 import type { TraceSummary } from '../trace/trace.js';
 
@@ -61,12 +61,16 @@ export function renderDebug(
   opts: { wholeBacktrace?: boolean; breakpoints?: string[] } = {},
 ): string {
   const lines = [`${r.hits.length} hits (${r.outcome}) in ${r.seconds.toFixed(1)} s; recorded in ${runDir}`];
-  const rows = hitsPerFunction(r.hits);
-  for (const row of rows) lines.push(`  ${String(row.hits).padStart(5)}  ${row.function}`);
+  const rows = hitsPerBreakpoint(r.hits);
+  const sites = (spec: string) => {
+    const n = r.breakpoints.find((b) => b.spec === spec)?.sites;
+    return n && n > 1 ? `  (${n} sites)` : '';
+  };
+  for (const row of rows) lines.push(`  ${String(row.hits).padStart(5)}  ${row.breakpoint}${sites(row.breakpoint)}`);
   for (const name of opts.breakpoints ?? []) {
-    if (rows.some((row) => row.function === name)) continue;
+    if (rows.some((row) => row.breakpoint === name)) continue;
     const why = SILENT_BREAKPOINTS[name];
-    lines.push(`  ${String(0).padStart(5)}  ${name}${why ? `  (${why})` : ''}`);
+    lines.push(`  ${String(0).padStart(5)}  ${name}${why ? `  (${why})` : sites(name)}`);
   }
   if (r.trigger) {
     lines.push(

@@ -7,7 +7,7 @@ import { guestExec } from '../guest/channel.js';
 import type { VmState } from '../vm/state.js';
 import { launch, versionLine } from '../process/runner.js';
 import { parseBreakpointSpec, type BreakpointRequest } from './breakpoint-spec.js';
-import { gdbRecorderCommand, type RecorderConfig } from './gdb-command.js';
+import { gdbRecorderCommand, type RecorderConfig, type SnapshotKind } from './gdb-command.js';
 import { formatBacktraces, parseHits, type Hit } from './hits.js';
 import { parseRecorderEvent, RecorderLog, type RecordingOutcome } from './recorder-events.js';
 import { closestNames, functionNamesFromSystemMap } from './suggest.js';
@@ -27,6 +27,8 @@ export interface DebugRequest {
   captures?: string[];
   args?: boolean;
   maxPerBreak?: number;
+  snapshots?: SnapshotKind[];
+  snapshotEvery?: boolean;
   sourceTree?: string;
 }
 
@@ -36,7 +38,7 @@ export interface DebugResult {
   /** Each breakpoint and how many sites (inlined copies included) it has. */
   breakpoints: Array<{ spec: string; sites: number | null }>;
   trigger?: { argv: string[]; exitCode?: number; error?: string };
-  files: { hits: string; backtraces: string; gdbLog: string };
+  files: { hits: string; backtraces: string; gdbLog: string; snapshots?: string };
   gdbVersion: string;
   seconds: number;
 }
@@ -54,6 +56,7 @@ async function unknownBreakpointError(vm: VmState, unknown: Array<{ spec: string
       const near = closestNames(request.location, names);
       return `no function named "${spec}"${near.length ? ` (closest: ${near.join(', ')})` : ''}`;
     }
+    if (request?.kind === 'line' && /not found/.test(error)) return `no code at ${request.location}${request.condition ? ` ("${spec}")` : ''}`;
     return `"${spec}": ${error.replace(/\.$/, '')}`;
   });
   return new LabError('UNKNOWN_BREAKPOINT', `${parts.join('; ')} in ${vm.kernel.vmlinux}`);
@@ -78,6 +81,7 @@ export async function recordWithGdb(
     backtraces: path.join(runDir, 'backtraces.txt'),
     gdbLog: path.join(runDir, 'gdb.log'),
     config: path.join(runDir, 'recorder.json'),
+    snapshots: request.snapshots?.length ? path.join(runDir, 'snapshots.jsonl') : undefined,
   };
   const config: RecorderConfig = {
     breakpoints: requests.map(({ spec, location, condition }) => ({ spec, location, condition })),
@@ -87,6 +91,9 @@ export async function recordWithGdb(
     captures: request.captures ?? [],
     args: request.args ?? false,
     hits: files.hits,
+    snapshots: request.snapshots ?? [],
+    snapshot_every: request.snapshotEvery ?? false,
+    snapshots_file: path.join(runDir, 'snapshots.jsonl'),
     source_tree: request.sourceTree,
   };
   await writeFile(files.config, JSON.stringify(config, null, 2));

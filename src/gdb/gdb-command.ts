@@ -14,8 +14,15 @@ export interface RecorderConfig {
   captures: string[];
   args: boolean;
   hits: string;
+  /** Allocator pictures taken at the first hit and at the end (or at every hit), into snapshots_file. */
+  snapshots: SnapshotKind[];
+  snapshot_every: boolean;
+  snapshots_file: string;
   source_tree?: string;
 }
+
+export const SNAPSHOT_KINDS = ['buddy', 'pageblocks', 'zone'] as const;
+export type SnapshotKind = (typeof SNAPSHOT_KINDS)[number];
 
 /**
  * The gdb invocation: batch mode, no init files, the kernel's own gdb helpers
@@ -36,4 +43,31 @@ export function gdbArgs(vmlinux: string, recorder = path.join(projectRoot(), 'gd
 /** gdb with the recorder, configured by the JSON file it reads from LAB_RECORDER_CONFIG. */
 export function gdbRecorderCommand(vmlinux: string, configFile: string): Command {
   return { program: 'gdb', args: gdbArgs(vmlinux), env: { LAB_RECORDER_CONFIG: configFile }, what: 'gdb with the recorder' };
+}
+
+export const COMMANDS_SCRIPT = 'lab_commands.py';
+
+/**
+ * An interactive gdb on the VM (pure): the kernel's gdb scripts auto-loaded
+ * beside vmlinux, lab's allocator commands, attached to target, then the
+ * user's own gdb arguments. quit detaches (a remote target is never killed),
+ * so the VM runs on.
+ */
+export function interactiveGdbCommand(vmlinux: string, target: string, userArgs: string[] = [], scripts = path.join(projectRoot(), 'gdb-scripts')): Command {
+  return {
+    program: 'gdb',
+    args: [
+      '-nx',
+      '-q',
+      '-iex', `add-auto-load-safe-path ${path.dirname(vmlinux)}`,
+      '-iex', 'set pagination off',
+      '-iex', 'set confirm off',
+      '-iex', 'set width 0',
+      '-x', path.join(scripts, COMMANDS_SCRIPT),
+      '-ex', `target remote ${target}`,
+      ...userArgs,
+      vmlinux,
+    ],
+    what: 'gdb',
+  };
 }

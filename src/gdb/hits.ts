@@ -77,6 +77,13 @@ export function formatBacktraces(hits: Hit[]): string {
   return hits.map(formatHit).join('\n\n') + (hits.length ? '\n' : '');
 }
 
+/** Hits per breakpoint as the user wrote it, most first. */
+export function hitsPerBreakpoint(hits: Hit[]): Array<{ breakpoint: string; hits: number }> {
+  const counts = new Map<string, number>();
+  for (const h of hits) counts.set(h.breakpoint, (counts.get(h.breakpoint) ?? 0) + 1);
+  return [...counts.entries()].map(([breakpoint, n]) => ({ breakpoint, hits: n })).sort((a, b) => b.hits - a.hits || a.breakpoint.localeCompare(b.breakpoint));
+}
+
 /** Hits per function at the innermost frame, most first. */
 export function hitsPerFunction(hits: Hit[]): Array<{ function: string; hits: number }> {
   const counts = new Map<string, number>();

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { LabError } from '../errors.js';
 import { parseBreakpointSpec } from '../gdb/breakpoint-spec.js';
+import type { SnapshotKind } from '../gdb/gdb-command.js';
 import { recordWithGdb, TRIGGERS, type DebugResult, type Trigger } from '../gdb/debug.js';
 import { openRun } from '../record/manifest.js';
 import type { VmState } from '../vm/state.js';
@@ -18,6 +19,8 @@ export interface DebugFlags {
   capture?: string[];
   args?: boolean;
   maxPerBreak?: number;
+  snapshot?: SnapshotKind[];
+  snapshotEvery?: boolean;
 }
 
 export interface DebugRun {
@@ -57,7 +60,7 @@ export async function recordDebug(ctx: LabContext, vm: VmState, flags: DebugFlag
   const breakpoints = validateDebugFlags(flags);
   const build = await readBuildRecordIfAny(ctx.paths);
   const trigger = triggerArgv(flags);
-  const request = { breakpoints, count: flags.count, timeout: flags.timeout, trigger, captures: flags.capture ?? [], args: flags.args ?? false, maxPerBreak: flags.maxPerBreak };
+  const request = { breakpoints, count: flags.count, timeout: flags.timeout, trigger, captures: flags.capture ?? [], args: flags.args ?? false, maxPerBreak: flags.maxPerBreak, snapshots: flags.snapshot ?? [], snapshotEvery: flags.snapshotEvery ?? false };
   const run = await openRun(ctx, 'debug', 'debug', vm, build, request);
   try {
     const result = await recordWithGdb(

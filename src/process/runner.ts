@@ -16,7 +16,11 @@ export interface ExecuteOptions {
   logFile?: string;
   /** Each line of output as it arrives. */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
-  /** The terminal's own stdin/stdout/stderr (ssh to a shell); nothing is captured. */
+  /**
+   * The terminal's own stdin/stdout/stderr (gdb, ssh to a shell); nothing is
+   * captured, and the process stays in lab's process group, the terminal's
+   * foreground, so Ctrl-C reaches it.
+   */
   inherit?: boolean;
   /** Bytes for stdin (none by default). */
   input?: Buffer | string;
@@ -71,7 +75,7 @@ export function launch(command: Command, options: ExecuteOptions = {}): RunningP
   const child = execa(programName(command.program), command.args, {
     cwd: command.cwd,
     env: command.env,
-    detached: true,
+    detached: !options.inherit,
     reject: false,
     encoding: 'buffer',
     stripFinalNewline: false,
@@ -105,9 +109,10 @@ export function launch(command: Command, options: ExecuteOptions = {}): RunningP
   let interrupted = false;
   let timedOut = false;
   let killTimer: NodeJS.Timeout | undefined;
+  const kill = (s: NodeJS.Signals) => (options.inherit ? child.kill(s) : killGroup(child.pid, s));
   const stop = () => {
-    killGroup(child.pid, 'SIGTERM');
-    killTimer ??= setTimeout(() => killGroup(child.pid, 'SIGKILL'), options.killAfterMs ?? 3000);
+    kill('SIGTERM');
+    killTimer ??= setTimeout(() => kill('SIGKILL'), options.killAfterMs ?? 3000);
   };
   const onAbort = () => {
     interrupted = true;
@@ -127,7 +132,7 @@ export function launch(command: Command, options: ExecuteOptions = {}): RunningP
     clearTimeout(killTimer);
     options.signal?.removeEventListener('abort', onAbort);
     // jobs may outlive their leader when it is killed; leave none behind
-    killGroup(child.pid, 'SIGKILL');
+    if (!options.inherit) killGroup(child.pid, 'SIGKILL');
     await new Promise<void>((resolve) => (log ? log.end(resolve) : resolve()));
     if ((r as { code?: string }).code === 'ENOENT') {
       throw new LabError('TOOL_MISSING', `${programName(command.program)} is not installed (needed for ${command.what})`);
@@ -144,7 +149,7 @@ export function launch(command: Command, options: ExecuteOptions = {}): RunningP
       durationMs: Date.now() - started,
     };
   })();
-  return { pid: child.pid, signalGroup: (s) => killGroup(child.pid, s), stop, result };
+  return { pid: child.pid, signalGroup: kill, stop, result };
 }
 
 /** Runs a command to its end; a non-zero exit is in the result, not thrown. */

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { copyWithGuest, execInGuest, sshCommand } from '../../lab/guest.js';
+import { gdbSessionCommand } from '../../lab/gdb.js';
 import { execute } from '../../process/runner.js';
 import { attachConsole } from '../console.js';
 import { trailingWords } from '../context.js';
@@ -23,6 +24,7 @@ export function registerGuest<T>(y: Argv<T>) {
     .command('ssh', 'ssh into the guest (Debian rootfs): lab ssh, or lab ssh -- CMD', {}, (a) =>
       invoke(a, async (cli) => {
         const command = await sshCommand(cli.lab, trailingWords(a), process.stdin.isTTY === true);
+        cli.yieldTerminal();
         return (await execute(command, { inherit: true })).exitCode;
       }),
     )
@@ -31,6 +33,13 @@ export function registerGuest<T>(y: Argv<T>) {
       'copy a file to or from the guest: lab cp FILE guest:/PATH, lab cp guest:/PATH FILE',
       (b) => b.positional('src', { type: 'string', demandOption: true }).positional('dst', { type: 'string', demandOption: true }),
       (a) => invoke(a, (cli) => copyWithGuest(cli.lab, a.src, a.dst)),
+    )
+    .command('gdb', 'an interactive gdb on the VM, already wired: lab gdb, or lab gdb -- GDB-ARGS', {}, (a) =>
+      invoke(a, async (cli) => {
+        const command = await gdbSessionCommand(cli.lab, trailingWords(a));
+        cli.yieldTerminal();
+        return (await execute(command, { inherit: true })).exitCode;
+      }),
     )
     .command('console', 'attach to the serial console (Ctrl-] detaches)', {}, (a) =>
       invoke(a, async (cli) => attachConsole(await runningVm(cli.lab))),
