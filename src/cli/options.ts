@@ -26,7 +26,9 @@ export function upOptions<T>(y: Argv<T>) {
     .option('boot-timeout', { type: 'number', default: 120, describe: 'seconds to wait for the guest' })
     .option('fresh', { type: 'boolean', default: false, describe: 'discard the Debian rootfs overlay and start from the stored image' })
     .option('append', { type: 'string', array: true, describe: 'extra kernel command-line words' })
-    .option('ssh-port', { type: 'number', describe: '127.0.0.1 port forwarded to the guest\'s ssh (default: a free one)' });
+    .option('ssh-port', { type: 'number', describe: '127.0.0.1 port forwarded to the guest\'s ssh (default: a free one)' })
+    .option('kgdb', { type: 'boolean', describe: 'KGDB on a third serial port (kgdboc=ttyS2), served on 127.0.0.1: lab gdb --kgdb, lab debug --via kgdb' })
+    .option('kgdb-port', { type: 'number', describe: '127.0.0.1 port for KGDB (default: a free one); implies --kgdb' });
 }
 
 export function debugOptions<T>(y: Argv<T>) {
@@ -36,6 +38,7 @@ export function debugOptions<T>(y: Argv<T>) {
     .option('args', { type: 'boolean', describe: 'record every frame\'s arguments where DWARF has them' })
     .option('snapshot', { choices: SNAPSHOT_KINDS, array: true, describe: 'the allocator (lab-buddy, lab-pageblocks, lab-zone) recorded at the first hit and at the end into snapshots.jsonl' })
     .option('snapshot-every', { type: 'boolean', describe: 'take the --snapshot at every hit (slow: each walks the free lists)' })
+    .option('via', { choices: ['gdbstub', 'kgdb'] as const, default: 'gdbstub' as const, describe: 'QEMU\'s gdbstub, or the kernel\'s own KGDB (lab up --kgdb)' })
     .option('max-per-break', { type: 'number', describe: 'stop recording one breakpoint after this many hits; the others go on' })
     .option('count', { type: 'number', default: 10, describe: 'stop after this many hits in total (0: no limit)' })
     .option('timeout', { type: 'number', default: 60, describe: 'stop after this many seconds' })

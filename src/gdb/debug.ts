@@ -11,6 +11,7 @@ import { gdbRecorderCommand, type RecorderConfig, type SnapshotKind } from './gd
 import { formatBacktraces, parseHits, type Hit } from './hits.js';
 import { parseRecorderEvent, RecorderLog, type RecordingOutcome } from './recorder-events.js';
 import { closestNames, functionNamesFromSystemMap } from './suggest.js';
+import { breakIntoKgdb, kgdbTarget } from '../guest/kgdb.js';
 
 /** Guest commands by name for --trigger; any other command comes after "--". */
 export const TRIGGERS = {
@@ -30,6 +31,8 @@ export interface DebugRequest {
   snapshots?: SnapshotKind[];
   snapshotEvery?: boolean;
   sourceTree?: string;
+  /** gdbstub (QEMU's, the default) or kgdb (the kernel's own debugger on its serial port). */
+  via?: 'gdbstub' | 'kgdb';
 }
 
 export interface DebugResult {
@@ -76,6 +79,8 @@ export async function recordWithGdb(
   const started = Date.now();
   const version = await gdbVersion();
   const requests = request.breakpoints.map(parseBreakpointSpec);
+  const viaKgdb = request.via === 'kgdb';
+  const target = viaKgdb ? kgdbTarget(vm) : `127.0.0.1:${vm.gdbPort}`;
   const files = {
     hits: path.join(runDir, 'hits.jsonl'),
     backtraces: path.join(runDir, 'backtraces.txt'),
@@ -85,7 +90,7 @@ export async function recordWithGdb(
   };
   const config: RecorderConfig = {
     breakpoints: requests.map(({ spec, location, condition }) => ({ spec, location, condition })),
-    target: `127.0.0.1:${vm.gdbPort}`,
+    target,
     count: request.count,
     max_per_break: request.maxPerBreak ?? 0,
     captures: request.captures ?? [],
@@ -108,7 +113,9 @@ export async function recordWithGdb(
   const stopGdb = (why: 'timeout' | 'interrupted') => {
     if (log.stopReason) return;
     log.stopReason = why;
-    gdb.signalGroup('SIGINT');
+    // KGDB hears no interrupt on its line while the kernel runs: the guest stops itself into it
+    if (viaKgdb) void breakIntoKgdb(vm, 0);
+    else gdb.signalGroup('SIGINT');
     // gdb detaches within a second or two; never leave it behind
     killTimer = setTimeout(() => gdb.signalGroup('SIGKILL'), 15_000);
   };
@@ -138,7 +145,8 @@ export async function recordWithGdb(
   // only, and lab asks gdb to detach instead of leaving the VM stopped
   // mid-breakpoint (the abort below is not given to the runner, which would
   // SIGTERM gdb).
-  const gdb = launch(gdbRecorderCommand(vm.kernel.vmlinux, files.config), { logFile: files.gdbLog, onLine });
+  if (viaKgdb) await breakIntoKgdb(vm);
+  const gdb = launch(gdbRecorderCommand(vm.kernel.vmlinux, files.config, viaKgdb), { logFile: files.gdbLog, onLine });
   const onAbort = () => stopGdb('interrupted');
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
@@ -149,7 +157,7 @@ export async function recordWithGdb(
   });
 
   if (log.unknown) throw await unknownBreakpointError(vm, log.unknown, requests);
-  if (log.connectError) throw new LabError('GDB_CONNECT_FAILED', `gdb could not attach to 127.0.0.1:${vm.gdbPort}: ${log.connectError}`);
+  if (log.connectError) throw new LabError('GDB_CONNECT_FAILED', `gdb could not attach to ${viaKgdb ? 'KGDB on ' : ''}${target}: ${log.connectError}`);
   const outcome = log.outcome({ hitsFile: files.hits, gdbLog: files.gdbLog });
   const hits = parseHits(await readFile(files.hits, 'utf8'), files.hits);
   await writeFile(files.backtraces, formatBacktraces(hits));

@@ -41,8 +41,11 @@ export function gdbArgs(vmlinux: string, recorder = path.join(projectRoot(), 'gd
 }
 
 /** gdb with the recorder, configured by the JSON file it reads from LAB_RECORDER_CONFIG. */
-export function gdbRecorderCommand(vmlinux: string, configFile: string): Command {
-  return { program: 'gdb', args: gdbArgs(vmlinux), env: { LAB_RECORDER_CONFIG: configFile }, what: 'gdb with the recorder' };
+export function gdbRecorderCommand(vmlinux: string, configFile: string, serial = false): Command {
+  const args = gdbArgs(vmlinux);
+  // KGDB answers over an emulated UART: slower than QEMU's gdbstub
+  if (serial) args.splice(args.indexOf('-x'), 0, '-ex', 'set remotetimeout 10');
+  return { program: 'gdb', args, env: { LAB_RECORDER_CONFIG: configFile }, what: 'gdb with the recorder' };
 }
 
 export const COMMANDS_SCRIPT = 'lab_commands.py';

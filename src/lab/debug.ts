@@ -21,6 +21,7 @@ export interface DebugFlags {
   maxPerBreak?: number;
   snapshot?: SnapshotKind[];
   snapshotEvery?: boolean;
+  via?: 'gdbstub' | 'kgdb';
 }
 
 export interface DebugRun {
@@ -60,7 +61,7 @@ export async function recordDebug(ctx: LabContext, vm: VmState, flags: DebugFlag
   const breakpoints = validateDebugFlags(flags);
   const build = await readBuildRecordIfAny(ctx.paths);
   const trigger = triggerArgv(flags);
-  const request = { breakpoints, count: flags.count, timeout: flags.timeout, trigger, captures: flags.capture ?? [], args: flags.args ?? false, maxPerBreak: flags.maxPerBreak, snapshots: flags.snapshot ?? [], snapshotEvery: flags.snapshotEvery ?? false };
+  const request = { breakpoints, count: flags.count, timeout: flags.timeout, trigger, captures: flags.capture ?? [], args: flags.args ?? false, maxPerBreak: flags.maxPerBreak, snapshots: flags.snapshot ?? [], snapshotEvery: flags.snapshotEvery ?? false, via: flags.via ?? 'gdbstub' };
   const run = await openRun(ctx, 'debug', 'debug', vm, build, request);
   try {
     const result = await recordWithGdb(

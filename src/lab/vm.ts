@@ -18,13 +18,16 @@ export interface StartFlags {
   fresh?: boolean;
   append?: string[];
   sshPort?: number;
+  /** KGDB on a third serial port. */
+  kgdb?: boolean;
+  kgdbPort?: number;
 }
 
 /** The flags checked before anything starts (pure). */
 export function validateStartFlags(flags: StartFlags): void {
   if (!/^\d+[MG]?$/i.test(flags.memory)) throw new LabError('BAD_MEMORY', `--memory ${flags.memory} is not a size`);
   if (!Number.isInteger(flags.cpus) || flags.cpus < 1 || flags.cpus > 64) throw new LabError('BAD_CPUS', `--cpus ${flags.cpus} is not a CPU count`);
-  for (const [name, port] of [['--gdb-port', flags.gdbPort], ['--ssh-port', flags.sshPort]] as const) {
+  for (const [name, port] of [['--gdb-port', flags.gdbPort], ['--ssh-port', flags.sshPort], ['--kgdb-port', flags.kgdbPort]] as const) {
     if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new LabError('BAD_PORT', `${name} ${port} is not a port`);
   }
   if (!(flags.bootTimeout > 0)) throw new LabError('BAD_TIMEOUT', `--boot-timeout ${flags.bootTimeout} is not a number of seconds`);
@@ -55,6 +58,7 @@ export async function startBuiltVm(ctx: LabContext, build: BuildRecord, flags: S
       append: flags.append?.flatMap((a) => a.split(/\s+/).filter(Boolean)),
       fresh: flags.fresh,
       sshPort: flags.sshPort,
+      kgdbPort: flags.kgdb || flags.kgdbPort !== undefined ? (flags.kgdbPort ?? 0) : undefined,
     },
     { progress: ctx.progress, signal: ctx.signal },
   );

@@ -24,6 +24,16 @@ export interface QemuPlan {
   disk?: string;
   /** User networking with the guest's sshd forwarded from this 127.0.0.1 port. */
   sshPort?: number;
+  /** A third serial port for KGDB (kgdboc), served on this 127.0.0.1 port. */
+  kgdbPort?: number;
+}
+
+/** The guest's serial port that KGDB talks on: ttyS0 is the console, ttyS1 lab's agent. */
+export const KGDB_TTY = 'ttyS2';
+
+/** The kernel command-line words that put KGDB on its serial port. */
+export function kgdbKernelArgs(): string[] {
+  return [`kgdboc=${KGDB_TTY},115200`];
 }
 
 export const BASE_KERNEL_ARGS = ['console=ttyS0', 'nokaslr', 'panic=-1', 'loglevel=7'];
@@ -71,6 +81,8 @@ export function qemuArgs(plan: QemuPlan): string[] {
     // ttyS1: the guest agent's channel for lab exec
     '-chardev', `socket,id=agent,path=${plan.agentSocket},server=on,wait=off`,
     '-serial', 'chardev:agent',
+    // ttyS2: KGDB's own line, when asked for
+    ...(plan.kgdbPort !== undefined ? ['-chardev', `socket,id=kgdb,host=127.0.0.1,port=${plan.kgdbPort},server=on,wait=off`, '-serial', 'chardev:kgdb'] : []),
     '-gdb', `tcp:127.0.0.1:${plan.gdbPort}`,
     '-qmp', `unix:${plan.qmpSocket},server=on,wait=off`,
     '-pidfile', plan.pidFile,

@@ -13,7 +13,7 @@ export async function freeLocalPort(): Promise<number> {
 }
 
 /** Fails with PORT_IN_USE, naming the option to change, when something holds the port on 127.0.0.1. */
-export async function assertPortFree(port: number, what: 'gdb' | 'ssh' = 'gdb'): Promise<void> {
+export async function assertPortFree(port: number, what: 'gdb' | 'ssh' | 'kgdb' = 'gdb'): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const server = net.createServer();
     server.once('error', (err: NodeJS.ErrnoException) => {

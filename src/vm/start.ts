@@ -11,7 +11,7 @@ import { GUEST_LAB_EXEC } from '../image/debian-plan.js';
 import { prepareDisk } from '../qemu/overlay.js';
 import { killGroup } from '../process/signals.js';
 import { probeKvm } from '../qemu/kvm-probe.js';
-import { qemuArgs, type Accel } from '../qemu/args.js';
+import { kgdbKernelArgs, qemuArgs, type Accel } from '../qemu/args.js';
 import { qmpCommand } from '../qemu/qmp.js';
 import { clearVmFiles, isQemuAlive, killVm, writeState, type VmState } from './state.js';
 import { assertPortFree, freeLocalPort } from './ports.js';
@@ -33,6 +33,8 @@ export interface StartRequest {
   fresh?: boolean;
   /** 127.0.0.1 port for ssh; a free one when absent. */
   sshPort?: number;
+  /** KGDB on a third serial port: the 127.0.0.1 port it is served on (0: a free one). */
+  kgdbPort?: number;
 }
 
 
@@ -89,6 +91,13 @@ export async function startVm(
     append.unshift('root=/dev/vda', 'rw', kernelKeyArg(key.publicKey));
   }
 
+  let kgdb: VmState['kgdb'];
+  if (request.kgdbPort !== undefined) {
+    const port = request.kgdbPort || (await freeLocalPort());
+    if (request.kgdbPort) await assertPortFree(port, 'kgdb');
+    kgdb = { port };
+    append.push(...kgdbKernelArgs());
+  }
   if (existsSync(paths.serialLog)) await truncate(paths.serialLog, 0);
   const args = qemuArgs({
     kernel: request.kernel.bzImage,
@@ -105,6 +114,7 @@ export async function startVm(
     firmwareDirs: request.qemu.firmwareDirs,
     disk,
     sshPort: ssh?.port,
+    kgdbPort: kgdb?.port,
     append,
   });
   const started = await execute({ program: { path: request.qemu.binary }, args, what: 'starting QEMU' });
@@ -132,6 +142,7 @@ export async function startVm(
     sockets: { console: paths.consoleSocket, agent: paths.agentSocket, qmp: paths.qmpSocket },
     ssh,
     disk,
+    kgdb,
     serialLog: paths.serialLog,
     profile: request.profile,
   };

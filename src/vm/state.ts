@@ -24,6 +24,8 @@ export interface VmState {
   /** The Debian rootfs: ssh forwarded from 127.0.0.1, and the qcow2 overlay the VM writes to. */
   ssh?: { port: number; key: string };
   disk?: string;
+  /** KGDB on ttyS2, served on this 127.0.0.1 port (lab up --kgdb). */
+  kgdb?: { port: number };
   serialLog: string;
   profile: string;
 }

@@ -34,9 +34,13 @@ export function registerGuest<T>(y: Argv<T>) {
       (b) => b.positional('src', { type: 'string', demandOption: true }).positional('dst', { type: 'string', demandOption: true }),
       (a) => invoke(a, (cli) => copyWithGuest(cli.lab, a.src, a.dst)),
     )
-    .command('gdb', 'an interactive gdb on the VM, already wired: lab gdb, or lab gdb -- GDB-ARGS', {}, (a) =>
+    .command(
+      'gdb',
+      'an interactive gdb on the VM, already wired: lab gdb, or lab gdb -- GDB-ARGS',
+      (b) => b.option('kgdb', { type: 'boolean', describe: 'through the kernel\'s KGDB (lab up --kgdb): the guest stops in KGDB first' }),
+      (a) =>
       invoke(a, async (cli) => {
-        const command = await gdbSessionCommand(cli.lab, trailingWords(a));
+        const command = await gdbSessionCommand(cli.lab, trailingWords(a), a.kgdb ? 'kgdb' : 'gdbstub');
         cli.yieldTerminal();
         return (await execute(command, { inherit: true })).exitCode;
       }),
