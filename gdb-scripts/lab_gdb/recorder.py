@@ -65,24 +65,49 @@ class State:
         self.armed_at = None
         # (event, error) when the recording must end as a failure
         self.failure = None
+        # the driver's stop file ended it
+        self.stopped = False
 
 
-def current_task():
-    """comm and pid of the task on the stopped CPU, through the kernel's own gdb helpers."""
-    try:
-        task = gdb.parse_and_eval("$lx_current()")
-        return task["comm"].string(), int(task["pid"])
-    except Exception:  # helpers not loaded, or per-cpu data unreadable
-        return None, None
+def task_cpu(task):
+    """The CPU a task last ran on: task->thread_info.cpu (THREAD_INFO_IN_TASK), or task->cpu."""
+    for path in (("thread_info", "cpu"), ("cpu",)):
+        try:
+            v = task
+            for field in path:
+                v = v[field]
+            return int(v)
+        except gdb.error:
+            continue
+    return None
 
 
-def current_cpu():
-    """The vCPU that stopped: QEMU's gdbstub numbers its threads (ptid lwp) CPU index + 1."""
+def current_task(config):
+    """(comm, pid, cpu) of the task that stopped.
+
+    Under QEMU's gdbstub a thread is a vCPU (ptid lwp = CPU index + 1) and the
+    kernel's helpers find its current task; under KGDB a thread is a task
+    (ptid lwp = its pid), whose own cpu field says where it ran.
+    """
     thread = gdb.selected_thread()
     if thread is None:
-        return None
+        return None, None, None
     pid, lwp, _tid = thread.ptid
-    return (lwp or pid) - 1
+    if config.get("via") == "kgdb":
+        if lwp >= 1 << 31:  # KGDB's shadow thread for a CPU's idle task: pid -(cpu + 2)
+            return "swapper", 0, (1 << 32) - lwp - 2
+        try:
+            task = gdb.parse_and_eval("$lx_task_by_pid(%d)" % lwp)
+            comm = task["comm"].string()
+        except Exception:  # helpers not loaded
+            return None, lwp, None
+        return comm, lwp, task_cpu(task)
+    cpu = (lwp or pid) - 1
+    try:
+        task = gdb.parse_and_eval("$lx_current()")
+        return task["comm"].string(), int(task["pid"]), cpu
+    except Exception:  # helpers not loaded, or per-cpu data unreadable
+        return None, None, cpu
 
 
 class Recorder(gdb.Breakpoint):
@@ -111,12 +136,18 @@ class Recorder(gdb.Breakpoint):
         state = self.state
         if state.done:
             return True
+        stop_file = self.config.get("stop_file")
+        if stop_file and os.path.exists(stop_file):
+            # the driver asked the recording to end (a timeout, Ctrl-C): stop here and detach
+            state.done = True
+            state.stopped = True
+            return True
         if self.max_hits and self.hits >= self.max_hits:
             return False
         config = self.config
         frames, trimmed, frame_error = backtrace(config.get("source_tree"), config.get("args", False))
         captures = {expr: capture(expr) for expr in config.get("captures", [])}
-        comm, pid = current_task()
+        comm, pid, cpu = current_task(config)
         pc = gdb.newest_frame().pc() if frames else None
         site, sites = self.which_site(pc)
         now = time.time()
@@ -129,7 +160,7 @@ class Recorder(gdb.Breakpoint):
             "function": top.get("function"),
             "file": top.get("file"),
             "line": top.get("line"),
-            "cpu": current_cpu(),
+            "cpu": cpu,
             "comm": comm,
             "pid": pid,
             "site": site,
@@ -230,7 +261,7 @@ def run(config):
             state.failure = ("write-failed", str(err))
     if state.failure:
         emit(state.failure[0], error=state.failure[1], hits=state.seq)
-    elif state.done:
+    elif state.done and not state.stopped:
         emit("count-reached", hits=state.seq)
     else:
         emit("interrupted", hits=state.seq)

@@ -1,17 +1,18 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LabError } from '../errors.js';
 import type { Progress } from '../progress/progress.js';
 import { guestExec } from '../guest/channel.js';
 import type { VmState } from '../vm/state.js';
-import { launch, versionLine } from '../process/runner.js';
+import { execute, launch, versionLine } from '../process/runner.js';
 import { parseBreakpointSpec, type BreakpointRequest } from './breakpoint-spec.js';
-import { gdbRecorderCommand, type RecorderConfig, type SnapshotKind } from './gdb-command.js';
+import { gdbRecorderCommand, kgdbResumeCommand, type RecorderConfig, type SnapshotKind } from './gdb-command.js';
 import { formatBacktraces, parseHits, type Hit } from './hits.js';
 import { parseRecorderEvent, RecorderLog, type RecordingOutcome } from './recorder-events.js';
 import { closestNames, functionNamesFromSystemMap } from './suggest.js';
 import { breakIntoKgdb, kgdbTarget } from '../guest/kgdb.js';
+import { sleep } from '../util/sleep.js';
 
 /** Guest commands by name for --trigger; any other command comes after "--". */
 export const TRIGGERS = {
@@ -99,7 +100,9 @@ export async function recordWithGdb(
     snapshots: request.snapshots ?? [],
     snapshot_every: request.snapshotEvery ?? false,
     snapshots_file: path.join(runDir, 'snapshots.jsonl'),
+    stop_file: path.join(runDir, 'recorder.stop'),
     source_tree: request.sourceTree,
+    via: viaKgdb ? 'kgdb' : 'gdbstub',
   };
   await writeFile(files.config, JSON.stringify(config, null, 2));
   await writeFile(files.hits, '');
@@ -109,13 +112,22 @@ export async function recordWithGdb(
   let triggerRun: Promise<DebugResult['trigger']> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let killTimer: NodeJS.Timeout | undefined;
+  let kgdbNudge: NodeJS.Timeout | undefined;
+  let sysrqSent = false;
 
   const stopGdb = (why: 'timeout' | 'interrupted') => {
     if (log.stopReason) return;
     log.stopReason = why;
-    // KGDB hears no interrupt on its line while the kernel runs: the guest stops itself into it
-    if (viaKgdb) void breakIntoKgdb(vm, 0);
-    else gdb.signalGroup('SIGINT');
+    // the next hit ends the recording; between hits, gdb is interrupted. KGDB
+    // hears no interrupt on its line while the kernel runs: the guest stops itself into it
+    writeFileSync(config.stop_file, '');
+    if (!viaKgdb) gdb.signalGroup('SIGINT');
+    else {
+      kgdbNudge = setTimeout(() => {
+        sysrqSent = true;
+        void breakIntoKgdb(vm, 0);
+      }, 3000);
+    }
     // gdb detaches within a second or two; never leave it behind
     killTimer = setTimeout(() => gdb.signalGroup('SIGKILL'), 15_000);
   };
@@ -150,11 +162,19 @@ export async function recordWithGdb(
   const onAbort = () => stopGdb('interrupted');
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
-  await gdb.result.finally(() => {
+  const ended = await gdb.result.finally(() => {
     clearTimeout(timer);
     clearTimeout(killTimer);
+    clearTimeout(kgdbNudge);
     options.signal?.removeEventListener('abort', onAbort);
   });
+  // Under KGDB a kernel left stopped waits for a debugger for ever: after a
+  // gdb that had to be killed (it never detached), or a sysrq-g that may have
+  // landed after gdb detached, attach once more and detach.
+  if (viaKgdb && (ended.signal === 'SIGKILL' || sysrqSent)) {
+    if (sysrqSent) await sleep(2000);
+    await execute(kgdbResumeCommand(vm.kernel.vmlinux, target));
+  }
 
   if (log.unknown) throw await unknownBreakpointError(vm, log.unknown, requests);
   if (log.connectError) throw new LabError('GDB_CONNECT_FAILED', `gdb could not attach to ${viaKgdb ? 'KGDB on ' : ''}${target}: ${log.connectError}`);

@@ -19,6 +19,10 @@ export interface RecorderConfig {
   snapshot_every: boolean;
   snapshots_file: string;
   source_tree?: string;
+  /** Exists once lab wants the recording to end: the next hit stops there, and gdb detaches. */
+  stop_file: string;
+  /** gdbstub: threads are vCPUs; kgdb: threads are tasks. */
+  via: 'gdbstub' | 'kgdb';
 }
 
 export const SNAPSHOT_KINDS = ['buddy', 'pageblocks', 'zone'] as const;
@@ -38,6 +42,14 @@ export function gdbArgs(vmlinux: string, recorder = path.join(projectRoot(), 'gd
     '-x', recorder,
     vmlinux,
   ];
+}
+
+/**
+ * A gdb that only attaches and detaches: KGDB resumes the kernel (and drops
+ * its breakpoints) on detach, which a killed gdb never sent.
+ */
+export function kgdbResumeCommand(vmlinux: string, target: string): Command {
+  return { program: 'gdb', args: ['-nx', '-q', '-batch', '-ex', 'set remotetimeout 10', '-ex', `target remote ${target}`, '-ex', 'detach', vmlinux], what: 'resuming the kernel from KGDB' };
 }
 
 /** gdb with the recorder, configured by the JSON file it reads from LAB_RECORDER_CONFIG. */
