@@ -76,6 +76,32 @@ class RecorderTest(unittest.TestCase):
         self.assertEqual({"event": "breakpoint", "spec": "compact_unlock_should_abort", "sites": 3}, events[0])
         self.assertEqual(events[-2]["event"], "count-reached")
 
+    def test_under_kgdb_a_thread_is_a_task_whose_cpu_field_says_where_it_ran(self):
+        stub_gdb.world["thread"] = stub_gdb.Thread(41, (42000, 65, 0))
+        stub_gdb.world["values"]["$lx_task_by_pid(65)"] = stub_gdb.Value({"comm": stub_gdb.Value("sh"), "thread_info": stub_gdb.Value({"cpu": stub_gdb.Value(1)})})
+        self.config.update(count=1, via="kgdb")
+        self.run_recorder(1)
+        hit = self.hits()[0]
+        self.assertEqual((hit["comm"], hit["pid"], hit["cpu"]), ("sh", 65, 1))
+
+    def test_a_stop_file_ends_the_recording_at_the_next_hit_as_interrupted(self):
+        stop = os.path.join(self.dir, "recorder.stop")
+        self.config.update(count=0, stop_file=stop)
+
+        def fire():
+            for n in range(10):
+                if n == 3:
+                    open(stop, "w").close()
+                if stub_gdb.breakpoints[0].stop():
+                    return
+        stub_gdb.world["on_continue"] = fire
+        out = io.StringIO()
+        with redirect_stdout(out), self.assertRaises(stub_gdb.NoReturn):
+            recorder.run(self.config)
+        self.assertEqual(len(self.hits()), 3)
+        self.assertIn('"event": "interrupted"', out.getvalue())
+        self.assertNotIn('"event": "count-reached"', out.getvalue())
+
     def test_captures_record_numbers_strings_and_errors_and_the_recording_goes_on(self):
         stub_gdb.world["values"] = {
             "cc->order": stub_gdb.Value(-1),
