@@ -4,7 +4,7 @@
 //   npm run bench             warm steps (the store already holds the kernel)
 //   npm run bench -- --cold   also a cold kernel build in an empty store (minutes)
 import { execa } from 'execa';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -30,13 +30,23 @@ async function timed(name, args, { env = {}, repeat = 1 } = {}) {
 try {
   if (cold) {
     const store = mkdtempSync(path.join(os.tmpdir(), 'lab-bench-store-'));
-    await timed('lab build (cold: extract, config, make)', ['build'], { env: { LAB_CACHE: store } });
+    await timed('lab build (cold: extract, config, make)', ['build', '--rootfs', 'initramfs'], { env: { LAB_CACHE: store } });
   }
-  await timed('lab build (warm: no make)', ['build'], { repeat: 5 });
-  await timed('lab up (TCG, to guest ready)', ['up']);
+  await timed('lab build (warm: no make)', ['build', '--rootfs', 'initramfs'], { repeat: 5 });
+  await timed('lab up (TCG, to guest ready)', ['up', '--kgdb']);
   await timed('lab exec -- true (round trip)', ['exec', '--', 'true'], { repeat: 20 });
   await timed('lab debug: 10 hits, compact trigger', ['debug', '--break', 'compact_zone', '--break', 'compact_unlock_should_abort', '--trigger', 'compact', '--count', '10'], { repeat: 5 });
   await timed('lab debug: 100 hits, compact trigger', ['debug', '--break', 'compact_unlock_should_abort', '--trigger', 'compact', '--count', '100'], { repeat: 3 });
+  // one hot breakpoint through both transports: hits per second between the first hit and the last
+  for (const [via, count] of [['gdbstub', 200], ['kgdb', 6]]) {
+    const r = await execa(process.execPath, [LAB, 'debug', '--via', via, '--break', 'compact_unlock_should_abort', '--trigger', 'compact', '--count', String(count), '--timeout', '300', '--json'], { cwd, env: { LAB_PROFILE: 'debian', ...process.env }, reject: false });
+    if (r.exitCode !== 0) throw new Error(`lab debug --via ${via} failed (${r.exitCode}): ${r.stderr}`);
+    const { runDir } = JSON.parse(r.stdout);
+    const elapsed = readFileSync(path.join(runDir, 'hits.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).elapsed);
+    const rate = (elapsed.length - 1) / (elapsed.at(-1) - elapsed[0]);
+    results.push({ name: `hits per second, compact_unlock_should_abort, via ${via}`, runs: 1, hits: elapsed.length, hits_per_s: +rate.toFixed(2) });
+    console.log(`${`hits/s via ${via}`.padEnd(40)} ${rate.toFixed(2)} (${elapsed.length} hits)`);
+  }
   await timed('lab down', ['down']);
 } finally {
   await execa('node', [LAB, 'down'], { cwd, reject: false });
