@@ -53,7 +53,7 @@ describe('lab debug records more than frames', () => {
   }, 180_000);
 
   it('stops only where a condition holds, at a FILE:LINE, counting every inlined site', async () => {
-    const { hits, json } = await record('--break', 'compact_zone if cc->order == 3', '--break', 'mm/compaction.c:2400', '--break', 'compact_unlock_should_abort', '--max-per-break', '2', '--trigger', 'compact', '--count', '0', '--timeout', '60');
+    const { hits, json } = await record('--break', 'compact_zone if cc->order == 3', '--break', 'mm/compaction.c:2400', '--break', 'compact_unlock_should_abort', '--max-per-break', '2', '--trigger', 'compact', '--count', '0', '--timeout', '15');
     expect(hits.filter((h) => h.breakpoint === 'compact_zone if cc->order == 3')).toEqual([]);
     expect(hits.filter((h) => h.breakpoint === 'mm/compaction.c:2400')).toHaveLength(1);
     expect(hits.filter((h) => h.breakpoint === 'compact_unlock_should_abort')).toHaveLength(2);

@@ -130,12 +130,13 @@ describe('lab console', () => {
   });
 });
 
-/** A CLI command in a real terminal (node-pty): what it printed so far, typing, and its exit. */
+/** A CLI command in a real terminal (node-pty): what it printed so far (colours stripped), typing, and its exit. */
 async function inTerminal(args: string[]) {
   const pty = await import('node-pty');
   const term = pty.spawn(process.execPath, [LAB, ...args], { cwd, cols: 160, rows: 50, name: 'xterm', env: { ...process.env, LAB_PROFILE: 'debian' } as Record<string, string> });
   let screen = '';
-  term.onData((d) => (screen += d));
+  // eslint-disable-next-line no-control-regex
+  term.onData((d) => (screen += d.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')));
   const exited = new Promise<number>((resolve) => term.onExit((e) => resolve(e.exitCode)));
   const since = () => screen.length;
   const waitFor = async (re: RegExp, from = 0, ms = 30_000) => {
@@ -149,23 +150,32 @@ async function inTerminal(args: string[]) {
 describe('lab gdb', () => {
   it('is an interactive gdb on the VM: bt, lx-dmesg, list, registers, continue, Ctrl-C, quit; the VM runs on', async () => {
     const gdb = await inTerminal(['gdb']);
-    expect(await gdb.waitFor(/\(gdb\) $/), gdb.screen()).toBe(true);
-    const step = async (input: string, expected: RegExp) => {
-      const from = gdb.since();
-      gdb.term.write(input);
-      expect(await gdb.waitFor(expected, from), `${JSON.stringify(input)} gave:\n${gdb.screen().slice(from)}`).toBe(true);
-    };
-    await step('bt\r', /#0 .*\(gdb\) $/s);
-    await step('lx-dmesg\r', /Linux version 6\.\d+.*\(gdb\) $/s);
-    await step('list compact_zone\r', /compact_zone\(struct compact_control \*cc.*\(gdb\) $/s);
-    await step('info registers rip\r', /rip +0x[0-9a-f]+.*\(gdb\) $/s);
-    await step('lab-zone\r', /fragmentation score \(order \d+, as kcompactd computes it\): node \d+.*\(gdb\) $/s);
-    await step('continue\r', /Continuing\./);
-    await step('\x03', /received signal SIGINT.*\(gdb\) $/s);
-    await step('continue\r', /Continuing\./);
-    await step('\x03', /received signal SIGINT.*\(gdb\) $/s);
-    gdb.term.write('quit\r');
-    expect(await gdb.exited).toBe(0);
+    try {
+      expect(await gdb.waitFor(/\(gdb\) $/), gdb.screen()).toBe(true);
+      const step = async (input: string, expected: RegExp) => {
+        const from = gdb.since();
+        gdb.term.write(input);
+        expect(await gdb.waitFor(expected, from), `${JSON.stringify(input)} gave:\n${gdb.screen().slice(from)}`).toBe(true);
+      };
+      await step('bt\r', /#0 .*\(gdb\) $/s);
+      await step('lx-dmesg\r', /Linux version 6\.\d+.*\(gdb\) $/s);
+      await step('list compact_zone\r', /compact_zone\(struct compact_control \*cc.*\(gdb\) $/s);
+      await step('info registers rip\r', /rip +0x[0-9a-f]+.*\(gdb\) $/s);
+      await step('lab-zone\r', /fragmentation score \(order \d+, as kcompactd computes it\): node \d+.*\(gdb\) $/s);
+      await step('continue\r', /Continuing\./);
+      await step('\x03', /received signal SIGINT.*\(gdb\) $/s);
+      await step('continue\r', /Continuing\./);
+      await step('\x03', /received signal SIGINT.*\(gdb\) $/s);
+      gdb.term.write('quit\r');
+      expect(await gdb.exited).toBe(0);
+    } finally {
+      // a gdb left attached would hold the gdbstub, and the guest stopped, for every later test
+      try {
+        gdb.term.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     const s = JSON.parse((await lab(['status', '--json'], { cwd })).stdout);
     expect(s).toMatchObject({ running: true, runState: 'running' });
     expect((await lab(['exec', '--', 'true'], { cwd })).exitCode).toBe(0);
