@@ -119,8 +119,13 @@ class Recorder(gdb.Breakpoint):
         self.state = state
         self.hits = 0
         self.max_hits = config.get("max_per_break") or 0
-        if request.get("condition"):
-            self.condition = request["condition"]
+        # gdb parses the condition in the location's scope, so a bad one fails
+        # here, before attaching; then the recorder evaluates it itself, since
+        # gdb calls a Python stop() whatever the breakpoint's own condition says
+        self.cond_expr = request.get("condition")
+        if self.cond_expr:
+            self.condition = self.cond_expr
+            self.condition = None
 
     def site_addresses(self):
         try:
@@ -143,6 +148,8 @@ class Recorder(gdb.Breakpoint):
             state.stopped = True
             return True
         if self.max_hits and self.hits >= self.max_hits:
+            return False
+        if self.cond_expr and not self.holds():
             return False
         config = self.config
         frames, trimmed, frame_error = backtrace(config.get("source_tree"), config.get("args", False))
@@ -197,6 +204,13 @@ class Recorder(gdb.Breakpoint):
             state.done = True
             return True
         return False
+
+    def holds(self):
+        """The --break condition, in the stopped frame; one that cannot be evaluated here does not hold."""
+        try:
+            return bool(gdb.parse_and_eval(self.cond_expr))
+        except (gdb.error, gdb.MemoryError):
+            return False
 
     def retire(self):
         """A breakpoint that has recorded its share stops costing a stop per hit."""

@@ -33,6 +33,9 @@ class Value:
     def __init__(self, v, type_=INT, optimized_out=False):
         self.v, self.type, self.is_optimized_out = v, type_, optimized_out
 
+    def __bool__(self):
+        return bool(self.v)
+
     def __int__(self):
         # a string value stands for a char pointer: some nonzero address
         return 0xFFFF888000001000 if isinstance(self.v, str) else int(self.v)

@@ -162,6 +162,14 @@ class RecorderTest(unittest.TestCase):
         self.assertEqual(len(stub_gdb.posted), 2)
         self.assertEqual(events[-2]["event"], "interrupted")
 
+    def test_a_condition_that_does_not_hold_records_nothing(self):
+        self.config["breakpoints"] = [request("compact_zone if cc->order == 3", "compact_zone", "cc->order == 3"), request("compact_unlock_should_abort if locked", "compact_unlock_should_abort", "locked")]
+        stub_gdb.world["values"] = {"cc->order == 3": stub_gdb.Value(0), "locked": stub_gdb.Value(1)}
+        self.config["count"] = 0
+        self.run_recorder(3)
+        self.assertEqual([h["breakpoint"] for h in self.hits()], ["compact_unlock_should_abort if locked"] * 3)
+        self.assertIsNone(stub_gdb.breakpoints[0].condition)
+
     def test_conditions_and_unknown_names_fail_before_attaching(self):
         stub_gdb.world["unknown"] = {"compact_zoen"}
         stub_gdb.world["bad_conditions"] = {"nope > 1"}
@@ -171,7 +179,7 @@ class RecorderTest(unittest.TestCase):
         unknown = [e for e in events if e["event"] == "unknown"][0]["breakpoints"]
         self.assertEqual([u["spec"] for u in unknown], ["compact_zoen", "compact_zone if nope > 1"])
         self.assertNotIn("target remote 127.0.0.1:4321", stub_gdb.executed)
-        self.assertEqual(stub_gdb.breakpoints[-1].condition, "cc->order > 0")
+        self.assertEqual(stub_gdb.breakpoints[-1].cond_expr, "cc->order > 0")
 
 
 if __name__ == "__main__":

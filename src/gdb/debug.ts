@@ -135,10 +135,9 @@ export async function recordWithGdb(
     const event = parseRecorderEvent(line);
     if (!event) return;
     log.feed(event);
-    if (event.event === 'breakpoint') {
-      const sites = typeof event.sites === 'number' ? event.sites : undefined;
-      options.progress.notice(`breakpoint ${String(event.spec)}: ${sites === undefined ? 'armed' : `${sites} site${sites === 1 ? '' : 's'}`}`);
-    } else if (event.event === 'armed') {
+    if (event.event === 'armed') {
+      // only now: a breakpoint that failed to arm makes the whole request one error line
+      for (const { spec, sites } of log.sites) options.progress.notice(`breakpoint ${spec}: ${sites === null ? 'armed' : `${sites} site${sites === 1 ? '' : 's'}`}`);
       options.onArmed?.();
       stage.update({ done: 0, total: request.count || undefined, unit: 'hits' });
       timer = setTimeout(() => stopGdb('timeout'), request.timeoutSeconds * 1000);

@@ -104,7 +104,7 @@ describe('the allocator at a breakpoint', () => {
     const proc = await lab(['exec', '--', 'cat', '/proc/buddyinfo', '/proc/pagetypeinfo'], { cwd });
     const gdb = await lab(['gdb', '--', '-batch', '-ex', 'lab-buddy --json', '-ex', 'lab-pageblocks DMA32 --json'], { cwd });
     expect(gdb.exitCode, gdb.stderr).toBe(0);
-    const [buddy, blocks] = gdb.stdout.split('\n').filter((l) => l.startsWith('[') || l.startsWith('{')).map((l) => JSON.parse(l));
+    const [buddy, blocks] = gdb.stdout.split('\n').filter((l) => l.startsWith('[{') || l.startsWith('{')).map((l) => JSON.parse(l));
     const procBuddy = parseBuddyinfo(proc.stdout).find((z) => z.zone === 'DMA32')!;
     const procTypes = parsePagetypeinfo(proc.stdout);
     const zone = buddy.find((z: { zone: string }) => z.zone === 'DMA32');
