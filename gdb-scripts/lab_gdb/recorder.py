@@ -278,7 +278,8 @@ def run(config):
     elif state.done and not state.stopped:
         emit("count-reached", hits=state.seq)
     else:
-        emit("interrupted", hits=state.seq)
+        # at_hit: the stop file ended it at a breakpoint, not an interrupt (a sysrq-g under KGDB)
+        emit("interrupted", hits=state.seq, at_hit=state.stopped)
     try:
         out.close()
     except OSError as err:

@@ -170,9 +170,10 @@ export async function recordWithGdb(
   // Under KGDB a kernel left stopped waits for a debugger for ever: after a
   // gdb that had to be killed (it never detached), or a sysrq-g that may have
   // landed after gdb detached, attach once more and detach.
-  if (viaKgdb && (ended.signal === 'SIGKILL' || sysrqSent)) {
+  if (viaKgdb && (ended.signal === 'SIGKILL' || (sysrqSent && log.endedAtHit))) {
     if (sysrqSent) await sleep(2000);
-    await execute(kgdbResumeCommand(vm.kernel.vmlinux, target));
+    // bounded: a kernel that is not stopped in KGDB never answers
+    await execute(kgdbResumeCommand(vm.kernel.vmlinux, target), { timeoutMs: 30_000 });
   }
 
   if (log.unknown) throw await unknownBreakpointError(vm, log.unknown, requests);

@@ -24,6 +24,8 @@ export class RecorderLog {
   armed = false;
   hits = 0;
   private ending: { event: string; error?: string } | undefined;
+  /** The recording ended at a breakpoint because lab asked, not at an interrupt. */
+  endedAtHit = false;
   /** Why lab stopped gdb, when it did: a timeout or Ctrl-C. */
   stopReason: 'timeout' | 'interrupted' | undefined;
 
@@ -44,8 +46,11 @@ export class RecorderLog {
       case 'hit':
         this.hits = Number(e.seq);
         break;
-      case 'count-reached':
       case 'interrupted':
+        this.endedAtHit = e.at_hit === true;
+        this.ending = { event: e.event };
+        break;
+      case 'count-reached':
       case 'write-failed':
       case 'target-lost':
         this.ending = { event: e.event, error: typeof e.error === 'string' ? e.error : undefined };

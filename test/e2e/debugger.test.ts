@@ -53,15 +53,19 @@ describe('lab debug records more than frames', () => {
   }, 180_000);
 
   it('stops only where a condition holds, at a FILE:LINE, counting every inlined site', async () => {
-    const { hits, json } = await record('--break', 'compact_zone if cc->order == 3', '--break', 'mm/compaction.c:2400', '--break', 'compact_unlock_should_abort', '--max-per-break', '2', '--trigger', 'compact', '--count', '0', '--timeout', '15');
+    // isolation_suitable() is inlined into five places in 6.1's mm/compaction.c
+    const { hits, json } = await record('--break', 'compact_zone if cc->order == 3', '--break', 'mm/compaction.c:2400', '--break', 'isolation_suitable', '--max-per-break', '2', '--trigger', 'compact', '--count', '0', '--timeout', '15');
     expect(hits.filter((h) => h.breakpoint === 'compact_zone if cc->order == 3')).toEqual([]);
     expect(hits.filter((h) => h.breakpoint === 'mm/compaction.c:2400')).toHaveLength(1);
-    expect(hits.filter((h) => h.breakpoint === 'compact_unlock_should_abort')).toHaveLength(2);
-    const sites = (json.breakpoints as Array<{ spec: string; sites: number }>).find((b) => b.spec === 'compact_unlock_should_abort')!.sites;
+    const suitable = hits.filter((h) => h.breakpoint === 'isolation_suitable');
+    expect(suitable).toHaveLength(2);
+    const sites = (json.breakpoints as Array<{ spec: string; sites: number }>).find((b) => b.spec === 'isolation_suitable')!.sites;
     expect(sites).toBeGreaterThan(1);
-    for (const h of hits.filter((x) => x.breakpoint === 'compact_unlock_should_abort')) {
+    for (const h of suitable) {
       expect(h.sites).toBe(sites);
       expect(h.site).toBeGreaterThanOrEqual(1);
+      expect(h.site).toBeLessThanOrEqual(sites);
+      expect(h.frames[0]).toMatchObject({ function: 'isolation_suitable', inlined: true });
     }
   }, 180_000);
 
