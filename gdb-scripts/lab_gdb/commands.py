@@ -129,45 +129,25 @@ def print_pageblocks(rep):
             s["order"], s["migrate_pfn"], s["free_pfn"], " (met)" if s["migrate_pfn"] >= s["free_pfn"] else ""))
 
 
-class LabBuddy(gdb.Command):
-    """lab-buddy [ZONE] [--json]: free blocks per zone, order and migratetype, walked from the free lists."""
+class LabCommand(gdb.Command):
+    """One of lab's allocator commands: ZONE and --json parsed, a report made, printed as text or JSON."""
 
-    def __init__(self):
-        super().__init__("lab-buddy", gdb.COMMAND_DATA)
-
-    def invoke(self, arg, from_tty):
-        zone, as_json = parse_args(arg)
-        rows = buddy(zone)
-        print(json.dumps(rows)) if as_json else print_buddy(rows)
-
-
-class LabZone(gdb.Command):
-    """lab-zone [ZONE] [--json]: watermarks, free pages, compaction deferral, the fragmentation score."""
-
-    def __init__(self):
-        super().__init__("lab-zone", gdb.COMMAND_DATA)
+    def __init__(self, name, report, render, needs_zone=False):
+        super().__init__(name, gdb.COMMAND_DATA)
+        self.command_name, self.report, self.render, self.needs_zone = name, report, render, needs_zone
 
     def invoke(self, arg, from_tty):
         zone, as_json = parse_args(arg)
-        rep = zone_report(zone)
-        print(json.dumps(rep)) if as_json else print_zone(rep)
-
-
-class LabPageblocks(gdb.Command):
-    """lab-pageblocks ZONE [--json]: each pageblock's migratetype and skip bit, as runs; the scanners when a compact_control is in scope."""
-
-    def __init__(self):
-        super().__init__("lab-pageblocks", gdb.COMMAND_DATA)
-
-    def invoke(self, arg, from_tty):
-        zone, as_json = parse_args(arg)
-        if zone is None:
-            raise gdb.GdbError("lab-pageblocks needs a zone: lab-pageblocks Normal")
-        rep = pageblocks(zone)
-        print(json.dumps(rep)) if as_json else print_pageblocks(rep)
+        if zone is None and self.needs_zone:
+            raise gdb.GdbError("%s needs a zone: %s DMA32" % (self.command_name, self.command_name))
+        rep = self.report(zone)
+        print(json.dumps(rep)) if as_json else self.render(rep)
 
 
 def register():
-    LabBuddy()
-    LabZone()
-    LabPageblocks()
+    # lab-buddy [ZONE] [--json]: free blocks per zone, order and migratetype, walked from the free lists
+    LabCommand("lab-buddy", buddy, print_buddy)
+    # lab-zone [ZONE] [--json]: watermarks, free pages, compaction deferral, the fragmentation score
+    LabCommand("lab-zone", zone_report, print_zone)
+    # lab-pageblocks ZONE [--json]: pageblock types and skip bits as runs; the scanners when a compact_control is in scope
+    LabCommand("lab-pageblocks", pageblocks, print_pageblocks, needs_zone=True)

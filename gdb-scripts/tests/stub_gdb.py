@@ -206,3 +206,20 @@ def execute(command, to_string=False):
     if command == "continue" and world["on_continue"]:
         world["on_continue"]()
     return ""
+
+
+COMMAND_DATA = 0
+commands = {}
+
+
+class GdbError(RuntimeError):
+    pass
+
+
+class Command:
+    def __init__(self, name, command_class):
+        commands[name] = self
+
+
+def string_to_argv(arg):
+    return arg.split()

@@ -38,5 +38,15 @@ class MmTest(unittest.TestCase):
         self.assertEqual(mm.pageblock_bits(flags, 1), (2, True))
 
 
+class CommandsTest(unittest.TestCase):
+    def test_the_three_commands_register_and_a_missing_zone_is_one_error(self):
+        from lab_gdb import commands
+        commands.register()
+        self.assertEqual(sorted(n for n in stub_gdb.commands if n.startswith("lab-")), ["lab-buddy", "lab-pageblocks", "lab-zone"])
+        with self.assertRaises(stub_gdb.GdbError) as err:
+            stub_gdb.commands["lab-pageblocks"].invoke("--json", False)
+        self.assertEqual(str(err.exception), "lab-pageblocks needs a zone: lab-pageblocks DMA32")
+
+
 if __name__ == "__main__":
     unittest.main()
