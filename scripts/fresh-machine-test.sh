@@ -35,7 +35,6 @@ cache=${LAB_FRESH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lab-fresh-machine}
 mirror=${LAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 tarball=$cache/bookworm-root.tar
 root=$(mktemp -d /var/tmp/lab-fresh.XXXXXX)
-chmod 755 "$root" # apt drops to _apt, which must reach the lists and archives
 t_start=$(date +%s)
 
 step() { # name, then the command
@@ -82,6 +81,7 @@ EOF
 
 unpack_root() {
   tar -C "$root" -xf "$tarball"
+  chmod 755 "$root" # the tarball's "." came from mktemp (0700); apt drops to _apt, which must get in
 }
 
 bring_node() {
