@@ -113,11 +113,12 @@ describe('the allocator at a breakpoint', () => {
     const procTypes = parsePagetypeinfo(proc.stdout);
     const zone = buddy.find((z: { zone: string }) => z.zone === 'DMA32');
     expect(zone.mismatches).toEqual([]);
-    // the exec and gdb's attach allocate a few pages in between: small blocks may move, large ones do not
+    // the exec and gdb's attach allocate and free a few pages in between: small blocks may move by a few,
+    // a larger one by one split or merge, and the largest (most of memory) not at all
+    const top = zone.nr_free.length - 1;
     zone.nr_free.forEach((n: number, order: number) => {
       const diff = Math.abs(n - procBuddy.free[order]!);
-      if (order >= 4) expect(diff, `order ${order}`).toBe(0);
-      else expect(diff, `order ${order}`).toBeLessThanOrEqual(8);
+      expect(diff, `order ${order}`).toBeLessThanOrEqual(order === top ? 0 : order >= 4 ? 1 : 8);
     });
     const movable = procTypes.free.find((r) => r.zone === 'DMA32' && r.type === 'Movable')!;
     expect(zone.by_type.Movable.at(-1)).toBe(movable.free.at(-1));
