@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
-import { TRIGGERS, type Trigger } from '../gdb/debug.js';
+import { TRIGGERS, type Trigger } from '../gdb/triggers.js';
 import { SNAPSHOT_KINDS } from '../gdb/gdb-command.js';
-import { ROOTFS_KINDS } from '../image/rootfs.js';
+import { ROOTFS_KINDS } from '../image/rootfs-kinds.js';
 
 export function buildOptions<T>(y: Argv<T>) {
   return y

@@ -14,11 +14,7 @@ import { closestNames, functionNamesFromSystemMap } from './suggest.js';
 import { breakIntoKgdb, kgdbTarget } from '../guest/kgdb.js';
 import { sleep } from '../util/sleep.js';
 
-/** Guest commands by name for --trigger; any other command comes after "--". */
-export const TRIGGERS = {
-  compact: ['sh', '-c', 'echo 1 > /proc/sys/vm/compact_memory'],
-} as const;
-export type Trigger = keyof typeof TRIGGERS;
+export { TRIGGERS, type Trigger } from './triggers.js';
 
 export interface DebugRequest {
   breakpoints: string[];

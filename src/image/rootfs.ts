@@ -8,8 +8,9 @@ import { guestTools } from './guest-tools.js';
  * The rootfs behind one interface: how it is built, how QEMU is given it, and
  * how the host reaches the guest.
  */
-export type RootfsKind = 'initramfs' | 'debian';
-export const ROOTFS_KINDS: RootfsKind[] = ['initramfs', 'debian'];
+import type { RootfsKind } from './rootfs-kinds.js';
+
+export { ROOTFS_KINDS, type RootfsKind } from './rootfs-kinds.js';
 
 export interface Rootfs {
   kind: RootfsKind;

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { buildLab, configureLab, type BuildFlags } from '../../lab/build.js';
+import type { BuildFlags } from '../../lab/build.js';
 import { invoke } from '../invoke.js';
 import { buildOptions } from '../options.js';
 import { renderBuild, renderConfigure } from '../render.js';
@@ -13,11 +13,11 @@ export function registerBuild<T>(y: Argv<T>) {
       invoke(a, async (cli) => {
         const flags = a as unknown as BuildFlags;
         if (flags.configureOnly) {
-          const configured = await configureLab(cli.lab, flags);
+          const configured = await (await import('../../lab/build.js')).configureLab(cli.lab, flags);
           cli.out(cli.json ? JSON.stringify(configured, null, 2) : renderConfigure(configured));
           return;
         }
-        const record = await buildLab(cli.lab, flags);
+        const record = await (await import('../../lab/build.js')).buildLab(cli.lab, flags);
         cli.out(cli.json ? JSON.stringify(record, null, 2) : renderBuild(record));
       }),
   );

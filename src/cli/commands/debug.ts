@@ -1,7 +1,6 @@
 import type { Argv } from 'yargs';
-import { recordDebug, type DebugFlags } from '../../lab/debug.js';
-import { runDemo, DEMO_BREAKPOINTS, type DemoFlags } from '../../lab/demo.js';
-import { runningVm } from '../../lab/vm.js';
+import type { DebugFlags } from '../../lab/debug.js';
+import type { DemoFlags } from '../../lab/demo.js';
 import { EXIT_CODES } from '../../errors.js';
 import { trailingWords } from '../context.js';
 import { invoke } from '../invoke.js';
@@ -14,7 +13,7 @@ export function registerDebug<T>(y: Argv<T>) {
     .command('debug', 'attach gdb, record every hit\'s backtrace, detach', (b) => debugOptions(b), (a) =>
       invoke(a, async (cli) => {
         const flags = { ...(a as unknown as DebugFlags), triggerCommand: a['--'] ? trailingWords(a) : undefined };
-        const { result, runDir } = await recordDebug(cli.lab, await runningVm(cli.lab), flags);
+        const { result, runDir } = await (await import('../../lab/debug.js')).recordDebug(cli.lab, await (await import('../../lab/vm.js')).runningVm(cli.lab), flags);
         cli.out(cli.json ? JSON.stringify({ runDir, outcome: result.outcome, hits: result.hits.length, breakpoints: result.breakpoints, trigger: result.trigger }, null, 2) : renderDebug(result, runDir, { breakpoints: flags.break }));
         return result.outcome === 'interrupted' ? EXIT_CODES.interrupted : 0;
       }),
@@ -28,13 +27,13 @@ export function registerDebug<T>(y: Argv<T>) {
           .option('timeout', { type: 'number', default: 120, describe: 'seconds to record for' }),
       (a) =>
         invoke(a, async (cli) => {
-          const { build, result, runDir } = await runDemo(cli.lab, a as unknown as DemoFlags, (b) => {
+          const { build, result, runDir } = await (await import('../../lab/demo.js')).runDemo(cli.lab, a as unknown as DemoFlags, (b) => {
             if (!cli.json) cli.out(renderBuild(b));
           });
           if (cli.json) {
             cli.out(JSON.stringify({ build: { profile: build.profile, fellBackFrom: build.fellBackFrom, kernel: build.kernel.version }, runDir, outcome: result.outcome, hits: result.hits.length }, null, 2));
           } else {
-            cli.out(renderDebug(result, runDir, { wholeBacktrace: true, breakpoints: DEMO_BREAKPOINTS }));
+            cli.out(renderDebug(result, runDir, { wholeBacktrace: true, breakpoints: (await import('../../lab/demo.js')).DEMO_BREAKPOINTS }));
             cli.out('\nThe VM is still running (lab status); lab debug --break NAME attaches again, lab down stops it.');
           }
           return result.outcome === 'interrupted' ? EXIT_CODES.interrupted : 0;

@@ -1,5 +1,4 @@
 import type { Argv } from 'yargs';
-import { diagnoseHost } from '../../lab/doctor.js';
 import { invoke } from '../invoke.js';
 import { renderDoctor } from '../render.js';
 
@@ -15,7 +14,7 @@ export function registerDoctor<T>(y: Argv<T>) {
         .option('all', { type: 'boolean', describe: 'every program any command can run, for every profile' }),
     (a) =>
       invoke(a, async (cli) => {
-        const report = await diagnoseHost(a);
+        const report = await (await import('../../lab/doctor.js')).diagnoseHost(a);
         cli.out(
           cli.json
             ? JSON.stringify({ scope: report.scope, purposes: report.purposes, missing: report.missing.map((r) => r.check), install: report.install ?? null }, null, 2)

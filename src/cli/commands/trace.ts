@@ -1,6 +1,5 @@
 import type { Argv } from 'yargs';
-import { traceGuest, type TraceFlags } from '../../lab/trace.js';
-import { listScenarios, runScenario } from '../../lab/scenario.js';
+import type { TraceFlags } from '../../lab/trace.js';
 import { trailingWords } from '../context.js';
 import { invoke } from '../invoke.js';
 import { renderScenario, renderScenarioList, renderTrace } from '../render.js';
@@ -22,7 +21,7 @@ export function registerTrace<T>(y: Argv<T>) {
           .option('duration', { type: 'number', describe: 'seconds to trace when no command is given' }),
       (a) =>
         invoke(a, async (cli) => {
-          const r = await traceGuest(cli.lab, a as unknown as TraceFlags, a['--'] ? trailingWords(a) : []);
+          const r = await (await import('../../lab/trace.js')).traceGuest(cli.lab, a as unknown as TraceFlags, a['--'] ? trailingWords(a) : []);
           cli.out(cli.json ? JSON.stringify({ runDir: r.runDir, ...r.summary, timeline: undefined }, null, 2) : renderTrace(r.summary, r.runDir));
           return r.commandExit ?? 0;
         }),
@@ -34,11 +33,11 @@ export function registerTrace<T>(y: Argv<T>) {
       (a) =>
         invoke(a, async (cli) => {
           if (a.list || !a.scenario) {
-            const all = listScenarios();
+            const all = (await import('../../lab/scenario.js')).listScenarios();
             cli.out(cli.json ? JSON.stringify(all, null, 2) : renderScenarioList(all));
             return a.list ? 0 : 2;
           }
-          const { name, runDir, result } = await runScenario(cli.lab, a.scenario);
+          const { name, runDir, result } = await (await import('../../lab/scenario.js')).runScenario(cli.lab, a.scenario);
           cli.out(cli.json ? JSON.stringify({ scenario: name, runDir, ok: result.ok, seconds: result.seconds, verdicts: result.verdicts }, null, 2) : renderScenario(name, runDir, result));
           if (!result.ok) {
             const missing = result.verdicts.flatMap((v) => v.missing);

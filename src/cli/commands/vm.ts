@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { labVmStatus, startLabVm, stopLabVm, type StartFlags } from '../../lab/vm.js';
+import type { StartFlags } from '../../lab/vm.js';
 import { invoke } from '../invoke.js';
 import { upOptions } from '../options.js';
 import { renderStatus, renderStop } from '../render.js';
@@ -13,21 +13,21 @@ export function registerVm<T>(y: Argv<T>) {
       (b) => upOptions(b).option('qemu', { type: 'string', describe: '"system" or a qemu-system-x86_64 path' }),
       (a) =>
         invoke(a, async (cli) => {
-          const state = await startLabVm(cli.lab, a as unknown as StartFlags);
-          if (cli.json) return cli.out(JSON.stringify(await labVmStatus(cli.lab), null, 2));
+          const state = await (await import('../../lab/vm.js')).startLabVm(cli.lab, a as unknown as StartFlags);
+          if (cli.json) return cli.out(JSON.stringify(await (await import('../../lab/vm.js')).labVmStatus(cli.lab), null, 2));
           const ssh = state.ssh ? `, ssh on 127.0.0.1:${state.ssh.port} (lab ssh)` : '';
           cli.out(`VM up: pid ${state.pid}, ${state.accel}, gdb on 127.0.0.1:${state.gdbPort}${ssh}, serial log ${state.serialLog}`);
         }),
     )
     .command('down', 'stop the VM (QMP quit, then signals)', {}, (a) =>
       invoke(a, async (cli) => {
-        const r = await stopLabVm(cli.lab);
+        const r = await (await import('../../lab/vm.js')).stopLabVm(cli.lab);
         cli.out(cli.json ? JSON.stringify(r) : renderStop(r));
       }),
     )
     .command('status', 'is the VM running, and where its ports are', {}, (a) =>
       invoke(a, async (cli) => {
-        const s = await labVmStatus(cli.lab);
+        const s = await (await import('../../lab/vm.js')).labVmStatus(cli.lab);
         cli.out(cli.json ? JSON.stringify(s, null, 2) : renderStatus(s));
       }),
     );
