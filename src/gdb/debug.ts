@@ -38,7 +38,8 @@ export interface DebugResult {
   /** Each breakpoint and how many sites (inlined copies included) it has. */
   breakpoints: Array<{ spec: string; sites: number | null }>;
   trigger?: { argv: string[]; exitCode?: number; error?: string };
-  files: { hits: string; backtraces: string; gdbLog: string; snapshots?: string };
+  /** snapshots.jsonl is written only with --snapshot. */
+  files: { hits: string; backtraces: string; gdbLog: string; snapshots: string };
   gdbVersion: string;
   seconds: number;
 }
@@ -83,7 +84,7 @@ export async function recordWithGdb(
     backtraces: path.join(runDir, 'backtraces.txt'),
     gdbLog: path.join(runDir, 'gdb.log'),
     config: path.join(runDir, 'recorder.json'),
-    snapshots: request.snapshots?.length ? path.join(runDir, 'snapshots.jsonl') : undefined,
+    snapshots: path.join(runDir, 'snapshots.jsonl'),
   };
   const config: RecorderConfig = {
     breakpoints: requests.map(({ spec, location, condition }) => ({ spec, location, condition })),
@@ -95,7 +96,7 @@ export async function recordWithGdb(
     hits: files.hits,
     snapshots: request.snapshots ?? [],
     snapshot_every: request.snapshotEvery ?? false,
-    snapshots_file: path.join(runDir, 'snapshots.jsonl'),
+    snapshots_file: files.snapshots,
     stop_file: path.join(runDir, 'recorder.stop'),
     source_tree: request.sourceTree,
     via: viaKgdb ? 'kgdb' : 'gdbstub',

@@ -3,7 +3,7 @@ import { execute } from '../process/runner.js';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LabError, InterruptedError } from '../errors.js';
+import { LabError } from '../errors.js';
 import type { ExecReply } from './agent-protocol.js';
 import { argvTokens } from './agent-protocol.js';
 

@@ -5,6 +5,7 @@ import { loadScenario } from '../scenario/schema.js';
 import { performScenario, type ScenarioResult } from '../scenario/session.js';
 import { requireVm } from '../vm/status.js';
 import { LabError } from '../errors.js';
+import { silentProgress } from '../progress/progress.js';
 import { readBuildRecordIfAny } from './build-record.js';
 import type { LabContext } from './context.js';
 import { sourceTreeOf } from './debug.js';
@@ -26,7 +27,8 @@ export async function runScenario(ctx: LabContext, name: string): Promise<{ name
     const result = await performScenario(scenario, run.dir, {
       guest: guestOf(vm),
       runId: run.id,
-      startDebug: (request, dir, o) => recordWithGdb(vm, request, dir, { progress: { notice: ctx.progress.notice, stage: () => ({ update() {}, done() {} }) }, ...o }),
+      // the scenario's own stage shows progress; the recorder's notices still get through
+      startDebug: (request, dir, o) => recordWithGdb(vm, request, dir, { progress: { ...silentProgress, notice: ctx.progress.notice }, ...o }),
       progress: ctx.progress,
       signal: ctx.signal,
       sourceTree: sourceTreeOf(ctx, build),
