@@ -55,6 +55,16 @@ export const ERROR_TABLE = {
   SOURCE_NOT_PRISTINE: { kind: 'usage', hint: 'run "make mrproper" in it first: lab builds out of tree (O=) and needs a pristine source' },
   NO_QEMU_SOURCE: { kind: 'usage', hint: 'use --qemu system or a path' },
   QEMU_MISSING: { kind: 'usage', hint: 'give "system" or the path of a qemu-system-x86_64' },
+  LAB_FILE_INVALID: { kind: 'usage', hint: 'fix lab.json' },
+  LAB_FILE_MISSING: { kind: 'usage', hint: 'give the path of a lab.json, or run lab init' },
+  LAB_FILE_EXISTS: { kind: 'usage', hint: 'pass --force to overwrite it' },
+  NO_LAB_FILE: { kind: 'usage', hint: 'run it where lab.json is, pass --lab FILE, or lab init' },
+  EXERCISE_UNKNOWN: { kind: 'usage', hint: 'choose an exercise lab.json lists' },
+  LOCK_MISSING: { kind: 'usage', hint: 'the teacher runs lab lock and publishes lab.lock beside lab.json' },
+  LOCK_INVALID: { kind: 'usage', hint: 'fetch lab.lock again, or run lab lock' },
+  RUN_UNKNOWN: { kind: 'usage', hint: 'see .lab/runs for the runs there are' },
+  NO_RUNS: { kind: 'usage', hint: 'record a run first (lab demo, lab debug, lab run)' },
+  BUNDLE_MISSING: { kind: 'usage', hint: 'give the .tar.gz that lab pack wrote' },
 
   // something lab needs on the host is not installed
   TOOL_MISSING: { kind: 'dependency', hint: 'run lab doctor to see what to install' },
@@ -103,6 +113,10 @@ export const ERROR_TABLE = {
   GDB_FAILED: { kind: 'failed', hint: 'see gdb.log in the run directory' },
   RECORDER_FAILED: { kind: 'failed', hint: 'see gdb.log in the run directory' },
   HITS_CORRUPT: { kind: 'failed', hint: 'the recording is damaged; record it again' },
+  LOCK_DIFFERS: { kind: 'failed', hint: 'see the items marked "different"' },
+  BUNDLE_REFUSED: { kind: 'failed', hint: 'ask for a bundle written by lab pack' },
+  CHECK_FAILED: { kind: 'failed', hint: 'see the rows marked "fail"' },
+  DEB_INVALID: { kind: 'failed', hint: 'check the package URL and its sha256' },
 
   INTERRUPTED: { kind: 'interrupted' },
   INTERNAL: { kind: 'internal' },

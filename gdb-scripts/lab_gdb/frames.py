@@ -16,12 +16,17 @@ ENTRY_POINTS = {
 MAX_FRAMES = 64
 
 
+# where lab's reproducible builds say the kernel sources are (kernel/plan.ts)
+SOURCE_PREFIX = "/lab/linux"
+
+
 def relative_file(name, tree):
     if not name:
         return None
     name = os.path.normpath(name)
-    if tree and name.startswith(tree.rstrip("/") + "/"):
-        return name[len(tree.rstrip("/")) + 1:]
+    for root in (tree, SOURCE_PREFIX):
+        if root and name.startswith(root.rstrip("/") + "/"):
+            return name[len(root.rstrip("/")) + 1:]
     return name
 
 

@@ -3,6 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT_CODES } from '../errors.js';
 import { registerBuild } from './commands/build.js';
+import { registerCourse } from './commands/course.js';
 import { registerDebug } from './commands/debug.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerGuest } from './commands/guest.js';
@@ -13,6 +14,7 @@ let y = yargs(hideBin(process.argv))
   .scriptName('lab')
   .usage('$0 <command>: a Linux-kernel debugging lab for memory compaction')
   .option('lab-dir', { type: 'string', describe: 'the lab directory (default ./.lab)', global: true })
+  .option('lab', { type: 'string', describe: 'the lab.json to use (default ./lab.json when there is one)', global: true })
   .option('json', { type: 'boolean', default: false, describe: 'machine-readable output on stdout', global: true });
 y = registerBuild(y);
 y = registerVm(y);
@@ -20,6 +22,7 @@ y = registerDebug(y);
 y = registerGuest(y);
 y = registerTrace(y);
 y = registerDoctor(y);
+y = registerCourse(y);
 
 await y
   .parserConfiguration({ 'populate--': true })

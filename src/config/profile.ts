@@ -49,6 +49,8 @@ export const ProfileSchema = z.strictObject({
     })
     .refine((q) => q.use === 'system' || q.source !== undefined, { message: 'use "build" needs a source and a recipe' }),
   rootfs: z.enum(['initramfs', 'debian']).default('debian'),
+  /** Debian packages the image gets beside lab's own (image/debian/packages.txt). */
+  guestPackages: z.array(z.string().min(1)).default([]),
   fallback: z.string().optional(),
 });
 export type Profile = z.infer<typeof ProfileSchema>;

@@ -154,7 +154,7 @@ export async function recordWithGdb(
   // mid-breakpoint (the abort below is not given to the runner, which would
   // SIGTERM gdb).
   if (viaKgdb) await breakIntoKgdb(vm);
-  const gdb = launch(gdbRecorderCommand(vm.kernel.vmlinux, files.config, viaKgdb), { logFile: files.gdbLog, onLine });
+  const gdb = launch(gdbRecorderCommand(vm.kernel.vmlinux, files.config, viaKgdb, request.sourceTree), { logFile: files.gdbLog, onLine });
   const onAbort = () => stopGdb('interrupted');
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();

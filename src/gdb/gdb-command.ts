@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { projectRoot } from '../config/paths.js';
+import { SOURCE_PREFIX } from '../kernel/plan.js';
 import type { Command } from '../process/command.js';
 
 export const RECORDER_SCRIPT = 'lab_recorder.py';
@@ -32,12 +33,13 @@ export type SnapshotKind = (typeof SNAPSHOT_KINDS)[number];
  * The gdb invocation: batch mode, no init files, the kernel's own gdb helpers
  * (vmlinux-gdb.py beside vmlinux) allowed to auto-load, then the recorder.
  */
-export function gdbArgs(vmlinux: string, recorder = path.join(projectRoot(), 'gdb-scripts', RECORDER_SCRIPT)): string[] {
+export function gdbArgs(vmlinux: string, recorder = path.join(projectRoot(), 'gdb-scripts', RECORDER_SCRIPT), sourceTree?: string): string[] {
   return [
     '-nx',
     '-q',
     '-batch',
     '-iex', `add-auto-load-safe-path ${path.dirname(vmlinux)}`,
+    ...sourceMapArgs(sourceTree),
     '-ex', 'set pagination off',
     '-x', recorder,
     vmlinux,
@@ -52,9 +54,17 @@ export function kgdbResumeCommand(vmlinux: string, target: string): Command {
   return { program: 'gdb', args: ['-nx', '-q', '-batch', '-ex', 'set remotetimeout 10', '-ex', `target remote ${target}`, '-ex', 'detach', vmlinux], what: 'resuming the kernel from KGDB' };
 }
 
+/**
+ * A reproducible kernel's debug info names its sources under SOURCE_PREFIX;
+ * gdb finds them in the store's tree (list, frame source lines).
+ */
+export function sourceMapArgs(sourceTree: string | undefined): string[] {
+  return sourceTree ? ['-iex', `set substitute-path ${SOURCE_PREFIX} ${sourceTree}`] : [];
+}
+
 /** gdb with the recorder, configured by the JSON file it reads from LAB_RECORDER_CONFIG. */
-export function gdbRecorderCommand(vmlinux: string, configFile: string, serial = false): Command {
-  const args = gdbArgs(vmlinux);
+export function gdbRecorderCommand(vmlinux: string, configFile: string, serial = false, sourceTree?: string): Command {
+  const args = gdbArgs(vmlinux, undefined, sourceTree);
   // KGDB answers over an emulated UART: slower than QEMU's gdbstub
   if (serial) args.splice(args.indexOf('-x'), 0, '-ex', 'set remotetimeout 10');
   return { program: 'gdb', args, env: { LAB_RECORDER_CONFIG: configFile }, what: 'gdb with the recorder' };
@@ -68,13 +78,14 @@ export const COMMANDS_SCRIPT = 'lab_commands.py';
  * user's own gdb arguments. quit detaches (a remote target is never killed),
  * so the VM runs on.
  */
-export function interactiveGdbCommand(vmlinux: string, target: string, userArgs: string[] = [], scripts = path.join(projectRoot(), 'gdb-scripts')): Command {
+export function interactiveGdbCommand(vmlinux: string, target: string, userArgs: string[] = [], scripts = path.join(projectRoot(), 'gdb-scripts'), sourceTree?: string): Command {
   return {
     program: 'gdb',
     args: [
       '-nx',
       '-q',
       '-iex', `add-auto-load-safe-path ${path.dirname(vmlinux)}`,
+      ...sourceMapArgs(sourceTree),
       '-iex', 'set pagination off',
       '-iex', 'set confirm off',
       '-iex', 'set width 0',

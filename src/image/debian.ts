@@ -80,10 +80,11 @@ export function debianBuilderMissing(isRoot: boolean, has: (cmd: string) => bool
 export async function buildDebianImage(
   store: Store,
   tools: Record<string, Buffer>,
-  options: { progress: Progress; signal?: AbortSignal; logDir: string; mirror?: string },
+  options: { progress: Progress; signal?: AbortSignal; logDir: string; mirror?: string; packages?: string[] },
 ): Promise<DebianImage> {
   const mirror = options.mirror ?? process.env.LAB_DEBIAN_MIRROR ?? DEFAULT_MIRROR;
-  const packages = parsePackageList(await readFile(path.join(imageDir(), 'debian', 'packages.txt'), 'utf8'));
+  const own = parsePackageList(await readFile(path.join(imageDir(), 'debian', 'packages.txt'), 'utf8'));
+  const packages = [...own, ...(options.packages ?? []).filter((p) => !own.includes(p))];
   const overlay = path.join(imageDir(), 'debian', 'overlay');
   const key = keyOf(
     debianImageKeyInputs({

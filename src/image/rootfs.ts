@@ -24,7 +24,7 @@ export interface Rootfs {
 export async function buildRootfs(
   store: Store,
   kind: RootfsKind,
-  options: { progress: Progress; signal?: AbortSignal; logDir: string },
+  options: { progress: Progress; signal?: AbortSignal; logDir: string; packages?: string[] },
 ): Promise<Rootfs> {
   const tools = await guestTools(store);
   switch (kind) {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appendFile, copyFile, cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LabError } from '../errors.js';
@@ -18,7 +18,7 @@ import {
   parseConfig,
   unmetRequirements,
 } from './config.js';
-import { buildCommand, configCommands, configKeyInputs, isKbuildStepLine, kernelKeyInputs, KERNEL_ARTIFACTS, KERNEL_TARGETS, modulesInstallCommand } from './plan.js';
+import { buildCommand, configCommands, reproducibleBuildEnv, configKeyInputs, isKbuildStepLine, kernelKeyInputs, KERNEL_ARTIFACTS, KERNEL_TARGETS, modulesInstallCommand } from './plan.js';
 
 export interface KernelRequest {
   source: MaterializedSource;
@@ -47,6 +47,13 @@ export interface KernelBuild {
   cached: boolean;
   /** Options the fragments changed in a user-supplied base config. */
   changes: string[];
+  /** What the config was made from: the base and each fragment, by name and sha256. */
+  inputs: ConfigInputs;
+}
+
+export interface ConfigInputs {
+  base: { name: string; sha256?: string };
+  fragments: Array<{ name: string; sha256: string }>;
 }
 
 interface ConfigEntry {
@@ -61,6 +68,7 @@ export interface ConfiguredKernel {
   /** A build directory holding exactly this config, when configuring just made one. */
   buildDir?: string;
   cached: boolean;
+  inputs: ConfigInputs;
 }
 
 /**
@@ -85,9 +93,13 @@ export async function configureKernel(
       compiler,
     }),
   );
+  const inputs: ConfigInputs = {
+    base: userBase === undefined ? { name: request.base as string } : { name: path.basename((request.base as { file: string }).file), sha256: sha256(userBase) },
+    fragments: fragments.map((f) => ({ name: path.basename(f.path), sha256: sha256(f.text) })),
+  };
   if (store.has('configs', configKey)) {
     const entry = JSON.parse(await readFile(path.join(store.entry('configs', configKey), 'entry.json'), 'utf8')) as ConfigEntry;
-    return { configKey, ...entry, cached: true };
+    return { configKey, ...entry, cached: true, inputs };
   }
   const buildDir = await store.scratch('kbuild');
   try {
@@ -116,13 +128,19 @@ export async function configureKernel(
       await writeFile(path.join(dir, 'config'), finalText);
     });
     stage.done(`${fragments.length} fragment(s) merged, every required option verified`);
-    if (options.keepBuildDir) return { configKey, ...entry, buildDir, cached: false };
+    if (options.keepBuildDir) return { configKey, ...entry, buildDir, cached: false, inputs };
     await rm(buildDir, { recursive: true, force: true });
-    return { configKey, ...entry, cached: false };
+    return { configKey, ...entry, cached: false, inputs };
   } catch (err) {
     await rm(buildDir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** The build's date: the source tree's Makefile's mtime (from the tarball), never the clock. */
+async function sourceTimestamp(tree: string): Promise<string> {
+  const { mtime } = await stat(path.join(tree, 'Makefile'));
+  return mtime.toUTCString();
 }
 
 export async function buildKernel(
@@ -150,7 +168,8 @@ export async function buildKernel(
       const stage = progress.stage(`kernel ${version} build`);
       let steps = 0;
       const targets = request.modules ? [...KERNEL_TARGETS, 'modules'] : KERNEL_TARGETS;
-      await executeChecked(buildCommand(source.tree, scratch, request.jobs ?? os.availableParallelism(), targets), {
+      const env = reproducibleBuildEnv(source.tree, scratch, await sourceTimestamp(source.tree));
+      await executeChecked(buildCommand(source.tree, scratch, request.jobs ?? os.availableParallelism(), targets, env), {
         logFile,
         signal,
         onLine: (line) => {
@@ -201,6 +220,7 @@ export async function buildKernel(
       compiler,
       cached,
       changes: configured.changes,
+      inputs: configured.inputs,
     };
   } finally {
     if (scratch) await rm(scratch, { recursive: true, force: true });

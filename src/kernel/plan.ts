@@ -9,9 +9,52 @@ export function configKeyInputs(i: { sourceId: string; base: KernelBase | { file
   return { source: i.sourceId, base: i.base, fragments: i.fragmentSha256s, compiler: i.compiler, arch: i.arch ?? KERNEL_ARCH };
 }
 
+/**
+ * How lab builds a kernel reproducibly; part of the kernel key, so a change
+ * to the environment below never reuses a kernel built the old way.
+ */
+export const REPRODUCIBLE_RECIPE = 'reproducible-1';
+
 /** What a built kernel depends on: the store key of the kernel entry (pure). */
 export function kernelKeyInputs(i: { sourceId: string; configSha256: string; compiler: string; modules?: boolean; arch?: string }) {
-  return { source: i.sourceId, config: i.configSha256, patches: [], compiler: i.compiler, arch: i.arch ?? KERNEL_ARCH, modules: i.modules === true ? true : undefined };
+  return {
+    source: i.sourceId,
+    config: i.configSha256,
+    patches: [],
+    compiler: i.compiler,
+    arch: i.arch ?? KERNEL_ARCH,
+    modules: i.modules === true ? true : undefined,
+    recipe: REPRODUCIBLE_RECIPE,
+  };
+}
+
+/**
+ * Where the debug info says the sources and the build directory are. The
+ * real paths (the store's, a scratch directory's) differ from machine to
+ * machine; gdb maps SOURCE_PREFIX back to the tree with substitute-path.
+ */
+export const SOURCE_PREFIX = '/lab/linux';
+export const BUILD_PREFIX = '/lab/build';
+
+/**
+ * The environment that makes a kernel build byte-for-byte reproducible
+ * (reproducible-builds.org; Debian's kernel packages do the same): the
+ * banner's user, host, time and build number are fixed, and no path of
+ * this machine reaches the debug info. `timestamp` comes from the source,
+ * so it is an input, not the clock.
+ */
+export function reproducibleBuildEnv(tree: string, buildDir: string, timestamp: string): Record<string, string> {
+  const maps = [`-ffile-prefix-map=${tree}=${SOURCE_PREFIX}`, `-ffile-prefix-map=${buildDir}=${BUILD_PREFIX}`].join(' ');
+  return {
+    KBUILD_BUILD_TIMESTAMP: timestamp,
+    KBUILD_BUILD_USER: 'lab',
+    KBUILD_BUILD_HOST: 'lab',
+    KBUILD_BUILD_VERSION: '1',
+    KCFLAGS: maps,
+    KAFLAGS: maps,
+    LC_ALL: 'C',
+    TZ: 'UTC',
+  };
 }
 export const KERNEL_TARGETS = ['bzImage', 'vmlinux', 'scripts_gdb'] as const;
 
@@ -40,8 +83,8 @@ export function configCommands(tree: string, buildDir: string, base: KernelBase,
   return commands;
 }
 
-export function buildCommand(tree: string, buildDir: string, jobs: number, targets: readonly string[] = KERNEL_TARGETS): Command {
-  return { program: 'make', args: make(tree, buildDir, `-j${jobs}`, ...targets), what: `make ${targets.join(' ')}` };
+export function buildCommand(tree: string, buildDir: string, jobs: number, targets: readonly string[] = KERNEL_TARGETS, env?: Record<string, string>): Command {
+  return { program: 'make', args: make(tree, buildDir, `-j${jobs}`, ...targets), ...(env ? { env } : {}), what: `make ${targets.join(' ')}` };
 }
 
 export function modulesInstallCommand(tree: string, buildDir: string, installDir: string): Command {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import type { LabPaths } from '../config/paths.js';
 import { LabError } from '../errors.js';
@@ -40,4 +41,9 @@ export async function writeBuildRecord(paths: LabPaths, record: BuildRecord): Pr
   const tmp = `${paths.build}.tmp`;
   await writeFile(tmp, JSON.stringify(record, null, 2) + '\n');
   await rename(tmp, paths.build);
+}
+
+/** Where the build's kernel source was extracted: gdb finds the sources there, and shows file names relative to it. */
+export function sourceTreeOf(ctx: { store: { root: string } }, build: BuildRecord | undefined): string | undefined {
+  return build?.kernel.sourceId ? path.join(ctx.store.root, 'sources', build.kernel.sourceId) : undefined;
 }

@@ -2,7 +2,8 @@ import { statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { LabError } from '../errors.js';
-import { defaultProfile, loadProfile, type Profile } from '../config/profile.js';
+import { loadProfile, type Profile } from '../config/profile.js';
+import { chooseProfile } from '../config/lab-file.js';
 import { selectKernel, type KernelFlags, type PathKind } from '../config/resolve.js';
 import type { Progress } from '../progress/progress.js';
 import { isStored, materializeSource } from '../fetch/source.js';
@@ -16,6 +17,8 @@ import { writeBuildRecord, type BuildRecord } from './build-record.js';
 
 export interface BuildFlags extends KernelFlags {
   profile?: string;
+  /** The lab.json to build (default ./lab.json when there is one). */
+  lab?: string;
   rootfs?: RootfsKind;
   /** Stop once the kernel's config is final and verified. */
   configureOnly?: boolean;
@@ -38,7 +41,7 @@ export function pathKind(p: string): PathKind {
  * named neither a profile nor a source), its fallback profile instead.
  */
 async function resolveKernelSource(store: Store, flags: BuildFlags, options: { progress: Progress; signal?: AbortSignal }) {
-  let profile: Profile = loadProfile(flags.profile ?? defaultProfile());
+  let profile: Profile = chooseProfile(flags).profile;
   let selection = selectKernel(profile, flags, pathKind);
   try {
     const source = await materializeSource(store, selection.source, { ...options, what: 'kernel source' });
@@ -74,7 +77,7 @@ export async function buildLab(ctx: LabContext, flags: BuildFlags): Promise<Buil
     { source, base: selection.base, fragments: selection.fragments, modules: flags.modules },
     { progress, signal, logDir },
   );
-  const rootfs = await buildRootfs(store, flags.rootfs ?? profile.rootfs, { progress, signal, logDir });
+  const rootfs = await buildRootfs(store, flags.rootfs ?? profile.rootfs, { progress, signal, logDir, packages: profile.guestPackages });
   const qemu = await resolveQemuInstall(store, profile, flags, { progress, signal, logDir: path.join(paths.root, 'logs') });
   const record: BuildRecord = {
     profile: profile.name,

@@ -5,7 +5,7 @@ import type { SnapshotKind } from '../gdb/gdb-command.js';
 import { recordWithGdb, TRIGGERS, type DebugResult, type Trigger } from '../gdb/debug.js';
 import { openRun } from '../record/manifest.js';
 import type { VmState } from '../vm/state.js';
-import { readBuildRecordIfAny, type BuildRecord } from './build-record.js';
+import { readBuildRecordIfAny, sourceTreeOf, type BuildRecord } from './build-record.js';
 import type { LabContext } from './context.js';
 
 export interface DebugFlags {
@@ -49,11 +49,6 @@ export function validateDebugFlags(flags: DebugFlags): string[] {
 export function triggerArgv(flags: Pick<DebugFlags, 'trigger' | 'triggerCommand'>): string[] | undefined {
   if (flags.triggerCommand?.length) return flags.triggerCommand;
   return flags.trigger ? [...TRIGGERS[flags.trigger]] : undefined;
-}
-
-/** Where the build's kernel source was extracted: gdb's file names are shown relative to it. */
-export function sourceTreeOf(ctx: LabContext, build: BuildRecord | undefined): string | undefined {
-  return build?.kernel.sourceId ? path.join(ctx.store.root, 'sources', build.kernel.sourceId) : undefined;
 }
 
 /** lab debug: gdb attached, hits recorded into a new run directory, gdb detached. */

@@ -8,7 +8,7 @@ import { LabError } from '../errors.js';
 import { silentProgress } from '../progress/progress.js';
 import { readBuildRecordIfAny } from './build-record.js';
 import type { LabContext } from './context.js';
-import { sourceTreeOf } from './debug.js';
+import { sourceTreeOf } from './build-record.js';
 
 export { listScenarios } from '../scenario/schema.js';
 

@@ -5,7 +5,7 @@ import { stopVm } from '../vm/stop.js';
 import { currentVm, requireVm, vmStatus, type VmStatus } from '../vm/status.js';
 import type { VmState } from '../vm/state.js';
 import type { BuildRecord } from './build-record.js';
-import { readBuildRecord } from './build-record.js';
+import { readBuildRecord, sourceTreeOf } from './build-record.js';
 import type { LabContext } from './context.js';
 
 export interface StartFlags {
@@ -47,7 +47,7 @@ export async function startBuiltVm(ctx: LabContext, build: BuildRecord, flags: S
     ctx.paths,
     {
       qemu,
-      kernel: { bzImage: k.bzImage, vmlinux: k.vmlinux, gdbScript: k.gdbScript, version: k.version, key: k.key },
+      kernel: { bzImage: k.bzImage, vmlinux: k.vmlinux, gdbScript: k.gdbScript, version: k.version, key: k.key, sourceTree: sourceTreeOf(ctx, build) },
       rootfs: { kind: build.rootfs.kind, file: build.rootfs.file, key: build.rootfs.key, channel: build.rootfs.channel },
       profile: build.profile,
       memory: flags.memory,

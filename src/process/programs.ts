@@ -8,6 +8,8 @@ export const HOST_PROGRAMS = [
   'bzip2',
   'chroot',
   'debootstrap',
+  'debugfs',
+  'dpkg-deb',
   'gcc',
   'gdb',
   'make',

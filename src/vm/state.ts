@@ -18,7 +18,7 @@ export interface VmState {
   memory: string;
   cpus: number;
   startedAt: string;
-  kernel: { bzImage: string; vmlinux: string; gdbScript: string; version: string; key: string };
+  kernel: { bzImage: string; vmlinux: string; gdbScript: string; version: string; key: string; sourceTree?: string };
   rootfs: { kind: string; file: string; key: string; channel: string };
   sockets: { console: string; agent: string; qmp: string };
   /** The Debian rootfs: ssh forwarded from 127.0.0.1, and the qcow2 overlay the VM writes to. */

@@ -1,0 +1,195 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { z } from 'zod';
+import { LabError } from '../errors.js';
+import { TRIGGERS } from '../gdb/triggers.js';
+import { projectRoot } from './paths.js';
+import { defaultProfile, KernelBaseSchema, loadProfile, SourceSchema, type Profile } from './profile.js';
+
+/**
+ * lab.json: the lab a teacher publishes. It names a profile and overrides
+ * what the course pins (kernel source, config, fragments, rootfs, extra guest
+ * packages, QEMU), and lists the exercises with what a correct run shows.
+ * JSON with comments (jsonc-parser, VS Code's parser), so a teacher can say why.
+ */
+export const LAB_FILE = 'lab.json';
+export const LOCK_FILE = 'lab.lock';
+
+const DebugExerciseSchema = z.strictObject({
+  break: z.array(z.string().min(1)).min(1),
+  capture: z.array(z.string().min(1)).default([]),
+  trigger: z.string().min(1).optional(),
+  count: z.number().int().min(0).default(20),
+});
+
+export const ExpectationSchema = z.strictObject({
+  /** Functions that must appear in the frames of some hit. */
+  frames: z.array(z.string().min(1)).default([]),
+  /** Breakpoints that must be hit at least once. */
+  hits: z.array(z.string().min(1)).default([]),
+  /** A scenario run: every verdict of the scenario's own expectations holds. */
+  verdicts: z.literal('ok').optional(),
+});
+export type Expectation = z.infer<typeof ExpectationSchema>;
+
+export const ExerciseSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'an exercise name is lowercase letters, digits and dashes'),
+    about: z.string().default(''),
+    debug: DebugExerciseSchema.optional(),
+    scenario: z.string().min(1).optional(),
+    expect: ExpectationSchema,
+  })
+  .refine((e) => (e.debug === undefined) !== (e.scenario === undefined), { message: 'an exercise is either "debug" or "scenario", not both or neither' });
+export type Exercise = z.infer<typeof ExerciseSchema>;
+
+export const LabFileSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a lab name is letters, digits, ".", "_" and "-"'),
+  about: z.string().default(''),
+  profile: z.string().min(1),
+  kernel: z
+    .strictObject({
+      source: SourceSchema.optional(),
+      base: KernelBaseSchema.optional(),
+      /** A full .config, relative to lab.json: the base the fragments go on. */
+      config: z.string().min(1).optional(),
+      fragments: z.array(z.string().min(1)).optional(),
+    })
+    .default({}),
+  rootfs: z
+    .strictObject({
+      kind: z.enum(['initramfs', 'debian']).optional(),
+      /** Debian packages installed in the image beside lab's own. */
+      packages: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, 'a Debian package name')).default([]),
+    })
+    .default({ packages: [] }),
+  qemu: z.enum(['system', 'build']).optional(),
+  exercises: z.array(ExerciseSchema).default([]),
+});
+export type LabFileData = z.infer<typeof LabFileSchema>;
+
+export interface LabFile {
+  /** Absolute path of lab.json. */
+  file: string;
+  data: LabFileData;
+  /** The profile with every override of lab.json applied: what lab build builds. */
+  profile: Profile;
+}
+
+/** The line and column of an offset, 1-based. */
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n');
+  return `${before.length}:${before[before.length - 1]!.length + 1}`;
+}
+
+function allowedKeysAt(at: PropertyKey[]): string[] | undefined {
+  if (at.length === 0) return Object.keys(LabFileSchema.shape);
+  if (at[0] === 'kernel' && at.length === 1) return ['source', 'base', 'config', 'fragments'];
+  if (at[0] === 'rootfs' && at.length === 1) return ['kind', 'packages'];
+  if (at[0] === 'exercises' && at.length === 2) return ['name', 'about', 'debug', 'scenario', 'expect'];
+  if (at[0] === 'exercises' && at[2] === 'debug') return Object.keys(DebugExerciseSchema.shape);
+  if (at[0] === 'exercises' && at[2] === 'expect') return Object.keys(ExpectationSchema.shape);
+  return undefined;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    const allowed = allowedKeysAt(issue.path);
+    return `unknown key "${issue.keys.join('", "')}"${allowed ? ` (allowed: ${allowed.join(', ')})` : ''}`;
+  }
+  if (issue.code === 'invalid_value' && 'values' in issue) return `${issue.message} (allowed: ${(issue.values as unknown[]).join(', ')})`;
+  return issue.message;
+}
+
+/** lab.json's text, checked: a bad file names the file, the key (or line:column) and what is allowed. */
+export function parseLabFile(text: string, file: string): LabFileData {
+  const errors: ParseError[] = [];
+  const json: unknown = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length > 0) {
+    const e = errors[0]!;
+    throw new LabError('LAB_FILE_INVALID', `${file}:${lineColumn(text, e.offset)}: ${printParseErrorCode(e.error)}`, { hint: 'fix the JSON' });
+  }
+  const r = LabFileSchema.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const key = issue.path.length ? issue.path.join('.') : '(top level)';
+    throw new LabError('LAB_FILE_INVALID', `${file}: ${key}: ${describeIssue(issue)}`);
+  }
+  const names = r.data.exercises.map((e) => e.name);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new LabError('LAB_FILE_INVALID', `${file}: exercises: "${twice}" is named twice`, { hint: 'give each exercise its own name' });
+  return r.data;
+}
+
+/**
+ * The profile lab.json describes: its base profile with the overrides on top
+ * (pure). Files it names are relative to lab.json; a fragment that is not a
+ * file there is one of lab's own (kernel-configs/).
+ */
+export function applyLabFile(base: Profile, data: LabFileData, dir: string, exists: (p: string) => boolean): Profile {
+  const k = data.kernel;
+  const local = (p: string) => (path.isAbsolute(p) ? p : path.join(dir, p));
+  const source = k.source && (k.source.kind === 'file' || k.source.kind === 'dir') ? { ...k.source, path: local(k.source.path) } : k.source;
+  return {
+    ...base,
+    name: data.name,
+    description: data.about || base.description,
+    kernel: {
+      source: source ?? base.kernel.source,
+      base: k.config ? { file: local(k.config) } : (k.base ?? base.kernel.base),
+      fragments: (k.fragments ?? base.kernel.fragments).map((f) => (exists(local(f)) ? local(f) : f)),
+    },
+    qemu: data.qemu ? { ...base.qemu, use: data.qemu } : base.qemu,
+    rootfs: data.rootfs.kind ?? base.rootfs,
+    guestPackages: [...base.guestPackages, ...data.rootfs.packages],
+    // a pinned lab never silently becomes another
+    fallback: undefined,
+  };
+}
+
+/** ./lab.json (or the file given), if there is one. */
+export function findLabFile(explicit: string | undefined, cwd = process.cwd()): string | undefined {
+  if (explicit !== undefined) {
+    const file = path.resolve(cwd, explicit);
+    if (!existsSync(file)) throw new LabError('LAB_FILE_MISSING', `${explicit} does not exist`, { hint: 'give the path of a lab.json, or run lab init' });
+    return file;
+  }
+  const file = path.join(cwd, LAB_FILE);
+  return existsSync(file) ? file : undefined;
+}
+
+/** An exercise naming a trigger or a scenario lab does not have (pure but for `exists`). */
+export function checkExerciseNames(data: LabFileData, file: string, triggers: string[], scenarioExists: (name: string) => boolean): void {
+  data.exercises.forEach((ex, i) => {
+    if (ex.debug?.trigger !== undefined && !triggers.includes(ex.debug.trigger)) {
+      throw new LabError('LAB_FILE_INVALID', `${file}: exercises.${i}.debug.trigger: "${ex.debug.trigger}" is not a trigger (allowed: ${triggers.join(', ')})`);
+    }
+    if (ex.scenario !== undefined && !scenarioExists(ex.scenario)) {
+      throw new LabError('LAB_FILE_INVALID', `${file}: exercises.${i}.scenario: no scenario named "${ex.scenario}"`, { hint: 'lab run --list names them' });
+    }
+  });
+}
+
+export function readLabFile(file: string): LabFile {
+  const data = parseLabFile(readFileSync(file, 'utf8'), file);
+  checkExerciseNames(data, file, Object.keys(TRIGGERS), (name) => /^[a-z0-9-]+$/.test(name) && existsSync(path.join(projectRoot(), 'scenarios', `${name}.json`)));
+  const profile = applyLabFile(loadProfile(data.profile), data, path.dirname(file), existsSync);
+  return { file, data, profile };
+}
+
+/**
+ * The profile a command uses: --profile, else the lab in ./lab.json (or
+ * --lab FILE), else LAB_PROFILE, else 6.6. Flags for the kernel, rootfs and
+ * QEMU still override what it says.
+ */
+export function chooseProfile(flags: { profile?: string; lab?: string }): { profile: Profile; labFile?: LabFile } {
+  if (flags.profile !== undefined) return { profile: loadProfile(flags.profile) };
+  const file = findLabFile(flags.lab);
+  if (file) {
+    const labFile = readLabFile(file);
+    return { profile: labFile.profile, labFile };
+  }
+  return { profile: loadProfile(defaultProfile()) };
+}

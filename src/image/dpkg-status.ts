@@ -1,0 +1,16 @@
+/** Installed packages from a dpkg status file: name -> version (pure). */
+export function installedPackages(status: string): Record<string, string> {
+  const installed: Record<string, string> = {};
+  for (const block of status.split(/\n\s*\n/)) {
+    const field = (name: string) => new RegExp(`^${name}: (.*)$`, 'm').exec(block)?.[1]?.trim();
+    const name = field('Package');
+    const version = field('Version');
+    if (name && version && field('Status') === 'install ok installed') installed[name] = version;
+  }
+  return installed;
+}
+
+/** Reads a file out of an ext4 image without mounting it (e2fsprogs' debugfs, read-only). */
+export function debugfsCatCommand(image: string, guestPath: string) {
+  return { program: 'debugfs' as const, args: ['-R', `cat ${guestPath}`, image], what: `reading ${guestPath} from the image` };
+}

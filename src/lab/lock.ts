@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { chooseProfile, LOCK_FILE, type LabFile } from '../config/lab-file.js';
+import { LabError } from '../errors.js';
+import { debugfsCatCommand, installedPackages } from '../image/dpkg-status.js';
+import { buildRootfs } from '../image/rootfs.js';
+import { compareLocks, LOCK_VERSION, lockDigest, lockText, parseLock, type LabLock, type LockRow } from '../lock/lock.js';
+import { executeChecked, versionLine } from '../process/runner.js';
+import { sha256File } from '../util/hash.js';
+import { buildLab } from './build.js';
+import type { BuildRecord } from './build-record.js';
+import type { LabContext } from './context.js';
+
+export interface LockFlags {
+  lab?: string;
+}
+
+function requireLabFile(flags: LockFlags): LabFile {
+  const { labFile } = chooseProfile({ lab: flags.lab });
+  if (!labFile) throw new LabError('NO_LAB_FILE', `there is no ${path.join(process.cwd(), 'lab.json')}`);
+  return labFile;
+}
+
+export function lockFileOf(labFile: LabFile): string {
+  return path.join(path.dirname(labFile.file), LOCK_FILE);
+}
+
+/** The Debian packages installed in an image, read from its dpkg status. */
+async function guestPackagesOf(image: string): Promise<Record<string, string>> {
+  const r = await executeChecked(debugfsCatCommand(image, '/var/lib/dpkg/status'));
+  return installedPackages(r.stdout.toString());
+}
+
+/**
+ * This machine's lock of the lab: builds what the store lacks (the lab's
+ * kernel and rootfs, and the initramfs lab demo boots), then hashes every
+ * output and names every input.
+ */
+export async function currentLock(ctx: LabContext, labFile: LabFile): Promise<{ lock: LabLock; build: BuildRecord }> {
+  const build = await buildLab(ctx, { lab: labFile.file });
+  const logDir = path.join(ctx.paths.root, 'logs');
+  const initramfs = build.rootfs.kind === 'initramfs' ? build.rootfs : await buildRootfs(ctx.store, 'initramfs', { progress: ctx.progress, signal: ctx.signal, logDir });
+  const stage = ctx.progress.stage('hashing what the lab built');
+  const outputs: Record<string, string> = {
+    bzImage: await sha256File(build.kernel.bzImage),
+    vmlinux: await sha256File(build.kernel.vmlinux),
+    initramfs: await sha256File(initramfs.file),
+  };
+  if (build.rootfs.kind === 'debian') outputs['debian image'] = await sha256File(build.rootfs.file);
+  stage.done();
+  const k = build.kernel;
+  const lock: LabLock = {
+    lockVersion: LOCK_VERSION,
+    lab: labFile.data.name,
+    inputs: {
+      kernelSource: k.sourceId,
+      kernelBase: k.inputs.base.sha256 ? `${k.inputs.base.name} ${k.inputs.base.sha256}` : k.inputs.base.name,
+      fragments: Object.fromEntries(k.inputs.fragments.map((f) => [f.name, f.sha256])),
+      patches: [],
+      kernelConfig: k.configSha256,
+      compiler: k.compiler,
+      qemu: build.qemu.version,
+      gdb: await versionLine({ program: 'gdb', args: ['--version'], what: 'gdb' }),
+      rootfs: build.rootfs.kind,
+      guestPackages: build.rootfs.kind === 'debian' ? await guestPackagesOf(build.rootfs.file) : {},
+    },
+    outputs,
+  };
+  return { lock, build };
+}
+
+/** lab lock: writes lab.lock beside lab.json. */
+export async function writeLock(ctx: LabContext, flags: LockFlags): Promise<{ file: string; lock: LabLock; digest: string }> {
+  const labFile = requireLabFile(flags);
+  const { lock } = await currentLock(ctx, labFile);
+  const file = lockFileOf(labFile);
+  await writeFile(`${file}.tmp`, lockText(lock));
+  await rename(`${file}.tmp`, file);
+  return { file, lock, digest: lockDigest(lock) };
+}
+
+export async function readLock(file: string): Promise<LabLock> {
+  if (!existsSync(file)) throw new LabError('LOCK_MISSING', `there is no ${file}`);
+  return parseLock(await readFile(file, 'utf8'), file);
+}
+
+/** lab verify: this machine's build of the lab against the pinned lab.lock, item by item. */
+export async function verifyLab(ctx: LabContext, flags: LockFlags): Promise<{ lockFile: string; rows: LockRow[]; same: boolean }> {
+  const labFile = requireLabFile(flags);
+  const lockFile = lockFileOf(labFile);
+  const pinned = await readLock(lockFile);
+  const { lock } = await currentLock(ctx, labFile);
+  const rows = compareLocks(pinned, lock);
+  return { lockFile, rows, same: rows.every((r) => r.same) };
+}

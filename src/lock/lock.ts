@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { LabError } from '../errors.js';
+import { sha256 } from '../util/hash.js';
+
+/**
+ * lab.lock: every input of a lab and every output it builds, by hash or
+ * version, so a student's machine can show it built the same lab. Pure: the
+ * use case (lab/lock.ts) gathers the values.
+ */
+export const LOCK_VERSION = 1;
+
+const PackagesSchema = z.record(z.string(), z.string());
+
+export const LockSchema = z.strictObject({
+  lockVersion: z.literal(LOCK_VERSION),
+  lab: z.string(),
+  inputs: z.strictObject({
+    kernelSource: z.string(),
+    kernelBase: z.string(),
+    fragments: z.record(z.string(), z.string()),
+    patches: z.array(z.string()),
+    kernelConfig: z.string(),
+    compiler: z.string(),
+    qemu: z.string(),
+    gdb: z.string(),
+    rootfs: z.string(),
+    guestPackages: PackagesSchema,
+  }),
+  outputs: z.record(z.string(), z.string()),
+});
+export type LabLock = z.infer<typeof LockSchema>;
+
+/** The lock file's text: keys in a fixed order, so equal locks are equal bytes. */
+export function lockText(lock: LabLock): string {
+  const sorted = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
+  const canonical: LabLock = {
+    lockVersion: lock.lockVersion,
+    lab: lock.lab,
+    inputs: { ...lock.inputs, fragments: sorted(lock.inputs.fragments), guestPackages: sorted(lock.inputs.guestPackages) },
+    outputs: sorted(lock.outputs),
+  };
+  return JSON.stringify(canonical, null, 2) + '\n';
+}
+
+/** What a bundle records of the lock it was built against. */
+export function lockDigest(lock: LabLock): string {
+  return sha256(lockText(lock));
+}
+
+export function parseLock(text: string, file: string): LabLock {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new LabError('LOCK_INVALID', `${file} is not valid JSON (${(err as Error).message})`);
+  }
+  const r = LockSchema.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new LabError('LOCK_INVALID', `${file}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+  }
+  return r.data;
+}
+
+export interface LockRow {
+  item: string;
+  same: boolean;
+  pinned: string;
+  here: string;
+  /** What differs, in words: "gcc 12.2.0 -> gcc 13.1.0", "libc6 moved 2.36-9 -> 2.36-10". */
+  detail?: string;
+}
+
+const INPUT_LABELS: Record<Exclude<keyof LabLock['inputs'], 'fragments' | 'guestPackages'>, string> = {
+  kernelSource: 'kernel source',
+  kernelBase: 'kernel base config',
+  patches: 'patches',
+  kernelConfig: 'kernel .config',
+  compiler: 'compiler',
+  qemu: 'QEMU',
+  gdb: 'gdb',
+  rootfs: 'rootfs kind',
+};
+
+function short(v: string): string {
+  return /^[0-9a-f]{64}$/.test(v) ? v.slice(0, 12) : v;
+}
+
+/** The guest packages that moved, appeared or went away (pure). */
+export function packageChanges(pinned: Record<string, string>, here: Record<string, string>): string[] {
+  const changes: string[] = [];
+  for (const [name, version] of Object.entries(pinned)) {
+    if (!(name in here)) changes.push(`${name} ${version} missing`);
+    else if (here[name] !== version) changes.push(`${name} moved ${version} -> ${here[name]}`);
+  }
+  for (const [name, version] of Object.entries(here)) if (!(name in pinned)) changes.push(`${name} ${version} added`);
+  return changes.sort();
+}
+
+/** Item by item, the pinned lock against the one this machine built (pure). */
+export function compareLocks(pinned: LabLock, here: LabLock): LockRow[] {
+  const rows: LockRow[] = [];
+  const row = (item: string, a: string, b: string, detail?: string) =>
+    rows.push({ item, same: a === b, pinned: a, here: b, ...(a === b ? {} : { detail: detail ?? `${short(a)} -> ${short(b)}` }) });
+  if (pinned.lab !== here.lab) row('lab', pinned.lab, here.lab);
+  for (const [key, label] of Object.entries(INPUT_LABELS) as Array<[keyof typeof INPUT_LABELS, string]>) {
+    const a = pinned.inputs[key];
+    const b = here.inputs[key];
+    row(label, Array.isArray(a) ? a.join(', ') || 'none' : a, Array.isArray(b) ? b.join(', ') || 'none' : b);
+  }
+  const fragmentNames = [...new Set([...Object.keys(pinned.inputs.fragments), ...Object.keys(here.inputs.fragments)])].sort();
+  for (const name of fragmentNames) {
+    row(`fragment ${name}`, pinned.inputs.fragments[name] ?? 'absent', here.inputs.fragments[name] ?? 'absent');
+  }
+  const moved = packageChanges(pinned.inputs.guestPackages, here.inputs.guestPackages);
+  const count = (p: Record<string, string>) => `${Object.keys(p).length} packages`;
+  rows.push({
+    item: 'guest packages',
+    same: moved.length === 0,
+    pinned: count(pinned.inputs.guestPackages),
+    here: count(here.inputs.guestPackages),
+    ...(moved.length ? { detail: moved.length > 6 ? `${moved.slice(0, 6).join('; ')}; and ${moved.length - 6} more` : moved.join('; ') } : {}),
+  });
+  const outputNames = [...new Set([...Object.keys(pinned.outputs), ...Object.keys(here.outputs)])].sort();
+  for (const name of outputNames) row(name, pinned.outputs[name] ?? 'absent', here.outputs[name] ?? 'absent');
+  return rows;
+}
