@@ -29,6 +29,7 @@ export function renderConfigure(r: ConfigureRecord): string {
     `config    ${r.config} ${r.cached ? '(cached)' : ''}`.trimEnd(),
     `verified  every option of ${r.fragments.join(', ')} took effect`,
   ];
+  if (r.notInKernel.length) lines.push(`skipped   ${r.notInKernel.length} option(s) this kernel does not define: ${r.notInKernel.join(', ')}`);
   if (r.changes.length) {
     lines.push(`changed   ${r.changes.length} option(s) of your config (also in ${r.logFile}):`);
     for (const c of r.changes) lines.push(`  ${c}`);

@@ -16,6 +16,14 @@ export const SourceSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('file'), path: z.string().min(1), sha256: sha256Hex.optional() }),
   z.strictObject({ kind: z.literal('dir'), path: z.string().min(1) }),
   z.strictObject({
+    /** A Debian package fetched by URL from the archive's pool, pinned by its sha256; member is the tarball inside it. */
+    kind: z.literal('deb'),
+    url: z.url(),
+    sha256: sha256Hex,
+    mirrors: z.array(z.url()).default([]),
+    member: z.string().regex(/^[^/].*\.tar\.(xz|gz|bz2)$/, 'the path of a tarball inside the package, e.g. usr/src/linux-source-6.12.tar.xz'),
+  }),
+  z.strictObject({
     kind: z.literal('debian-package'),
     package: z.string().min(1),
     path: z.string().min(1),

@@ -13,3 +13,8 @@ export function extractCommand(tarball: string, dir: string, what: string): Comm
 export function extractTarball(tarball: string, dir: string, options: { what: string; signal?: AbortSignal }) {
   return executeChecked(extractCommand(tarball, dir, options.what), { signal: options.signal });
 }
+
+/** A .deb's files unpacked into dir (dpkg-deb, on every Debian and Ubuntu). */
+export function debExtractCommand(deb: string, dir: string): Command {
+  return { program: 'dpkg-deb', args: ['-x', deb, dir], what: `unpacking ${deb.split('/').pop()}` };
+}

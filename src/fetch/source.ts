@@ -1,11 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { LabError } from '../errors.js';
 import type { Source } from '../config/profile.js';
 import type { Store } from '../store/store.js';
 import { sha256File, keyOf } from '../util/hash.js';
-import { extractTarball } from './extract.js';
+import { debExtractCommand, extractTarball } from './extract.js';
+import { executeChecked } from '../process/runner.js';
 import { download } from './download.js';
 import type { Progress } from '../progress/progress.js';
 
@@ -18,8 +19,10 @@ export interface MaterializedSource {
   origin: string;
 }
 
+type Fetched = Extract<Source, { kind: 'url' | 'deb' }>;
+
 /** The URLs to try for a url source, primary first. */
-export function candidateUrls(source: Extract<Source, { kind: 'url' }>): string[] {
+export function candidateUrls(source: Fetched): string[] {
   return [source.url, ...source.mirrors.filter((m) => m !== source.url)];
 }
 
@@ -30,7 +33,7 @@ export function downloadEntryKey(sha256: string): string {
 
 /** True when the source's bytes are already in the store (nothing to fetch). */
 export function isStored(store: Store, source: Source): boolean {
-  if (source.kind !== 'url') return true;
+  if (source.kind !== 'url' && source.kind !== 'deb') return true;
   return store.has('sources', source.sha256) || store.has('downloads', source.sha256);
 }
 
@@ -45,6 +48,22 @@ export async function materializeSource(
       const tarball = store.has('sources', source.sha256) ? undefined : await fetchToStore(store, source, name, options);
       const tree = await extractToStore(store, source.sha256, tarball, options);
       return { id: source.sha256, tree, tarball, origin: source.url };
+    }
+    case 'deb': {
+      if (store.has('sources', source.sha256)) return { id: source.sha256, tree: store.entry('sources', source.sha256), origin: source.url };
+      const deb = await fetchToStore(store, source, path.basename(new URL(source.url).pathname), options);
+      const scratch = await store.scratch('deb');
+      try {
+        await executeChecked(debExtractCommand(deb, scratch), { signal: options.signal });
+        const tarball = path.join(scratch, source.member);
+        if (!existsSync(tarball)) {
+          throw new LabError('DEB_INVALID', `${path.basename(deb)} has no ${source.member}`, { hint: 'check the package URL and the member path' });
+        }
+        const tree = await extractToStore(store, source.sha256, tarball, options);
+        return { id: source.sha256, tree, tarball: deb, origin: source.url };
+      } finally {
+        await rm(scratch, { recursive: true, force: true });
+      }
     }
     case 'debian-package':
     case 'file': {
@@ -97,12 +116,14 @@ export async function ensureTarball(
       return { path: source.path, sha256: (await verifyLocalTarball(source)).sha256 };
     case 'dir':
       throw new LabError('SOURCE_KIND', `${options.what} needs a tarball, not the directory ${source.path}`, { hint: 'give a .tar.xz' });
+    case 'deb':
+      throw new LabError('SOURCE_KIND', `${options.what} needs a tarball, not the Debian package ${source.url}`, { hint: 'give a .tar.xz' });
   }
 }
 
 async function fetchToStore(
   store: Store,
-  source: Extract<Source, { kind: 'url' }>,
+  source: Fetched,
   name: string,
   options: { progress: Progress; signal?: AbortSignal; what: string },
 ): Promise<string> {

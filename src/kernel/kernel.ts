@@ -18,6 +18,7 @@ import {
   parseConfig,
   unmetRequirements,
 } from './config.js';
+import { kconfigSymbols, splitUnmet } from './kconfig-symbols.js';
 import { buildCommand, configCommands, reproducibleBuildEnv, configKeyInputs, isKbuildStepLine, kernelKeyInputs, KERNEL_ARTIFACTS, KERNEL_TARGETS, modulesInstallCommand } from './plan.js';
 
 export interface KernelRequest {
@@ -59,12 +60,15 @@ export interface ConfigInputs {
 interface ConfigEntry {
   config: string;
   changes: string[];
+  /** Options a fragment names that this kernel's Kconfig does not define. */
+  notInKernel?: string[];
 }
 
 export interface ConfiguredKernel {
   configKey: string;
   config: string;
   changes: string[];
+  notInKernel?: string[];
   /** A build directory holding exactly this config, when configuring just made one. */
   buildDir?: string;
   cached: boolean;
@@ -110,7 +114,9 @@ export async function configureKernel(
     }
     const finalText = await readFile(path.join(buildDir, '.config'), 'utf8');
     const finalConfig = parseConfig(finalText);
-    const unmet = fragments.flatMap((f) => unmetRequirements(finalConfig, fragmentRequirements(f.text, path.basename(f.path))));
+    const allUnmet = fragments.flatMap((f) => unmetRequirements(finalConfig, fragmentRequirements(f.text, path.basename(f.path))));
+    const { unmet, notInKernel } = allUnmet.some((u) => u.actual === undefined) ? splitUnmet(allUnmet, await kconfigSymbols(source.tree)) : { unmet: allUnmet, notInKernel: [] };
+    if (notInKernel.length) await appendFile(options.logFile, `\noptions the fragments name that this kernel does not have: ${notInKernel.join(', ')}\n`);
     if (unmet.length > 0) {
       throw new LabError(
         'CONFIG_UNMET',
@@ -122,7 +128,7 @@ export async function configureKernel(
     if (changes.length) {
       await appendFile(options.logFile, `\nlab changed ${changes.length} option(s) of ${path.basename((request.base as { file: string }).file)}:\n${changes.map((c) => `  ${c}`).join('\n')}\n`);
     }
-    const entry: ConfigEntry = { config: finalText, changes };
+    const entry: ConfigEntry = { config: finalText, changes, notInKernel };
     await store.ensure('configs', configKey, async (dir) => {
       await writeFile(path.join(dir, 'entry.json'), JSON.stringify(entry));
       await writeFile(path.join(dir, 'config'), finalText);

@@ -102,6 +102,8 @@ export interface ConfigureRecord {
   fragments: string[];
   /** Each option lab changed in the user's config, "NAME: old -> new". */
   changes: string[];
+  /** Options a fragment names that this kernel does not define (skipped, not failed). */
+  notInKernel: string[];
   logFile: string;
 }
 
@@ -122,6 +124,7 @@ export async function configureLab(ctx: LabContext, flags: BuildFlags): Promise<
     cached: configured.cached,
     fragments: selection.fragments.map((f) => path.basename(f)),
     changes: configured.changes,
+    notInKernel: configured.notInKernel ?? [],
     logFile,
   };
 }

@@ -103,6 +103,8 @@ export interface CheckFlags {
   bundles: string[];
   lab?: string;
   maxSizeMib?: number;
+  /** Check only these exercises (this week's), by name. */
+  exercises?: string[];
   signal?: AbortSignal;
 }
 
@@ -137,6 +139,10 @@ export async function checkBundles(flags: CheckFlags): Promise<{ rows: CheckRow[
   const { labFile } = chooseProfile({ lab: flags.lab });
   if (!labFile) throw new LabError('NO_LAB_FILE', `there is no ${path.join(process.cwd(), 'lab.json')} to check against`);
   if (flags.bundles.length === 0) throw new LabError('BUNDLE_MISSING', 'no bundle given', { hint: 'lab check BUNDLE.tar.gz...' });
+  const known = labFile.data.exercises.map((e) => e.name);
+  const unknown = flags.exercises?.find((e) => !known.includes(e));
+  if (unknown) throw new LabError('EXERCISE_UNKNOWN', `${labFile.file} has no exercise "${unknown}"`, { hint: `choose from ${known.join(', ')}` });
+  const exercises = flags.exercises?.length ? labFile.data.exercises.filter((e) => flags.exercises!.includes(e.name)) : labFile.data.exercises;
   const lockFile = lockFileOf(labFile);
   const pinned = existsSync(lockFile) ? await readLock(lockFile) : undefined;
   const limits = flags.maxSizeMib ? { ...BUNDLE_LIMITS, compressedBytes: flags.maxSizeMib << 20 } : BUNDLE_LIMITS;
@@ -162,7 +168,7 @@ export async function checkBundles(flags: CheckFlags): Promise<{ rows: CheckRow[
       const lock = lockEvidence(buildJson.built, pinned, manifest.lockDigest);
       rows.push({ bundle: name, student, exercise: '(lab.lock)', result: lock.pass ? 'pass' : 'fail', evidence: lock.evidence });
       const evidence = await Promise.all(manifest.runs.map((id) => readRunEvidence(path.join(dir, 'runs', id))));
-      for (const r of judgeExercises(labFile.data.exercises, evidence)) {
+      for (const r of judgeExercises(exercises, evidence)) {
         rows.push({ bundle: name, student, exercise: r.exercise, result: r.pass ? 'pass' : 'fail', evidence: r.run ? `${r.run}: ${r.evidence}` : r.evidence });
       }
     } finally {

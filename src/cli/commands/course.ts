@@ -64,10 +64,11 @@ export function registerCourse<T>(y: Argv<T>) {
       (b) =>
         b
           .positional('bundles', { type: 'string', array: true, demandOption: true })
-          .option('max-size', { type: 'number', describe: 'refuse a bundle over this many MiB (default 64)' }),
+          .option('max-size', { type: 'number', describe: 'refuse a bundle over this many MiB (default 64)' })
+          .option('exercise', { type: 'string', array: true, describe: 'check only these exercises (default: every one lab.json lists)' }),
       (a) =>
         invoke(a, async (cli) => {
-          const r = await (await import('../../lab/hand-in.js')).checkBundles({ bundles: a.bundles as string[], lab: (a as { lab?: string }).lab, maxSizeMib: a.maxSize, signal: cli.lab.signal });
+          const r = await (await import('../../lab/hand-in.js')).checkBundles({ bundles: a.bundles as string[], lab: (a as { lab?: string }).lab, maxSizeMib: a.maxSize, exercises: a.exercise as string[] | undefined, signal: cli.lab.signal });
           cli.out(cli.json ? JSON.stringify(r, null, 2) : renderCheck(r));
           return r.passed ? 0 : 1;
         }),

@@ -1,0 +1,156 @@
+/**
+ * The class lab end to end: lab init, a demo run, lab lock and lab verify,
+ * lab pack and lab check (a passing bundle, one whose hits lack compact_zone,
+ * one with a ../ entry, 40 bundles), and gdb listing sources from the
+ * prefix-mapped kernel. Two cold builds in two stores, the byte-for-byte
+ * acceptance, take 20 minutes: scripts/reproducibility-check.sh runs them.
+ */
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import * as tar from 'tar';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SOURCE_PREFIX } from '../../src/kernel/plan.js';
+import { freePort, lab, tempDir } from '../helpers/cli.js';
+
+const cwd = tempDir('class');
+const labDir = path.join(cwd, '.lab');
+let demoRun: string;
+let build: { kernel: { vmlinux: string; sourceId: string } };
+
+beforeAll(async () => {
+  const init = await lab(['init'], { cwd });
+  expect(init.exitCode, init.stderr).toBe(0);
+  const demo = await lab(['demo', '--gdb-port', String(await freePort()), '--json'], { cwd });
+  expect(demo.exitCode, demo.stderr).toBe(0);
+  demoRun = JSON.parse(demo.stdout).runDir;
+  build = JSON.parse(readFileSync(path.join(labDir, 'build.json'), 'utf8'));
+}, 45 * 60_000);
+
+afterAll(async () => {
+  await lab(['down'], { cwd });
+});
+
+describe('lab.json', () => {
+  it('is what every command uses: the build record names the lab, and a broken lab.json stops a build with one line and exit 2', async () => {
+    expect(JSON.parse(readFileSync(path.join(labDir, 'build.json'), 'utf8')).profile).toBe('compaction-course');
+    const broken = tempDir('class-broken');
+    writeFileSync(path.join(broken, 'lab.json'), readFileSync(path.join(cwd, 'lab.json'), 'utf8').replace('"profile": "debian"', '"profile": 6'));
+    const r = await lab(['build'], { cwd: broken });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([`lab: ${path.join(broken, 'lab.json')}: profile: Invalid input: expected string, received number: fix lab.json`]);
+    expect(existsSync(path.join(broken, '.lab'))).toBe(false);
+  });
+});
+
+describe('lab lock and lab verify', () => {
+  it('pins every input and output, and verify on the same machine says all same', async () => {
+    const locked = await lab(['lock', '--json'], { cwd, timeout: 20 * 60_000 });
+    expect(locked.exitCode, locked.stderr).toBe(0);
+    const lock = JSON.parse(readFileSync(path.join(cwd, 'lab.lock'), 'utf8'));
+    expect(Object.keys(lock.outputs).sort()).toEqual(['bzImage', 'debian image', 'initramfs', 'vmlinux']);
+    expect(Object.keys(lock.inputs.fragments)).toEqual(['lab.config', 'systemd.config']);
+    expect(lock.inputs.guestPackages['openssh-server']).toMatch(/^1:9\./);
+    expect(lock.inputs.gdb).toMatch(/^GNU gdb/);
+    const verified = await lab(['verify'], { cwd, timeout: 10 * 60_000 });
+    expect(verified.exitCode, verified.stdout + verified.stderr).toBe(0);
+    expect(verified.stdout).toMatch(/every item of .*lab\.lock is the same here/);
+    expect(verified.stdout).not.toMatch(/DIFFERENT/);
+  }, 30 * 60_000);
+
+  it('names the fragment, the .config and the kernel when they differ from the pins', async () => {
+    const other = tempDir('class-verify');
+    copyFileSync(path.join(cwd, 'lab.json'), path.join(other, 'lab.json'));
+    const lock = JSON.parse(readFileSync(path.join(cwd, 'lab.lock'), 'utf8'));
+    lock.inputs.fragments['lab.config'] = '0'.repeat(64);
+    lock.inputs.kernelConfig = '1'.repeat(64);
+    lock.outputs.bzImage = '2'.repeat(64);
+    lock.inputs.guestPackages.bash = '0.0-1';
+    writeFileSync(path.join(other, 'lab.lock'), JSON.stringify(lock));
+    const r = await lab(['verify', '--json'], { cwd: other, timeout: 10 * 60_000 });
+    expect(r.exitCode).toBe(1);
+    const differ = JSON.parse(r.stdout).rows.filter((x: { same: boolean }) => !x.same);
+    expect(differ.map((x: { item: string }) => x.item)).toEqual(['kernel .config', 'fragment lab.config', 'guest packages', 'bzImage']);
+    expect(differ[2].detail).toMatch(/^bash moved 0\.0-1 -> 5\.2/);
+  }, 20 * 60_000);
+});
+
+describe('lab pack and lab check', () => {
+  let good: string;
+
+  it('packs the demo run without the ssh key or the image, and the bundle passes the seed exercise', async () => {
+    good = path.join(cwd, 'ada.tar.gz');
+    const packed = await lab(['pack', '--student', 'ada', '-o', good, '--json'], { cwd });
+    expect(packed.exitCode, packed.stderr).toBe(0);
+    const names: string[] = [];
+    await tar.list({ file: good, onReadEntry: (e) => void names.push(e.path) });
+    expect(names[0]).toBe('bundle.json');
+    expect(names).toContain(`runs/${path.basename(demoRun)}/hits.jsonl`);
+    expect(names).toContain('config.diff');
+    expect(names.filter((n) => /id_|\.ext4|\.qcow2|\.cpio/.test(n))).toEqual([]);
+    const checked = await lab(['check', good, '--exercise', 'seed-breakpoints', '--json'], { cwd });
+    expect(checked.exitCode, checked.stdout + checked.stderr).toBe(0);
+    const rows = JSON.parse(checked.stdout).rows;
+    expect(rows.map((r: { exercise: string; result: string }) => `${r.exercise} ${r.result}`)).toEqual(['(lab.lock) pass', 'seed-breakpoints pass']);
+    expect(rows[1].evidence).toMatch(/compact_zone 1.*frames have compact_zone, sysctl_compaction_handler/);
+  });
+
+  it('fails the seed exercise by name for a bundle whose hits lack compact_zone', async () => {
+    const id = `${path.basename(demoRun)}-nozone`;
+    const dir = path.join(labDir, 'runs', id);
+    cpSync(demoRun, dir, { recursive: true });
+    const hits = readFileSync(path.join(dir, 'hits.jsonl'), 'utf8').split('\n').filter((l) => l && JSON.parse(l).breakpoint !== 'compact_zone');
+    writeFileSync(path.join(dir, 'hits.jsonl'), hits.join('\n') + '\n');
+    const bundle = path.join(cwd, 'bob.tar.gz');
+    expect((await lab(['pack', id, '--student', 'bob', '-o', bundle], { cwd })).exitCode).toBe(0);
+    const r = await lab(['check', bundle, '--exercise', 'seed-breakpoints'], { cwd });
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/bob\s+seed-breakpoints\s+fail\s+.*no hit in compact_zone/);
+  });
+
+  it('refuses a bundle with a ../ entry in one row, writes nothing outside, and checks the others', async () => {
+    const evil = tempDir('class-evil');
+    mkdirSync(path.join(evil, 'in'));
+    writeFileSync(path.join(evil, 'in', 'bundle.json'), '{}');
+    writeFileSync(path.join(evil, 'escape-marker'), 'x');
+    const file = path.join(evil, 'mallory.tar.gz');
+    await tar.create({ gzip: true, file, cwd: path.join(evil, 'in'), preservePaths: true }, ['bundle.json', '../escape-marker']);
+    const r = await lab(['check', file, good, '--exercise', 'seed-breakpoints', '--json'], { cwd });
+    expect(r.exitCode).toBe(1);
+    const rows = JSON.parse(r.stdout).rows;
+    expect(rows[0]).toMatchObject({ bundle: 'mallory.tar.gz', result: 'refused', evidence: 'mallory.tar.gz refused: entry ../escape-marker climbs out of the bundle ("..")' });
+    expect(rows.slice(1).every((x: { result: string }) => x.result === 'pass')).toBe(true);
+    expect(readdirSync(path.dirname(evil)).filter((n) => n === 'escape-marker')).toEqual([]);
+  });
+
+  it('checks 40 bundles, one row per student and exercise', async () => {
+    const many = tempDir('class-40');
+    const files = Array.from({ length: 40 }, (_, i) => {
+      const f = path.join(many, `student-${i}.tar.gz`);
+      copyFileSync(good, f);
+      return f;
+    });
+    const started = Date.now();
+    const r = await lab(['check', ...files, '--json'], { cwd });
+    const seconds = (Date.now() - started) / 1000;
+    const out = JSON.parse(r.stdout);
+    expect(out.bundles).toBe(40);
+    expect(out.rows).toHaveLength(40 * 7);
+    console.log(`lab check: 40 bundles, ${out.rows.length} rows in ${seconds.toFixed(1)} s (${out.seconds.toFixed(1)} s inside lab)`);
+  });
+});
+
+describe('a prefix-mapped kernel', () => {
+  it('names no path of this machine in vmlinux, and gdb lists compact_zone from the store through substitute-path', async () => {
+    const store = path.dirname(path.dirname(path.dirname(build.kernel.vmlinux)));
+    const sources = path.join(store, 'sources', build.kernel.sourceId);
+    const vmlinux = readFileSync(build.kernel.vmlinux);
+    expect(vmlinux.includes(Buffer.from(store))).toBe(false);
+    expect(vmlinux.includes(Buffer.from(`${SOURCE_PREFIX}/mm`))).toBe(true);
+    const gdb = (extra: string[]) => execa('gdb', ['-nx', '-q', '-batch', ...extra, '-ex', 'list compact_zone', build.kernel.vmlinux], { reject: false });
+    const mapped = await gdb(['-iex', `set substitute-path ${SOURCE_PREFIX} ${sources}`]);
+    expect(mapped.stdout).toMatch(/compact_zone\(struct compact_control \*cc/);
+    const unmapped = await gdb([]);
+    expect(unmapped.stdout + unmapped.stderr).toMatch(/\/lab\/linux\/mm\/compaction\.c/);
+  });
+});
