@@ -19,6 +19,8 @@ let server: http.Server;
 let base: string;
 const requests: Array<{ url: string; range?: string }> = [];
 let dropNext = 0;
+let deb: Buffer;
+let debSha: string;
 
 beforeAll(async () => {
   const dir = tempDir('tree');
@@ -30,8 +32,21 @@ beforeAll(async () => {
   execaSync('tar', ['-cJf', path.join(dir, 'linux-9.9.tar.xz'), '-C', dir, 'linux-9.9']);
   tarball = readFileSync(path.join(dir, 'linux-9.9.tar.xz'));
   sha = createHash('sha256').update(tarball).digest('hex');
+  // the same tarball inside a Debian package, as linux-source-N is
+  const pkg = path.join(dir, 'pkg');
+  mkdirSync(path.join(pkg, 'DEBIAN'), { recursive: true });
+  mkdirSync(path.join(pkg, 'usr', 'src'), { recursive: true });
+  writeFileSync(path.join(pkg, 'DEBIAN', 'control'), 'Package: linux-source-9.9\nVersion: 9.9-1\nArchitecture: all\nMaintainer: lab <lab@example.org>\nDescription: test\n');
+  writeFileSync(path.join(pkg, 'usr', 'src', 'linux-source-9.9.tar.xz'), tarball);
+  execaSync('dpkg-deb', ['--build', '--root-owner-group', pkg, path.join(dir, 'linux-source-9.9_9.9-1_all.deb')]);
+  deb = readFileSync(path.join(dir, 'linux-source-9.9_9.9-1_all.deb'));
+  debSha = createHash('sha256').update(deb).digest('hex');
   server = http.createServer((req, res) => {
     requests.push({ url: req.url!, range: req.headers.range });
+    if (req.url!.endsWith('.deb')) {
+      res.writeHead(200, { 'content-length': deb.length }).end(deb);
+      return;
+    }
     if (req.url === '/missing.tar.xz') {
       res.writeHead(404).end();
       return;
@@ -137,6 +152,21 @@ describe('sources in the store', () => {
     expect(err.code).toBe('SOURCE_INVALID');
     expect(existsSync(path.join(store.root, 'sources'))).toBe(false);
     expect(execaSync('ls', [path.join(store.root, 'tmp')]).stdout).toBe('');
+  });
+
+  it('takes a kernel tarball out of a Debian package fetched by URL and sha256, and names a member it lacks', async () => {
+    const store = new Store(tempDir('store'));
+    const source = { kind: 'deb' as const, url: `${base}/linux-source-9.9_9.9-1_all.deb`, sha256: debSha, mirrors: [], member: 'usr/src/linux-source-9.9.tar.xz' };
+    const got = await materializeSource(store, source, { progress: silentProgress, what: 't' });
+    expect(got.id).toBe(debSha);
+    expect(readFileSync(path.join(got.tree, 'Makefile'), 'utf8')).toMatch(/^VERSION = 9/);
+    const again = await materializeSource(store, source, { progress: silentProgress, what: 't' });
+    expect(again.tree).toBe(got.tree);
+    const other = new Store(tempDir('store'));
+    const err = await materializeSource(other, { ...source, member: 'usr/src/linux-source-9.8.tar.xz' }, { progress: silentProgress, what: 't' }).catch((e) => e);
+    expect(err.line()).toBe('linux-source-9.9_9.9-1_all.deb has no usr/src/linux-source-9.8.tar.xz: check the package URL and the member path');
+    expect(other.has('sources', debSha)).toBe(false);
+    expect(execaSync('ls', [path.join(other.root, 'tmp')]).stdout).toBe('');
   });
 
   it('tells which package to install when the Debian source package is missing', async () => {

@@ -101,3 +101,18 @@ describe('make plans', () => {
     expect(isKbuildStepLine('warning: x')).toBe(false);
   });
 });
+
+describe('options a kernel does not define', () => {
+  it('reads the symbols a Kconfig file defines, and sets apart the unmet options no Kconfig defines', async () => {
+    const { definedSymbols, splitUnmet } = await import('../../src/kernel/kconfig-symbols.js');
+    expect(definedSymbols('config BASE_SMALL\n\tbool "x"\nmenuconfig EXPERT\n  # config NOT_THIS\nconfig  PRINTK \n')).toEqual(['BASE_SMALL', 'EXPERT', 'PRINTK']);
+    const unmet = [
+      { requirement: { name: 'CONFIG_BASE_FULL', value: 'y', origin: 'systemd.config:7' }, actual: undefined },
+      { requirement: { name: 'CONFIG_KGDB', value: 'y', origin: 'lab.config:3' }, actual: undefined },
+      { requirement: { name: 'CONFIG_GONE', value: 'y', origin: 'lab.config:4' }, actual: null },
+    ];
+    const split = splitUnmet(unmet, new Set(['KGDB', 'BASE_SMALL']));
+    expect(split.notInKernel).toEqual(['CONFIG_BASE_FULL (systemd.config:7)']);
+    expect(split.unmet.map((u) => u.requirement.name)).toEqual(['CONFIG_KGDB', 'CONFIG_GONE']);
+  });
+});

@@ -7,8 +7,9 @@ import { LabError } from '../../src/errors.js';
 const kinds = (map: Record<string, PathKind>) => (p: string): PathKind => map[p] ?? (p.includes('kernel-configs') ? 'file' : 'missing');
 
 describe('profiles', () => {
-  it('ships 6.6 (default, pinned to kernel.org) and debian', () => {
-    expect(listProfiles()).toEqual(['6.6', 'debian']);
+  it('ships 6.6 (default, pinned to kernel.org), debian and 6.12 (pinned to a .deb in Debian\'s pool)', () => {
+    expect(listProfiles()).toEqual(['6.12', '6.6', 'debian']);
+    expect(loadProfile('6.12').kernel.source).toMatchObject({ kind: 'deb', member: 'usr/src/linux-source-6.12.tar.xz', sha256: 'e849faf31ca3555757f3a8877cb01af92122f744f75d1f3102734651c4e14703' });
     const p = loadProfile('6.6');
     expect(p.kernel.source).toMatchObject({
       kind: 'url',
@@ -26,7 +27,7 @@ describe('profiles', () => {
       loadProfile('5.4');
       expect.fail('did not throw');
     } catch (err) {
-      expect((err as LabError).line()).toBe('no profile named "5.4": choose one of 6.6, debian');
+      expect((err as LabError).line()).toBe('no profile named "5.4": choose one of 6.12, 6.6, debian');
     }
   });
 
