@@ -8,11 +8,11 @@ import type { Command } from '../process/command.js';
  */
 export const DEBIAN_SUITE = 'bookworm';
 export const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
-export const LAB_UNITS = ['systemd-networkd.service', 'lab-ssh-key.service', 'ssh.service'];
+export const LAB_UNITS = ['systemd-networkd.service', 'lab-ssh-key.service', 'lab-ssh-host-key.service', 'ssh.service'];
 
 /** What the Debian image depends on: its store key's inputs (pure). */
 export function debianImageKeyInputs(i: { mirror: string; packages: string[]; overlay: string[]; toolSha256s: Record<string, string>; suite?: string }) {
-  return { kind: 'debian', suite: i.suite ?? DEBIAN_SUITE, mirror: i.mirror, packages: i.packages, overlay: i.overlay, tools: i.toolSha256s };
+  return { kind: 'debian', suite: i.suite ?? DEBIAN_SUITE, mirror: i.mirror, packages: i.packages, overlay: i.overlay, tools: i.toolSha256s, recipe: 'reproducible-1' };
 }
 
 export function parsePackageList(text: string): string[] {
@@ -67,14 +67,6 @@ export function growImageCommands(image: string): Command[] {
     { program: 'truncate', args: ['-s', '+1G', image], what: 'grow the image' },
     { program: 'resize2fs', args: ['-f', image], what: 'resize2fs' },
   ];
-}
-
-export function mke2fsCommand(tree: string, image: string, sizeMiB: number): Command {
-  return {
-    program: 'mke2fs',
-    args: ['-q', '-F', '-t', 'ext4', '-L', 'lab-root', '-d', tree, image, `${sizeMiB}M`],
-    what: 'mke2fs',
-  };
 }
 
 /** The image's size: what the tree holds, a quarter more for the filesystem, and 1 GiB free for the student. */

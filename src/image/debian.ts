@@ -6,6 +6,7 @@ import type { Progress } from '../progress/progress.js';
 import type { Store } from '../store/store.js';
 import { keyOf, sha256 } from '../util/hash.js';
 import { executeChecked } from '../process/runner.js';
+import { ctimeCommands, debugfsScriptCommand, IMAGE_BUILD_ENV, normalizeTree, reproducibleMke2fsCommand } from './reproducible.js';
 import { systemProbe } from '../doctor/probe.js';
 import type { Command } from '../process/command.js';
 import {
@@ -17,7 +18,6 @@ import {
   DEBIAN_SUITE,
   GUEST_LAB_EXEC,
   imageSizeMiB,
-  mke2fsCommand,
   mmdebstrapCommand,
   parsePackageList,
   treePath,
@@ -112,7 +112,7 @@ export async function buildDebianImage(
         const cacheDir = path.join(store.root, 'debcache');
         await mkdir(cacheDir, { recursive: true });
         const stage = options.progress.stage(`debootstrap ${DEBIAN_SUITE}`);
-        await run(debootstrapCommand(tree, packages, { mirror, cacheDir }));
+        await run({ ...debootstrapCommand(tree, packages, { mirror, cacheDir }), env: IMAGE_BUILD_ENV });
         stage.done(`${packages.length} packages on minbase`);
         await cp(overlay, tree, { recursive: true, force: true });
         await installTools(tree, tools);
@@ -121,8 +121,12 @@ export async function buildDebianImage(
         await writeFile(treePath(tree, '/etc/machine-id'), '');
         await rm(treePath(tree, '/var/cache/apt/archives'), { recursive: true, force: true });
         await mkdir(treePath(tree, '/var/cache/apt/archives/partial'), { recursive: true });
+        const paths = await normalizeTree(tree);
         const mk = options.progress.stage('mke2fs -d');
-        await run(mke2fsCommand(tree, image, imageSizeMiB(await treeBytes(tree))));
+        await run(reproducibleMke2fsCommand(tree, image, imageSizeMiB(await treeBytes(tree))));
+        const script = path.join(scratch, 'ctimes.debugfs');
+        await writeFile(script, ctimeCommands(paths));
+        await run(debugfsScriptCommand(image, script));
         mk.done();
       } else {
         const staged = path.join(scratch, 'overlay');

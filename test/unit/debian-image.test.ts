@@ -1,3 +1,4 @@
+import { ctimeCommands, IMAGE_EPOCH, IMAGE_HASH_SEED, IMAGE_UUID, reproducibleMke2fsCommand } from '../../src/image/reproducible.js';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -5,7 +6,6 @@ import {
   debootstrapCommand,
   enableUnitsCommand,
   imageSizeMiB,
-  mke2fsCommand,
   mmdebstrapCommand,
   parsePackageList,
 } from '../../src/image/debian-plan.js';
@@ -39,12 +39,14 @@ describe('Debian image plans', () => {
     expect(c.args.slice(-3)).toEqual(['bookworm', '/s/img.ext2', 'http://m/debian']);
   });
 
-  it('makes the ext4 file with mke2fs -d: no mount, no loop device', () => {
-    const c = mke2fsCommand('/t', '/s/rootfs.ext4', 2048);
-    expect([c.program, ...c.args]).toEqual(['mke2fs', '-q', '-F', '-t', 'ext4', '-L', 'lab-root', '-d', '/t', '/s/rootfs.ext4', '2048M']);
+  it('makes the ext4 file with mke2fs -d (no mount, no loop device), its UUID, hash seed and clock fixed', () => {
+    const c = reproducibleMke2fsCommand('/t', '/s/rootfs.ext4', 2048);
+    expect([c.program, ...c.args]).toEqual(['mke2fs', '-q', '-F', '-t', 'ext4', '-L', 'lab-root', '-U', IMAGE_UUID, '-E', `hash_seed=${IMAGE_HASH_SEED}`, '-d', '/t', '/s/rootfs.ext4', '2048M']);
+    expect(c.env).toEqual({ E2FSPROGS_FAKE_TIME: String(IMAGE_EPOCH) });
+    expect(ctimeCommands(['/', '/etc/a b', '/bad"name'])).toBe(`sif "/" ctime @${IMAGE_EPOCH}\nsif "/" atime @${IMAGE_EPOCH}\nsif "/etc/a b" ctime @${IMAGE_EPOCH}\nsif "/etc/a b" atime @${IMAGE_EPOCH}\n`);
     expect(imageSizeMiB(400 << 20)).toBe(1536);
     // the image's own systemctl, in a chroot: the host needs no systemd
-    expect([enableUnitsCommand('/t').program, ...enableUnitsCommand('/t').args]).toEqual(['chroot', '/t', 'systemctl', 'enable', 'systemd-networkd.service', 'lab-ssh-key.service', 'ssh.service']);
+    expect([enableUnitsCommand('/t').program, ...enableUnitsCommand('/t').args]).toEqual(['chroot', '/t', 'systemctl', 'enable', 'systemd-networkd.service', 'lab-ssh-key.service', 'lab-ssh-host-key.service', 'ssh.service']);
   });
 
   it('says which package is missing for the user it is', () => {
