@@ -34,6 +34,7 @@ export function upOptions<T>(y: Argv<T>) {
 export function debugOptions<T>(y: Argv<T>) {
   return y
     .option('break', { type: 'string', array: true, describe: 'FUNCTION or FILE:LINE, either with "if CONDITION" (repeatable)' })
+    .option('exercise', { type: 'string', describe: "a debug exercise of lab.json: its breakpoints, captures, trigger and count" })
     .option('capture', { type: 'string', array: true, describe: 'an expression recorded at every hit, in frame 0: cc->order (repeatable)' })
     .option('args', { type: 'boolean', describe: 'record every frame\'s arguments where DWARF has them' })
     .option('snapshot', { choices: SNAPSHOT_KINDS, array: true, describe: 'the allocator (lab-buddy, lab-pageblocks, lab-zone) recorded at the first hit and at the end into snapshots.jsonl' })

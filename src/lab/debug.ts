@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { LabError } from '../errors.js';
+import { chooseProfile, type Exercise } from '../config/lab-file.js';
 import { parseBreakpointSpec } from '../gdb/breakpoint-spec.js';
 import type { SnapshotKind } from '../gdb/gdb-command.js';
 import { recordWithGdb, TRIGGERS, type DebugResult, type Trigger } from '../gdb/debug.js';
@@ -22,6 +23,9 @@ export interface DebugFlags {
   snapshot?: SnapshotKind[];
   snapshotEvery?: boolean;
   via?: 'gdbstub' | 'kgdb';
+  /** A debug exercise of lab.json: its breakpoints, captures, trigger and count. */
+  exercise?: string;
+  lab?: string;
 }
 
 export interface DebugRun {
@@ -51,12 +55,29 @@ export function triggerArgv(flags: Pick<DebugFlags, 'trigger' | 'triggerCommand'
   return flags.trigger ? [...TRIGGERS[flags.trigger]] : undefined;
 }
 
+/** The flags with a lab.json debug exercise's request in place of --break, --capture, --trigger and --count (pure). */
+export function withExercise(flags: DebugFlags, exercises: Exercise[], labFile: string): DebugFlags {
+  const ex = exercises.find((e) => e.name === flags.exercise);
+  const debugNames = exercises.filter((e) => e.debug).map((e) => e.name);
+  if (!ex?.debug) {
+    const hint = ex?.scenario ? `it is a scenario: lab run ${ex.scenario}` : `choose one of ${debugNames.join(', ') || '(none)'}`;
+    throw new LabError('EXERCISE_UNKNOWN', `${labFile} has no debug exercise "${flags.exercise}"`, { hint });
+  }
+  return { ...flags, break: ex.debug.break, capture: ex.debug.capture, trigger: ex.debug.trigger as Trigger | undefined, triggerCommand: undefined, count: ex.debug.count };
+}
+
 /** lab debug: gdb attached, hits recorded into a new run directory, gdb detached. */
-export async function recordDebug(ctx: LabContext, vm: VmState, flags: DebugFlags): Promise<DebugRun> {
+export async function recordDebug(ctx: LabContext, vm: VmState, requested: DebugFlags): Promise<DebugRun> {
+  let flags = requested;
+  if (flags.exercise !== undefined) {
+    const { labFile } = chooseProfile({ lab: flags.lab });
+    if (!labFile) throw new LabError('NO_LAB_FILE', `--exercise ${flags.exercise} needs a lab.json`);
+    flags = withExercise(flags, labFile.data.exercises, labFile.file);
+  }
   const breakpoints = validateDebugFlags(flags);
   const build = await readBuildRecordIfAny(ctx.paths);
   const trigger = triggerArgv(flags);
-  const request = { breakpoints, count: flags.count, timeout: flags.timeout, trigger, captures: flags.capture ?? [], args: flags.args ?? false, maxPerBreak: flags.maxPerBreak, snapshots: flags.snapshot ?? [], snapshotEvery: flags.snapshotEvery ?? false, via: flags.via ?? 'gdbstub' };
+  const request = { ...(flags.exercise ? { exercise: flags.exercise } : {}), breakpoints, count: flags.count, timeout: flags.timeout, trigger, captures: flags.capture ?? [], args: flags.args ?? false, maxPerBreak: flags.maxPerBreak, snapshots: flags.snapshot ?? [], snapshotEvery: flags.snapshotEvery ?? false, via: flags.via ?? 'gdbstub' };
   const run = await openRun(ctx, 'debug', 'debug', vm, build, request);
   try {
     const result = await recordWithGdb(

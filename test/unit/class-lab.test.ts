@@ -253,3 +253,14 @@ describe('exercises judged from runs', () => {
     expect(parseHits(text)).toEqual([{ breakpoint: 'compact_zone', frames: ['compact_zone'] }]);
   });
 });
+
+describe('lab debug --exercise', () => {
+  it("takes the exercise's breakpoints, trigger and count, keeps the other flags, and points a scenario exercise at lab run", async () => {
+    const { withExercise } = await import('../../src/lab/debug.js');
+    const exercises = parseLabFile(course, 'lab.json').exercises;
+    const flags = withExercise({ exercise: 'seed-breakpoints', break: ['x'], count: 10, timeout: 30, via: 'kgdb' }, exercises, 'lab.json');
+    expect(flags).toMatchObject({ break: exercises[0]!.debug!.break, trigger: 'compact', count: 20, timeout: 30, via: 'kgdb' });
+    expect(labError(() => withExercise({ exercise: 'proactive', count: 10, timeout: 30 }, exercises, 'lab.json')).line()).toBe('lab.json has no debug exercise "proactive": it is a scenario: lab run proactive');
+    expect(labError(() => withExercise({ exercise: 'nope', count: 10, timeout: 30 }, exercises, 'lab.json')).line()).toBe('lab.json has no debug exercise "nope": choose one of seed-breakpoints');
+  });
+});
