@@ -1,4 +1,5 @@
 import { loadProfile } from '../config/profile.js';
+import { chooseProfile } from '../config/lab-file.js';
 import { checksFor, installLine, purposesFor, runChecks, type CheckResult, type Probe } from '../doctor/checks.js';
 import { loadHostPackages, PURPOSES } from '../doctor/host-packages.js';
 import { systemProbe } from '../doctor/probe.js';
@@ -6,6 +7,7 @@ import { qemuChoice } from './build.js';
 
 export interface DoctorFlags {
   profile?: string;
+  lab?: string;
   qemuBuild?: boolean;
   qemu?: string;
   /** Every purpose, for every profile: what any command can run. */
@@ -28,7 +30,8 @@ export async function diagnoseHost(flags: DoctorFlags, probe: Probe = systemProb
     const missing = results.filter((r) => !r.ok);
     return { scope: 'every command, every profile', purposes: [...PURPOSES], results, missing, install: installLine(results) };
   }
-  const profile = loadProfile(flags.profile ?? 'debian');
+  // the lab in ./lab.json when there is one, else debian: what works here offline
+  const profile = flags.profile ? loadProfile(flags.profile) : (chooseProfile({ lab: flags.lab }).labFile?.profile ?? loadProfile('debian'));
   const build = qemuChoice(profile, flags) === 'build';
   const purposes = purposesFor({ qemuBuild: build, rootfs: profile.rootfs });
   const results = await runChecks(checksFor(packages, purposes, profile), probe);
