@@ -60,7 +60,8 @@ export async function currentLock(ctx: LabContext, labFile: LabFile): Promise<{ 
       patches: [],
       kernelConfig: k.configSha256,
       compiler: k.compiler,
-      qemu: build.qemu.version,
+      // a QEMU lab built is pinned by its source tarball and recipe too
+      qemu: build.qemu.built ? `${build.qemu.version}, built from ${build.qemu.built.tarballSha256} with recipe ${build.qemu.built.recipe}` : build.qemu.version,
       gdb: await versionLine({ program: 'gdb', args: ['--version'], what: 'gdb' }),
       rootfs: build.rootfs.kind,
       guestPackages: build.rootfs.kind === 'debian' ? await guestPackagesOf(build.rootfs.file) : {},
