@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { writeExports } from '../export/write.js';
 import { LabError } from '../errors.js';
 import { chooseProfile, type Exercise } from '../config/lab-file.js';
 import { parseBreakpointSpec } from '../gdb/breakpoint-spec.js';
@@ -86,7 +87,8 @@ export async function recordDebug(ctx: LabContext, vm: VmState, requested: Debug
       run.dir,
       { progress: ctx.progress, signal: ctx.signal },
     );
-    await run.finish({ gdb: result.gdbVersion, outcome: result.outcome, hits: result.hits.length, breakpointSites: result.breakpoints, trigger: result.trigger, seconds: result.seconds });
+    const exports = await writeExports(run.dir);
+    await run.finish({ exports, gdb: result.gdbVersion, outcome: result.outcome, hits: result.hits.length, breakpointSites: result.breakpoints, trigger: result.trigger, seconds: result.seconds });
     return { result, runDir: run.dir };
   } catch (err) {
     await run.fail(err);

@@ -1,4 +1,5 @@
 import { recordWithGdb } from '../gdb/debug.js';
+import { writeExports } from '../export/write.js';
 import { guestOf } from '../guest/guest.js';
 import { openRun } from '../record/manifest.js';
 import { loadScenario } from '../scenario/schema.js';
@@ -33,7 +34,8 @@ export async function runScenario(ctx: LabContext, name: string): Promise<{ name
       signal: ctx.signal,
       sourceTree: sourceTreeOf(ctx, build),
     });
-    await run.finish({ ok: result.ok, seconds: result.seconds, verdicts: result.verdicts.map((v) => ({ path: v.path, fired: v.fired, ok: v.ok })) });
+    const exports = await writeExports(run.dir);
+    await run.finish({ exports, ok: result.ok, seconds: result.seconds, verdicts: result.verdicts.map((v) => ({ path: v.path, fired: v.fired, ok: v.ok })) });
     return { name: scenario.name, runDir: run.dir, result };
   } catch (err) {
     await run.fail(err);

@@ -1,4 +1,5 @@
 import { LabError } from '../errors.js';
+import { writeExports } from '../export/write.js';
 import { guestOf } from '../guest/guest.js';
 import { openRun } from '../record/manifest.js';
 import { traceAround, type TraceSummary } from '../trace/trace.js';
@@ -42,7 +43,8 @@ export async function traceGuest(ctx: LabContext, flags: TraceFlags, command: st
   try {
     const r = await traceAround(guestOf(vm), request, command.length ? { command } : { durationSeconds: flags.duration }, run.dir, ctx.signal);
     stage.done(`${r.summary.records} records`);
-    await run.finish({ records: r.summary.records, commandExit: r.command?.exitCode });
+    const exports = await writeExports(run.dir);
+    await run.finish({ exports, records: r.summary.records, commandExit: r.command?.exitCode });
     return { runDir: run.dir, summary: r.summary, commandExit: r.command?.exitCode };
   } catch (err) {
     await run.fail(err);

@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { chromeTrace } from '../../src/export/chrome-trace.js';
+import { foldedHits, foldedTrace } from '../../src/export/folded.js';
+import type { Hit } from '../../src/gdb/hits.js';
+import { functionStats, parseTrace } from '../../src/trace/ftrace-parse.js';
+import { FIXTURES, hasShared, sharedSkipReason } from '../helpers/shared.js';
+
+const frame = (fn: string, inlined = false) => ({ function: fn, file: null, line: null, pc: '0x0', inlined });
+const hit = (breakpoint: string, fns: Array<[string, boolean?]>, elapsed = 1, cpu = 0): Hit => ({
+  seq: 1, time: '', elapsed, breakpoint, function: fns[0]![0], file: null, line: null, cpu, comm: 'sh', pid: 1, frames: fns.map(([f, i]) => frame(f, i)), trimmed: false,
+});
+
+describe('collapsed stacks', () => {
+  it('folds hits root first, counted, inlined frames marked _[i] as FlameGraph colours them', () => {
+    const hits = [
+      hit('compact_unlock_should_abort', [['compact_unlock_should_abort', true], ['isolate_freepages_block'], ['compact_zone']]),
+      hit('compact_unlock_should_abort', [['compact_unlock_should_abort', true], ['isolate_freepages_block'], ['compact_zone']]),
+      hit('compact_zone', [['compact_zone'], ['compact_node']]),
+    ];
+    expect(foldedHits(hits)).toBe('compact_node;compact_zone 1\ncompact_zone;isolate_freepages_block;compact_unlock_should_abort_[i] 2\n');
+  });
+
+  it("weighs a function_graph tree by each call's own time, in nanoseconds", () => {
+    const text = [
+      ' 0)               |  compact_zone() {',
+      ' 0)   0.400 us    |    compact_unlock_should_abort.isra.0();',
+      ' 0)               |    isolate_migratepages() {',
+      ' 0)   1.000 us    |      isolate_migratepages_block();',
+      ' 0)   3.000 us    |    } /* isolate_migratepages */',
+      ' 0)   10.000 us   |  } /* compact_zone */',
+      ' 1)   2.000 us    |      } /* orphan_exit */',
+    ].join('\n');
+    expect(foldedTrace(parseTrace(text))).toBe(
+      [
+        '[unknown];[unknown];orphan_exit 2000',
+        'compact_zone 6600',
+        'compact_zone;compact_unlock_should_abort.isra.0 400',
+        'compact_zone;isolate_migratepages 2000',
+        'compact_zone;isolate_migratepages;isolate_migratepages_block 1000',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it.skipIf(!hasShared)('folds the 40,482-line fixture: every function in it, and a leaf weighs exactly its calls', () => {
+    const text = readFileSync(path.join(FIXTURES, 'ftrace', 'function_graph_manual_compaction_x86.txt'), 'utf8');
+    const records = parseTrace(text);
+    const lines = foldedTrace(records).trim().split('\n');
+    const weight = (l: string) => Number(l.slice(l.lastIndexOf(' ') + 1));
+    expect(lines.every((l) => Number.isInteger(weight(l)) && weight(l) > 0)).toBe(true);
+    const leafOf = (l: string) => l.slice(0, l.lastIndexOf(' ')).split(';').at(-1)!;
+    expect(new Set(lines.map(leafOf))).toEqual(new Set(functionStats(records).map((f) => f.fn)));
+    // the function called most that is only ever a leaf: its lines weigh its calls' durations exactly
+    const graph = records.filter((r) => r.kind !== 'event') as Array<{ kind: string; fn: string; durationUs?: number }>;
+    const notLeaf = new Set(graph.filter((r) => r.kind !== 'leaf').map((r) => r.fn));
+    const fn = functionStats(records).find((f) => !notLeaf.has(f.fn))!.fn;
+    const calls = records.filter((r) => r.kind === 'leaf' && r.fn === fn).reduce((n, r) => n + Math.round(((r as { durationUs?: number }).durationUs ?? 0) * 1000), 0);
+    expect(lines.filter((l) => leafOf(l) === fn).reduce((n, l) => n + weight(l), 0)).toBe(calls);
+  });
+  if (!hasShared) it.skip(sharedSkipReason, () => {});
+});
+
+describe('the Trace Event format', () => {
+  const text = [
+    '      kcompactd0-23      [000] .N...   395.968707: mm_compaction_begin: zone_start=0x1 migrate_pfn=0x1 free_pfn=0x7fe00 zone_end=0x7ffdd, mode=sync',
+    '      kcompactd0-23      [000] .....   396.000000: mm_compaction_migratepages: nr_migrated=10 nr_failed=0',
+    '      kcompactd0-23      [000] .....   398.877182: mm_compaction_end: zone_start=0x1 migrate_pfn=0x34400 free_pfn=0x34400 zone_end=0x7ffdd, mode=sync status=complete',
+  ].join('\n');
+  const trace = chromeTrace({
+    hits: [hit('compact_zone', [['compact_zone'], ['compact_node']], 1.5, 1)],
+    records: parseTrace(text),
+    samples: [{ t: 0, score: 27, vmstat: { compact_migrate_scanned: 0, nr_anon_pages: 5 } }, { t: 1, score: 13, vmstat: { compact_migrate_scanned: 100, nr_anon_pages: 6 } }],
+  });
+
+  it('has the fields every event needs, by phase, and a name for each process', () => {
+    for (const e of trace.traceEvents) {
+      expect(typeof e.name).toBe('string');
+      expect(['i', 'B', 'E', 'C', 'M']).toContain(e.ph);
+      expect(Number.isInteger(e.ts) && e.ts >= 0).toBe(true);
+      expect(Number.isInteger(e.pid) && Number.isInteger(e.tid)).toBe(true);
+      if (e.ph === 'i') expect(e.s).toBe('t');
+      if (e.ph === 'C') expect(Object.values(e.args ?? {}).every((v) => typeof v === 'number')).toBe(true);
+    }
+    expect(trace.traceEvents.filter((e) => e.ph === 'M').map((e) => e.args!.name)).toEqual(['breakpoint hits (gdb)', 'ftrace events (guest)', 'vmstat samples']);
+    expect(JSON.parse(JSON.stringify(trace))).toEqual(trace);
+  });
+
+  it('makes a hit an instant on its vCPU, a compaction a B/E slice on its CPU, and counters of the compaction vmstat only', () => {
+    expect(trace.traceEvents.find((e) => e.name === 'compact_zone')).toMatchObject({ ph: 'i', ts: 1_500_000, tid: 1 });
+    const slice = trace.traceEvents.filter((e) => e.name === 'compaction');
+    expect(slice.map((e) => [e.ph, e.ts, e.tid])).toEqual([['B', 395_968_707, 0], ['E', 398_877_182, 0]]);
+    expect(trace.traceEvents.find((e) => e.name === 'mm_compaction_migratepages')).toMatchObject({ ph: 'i' });
+    const counters = trace.traceEvents.filter((e) => e.ph === 'C');
+    expect(counters.map((e) => e.name)).toEqual(['fragmentation score', 'compact_migrate_scanned', 'fragmentation score', 'compact_migrate_scanned']);
+  });
+});
