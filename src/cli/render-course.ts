@@ -23,5 +23,14 @@ export function renderCheck(r: { rows: CheckRow[]; passed: boolean; bundles: num
   const rows = r.rows.map((x) => [x.student, x.exercise, x.result, x.evidence]);
   const failed = r.rows.filter((x) => x.result !== 'pass').length;
   const summary = `${r.bundles} bundle(s), ${r.rows.length} row(s), ${failed} not passing, in ${r.seconds.toFixed(1)} s`;
-  return `${table(['student', 'exercise', 'result', 'evidence'], rows)}\n${summary}`;
+  const perStudent = new Map<string, { pass: number; total: number }>();
+  for (const x of r.rows) {
+    const key = `${x.student} (${x.bundle})`;
+    const s = perStudent.get(key) ?? { pass: 0, total: 0 };
+    s.total++;
+    if (x.result === 'pass') s.pass++;
+    perStudent.set(key, s);
+  }
+  const totals = table(['student', 'passed'], [...perStudent].map(([k, s]) => [k, `${s.pass} of ${s.total}`]));
+  return `${table(['student', 'exercise', 'result', 'evidence'], rows)}\n\n${totals}\n${summary}`;
 }
