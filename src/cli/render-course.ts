@@ -1,3 +1,4 @@
+import type { Comparison, Spread } from '../compare/compare.js';
 import type { CheckRow } from '../lab/hand-in.js';
 import type { LockRow } from '../lock/lock.js';
 
@@ -33,4 +34,22 @@ export function renderCheck(r: { rows: CheckRow[]; passed: boolean; bundles: num
   }
   const totals = table(['student', 'passed'], [...perStudent].map(([k, s]) => [k, `${s.pass} of ${s.total}`]));
   return `${table(['student', 'exercise', 'result', 'evidence'], rows)}\n\n${totals}\n${summary}`;
+}
+
+function figure(n: number): string {
+  return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toFixed(2);
+}
+
+function spreadText(s: Spread): string {
+  return s.n > 1 ? `${figure(s.median)} (${figure(s.min)}–${figure(s.max)})` : figure(s.median);
+}
+
+export function renderCompare(c: Comparison): string {
+  const out = [`A: ${c.a.what} on ${c.a.kernel}, ${c.a.runs.length} run(s)`, `B: ${c.b.what} on ${c.b.kernel}, ${c.b.runs.length} run(s)`, ''];
+  const rows = c.figures.map((f) => [f.figure, spreadText(f.a), spreadText(f.b), f.ratio === null ? '-' : `${f.ratio.toFixed(2)}x`, f.withinSpread ? 'within the spread' : '']);
+  out.push(table(['figure', 'A', 'B', 'B/A', ''], rows));
+  if (c.verdicts.length) out.push('', 'verdicts that differ:', ...c.verdicts.map((v) => `  ${v.path}: A ${v.a}, B ${v.b}`));
+  const list = (title: string, xs: string[]) => (xs.length ? ['', `${title} (${xs.length}):`, ...xs.slice(0, 10).map((x) => `  ${x}`), ...(xs.length > 10 ? [`  and ${xs.length - 10} more`] : [])] : []);
+  out.push(...list('stacks only in A', c.onlyA), ...list('stacks only in B', c.onlyB));
+  return out.join('\n');
 }

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { invoke } from '../invoke.js';
-import { renderCheck, renderVerify } from '../render-course.js';
+import { renderCheck, renderCompare, renderVerify } from '../render-course.js';
 
 /** The class lab: lab init, lock, verify (teacher and student), pack (student), check (teacher). */
 export function registerCourse<T>(y: Argv<T>) {
@@ -71,6 +71,16 @@ export function registerCourse<T>(y: Argv<T>) {
           const r = await (await import('../../lab/hand-in.js')).checkBundles({ bundles: a.bundles as string[], lab: (a as { lab?: string }).lab, maxSizeMib: a.maxSize, exercises: a.exercise as string[] | undefined, signal: cli.lab.signal });
           cli.out(cli.json ? JSON.stringify(r, null, 2) : renderCheck(r));
           return r.passed ? 0 : 1;
+        }),
+    )
+    .command(
+      'compare <a> <b>',
+      'two runs (or two groups of repeats, ID,ID,...) side by side: figures with ratio and spread, stacks on one side only, verdicts that differ',
+      (b) => b.positional('a', { type: 'string', demandOption: true }).positional('b', { type: 'string', demandOption: true }),
+      (a) =>
+        invoke(a, async (cli) => {
+          const c = await (await import('../../lab/compare.js')).compareRuns(cli.lab, a.a as string, a.b as string);
+          cli.out(cli.json ? JSON.stringify(c, null, 2) : renderCompare(c));
         }),
     );
 }
