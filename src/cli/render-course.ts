@@ -1,4 +1,4 @@
-import type { Comparison, Spread } from '../compare/compare.js';
+import type { Comparison, RepeatSummary, Spread } from '../compare/compare.js';
 import type { CheckRow } from '../lab/hand-in.js';
 import type { LockRow } from '../lock/lock.js';
 
@@ -52,4 +52,11 @@ export function renderCompare(c: Comparison): string {
   const list = (title: string, xs: string[]) => (xs.length ? ['', `${title} (${xs.length}):`, ...xs.slice(0, 10).map((x) => `  ${x}`), ...(xs.length > 10 ? [`  and ${xs.length - 10} more`] : [])] : []);
   out.push(...list('stacks only in A', c.onlyA), ...list('stacks only in B', c.onlyB));
   return out.join('\n');
+}
+
+export function renderRepeats(r: Omit<RepeatSummary, 'runs'> & { name: string; runs: Array<{ runDir: string }> }): string {
+  const n = r.runs.length;
+  const rows = r.figures.map((f) => [f.figure, figure(f.spread.median), `${figure(f.spread.min)}–${figure(f.spread.max)}`]);
+  const verdicts = r.verdicts.map((v) => `  ${v.path}: fired in ${v.fired} of ${v.of}`);
+  return [`${r.name}, ${n} run(s): ${r.runs.map((x) => x.runDir).join(', ')}`, '', table(['figure', 'median', 'min–max'], rows), '', 'verdicts:', ...verdicts].join('\n');
 }

@@ -99,3 +99,21 @@ export function compareGroups(a: RunFigures[], b: RunFigures[]): Comparison {
     verdicts: paths.map((p) => ({ path: p, a: verdictOf(a, p), b: verdictOf(b, p) })).filter((v) => v.a !== v.b),
   };
 }
+
+export interface RepeatSummary {
+  runs: string[];
+  figures: Array<{ figure: string; spread: Spread }>;
+  /** Per path: how many of the runs it fired in. */
+  verdicts: Array<{ path: string; fired: number; of: number }>;
+}
+
+/** N runs of one scenario: each of compaction's figures as median and range, each verdict as k of N (pure). */
+export function summarizeRepeats(runs: RunFigures[]): RepeatSummary {
+  const names = [...new Set(runs.flatMap((r) => Object.keys(r.figures)))].filter((f) => rank(f) < 4).sort((x, y) => rank(x) - rank(y) || (x < y ? -1 : 1));
+  const paths = [...new Set(runs.flatMap((r) => Object.keys(r.verdicts)))].sort();
+  return {
+    runs: runs.map((r) => r.id),
+    figures: names.map((figure) => ({ figure, spread: spread(runs.map((r) => r.figures[figure]).filter((x): x is number => x !== undefined)) })),
+    verdicts: paths.map((path) => ({ path, fired: runs.filter((r) => r.verdicts[path] === 'fired').length, of: runs.filter((r) => r.verdicts[path] !== undefined).length })),
+  };
+}

@@ -1,4 +1,6 @@
 import { recordWithGdb } from '../gdb/debug.js';
+import { summarizeRepeats } from '../compare/compare.js';
+import { readRunFigures } from '../compare/read.js';
 import { writeExports } from '../export/write.js';
 import { guestOf } from '../guest/guest.js';
 import { openRun } from '../record/manifest.js';
@@ -41,4 +43,17 @@ export async function runScenario(ctx: LabContext, name: string): Promise<{ name
     await run.fail(err);
     throw err;
   }
+}
+
+/** lab run NAME --repeat N: N runs one after another, then each figure's median and range and each verdict as k of N. */
+export async function repeatScenario(ctx: LabContext, name: string, times: number, onRun?: (runDir: string, i: number) => void) {
+  if (!Number.isInteger(times) || times < 1 || times > 100) throw new LabError('BAD_COUNT', `--repeat ${times} is not a number of runs`, { hint: 'give 1 to 100' });
+  const runs: Array<{ runDir: string; ok: boolean }> = [];
+  for (let i = 0; i < times; i++) {
+    const r = await runScenario(ctx, name);
+    runs.push({ runDir: r.runDir, ok: r.result.ok });
+    onRun?.(r.runDir, i);
+  }
+  const summary = summarizeRepeats(await Promise.all(runs.map((r) => readRunFigures(r.runDir))));
+  return { name, ok: runs.every((r) => r.ok), ...summary, runs };
 }

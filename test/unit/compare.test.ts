@@ -35,3 +35,20 @@ describe('lab compare', () => {
     expect(c.verdicts).toEqual([{ path: 'kcompactd', a: 'quiet', b: 'fired 1 of 2' }]);
   });
 });
+
+describe('lab run --repeat', () => {
+  it("gives compaction's figures as median and range, and each verdict as fired k of N", async () => {
+    const { summarizeRepeats } = await import('../../src/compare/compare.js');
+    const runs = [
+      run('r1', { 'vmstat compact_migrate_scanned': 184734, 'wall time (s)': 38.6, 'vmstat pgfault': 1 }, { verdicts: { manual: 'fired' } }),
+      run('r2', { 'vmstat compact_migrate_scanned': 160041, 'wall time (s)': 35.8 }, { verdicts: { manual: 'fired' } }),
+      run('r3', { 'vmstat compact_migrate_scanned': 188724, 'wall time (s)': 38.2 }, { verdicts: { manual: 'quiet' } }),
+    ];
+    const s = summarizeRepeats(runs);
+    expect(s.figures).toEqual([
+      { figure: 'wall time (s)', spread: { median: 38.2, min: 35.8, max: 38.6, n: 3 } },
+      { figure: 'vmstat compact_migrate_scanned', spread: { median: 184734, min: 160041, max: 188724, n: 3 } },
+    ]);
+    expect(s.verdicts).toEqual([{ path: 'manual', fired: 2, of: 3 }]);
+  });
+});

@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import type { TraceFlags } from '../../lab/trace.js';
 import { trailingWords } from '../context.js';
 import { invoke } from '../invoke.js';
+import { renderRepeats } from '../render-course.js';
 import { renderScenario, renderScenarioList, renderTrace } from '../render.js';
 
 /** lab trace and lab run. */
@@ -29,13 +30,22 @@ export function registerTrace<T>(y: Argv<T>) {
     .command(
       'run [scenario]',
       'run a compaction scenario (lab run --list) and judge whether its path fired',
-      (b) => b.positional('scenario', { type: 'string' }).option('list', { type: 'boolean', default: false, describe: 'list the scenarios' }),
+      (b) =>
+        b
+          .positional('scenario', { type: 'string' })
+          .option('list', { type: 'boolean', default: false, describe: 'list the scenarios' })
+          .option('repeat', { type: 'number', describe: 'run it N times: each figure as median and min-max, each verdict as k of N' }),
       (a) =>
         invoke(a, async (cli) => {
           if (a.list || !a.scenario) {
             const all = (await import('../../lab/scenario.js')).listScenarios();
             cli.out(cli.json ? JSON.stringify(all, null, 2) : renderScenarioList(all));
             return a.list ? 0 : 2;
+          }
+          if (a.repeat !== undefined) {
+            const r = await (await import('../../lab/scenario.js')).repeatScenario(cli.lab, a.scenario, a.repeat, (dir, i) => cli.lab.progress.notice(`run ${i + 1} of ${a.repeat}: ${dir}`));
+            cli.out(cli.json ? JSON.stringify(r, null, 2) : renderRepeats(r));
+            return r.ok ? 0 : 1;
           }
           const { name, runDir, result } = await (await import('../../lab/scenario.js')).runScenario(cli.lab, a.scenario);
           cli.out(cli.json ? JSON.stringify({ scenario: name, runDir, ok: result.ok, seconds: result.seconds, verdicts: result.verdicts }, null, 2) : renderScenario(name, runDir, result));
