@@ -37,7 +37,7 @@ export function renderCheck(r: { rows: CheckRow[]; passed: boolean; bundles: num
 }
 
 function figure(n: number): string {
-  return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toFixed(2);
+  return n.toLocaleString('en-US', { maximumFractionDigits: 2 });
 }
 
 function spreadText(s: Spread): string {

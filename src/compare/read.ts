@@ -6,36 +6,39 @@ import { foldedHits } from '../export/folded.js';
 import { parseHits } from '../gdb/hits.js';
 import type { RunFigures } from './compare.js';
 
-/** JSON that lab itself wrote into a run directory, read field by field with fallbacks. */
-type Json = Record<string, any>;
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {});
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
-async function json(file: string): Promise<Json | undefined> {
-  return existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as Json) : undefined;
+async function readJson(file: string): Promise<Obj | undefined> {
+  return existsSync(file) ? obj(JSON.parse(await readFile(file, 'utf8'))) : undefined;
 }
 
 function stacksOf(folded: string): string[] {
   return folded.split('\n').filter(Boolean).map((l) => l.slice(0, l.lastIndexOf(' ')));
 }
 
+/** Every numeric field of o as "prefix name" figures. */
+function numbers(into: Record<string, number>, prefix: string, o: unknown): void {
+  for (const [k, v] of Object.entries(obj(o))) if (typeof v === 'number') into[`${prefix} ${k}`] = v;
+}
+
 /** What a run directory has to compare: its figures, stacks and verdicts. */
 export async function readRunFigures(dir: string): Promise<RunFigures> {
-  const manifest = await json(path.join(dir, 'manifest.json'));
+  const manifest = await readJson(path.join(dir, 'manifest.json'));
   if (!manifest) throw new LabError('RUN_UNKNOWN', `${dir} is not a run directory (no manifest.json)`);
   const figures: Record<string, number> = {};
   if (typeof manifest.seconds === 'number') figures['wall time (s)'] = manifest.seconds;
-  const verdictsFile = await json(path.join(dir, 'verdicts.json'));
+  const verdictsFile = await readJson(path.join(dir, 'verdicts.json'));
   const verdicts: Record<string, string> = {};
   if (verdictsFile) {
-    const e = verdictsFile.evidence ?? {};
-    for (const [k, v] of Object.entries(e.counters ?? {})) if (typeof v === 'number') figures[`vmstat ${k}`] = v;
-    for (const [k, v] of Object.entries(e.events ?? {})) if (typeof v === 'number') figures[`event ${k}`] = v;
-    for (const [k, v] of Object.entries(e.calls ?? {})) if (typeof v === 'number') figures[`calls ${k}`] = v;
-    if (e.score && typeof e.score.last === 'number') {
-      figures['score first'] = e.score.first;
-      figures['score max'] = e.score.max;
-      figures['score last'] = e.score.last;
-    }
-    for (const v of verdictsFile.verdicts ?? []) verdicts[String(v.path)] = v.fired ? 'fired' : 'quiet';
+    const e = obj(verdictsFile.evidence);
+    numbers(figures, 'vmstat', e.counters);
+    numbers(figures, 'event', e.events);
+    numbers(figures, 'calls', e.calls);
+    const score = obj(e.score);
+    for (const k of ['first', 'max', 'last']) if (typeof score[k] === 'number') figures[`score ${k}`] = score[k] as number;
+    for (const v of list(verdictsFile.verdicts).map(obj)) verdicts[String(v.path)] = v.fired === true ? 'fired' : 'quiet';
   }
   let stacks: string[] = [];
   const hitsFile = path.join(dir, 'hits.jsonl');
@@ -44,14 +47,19 @@ export async function readRunFigures(dir: string): Promise<RunFigures> {
     for (const h of hits) figures[`hits ${h.breakpoint}`] = (figures[`hits ${h.breakpoint}`] ?? 0) + 1;
     stacks = stacksOf(foldedHits(hits));
   }
-  const traceSummary = await json(path.join(dir, 'trace-summary.json'));
+  const traceSummary = await readJson(path.join(dir, 'trace-summary.json'));
   if (traceSummary && !verdictsFile) {
-    for (const f of traceSummary.functions ?? []) figures[`calls ${f.fn}`] = f.calls;
-    for (const [k, v] of Object.entries(traceSummary.events ?? {})) if (typeof v === 'number') figures[`event ${k}`] = v;
+    for (const f of list(traceSummary.functions).map(obj)) if (typeof f.calls === 'number') figures[`calls ${String(f.fn)}`] = f.calls;
+    numbers(figures, 'event', traceSummary.events);
   }
   const traceFolded = path.join(dir, 'trace.folded');
   if (existsSync(traceFolded)) stacks = [...stacks, ...stacksOf(await readFile(traceFolded, 'utf8'))];
-  const request = manifest.request ?? {};
-  const what = manifest.kind === 'scenario' ? `scenario ${request.scenario?.name}` : manifest.kind === 'debug' ? `debug ${(request.breakpoints ?? []).join(' ')}` : `trace ${request.tracer ?? ''}`;
-  return { id: String(manifest.id ?? path.basename(dir)), kind: String(manifest.kind), what, kernel: String(manifest.kernel?.version ?? '?'), figures, stacks, verdicts };
+  const request = obj(manifest.request);
+  const what =
+    manifest.kind === 'scenario'
+      ? `scenario ${String(obj(request.scenario).name)}`
+      : manifest.kind === 'debug'
+        ? `debug ${list(request.breakpoints).join(' ')}`
+        : `trace ${String(request.tracer ?? '')}`;
+  return { id: String(manifest.id ?? path.basename(dir)), kind: String(manifest.kind), what, kernel: String(obj(manifest.kernel).version ?? '?'), figures, stacks, verdicts };
 }
