@@ -35,3 +35,9 @@ export function closestNames(query: string, names: Iterable<string>, limit = 3):
   scored.sort((x, y) => x.score - y.score || x.name.localeCompare(y.name));
   return scored.slice(0, limit).map((s) => s.name);
 }
+
+/** A breakpoint written "a|b" for kernels that renamed a function: the first name the kernel's symbols have, else the first (pure). */
+export function chooseFunction(alternatives: string, names: Set<string>): string {
+  const options = alternatives.split('|').map((f) => f.trim()).filter(Boolean);
+  return options.find((f) => names.has(f)) ?? options[0]!;
+}

@@ -1,4 +1,8 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { recordWithGdb } from '../gdb/debug.js';
+import { chooseFunction, functionNamesFromSystemMap } from '../gdb/suggest.js';
 import { summarizeRepeats } from '../compare/compare.js';
 import { readRunFigures } from '../compare/read.js';
 import { writeExports } from '../export/write.js';
@@ -25,6 +29,8 @@ export async function runScenario(ctx: LabContext, name: string): Promise<{ name
     });
   }
   const build = await readBuildRecordIfAny(ctx.paths);
+  const systemMap = path.join(path.dirname(vm.kernel.vmlinux), 'System.map');
+  const names = existsSync(systemMap) ? functionNamesFromSystemMap(await readFile(systemMap, 'utf8')) : new Set<string>();
   const run = await openRun(ctx, 'scenario', scenario.name, vm, build, { scenario });
   try {
     const result = await performScenario(scenario, run.dir, {
@@ -35,6 +41,7 @@ export async function runScenario(ctx: LabContext, name: string): Promise<{ name
       progress: ctx.progress,
       signal: ctx.signal,
       sourceTree: sourceTreeOf(ctx, build),
+      resolveFunction: (alternatives) => chooseFunction(alternatives, names),
     });
     const exports = await writeExports(run.dir);
     await run.finish({ exports, ok: result.ok, seconds: result.seconds, verdicts: result.verdicts.map((v) => ({ path: v.path, fired: v.fired, ok: v.ok })) });

@@ -5,7 +5,7 @@ import { LabError } from '../errors.js';
 import { projectRoot } from '../config/paths.js';
 
 const argv = z.array(z.string()).min(1);
-const counts = z.record(z.string().regex(/^[\w.]+$/, 'a name'), z.number().int().min(0));
+const counts = z.record(z.string().regex(/^[\w.]+(\|[\w.]+)*$/, 'a name, or names joined by | for a function another kernel renamed'), z.number().int().min(0));
 const settingPath = z.string().regex(/^\/(proc\/sys|sys)\/[\w./-]+$/, 'a path under /proc/sys or /sys');
 
 export const StepSchema = z.union([

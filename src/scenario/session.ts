@@ -35,6 +35,8 @@ export interface ScenarioOptions {
   progress: Progress;
   signal?: AbortSignal;
   sourceTree?: string;
+  /** "a|b": the first of the names this kernel has (from its System.map), else the first. */
+  resolveFunction?: (alternatives: string) => string;
 }
 
 const PROACTIVENESS = '/proc/sys/vm/compaction_proactiveness';
@@ -94,7 +96,7 @@ export async function performScenario(scenario: Scenario, runDir: string, option
       if (!options.startDebug) throw new LabError('BAD_OPTION', `scenario ${scenario.name} has breakpoints, and no debugger was given`);
       let armed!: () => void;
       const isArmed = new Promise<void>((resolve) => (armed = resolve));
-      const request = { breakpoints: scenario.breakpoints.functions, count: scenario.breakpoints.count, timeoutSeconds: 3600, sourceTree: options.sourceTree };
+      const request = { breakpoints: scenario.breakpoints.functions.map((f) => options.resolveFunction?.(f) ?? f.split('|')[0]!), count: scenario.breakpoints.count, timeoutSeconds: 3600, sourceTree: options.sourceTree };
       debugRun = options.startDebug(request, runDir, { signal: AbortSignal.any([debugStop.signal, ...(signal ? [signal] : [])]), onArmed: armed });
       await Promise.race([isArmed, debugRun.then(() => undefined)]);
     }

@@ -142,3 +142,12 @@ describe('trace plans', () => {
     expect(() => eventSpec('a b; rm')).toThrow(/not an event or a group/);
   });
 });
+
+describe('a function renamed between kernels', () => {
+  it('breaks on the first name the kernel has, and counts the hits of either name', async () => {
+    const { chooseFunction } = await import('../../src/gdb/suggest.js');
+    expect(chooseFunction('proactive_compact_node|compact_node', new Set(['compact_node', 'kcompactd']))).toBe('compact_node');
+    expect(chooseFunction('proactive_compact_node|compact_node', new Set(['proactive_compact_node', 'compact_node']))).toBe('proactive_compact_node');
+    expect(chooseFunction('compact_unlock_should_abort', new Set())).toBe('compact_unlock_should_abort');
+  });
+});
