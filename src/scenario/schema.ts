@@ -9,7 +9,13 @@ const counts = z.record(z.string().regex(/^[\w.]+(\|[\w.]+)*$/, 'a name, or name
 const settingPath = z.string().regex(/^\/(proc\/sys|sys)\/[\w./-]+$/, 'a path under /proc/sys or /sys');
 
 export const StepSchema = z.union([
-  z.strictObject({ run: argv, background: z.boolean().default(false) }),
+  z.strictObject({
+    run: argv,
+    background: z.boolean().default(false),
+    /** A background job: wait until it prints its report line ("{...}") before the next step, up to readyTimeout seconds. */
+    ready: z.boolean().default(false),
+    readyTimeout: z.number().positive().max(1800).default(300),
+  }),
   z.strictObject({ sleep: z.number().positive().max(600) }),
   z.strictObject({ set: z.record(settingPath, z.string()) }),
 ]);

@@ -167,10 +167,12 @@ async function runSteps(
     else if ('set' in step) await s.settings.set(step.set);
     else if (step.background) {
       const argv = resolveArgv(s.guest, step.run);
-      const { out } = await s.background.start(argv, s.signal);
+      const job = await s.background.start(argv, s.signal);
+      const { out } = job;
       started.push({ argv, out });
       // written as each job starts, so a reader knows where its output goes while the run goes on
       await writeFile(path.join(runDir, 'background.json'), JSON.stringify(started, null, 2));
+      if (step.ready) await s.background.ready(job, argv, step.readyTimeout, s.signal);
     } else {
       const r = await s.guest.exec(resolveArgv(s.guest, step.run), { signal: s.signal, timeoutMs: 900_000 });
       await writeFile(path.join(runDir, `step-${n}.out`), Buffer.concat([r.stdout, r.stderr]));

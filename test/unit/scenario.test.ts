@@ -151,3 +151,13 @@ describe('a function renamed between kernels', () => {
     expect(chooseFunction('compact_unlock_should_abort', new Set())).toBe('compact_unlock_should_abort');
   });
 });
+
+describe('waiting for a background job to be ready', () => {
+  it('is one guest command, its paths and numbers as words, never spliced into the script', async () => {
+    const { readyArgv } = await import('../../src/scenario/background.js');
+    const argv = readyArgv('/tmp/lab-x/bg-0.out', 1234, 300);
+    expect(argv.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(argv[2]).not.toContain('/tmp/lab-x');
+    expect(argv.slice(3)).toEqual(['sh', '/tmp/lab-x/bg-0.out', '1234', '1500']);
+  });
+});
