@@ -49,7 +49,7 @@ if [[ $fragment == 1 ]]; then
   mkdir -p "$three"
   cp "$one/lab.lock" "$three/"
   cp "$repo/kernel-configs/lab.config" "$three/lab.config"
-  echo "CONFIG_IKCONFIG=y" >>"$three/lab.config"
+  echo 'CONFIG_LOCALVERSION="-course"' >>"$three/lab.config"
   # the same lab.json, its lab.config now the one beside it
   sed 's/"fragments": \["lab.config"/"fragments": ["\.\/lab.config"/' "$one/lab.json" >"$three/lab.json"
   echo "--- lab verify after one added fragment line (must differ)"
