@@ -13,7 +13,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHits } from '../../src/gdb/hits.js';
 import { listeningSockets } from '../../src/vm/listening.js';
-import { freePort, LAB, lab, tempDir } from '../helpers/cli.js';
+import { freePort, LAB, lab, recorderGdbsOf, tempDir } from '../helpers/cli.js';
 
 const cwd = tempDir('e2e');
 const labDir = path.join(cwd, '.lab');
@@ -24,9 +24,8 @@ function state(): { pid: number } {
   return JSON.parse(readFileSync(path.join(labDir, 'state.json'), 'utf8'));
 }
 
-async function gdbProcesses(): Promise<string[]> {
-  const r = await execa('pgrep', ['-af', 'lab_recorder.py'], { reject: false });
-  return r.stdout.split('\n').filter((l) => l.trim() && !l.includes('pgrep'));
+function gdbProcesses(): Promise<string[]> {
+  return recorderGdbsOf(labDir);
 }
 
 function newestRun(dir = labDir): string {

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, LAB, lab, tempDir } from '../helpers/cli.js';
+import { freePort, LAB, lab, recorderGdbsOf, tempDir } from '../helpers/cli.js';
 
 const cwd = tempDir('e2e-scenarios');
 const labDir = path.join(cwd, '.lab');
@@ -119,7 +119,7 @@ describe('lab run', () => {
     expect(await guest('cat', '/proc/sys/vm/compaction_proactiveness')).toBe(before.proactiveness);
     expect(await guest('cat', '/sys/kernel/mm/transparent_hugepage/enabled', '/sys/kernel/mm/transparent_hugepage/defrag')).toBe(before.thp);
     expect(await tracingState()).toBe(before.tracing);
-    expect((await execa('pgrep', ['-af', 'lab_recorder.py'], { reject: false })).stdout.trim()).toBe('');
+    expect(await recorderGdbsOf(path.join(cwd, '.lab'))).toEqual([]);
     expect((await lab(['exec', '--', 'pgrep', '-x', 'fragmenter'], { cwd })).exitCode).toBe(1);
   }, 300_000);
 

@@ -1,5 +1,6 @@
 import { execa, type ResultPromise } from 'execa';
 import { mkdtempSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,4 +44,20 @@ export async function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * The recorder gdbs a lab directory started and left running: pgrep finds
+ * every lab_recorder.py gdb on the machine (another lab's, a second suite's),
+ * and each one's LAB_RECORDER_CONFIG says which run, so which lab, it is.
+ */
+export async function recorderGdbsOf(labDir: string): Promise<string[]> {
+  const r = await execa('pgrep', ['-f', 'lab_recorder.py'], { reject: false });
+  const mine: string[] = [];
+  for (const pid of r.stdout.split('\n').filter((l) => /^\d+$/.test(l.trim()))) {
+    const environ = await readFile(`/proc/${pid.trim()}/environ`, 'utf8').catch(() => '');
+    const config = environ.split('\0').find((v) => v.startsWith('LAB_RECORDER_CONFIG='))?.slice('LAB_RECORDER_CONFIG='.length);
+    if (config && path.resolve(config).startsWith(path.resolve(labDir) + path.sep)) mine.push(pid.trim());
+  }
+  return mine;
 }
