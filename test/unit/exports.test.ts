@@ -44,6 +44,11 @@ describe('collapsed stacks', () => {
     );
   });
 
+  it('folds a trace of 400,000 calls (a manual compaction under function_graph is 316,248 lines) without running out of stack', () => {
+    const records = Array.from({ length: 400_000 }, (_, i) => ({ kind: 'leaf' as const, cpu: i % 2, fn: 'compact_unlock_should_abort.isra.0', depth: 3, durationUs: 0.25 }));
+    expect(foldedTrace(records)).toBe('compact_unlock_should_abort.isra.0 100000000\n');
+  });
+
   it.skipIf(!hasShared)('folds the 40,482-line fixture: every function in it, and a leaf weighs exactly its calls', () => {
     const text = readFileSync(path.join(FIXTURES, 'ftrace', 'function_graph_manual_compaction_x86.txt'), 'utf8');
     const records = parseTrace(text);
