@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as tar from 'tar';
 import tmp from 'tmp';
 import { z } from 'zod';
 import { LabError } from '../errors.js';
+import { sha256File } from '../util/hash.js';
 import { bundleProblem, BUNDLE_LIMITS, entryProblem, type BundleLimits, type TarEntryInfo } from './entries.js';
 
 /**
@@ -29,12 +28,6 @@ export type BundleManifest = z.infer<typeof BundleManifestSchema>;
 
 tmp.setGracefulCleanup();
 
-async function sha256Of(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
-
 /** Every regular file under dir, relative, sorted; links and anything else are left out. */
 export async function regularFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -47,7 +40,7 @@ export async function regularFiles(dir: string): Promise<string[]> {
 /** Hashes of the files, as bundle.json lists them. */
 export async function fileHashes(root: string, files: string[]): Promise<Record<string, string>> {
   const hashes: Record<string, string> = {};
-  for (const f of files) hashes[f] = await sha256Of(path.join(root, f));
+  for (const f of files) hashes[f] = await sha256File(path.join(root, f));
   return hashes;
 }
 
@@ -140,7 +133,7 @@ export async function openBundle(file: string, limits: BundleLimits = BUNDLE_LIM
     for (const [rel, want] of Object.entries(manifest.files)) {
       const full = path.join(scratch.name, rel);
       if (entryProblem({ path: rel, type: 'File', size: 0 }) || !(await lstat(full).catch(() => undefined))?.isFile()) throw refuse(`${rel} is listed but missing`);
-      if ((await sha256Of(full)) !== want) throw refuse(`${rel} does not match its sha256 in ${BUNDLE_MANIFEST}`);
+      if ((await sha256File(full)) !== want) throw refuse(`${rel} does not match its sha256 in ${BUNDLE_MANIFEST}`);
     }
     return { dir: scratch.name, manifest, close };
   } catch (err) {
