@@ -63,6 +63,7 @@ export const ERROR_TABLE = {
   LOCK_MISSING: { kind: 'usage', hint: 'the teacher runs lab lock and publishes lab.lock beside lab.json' },
   LOCK_INVALID: { kind: 'usage', hint: 'fetch lab.lock again, or run lab lock' },
   RUN_UNKNOWN: { kind: 'usage', hint: 'see .lab/runs for the runs there are' },
+  RUN_DAMAGED: { kind: 'failed', hint: "the run's files were changed or cut short; run it again" },
   NO_RUNS: { kind: 'usage', hint: 'record a run first (lab demo, lab debug, lab run)' },
   BUNDLE_MISSING: { kind: 'usage', hint: 'give the .tar.gz that lab pack wrote' },
 

@@ -6,6 +6,7 @@ import { Store } from '../store/store.js';
 export interface GlobalOptions {
   labDir?: string;
   json?: boolean;
+  report?: boolean;
 }
 
 /** What a command adapter has: the use cases' context, and where its output goes. */
@@ -53,6 +54,7 @@ export function createCliContext(options: GlobalOptions): CliContext {
       progress: createProgress(progressMode({ json })),
       signal: interruptSignal(),
       commandLine: process.argv.slice(2),
+      report: options.report,
     },
     json,
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),

@@ -86,6 +86,11 @@ export function renderDebug(
   return lines.join('\n');
 }
 
+/** The report's path as the last line of a run's output, when one was written. */
+export function reportLine(report: string | undefined): string {
+  return report ? `\nreport: ${report}` : '';
+}
+
 export function renderTrace(s: TraceSummary, runDir: string): string {
   const lines = [`${s.lines} lines, ${s.records} records; trace.txt and trace-summary.json in ${runDir}`];
   if (s.functions.length) {

@@ -10,4 +10,6 @@ export interface LabContext {
   signal: AbortSignal;
   /** The command line as the user typed it, for run manifests. */
   commandLine: string[];
+  /** debug, trace and run write report.html at the end unless this is false (--no-report). */
+  report?: boolean;
 }

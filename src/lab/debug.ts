@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { writeExports } from '../export/write.js';
+import { reportAfterRun } from './report.js';
 import { LabError } from '../errors.js';
 import { chooseProfile, type Exercise } from '../config/lab-file.js';
 import { parseBreakpointSpec } from '../gdb/breakpoint-spec.js';
@@ -32,6 +33,8 @@ export interface DebugFlags {
 export interface DebugRun {
   result: DebugResult;
   runDir: string;
+  /** report.html, unless --no-report */
+  report?: string;
 }
 
 /** The request checked (pure): one line for a missing or malformed option, before anything is attached. */
@@ -89,7 +92,7 @@ export async function recordDebug(ctx: LabContext, vm: VmState, requested: Debug
     );
     const exports = await writeExports(run.dir);
     await run.finish({ exports, gdb: result.gdbVersion, outcome: result.outcome, hits: result.hits.length, breakpointSites: result.breakpoints, trigger: result.trigger, seconds: result.seconds });
-    return { result, runDir: run.dir };
+    return { result, runDir: run.dir, report: await reportAfterRun(ctx, run.dir) };
   } catch (err) {
     await run.fail(err);
     throw err;

@@ -14,10 +14,10 @@ export interface DemoFlags extends BuildFlags, StartFlags {
 }
 
 /** lab demo: build (the initramfs boots in a second), boot, record the seed's breakpoints around a manual compaction. */
-export async function runDemo(ctx: LabContext, flags: DemoFlags, onBuilt?: (build: BuildRecord) => void): Promise<{ build: BuildRecord; result: DebugResult; runDir: string }> {
+export async function runDemo(ctx: LabContext, flags: DemoFlags, onBuilt?: (build: BuildRecord) => void): Promise<{ build: BuildRecord; result: DebugResult; runDir: string; report?: string }> {
   const build = await buildLab(ctx, { rootfs: 'initramfs', ...flags });
   onBuilt?.(build);
   const vm = await ensureVmFor(ctx, build, flags);
-  const { result, runDir } = await recordDebug(ctx, vm, { break: DEMO_BREAKPOINTS, count: flags.count, timeout: flags.timeout, trigger: 'compact' });
-  return { build, result, runDir };
+  const { result, runDir, report } = await recordDebug(ctx, vm, { break: DEMO_BREAKPOINTS, count: flags.count, timeout: flags.timeout, trigger: 'compact' });
+  return { build, result, runDir, report };
 }

@@ -6,6 +6,7 @@ import { chooseFunction, functionNamesFromSystemMap } from '../gdb/suggest.js';
 import { summarizeRepeats } from '../compare/compare.js';
 import { readRunFigures } from '../compare/read.js';
 import { writeExports } from '../export/write.js';
+import { reportAfterRun } from './report.js';
 import { guestOf } from '../guest/guest.js';
 import { openRun } from '../record/manifest.js';
 import { loadScenario } from '../scenario/schema.js';
@@ -20,7 +21,7 @@ import { sourceTreeOf } from './build-record.js';
 export { listScenarios } from '../scenario/schema.js';
 
 /** lab run NAME: the scenario on the running VM, recorded, with its verdicts. */
-export async function runScenario(ctx: LabContext, name: string): Promise<{ name: string; runDir: string; result: ScenarioResult }> {
+export async function runScenario(ctx: LabContext, name: string): Promise<{ name: string; runDir: string; result: ScenarioResult; report?: string }> {
   const scenario = loadScenario(name);
   const vm = await requireVm(ctx.paths);
   if (!scenario.rootfs.includes(vm.rootfs.kind as 'debian' | 'initramfs')) {
@@ -45,7 +46,7 @@ export async function runScenario(ctx: LabContext, name: string): Promise<{ name
     });
     const exports = await writeExports(run.dir);
     await run.finish({ exports, ok: result.ok, seconds: result.seconds, verdicts: result.verdicts.map((v) => ({ path: v.path, fired: v.fired, ok: v.ok })) });
-    return { name: scenario.name, runDir: run.dir, result };
+    return { name: scenario.name, runDir: run.dir, result, report: await reportAfterRun(ctx, run.dir) };
   } catch (err) {
     await run.fail(err);
     throw err;

@@ -1,5 +1,6 @@
 import { LabError } from '../errors.js';
 import { writeExports } from '../export/write.js';
+import { reportAfterRun } from './report.js';
 import { guestOf } from '../guest/guest.js';
 import { openRun } from '../record/manifest.js';
 import { traceAround, type TraceSummary } from '../trace/trace.js';
@@ -34,7 +35,7 @@ export function traceRequest(flags: TraceFlags): TraceRequest {
 }
 
 /** lab trace: ftrace armed in the guest around a command or for a duration; tracefs restored whatever happens. */
-export async function traceGuest(ctx: LabContext, flags: TraceFlags, command: string[]): Promise<{ runDir: string; summary: TraceSummary; commandExit?: number }> {
+export async function traceGuest(ctx: LabContext, flags: TraceFlags, command: string[]): Promise<{ runDir: string; summary: TraceSummary; commandExit?: number; report?: string }> {
   if (!command.length && !(flags.duration && flags.duration > 0)) throw new LabError('NO_TRACE_SPAN', 'say how long to trace');
   const vm = await requireVm(ctx.paths);
   const request = traceRequest(flags);
@@ -45,7 +46,7 @@ export async function traceGuest(ctx: LabContext, flags: TraceFlags, command: st
     stage.done(`${r.summary.records} records`);
     const exports = await writeExports(run.dir);
     await run.finish({ exports, records: r.summary.records, commandExit: r.command?.exitCode });
-    return { runDir: run.dir, summary: r.summary, commandExit: r.command?.exitCode };
+    return { runDir: run.dir, summary: r.summary, commandExit: r.command?.exitCode, report: await reportAfterRun(ctx, run.dir) };
   } catch (err) {
     await run.fail(err);
     throw err;

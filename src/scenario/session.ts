@@ -7,7 +7,7 @@ import type { Progress } from '../progress/progress.js';
 import { Sampler, takeSnapshot, type Snapshot } from '../sample/snapshot.js';
 import { saveTrace, startTrace, type ActiveTrace, type TraceSummary } from '../trace/trace.js';
 import { sleep } from '../util/sleep.js';
-import { writeScenarioArtifacts } from './artifacts.js';
+import { writeScenarioArtifacts, type StepMark } from './artifacts.js';
 import { BackgroundJobs, type BackgroundOutput } from './background.js';
 import { collectEvidence } from './evidence.js';
 import type { Scenario } from './schema.js';
@@ -72,6 +72,7 @@ export async function performScenario(scenario: Scenario, runDir: string, option
   let debug: DebugResult | undefined;
   let context: Record<string, string> = {};
   let outputs: BackgroundOutput[] = [];
+  const steps: StepMark[] = [];
 
   const cleanUp = async () => {
     debugStop.abort();
@@ -91,6 +92,7 @@ export async function performScenario(scenario: Scenario, runDir: string, option
     before = first.snapshot;
     await writeFile(path.join(runDir, 'before.txt'), first.raw);
     sampler.start();
+    const samplingFrom = Date.now();
     if (scenario.trace) trace = await startTrace(guest, { ...scenario.trace, pid: await tracedPid(guest, scenario.trace.pidOf) });
     if (scenario.breakpoints) {
       if (!options.startDebug) throw new LabError('BAD_OPTION', `scenario ${scenario.name} has breakpoints, and no debugger was given`);
@@ -100,14 +102,24 @@ export async function performScenario(scenario: Scenario, runDir: string, option
       debugRun = options.startDebug(request, runDir, { signal: AbortSignal.any([debugStop.signal, ...(signal ? [signal] : [])]), onArmed: armed });
       await Promise.race([isArmed, debugRun.then(() => undefined)]);
     }
-    await runSteps(scenario, runDir, { guest, background, settings, signal, onStep: (n) => stage.update({ done: n, total: scenario.steps.length }) });
+    await runSteps(scenario, runDir, {
+      guest,
+      background,
+      settings,
+      signal,
+      onStep: (n) => {
+        stage.update({ done: n, total: scenario.steps.length });
+        steps.push({ t: (Date.now() - samplingFrom) / 1000, label: stepLabel(scenario.steps[n - 1]!) });
+      },
+    });
     if (debugRun) {
       debugStop.abort();
       debug = await debugRun;
     }
     if (trace) traceSummary = await saveTrace(runDir, await trace.stop());
     await sampler.stop();
-    const last = await takeSnapshot(guest, (Date.now() - started) / 1000);
+    // on the samples' clock, so the last point follows them
+    const last = await takeSnapshot(guest, (Date.now() - samplingFrom) / 1000);
     after = last.snapshot;
     await writeFile(path.join(runDir, 'after.txt'), last.raw);
   } catch (err) {
@@ -131,7 +143,7 @@ export async function performScenario(scenario: Scenario, runDir: string, option
   });
   const verdicts = scenario.expect.map((e) => evaluate(e, evidence));
   const series = [before!, ...sampler.series, after!];
-  await writeScenarioArtifacts(runDir, { name: scenario.name, series, verdicts, evidence, background: outputs });
+  await writeScenarioArtifacts(runDir, { name: scenario.name, series, verdicts, evidence, background: outputs, steps });
   const ok = verdicts.every((v) => v.ok);
   stage.done(ok ? 'as expected' : 'not as expected');
   return {
@@ -143,6 +155,14 @@ export async function performScenario(scenario: Scenario, runDir: string, option
     debug: debug ? { outcome: debug.outcome, seconds: debug.seconds, hits: debug.hits.length } : undefined,
     background: outputs,
   };
+}
+
+/** A step as one short line for a chart: "sleep 2", "compaction_proactiveness=100", "fragmenter … &" (pure). */
+export function stepLabel(step: Scenario['steps'][number]): string {
+  if ('sleep' in step) return `sleep ${step.sleep}`;
+  if ('set' in step) return Object.entries(step.set).map(([k, v]) => `${k.split('/').at(-1)}=${v}`).join(' ');
+  const words = step.run.slice(0, 3).join(' ') + (step.run.length > 3 ? ' …' : '');
+  return step.background ? `${words} &` : words;
 }
 
 async function tracedPid(guest: Guest, name: string | undefined): Promise<number | undefined> {

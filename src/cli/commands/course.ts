@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { invoke } from '../invoke.js';
 import { renderCheck, renderCompare, renderVerify } from '../render-course.js';
+import { reportLine } from '../render.js';
 
 /** The class lab: lab init, lock, verify (teacher and student), pack (student), check (teacher). */
 export function registerCourse<T>(y: Argv<T>) {
@@ -76,11 +77,26 @@ export function registerCourse<T>(y: Argv<T>) {
     .command(
       'compare <a> <b>',
       'two runs (or two groups of repeats, ID,ID,...) side by side: figures with ratio and spread, stacks on one side only, verdicts that differ',
-      (b) => b.positional('a', { type: 'string', demandOption: true }).positional('b', { type: 'string', demandOption: true }),
+      (b) =>
+        b
+          .positional('a', { type: 'string', demandOption: true })
+          .positional('b', { type: 'string', demandOption: true })
+          .option('html', { type: 'string', default: 'compare.html', describe: 'where to write the comparison as a page' }),
       (a) =>
         invoke(a, async (cli) => {
           const c = await (await import('../../lab/compare.js')).compareRuns(cli.lab, a.a as string, a.b as string);
-          cli.out(cli.json ? JSON.stringify(c, null, 2) : renderCompare(c));
+          const page = cli.lab.report === false ? undefined : await (await import('../../lab/report.js')).writeCompareReport(a.html, c);
+          cli.out(cli.json ? JSON.stringify({ ...c, report: page?.file }, null, 2) : renderCompare(c) + reportLine(page?.file));
+        }),
+    )
+    .command(
+      'report [run]',
+      'write report.html for a run (default: the newest): flame graph, timelines, free lists, verdicts; opens from disk',
+      (b) => b.positional('run', { type: 'string', describe: 'a run id in .lab/runs, or a run directory' }),
+      (a) =>
+        invoke(a, async (cli) => {
+          const r = await (await import('../../lab/report.js')).reportRun(cli.lab, a.run as string | undefined);
+          cli.out(cli.json ? JSON.stringify(r, null, 2) : `${r.file} (${(r.bytes / 1024).toFixed(0)} KiB in ${r.seconds.toFixed(2)} s)`);
         }),
     );
 }

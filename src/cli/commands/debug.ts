@@ -5,7 +5,7 @@ import { EXIT_CODES } from '../../errors.js';
 import { trailingWords } from '../context.js';
 import { invoke } from '../invoke.js';
 import { buildOptions, debugOptions, upOptions } from '../options.js';
-import { renderBuild, renderDebug } from '../render.js';
+import { renderBuild, renderDebug, reportLine } from '../render.js';
 
 /** lab debug and lab demo. */
 export function registerDebug<T>(y: Argv<T>) {
@@ -13,8 +13,8 @@ export function registerDebug<T>(y: Argv<T>) {
     .command('debug', 'attach gdb, record every hit\'s backtrace, detach', (b) => debugOptions(b), (a) =>
       invoke(a, async (cli) => {
         const flags = { ...(a as unknown as DebugFlags), triggerCommand: a['--'] ? trailingWords(a) : undefined };
-        const { result, runDir } = await (await import('../../lab/debug.js')).recordDebug(cli.lab, await (await import('../../lab/vm.js')).runningVm(cli.lab), flags);
-        cli.out(cli.json ? JSON.stringify({ runDir, outcome: result.outcome, hits: result.hits.length, breakpoints: result.breakpoints, trigger: result.trigger }, null, 2) : renderDebug(result, runDir, { breakpoints: flags.break }));
+        const { result, runDir, report } = await (await import('../../lab/debug.js')).recordDebug(cli.lab, await (await import('../../lab/vm.js')).runningVm(cli.lab), flags);
+        cli.out(cli.json ? JSON.stringify({ runDir, report, outcome: result.outcome, hits: result.hits.length, breakpoints: result.breakpoints, trigger: result.trigger }, null, 2) : renderDebug(result, runDir, { breakpoints: flags.break }) + reportLine(report));
         return result.outcome === 'interrupted' ? EXIT_CODES.interrupted : 0;
       }),
     )
@@ -27,13 +27,13 @@ export function registerDebug<T>(y: Argv<T>) {
           .option('timeout', { type: 'number', default: 120, describe: 'seconds to record for' }),
       (a) =>
         invoke(a, async (cli) => {
-          const { build, result, runDir } = await (await import('../../lab/demo.js')).runDemo(cli.lab, a as unknown as DemoFlags, (b) => {
+          const { build, result, runDir, report } = await (await import('../../lab/demo.js')).runDemo(cli.lab, a as unknown as DemoFlags, (b) => {
             if (!cli.json) cli.out(renderBuild(b));
           });
           if (cli.json) {
-            cli.out(JSON.stringify({ build: { profile: build.profile, fellBackFrom: build.fellBackFrom, kernel: build.kernel.version }, runDir, outcome: result.outcome, hits: result.hits.length }, null, 2));
+            cli.out(JSON.stringify({ build: { profile: build.profile, fellBackFrom: build.fellBackFrom, kernel: build.kernel.version }, runDir, report, outcome: result.outcome, hits: result.hits.length }, null, 2));
           } else {
-            cli.out(renderDebug(result, runDir, { wholeBacktrace: true, breakpoints: (await import('../../lab/demo.js')).DEMO_BREAKPOINTS }));
+            cli.out(renderDebug(result, runDir, { wholeBacktrace: true, breakpoints: (await import('../../lab/demo.js')).DEMO_BREAKPOINTS }) + reportLine(report));
             cli.out('\nThe VM is still running (lab status); lab debug --break NAME attaches again, lab down stops it.');
           }
           return result.outcome === 'interrupted' ? EXIT_CODES.interrupted : 0;

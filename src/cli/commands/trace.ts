@@ -3,7 +3,7 @@ import type { TraceFlags } from '../../lab/trace.js';
 import { trailingWords } from '../context.js';
 import { invoke } from '../invoke.js';
 import { renderRepeats } from '../render-course.js';
-import { renderScenario, renderScenarioList, renderTrace } from '../render.js';
+import { renderScenario, renderScenarioList, renderTrace, reportLine } from '../render.js';
 
 /** lab trace and lab run. */
 export function registerTrace<T>(y: Argv<T>) {
@@ -23,7 +23,7 @@ export function registerTrace<T>(y: Argv<T>) {
       (a) =>
         invoke(a, async (cli) => {
           const r = await (await import('../../lab/trace.js')).traceGuest(cli.lab, a as unknown as TraceFlags, a['--'] ? trailingWords(a) : []);
-          cli.out(cli.json ? JSON.stringify({ runDir: r.runDir, ...r.summary, timeline: undefined }, null, 2) : renderTrace(r.summary, r.runDir));
+          cli.out(cli.json ? JSON.stringify({ runDir: r.runDir, report: r.report, ...r.summary, timeline: undefined }, null, 2) : renderTrace(r.summary, r.runDir) + reportLine(r.report));
           return r.commandExit ?? 0;
         }),
     )
@@ -47,8 +47,8 @@ export function registerTrace<T>(y: Argv<T>) {
             cli.out(cli.json ? JSON.stringify(r, null, 2) : renderRepeats(r));
             return r.ok ? 0 : 1;
           }
-          const { name, runDir, result } = await (await import('../../lab/scenario.js')).runScenario(cli.lab, a.scenario);
-          cli.out(cli.json ? JSON.stringify({ scenario: name, runDir, ok: result.ok, seconds: result.seconds, verdicts: result.verdicts }, null, 2) : renderScenario(name, runDir, result));
+          const { name, runDir, result, report } = await (await import('../../lab/scenario.js')).runScenario(cli.lab, a.scenario);
+          cli.out(cli.json ? JSON.stringify({ scenario: name, runDir, report, ok: result.ok, seconds: result.seconds, verdicts: result.verdicts }, null, 2) : renderScenario(name, runDir, result) + reportLine(report));
           if (!result.ok) {
             const missing = result.verdicts.flatMap((v) => v.missing);
             process.stderr.write(`lab: scenario ${name} did not show what it expects${missing.length ? `: missing ${missing.join('; ')}` : ''}\n`);
