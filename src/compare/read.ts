@@ -4,11 +4,10 @@ import path from 'node:path';
 import { LabError } from '../errors.js';
 import { foldedHits } from '../export/folded.js';
 import { parseHits } from '../gdb/hits.js';
+import { asList as list, asObject as obj, type JsonObject } from '../util/json-narrow.js';
 import type { RunFigures } from './compare.js';
 
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {});
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+type Obj = JsonObject;
 
 async function readJson(file: string): Promise<Obj | undefined> {
   return existsSync(file) ? obj(JSON.parse(await readFile(file, 'utf8'))) : undefined;

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { writeExports } from '../export/write.js';
 import { reportAfterRun } from './report.js';
 import { LabError } from '../errors.js';
@@ -8,7 +7,7 @@ import type { SnapshotKind } from '../gdb/gdb-command.js';
 import { recordWithGdb, TRIGGERS, type DebugResult, type Trigger } from '../gdb/debug.js';
 import { openRun } from '../record/manifest.js';
 import type { VmState } from '../vm/state.js';
-import { readBuildRecordIfAny, sourceTreeOf, type BuildRecord } from './build-record.js';
+import { readBuildRecordIfAny, sourceTreeOf } from './build-record.js';
 import type { LabContext } from './context.js';
 
 export interface DebugFlags {

@@ -41,11 +41,12 @@ export async function traceGuest(ctx: LabContext, flags: TraceFlags, command: st
   const request = traceRequest(flags);
   const run = await openRun(ctx, 'trace', 'trace', vm, await readBuildRecordIfAny(ctx.paths), { ...request, guestCommand: command });
   const stage = ctx.progress.stage('trace');
+  const started = Date.now();
   try {
     const r = await traceAround(guestOf(vm), request, command.length ? { command } : { durationSeconds: flags.duration }, run.dir, ctx.signal);
     stage.done(`${r.summary.records} records`);
     const exports = await writeExports(run.dir);
-    await run.finish({ exports, records: r.summary.records, commandExit: r.command?.exitCode });
+    await run.finish({ exports, records: r.summary.records, commandExit: r.command?.exitCode, seconds: (Date.now() - started) / 1000 });
     return { runDir: run.dir, summary: r.summary, commandExit: r.command?.exitCode, report: await reportAfterRun(ctx, run.dir) };
   } catch (err) {
     await run.fail(err);

@@ -6,6 +6,7 @@
  *   " 7)   0.407 us    |            compact_unlock_should_abort.isra.0();"   a leaf call
  *   " 7)               |      compact_zone() {"                              an entry
  *   " 7) @ 158712.7 us |      } /* compact_zone *\/"                          an exit, with the duration
+ *   " 0) * 32000.00 us |  }"                                              an exit without funcgraph-tail: named from its entry
  *   " 0)               |  /* mm_compaction_begin: zone_start=0x1 ... *\/"  an event inside a graph
  *   "  sh-123  [001] d..1.  55.123456: mm_compaction_begin: zone_start=..."   an event line
  */
@@ -39,6 +40,8 @@ function graphBody(body: string): { kind: GraphRecord['kind']; fn: string } | { 
   if (m) return { kind: 'entry', fn: m[1]! };
   m = /^\} \/\* ([\w.$]+) \*\/$/.exec(body);
   if (m) return { kind: 'exit', fn: m[1]! };
+  // without the funcgraph-tail option an exit is a bare brace: parseTrace names it from its entry
+  if (body === '}') return { kind: 'exit', fn: '' };
   m = /^\/\* ([\w:]+): ?(.*) \*\/$/.exec(body);
   if (m) return { kind: 'event', event: m[1]!, detail: m[2]! };
   return undefined;
@@ -63,11 +66,25 @@ export function parseTraceLine(line: string): TraceRecord | undefined {
   return undefined;
 }
 
+/** The function a bare "}" closes: the entry open at its depth on its CPU, or "[unknown]" when the trace began inside it. */
+export const UNKNOWN_EXIT = '[unknown]';
+
 export function parseTrace(text: string): TraceRecord[] {
   const out: TraceRecord[] = [];
+  const open = new Map<number, string[]>();
   for (const line of text.split('\n')) {
     const r = parseTraceLine(line);
-    if (r) out.push(r);
+    if (!r) continue;
+    if (r.kind === 'entry' || r.kind === 'exit') {
+      let names = open.get(r.cpu);
+      if (!names) open.set(r.cpu, (names = []));
+      if (r.kind === 'entry') names[r.depth] = r.fn;
+      else {
+        if (r.fn === '') r.fn = names[r.depth] ?? UNKNOWN_EXIT;
+        names.length = r.depth;
+      }
+    }
+    out.push(r);
   }
   return out;
 }

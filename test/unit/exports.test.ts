@@ -6,6 +6,7 @@ import { foldedHits, foldedTrace } from '../../src/export/folded.js';
 import type { Hit } from '../../src/gdb/hits.js';
 import { functionStats, parseTrace } from '../../src/trace/ftrace-parse.js';
 import { FIXTURES, hasShared, sharedSkipReason } from '../helpers/shared.js';
+import { TraceEventSchema, TraceFileSchema, unbalancedSlices } from '../helpers/trace-event-schema.js';
 
 const frame = (fn: string, inlined = false) => ({ function: fn, file: null, line: null, pc: '0x0', inlined });
 const hit = (breakpoint: string, fns: Array<[string, boolean?]>, elapsed = 1, cpu = 0): Hit => ({
@@ -79,23 +80,33 @@ describe('the Trace Event format', () => {
     samples: [{ t: 0, score: 27, vmstat: { compact_migrate_scanned: 0, nr_anon_pages: 5 } }, { t: 1, score: 13, vmstat: { compact_migrate_scanned: 100, nr_anon_pages: 6 } }],
   });
 
-  it('has the fields every event needs, by phase, and a name for each process', () => {
-    for (const e of trace.traceEvents) {
-      expect(typeof e.name).toBe('string');
-      expect(['i', 'B', 'E', 'C', 'M']).toContain(e.ph);
-      expect(Number.isInteger(e.ts) && e.ts >= 0).toBe(true);
-      expect(Number.isInteger(e.pid) && Number.isInteger(e.tid)).toBe(true);
-      if (e.ph === 'i') expect(e.s).toBe('t');
-      if (e.ph === 'C') expect(Object.values(e.args ?? {}).every((v) => typeof v === 'number')).toBe(true);
-    }
+  it('passes a schema of the Trace Event format, phase by phase, with every slice closed', () => {
+    const parsed = TraceFileSchema.safeParse(JSON.parse(JSON.stringify(trace)));
+    expect(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([]);
+    expect(unbalancedSlices(trace.traceEvents)).toEqual([]);
     expect(trace.traceEvents.filter((e) => e.ph === 'M').map((e) => e.args!.name)).toEqual(['breakpoint hits (gdb)', 'ftrace events (guest)', 'vmstat samples']);
-    expect(JSON.parse(JSON.stringify(trace))).toEqual(trace);
+  });
+
+  it('the schema refuses what a viewer would misread', () => {
+    const bad = [
+      { name: 'x', ph: 'i', ts: 1, pid: 1, tid: 0 },
+      { name: 'x', ph: 'X', ts: 1, pid: 1, tid: 0 },
+      { name: 'x', ph: 'C', ts: 1, pid: 1, tid: 0, args: { v: 'high' } },
+      { name: 'x', ph: 'E', ts: 1.5, pid: 1, tid: 0 },
+    ];
+    for (const e of bad) expect(TraceEventSchema.safeParse(e).success).toBe(false);
+    expect(unbalancedSlices([{ name: 'compaction', ph: 'B', ts: 1, pid: 2, tid: 0 }])).toEqual(['B compaction on 2/0 never ends']);
   });
 
   it('makes a hit an instant on its vCPU, a compaction a B/E slice on its CPU, and counters of the compaction vmstat only', () => {
     expect(trace.traceEvents.find((e) => e.name === 'compact_zone')).toMatchObject({ ph: 'i', ts: 1_500_000, tid: 1 });
     const slice = trace.traceEvents.filter((e) => e.name === 'compaction');
     expect(slice.map((e) => [e.ph, e.ts, e.tid])).toEqual([['B', 395_968_707, 0], ['E', 398_877_182, 0]]);
+    expect(slice.map((e) => e.args)).toEqual([undefined, undefined]);
+    expect(trace.traceEvents.find((e) => e.name === 'mm_compaction_begin')).toMatchObject({ ph: 'i', ts: 395_968_707 });
+    expect(trace.traceEvents.find((e) => e.name === 'mm_compaction_end')).toMatchObject({ ph: 'i', ts: 398_877_182, args: { detail: expect.stringContaining('status=complete') } });
+    // the vCPU that stopped has the recording as a slice up to its last hit: speedscope needs a slice to build a profile
+    expect(trace.traceEvents.filter((e) => e.ph === 'X')).toEqual([{ name: 'gdb recording', cat: 'recording', ph: 'X', ts: 0, dur: 1_500_001, pid: 1, tid: 1 }]);
     expect(trace.traceEvents.find((e) => e.name === 'mm_compaction_migratepages')).toMatchObject({ ph: 'i' });
     const counters = trace.traceEvents.filter((e) => e.ph === 'C');
     expect(counters.map((e) => e.name)).toEqual(['fragmentation score', 'compact_migrate_scanned', 'fragmentation score', 'compact_migrate_scanned']);

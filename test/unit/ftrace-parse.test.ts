@@ -27,6 +27,24 @@ describe('ftrace line parser', () => {
     }
   });
 
+  it('names a bare "}" exit (no funcgraph-tail, as the 6.1 guest prints them) from the entry open at its depth', () => {
+    const text = [
+      ' 0)               |  sysctl_compaction_handler() {',
+      ' 0)               |    compact_zone() {',
+      ' 0)   0.000 us    |      compaction_alloc();',
+      ' 0) * 32000.00 us |    }',
+      ' 0) * 32000.00 us |  }',
+      ' 1)   4.000 us    |  }',
+    ].join('\n');
+    const exits = parseTrace(text).filter((r) => r.kind === 'exit');
+    expect(exits.map((r) => [r.kind === 'exit' && r.fn, r.kind === 'exit' && r.durationUs])).toEqual([
+      ['compact_zone', 32000],
+      ['sysctl_compaction_handler', 32000],
+      ['[unknown]', 4],
+    ]);
+    expect(functionStats(parseTrace(text)).find((f) => f.fn === 'sysctl_compaction_handler')).toMatchObject({ calls: 1, totalUs: 32000 });
+  });
+
   it('matches exits to entries per CPU and counts an exit whose entry came before the trace', () => {
     const records = parseTrace([
       '  0)               |  compact_zone() {',
