@@ -4,7 +4,7 @@
 //   npm run bench             warm steps (the store already holds the kernel)
 //   npm run bench -- --cold   also a cold kernel build in an empty store (minutes)
 import { execa } from 'execa';
-import { copyFileSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -46,6 +46,18 @@ try {
     const store = mkdtempSync(path.join(os.tmpdir(), 'lab-bench-store-'));
     await timed('lab build (cold: extract, config, make)', ['build', '--rootfs', 'initramfs'], { env: { LAB_CACHE: store } });
   }
+  // report.html of the seed's 40,482-line function_graph trace, against parsing the trace alone (the floor)
+  const fixture = path.resolve(import.meta.dirname, '..', '..', 'shared', 'fixtures', 'ftrace', 'function_graph_manual_compaction_x86.txt');
+  if (existsSync(fixture)) {
+    const run = path.join(cwd, 'fixture-run');
+    mkdirSync(run);
+    copyFileSync(fixture, path.join(run, 'trace.txt'));
+    writeFileSync(path.join(run, 'manifest.json'), JSON.stringify({ id: 'fixture', kind: 'trace', command: ['lab', 'trace'], request: { tracer: 'function_graph' } }));
+    await timed('lab report: 40,482-line fixture trace', ['report', run], { repeat: 5 });
+    results.at(-1).html_bytes = statSync(path.join(run, 'report.html')).size;
+    const parse = path.resolve(import.meta.dirname, '..', 'dist', 'trace', 'ftrace-parse.js');
+    await timedRaw('raw: node parsing the same trace only', `node --input-type=module -e "import {parseTrace} from '${parse}'; import fs from 'node:fs'; parseTrace(fs.readFileSync('${run}/trace.txt', 'utf8'))"`, { repeat: 5 });
+  } else console.log('../shared/fixtures is absent: the report benchmark is skipped');
   await timed('lab build (warm: no make)', ['build', '--rootfs', 'initramfs'], { repeat: 5 });
   await timed('lab up (TCG, to guest ready)', ['up', '--kgdb']);
   await timed('lab exec -- true (round trip)', ['exec', '--', 'true'], { repeat: 20 });
