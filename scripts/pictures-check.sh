@@ -41,4 +41,7 @@ lab compare "$manual" "$proactive" --html "$out/compare.html" | tee "$out/compar
 for f in demo proactive trace; do
   node -e 'const r=require(process.argv[1]); const fs=require("fs"); console.log(process.argv[2]+": "+r.report+" "+fs.statSync(r.report).size+" bytes")' "$out/$f.json" "$f"
 done
+step "the three reports in chromium (test/integration/report-browser.test.ts)"
+files=$(for f in demo proactive trace; do node -e 'console.log(require(process.argv[1]).report)' "$out/$f.json"; done | paste -sd,)
+LAB_REPORT_FILES="$files" LAB_SCREENSHOTS="$out/screenshots" npx vitest run test/integration/report-browser.test.ts 2>&1 | tail -3
 echo "runs are in $out/clone/.lab/runs"

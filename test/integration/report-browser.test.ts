@@ -152,6 +152,30 @@ describe('report.html in chromium', () => {
     await page.close();
   });
 
+  it('a debug run with --snapshot buddy: a heatmap per snapshot and zone, as many as snapshots.jsonl has', async () => {
+    const { dir, file } = await reportOf('debug-snapshots');
+    const { drawn, problems, page } = await drawReport(file, 'report-debug-snapshots.png');
+    expect(problems).toEqual([]);
+    const zones = readFileSync(path.join(dir, 'snapshots.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as { kind: string; data: unknown[] })
+      .filter((s) => s.kind === 'buddy')
+      .reduce((n, s) => n + s.data.length, 0);
+    expect(zones).toBeGreaterThan(0);
+    expect(drawn.heatmaps).toBe(zones);
+    await page.close();
+  });
+
+  // LAB_REPORT_FILES=a.html,b.html: reports a real run just wrote (scripts/pictures-check.sh passes them)
+  const given = (process.env.LAB_REPORT_FILES ?? '').split(',').filter(Boolean);
+  it.runIf(given.length > 0).each(given)('%s opens and draws without errors', async (file) => {
+    const { drawn, problems, page } = await drawReport(path.resolve(file), `given-${path.basename(path.dirname(file))}.png`);
+    expect(problems).toEqual([]);
+    expect(drawn.ready).toBe(true);
+    await page.close();
+  });
+
   it('compare.html: a row per figure both runs have', async () => {
     const a = await readRunFigures(path.join(RUNS, 'debug'));
     const b = await readRunFigures(path.join(RUNS, 'scenario'));
