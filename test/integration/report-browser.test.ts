@@ -9,6 +9,7 @@ import { compareGroups } from '../../src/compare/compare.js';
 import { readRunFigures } from '../../src/compare/read.js';
 import { writeExports } from '../../src/export/write.js';
 import { writeCompareReport, writeRunReport } from '../../src/lab/report.js';
+import { foldedFrames } from '../helpers/folded.js';
 import { FIXTURES, hasShared, sharedSkipReason } from '../helpers/shared.js';
 import { TraceFileSchema, unbalancedSlices } from '../helpers/trace-event-schema.js';
 
@@ -88,15 +89,6 @@ async function drawReport(file: string, shot: string): Promise<{ drawn: Drawn; p
   return { drawn, problems, requests, page };
 }
 
-/** Distinct call-path prefixes of collapsed stacks: the frames their flame graph draws, its root aside. */
-function foldedFrames(folded: string): number {
-  const prefixes = new Set<string>();
-  for (const line of folded.trim().split('\n')) {
-    const names = line.slice(0, line.lastIndexOf(' ')).split(';');
-    names.forEach((_, i) => prefixes.add(names.slice(0, i + 1).join(';')));
-  }
-  return prefixes.size;
-}
 
 const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).length;
 

@@ -8,6 +8,7 @@ import { buildRunReport, MAX_POINTS, type Sample } from '../../src/report/model.
 import { callTree, flameFrameCount, flameFromCallTree, flameFromHits, type CallNode } from '../../src/report/trees.js';
 import { stepLabel } from '../../src/scenario/session.js';
 import { parseTrace } from '../../src/trace/ftrace-parse.js';
+import { foldedFrames } from '../helpers/folded.js';
 import { FIXTURES, hasShared, sharedSkipReason } from '../helpers/shared.js';
 
 const frame = (fn: string, inlined = false) => ({ function: fn, file: null, line: null, pc: '0x0', inlined });
@@ -15,15 +16,6 @@ const hit = (breakpoint: string, fns: Array<[string, boolean?]>, elapsed = 1, cp
   seq: 1, time: '', elapsed, breakpoint, function: fns[0]![0], file: null, line: null, cpu, comm: 'sh', pid: 1, frames: fns.map(([f, i]) => frame(f, i)), trimmed: false,
 });
 
-/** Distinct call-path prefixes of collapsed stacks: the frames a flame graph of them draws, its root aside. */
-function foldedFrames(folded: string): number {
-  const prefixes = new Set<string>();
-  for (const line of folded.trim().split('\n')) {
-    const names = line.slice(0, line.lastIndexOf(' ')).split(';');
-    names.forEach((_, i) => prefixes.add(names.slice(0, i + 1).join(';')));
-  }
-  return prefixes.size;
-}
 
 describe('flame trees', () => {
   const hits = [
