@@ -29,21 +29,7 @@ export function kernelKeyArg(publicKey: string): string {
 export interface SshTarget {
   port: number;
   key: string;
-  /** ssh's control socket: every ssh after the first rides its connection (no new handshake). */
-  controlPath?: string;
 }
-
-/** A unix socket path must fit sun_path (108 bytes with its NUL); a longer one goes without multiplexing. */
-const MAX_SOCKET_PATH = 100;
-
-/** The VM's ssh control socket, named by port so a socket left by an earlier VM is never reused (pure). */
-export function muxSocket(vmDir: string, port: number): { controlPath?: string } {
-  const controlPath = path.join(vmDir, `ssh-${port}.sock`);
-  return controlPath.length <= MAX_SOCKET_PATH ? { controlPath } : {};
-}
-
-/** How long the shared connection outlives its last ssh: long enough for a session of commands, never forever. */
-export const CONTROL_PERSIST_SECONDS = 600;
 
 /**
  * ssh options for the lab's VM (pure). The guest is a local VM whose host keys
@@ -58,22 +44,7 @@ export function sshOptions(target: SshTarget): string[] {
     '-o', 'UserKnownHostsFile=/dev/null',
     '-o', 'LogLevel=ERROR',
     '-o', 'ConnectTimeout=5',
-    ...(target.controlPath
-      ? [
-          '-o', 'ControlMaster=auto',
-          '-o', `ControlPath=${target.controlPath}`,
-          '-o', `ControlPersist=${CONTROL_PERSIST_SECONDS}`,
-          // a master whose VM went away notices within 10 s and ends, removing its socket
-          '-o', 'ServerAliveInterval=5',
-          '-o', 'ServerAliveCountMax=2',
-        ]
-      : []),
   ];
-}
-
-/** Ends the shared connection (lab down): ssh -O exit through the control socket. */
-export function muxExitArgs(target: SshTarget): string[] | undefined {
-  return target.controlPath ? ['-o', `ControlPath=${target.controlPath}`, '-O', 'exit', SSH_DESTINATION] : undefined;
 }
 
 export const SSH_DESTINATION = 'root@127.0.0.1';

@@ -6,7 +6,7 @@ import type { LabPaths } from '../config/paths.js';
 import type { Progress } from '../progress/progress.js';
 import type { Store } from '../store/store.js';
 import { agentPing } from '../guest/serial-agent.js';
-import { ensureLabKey, kernelKeyArg, muxSocket, sshReady } from '../guest/ssh.js';
+import { ensureLabKey, kernelKeyArg, sshReady } from '../guest/ssh.js';
 import { GUEST_LAB_EXEC } from '../image/debian-plan.js';
 import { prepareDisk } from '../qemu/overlay.js';
 import { probeKvm } from '../qemu/kvm-probe.js';
@@ -85,7 +85,7 @@ export async function startVm(
     const key = await ensureLabKey(paths.sshKey);
     const port = request.sshPort ?? (await freeLocalPort());
     if (request.sshPort !== undefined) await assertPortFree(port, 'ssh');
-    ssh = { port, key: key.privateKey, ...muxSocket(paths.vmDir, port) };
+    ssh = { port, key: key.privateKey };
     append.unshift('root=/dev/vda', 'rw', kernelKeyArg(key.publicKey));
   }
 

@@ -22,7 +22,7 @@ export interface VmState {
   rootfs: { kind: string; file: string; key: string; channel: string };
   sockets: { console: string; agent: string; qmp: string };
   /** The Debian rootfs: ssh forwarded from 127.0.0.1, and the qcow2 overlay the VM writes to. */
-  ssh?: { port: number; key: string; controlPath?: string };
+  ssh?: { port: number; key: string };
   disk?: string;
   /** KGDB on ttyS2, served on this 127.0.0.1 port (lab up --kgdb). */
   kgdb?: { port: number };

@@ -2,10 +2,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { LabPaths } from '../config/paths.js';
 import { LabError } from '../errors.js';
-import { muxExitArgs, sshExec } from '../guest/ssh.js';
+import { sshExec } from '../guest/ssh.js';
 import { GUEST_LAB_EXEC } from '../image/debian-plan.js';
 import { qmpCommand } from '../qemu/qmp.js';
-import { execute } from '../process/runner.js';
 import { killGroup } from '../process/signals.js';
 import { clearVmFiles, isQemuAlive, killVm, waitExit } from './state.js';
 import { currentVm } from './status.js';
@@ -31,8 +30,6 @@ export async function stopVm(paths: LabPaths): Promise<{ outcome: StopOutcome; p
     // QMP quit pulls the plug: what the student wrote would be lost in the
     // guest's page cache. The overlay keeps it only once the guest has synced.
     await sshExec(state.ssh, ['sync'], GUEST_LAB_EXEC, { timeoutMs: 20_000 }).catch(() => undefined);
-    const exitMux = muxExitArgs(state.ssh);
-    if (exitMux) await execute({ program: 'ssh', args: exitMux, what: 'closing the shared ssh connection' }, { timeoutMs: 5000 }).catch(() => undefined);
   }
   try {
     await qmpCommand(state.sockets.qmp, 'quit', 3000);

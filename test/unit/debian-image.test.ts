@@ -10,7 +10,7 @@ import {
   parsePackageList,
 } from '../../src/image/debian-plan.js';
 import { debianBuilderMissing } from '../../src/image/debian.js';
-import { CONTROL_PERSIST_SECONDS, kernelKeyArg, muxExitArgs, muxSocket, scpArgs, sshExecArgs, sshOptions } from '../../src/guest/ssh.js';
+import { kernelKeyArg, scpArgs, sshExecArgs, sshOptions } from '../../src/guest/ssh.js';
 import { parseCopy } from '../../src/guest/channel.js';
 import { AgentReplyParser, putRequest } from '../../src/guest/agent-protocol.js';
 import { overlayCommand } from '../../src/qemu/overlay.js';
@@ -99,16 +99,6 @@ describe('ssh to the guest', () => {
     const opts = sshOptions(target);
     expect(opts).toEqual(expect.arrayContaining(['-i', '/l/.lab/ssh/id_ed25519', '-p', '2222', 'IdentitiesOnly=yes', 'UserKnownHostsFile=/dev/null']));
     expect(scpArgs(target, 'a', 'root@127.0.0.1:/b')).toEqual(expect.arrayContaining(['-P', '2222']));
-  });
-
-  it('shares one connection through a control socket named by port, and goes without one whose path would not fit', () => {
-    const mux = { ...target, ...muxSocket('/l/.lab/vm', 2222) };
-    expect(mux.controlPath).toBe('/l/.lab/vm/ssh-2222.sock');
-    expect(sshOptions(mux)).toEqual(expect.arrayContaining(['ControlMaster=auto', 'ControlPath=/l/.lab/vm/ssh-2222.sock', `ControlPersist=${CONTROL_PERSIST_SECONDS}`]));
-    expect(muxExitArgs(mux)).toEqual(['-o', 'ControlPath=/l/.lab/vm/ssh-2222.sock', '-O', 'exit', 'root@127.0.0.1']);
-    expect(muxSocket(`/${'d'.repeat(120)}/.lab/vm`, 2222)).toEqual({});
-    expect(sshOptions(target).some((o) => o.startsWith('Control'))).toBe(false);
-    expect(muxExitArgs(target)).toBeUndefined();
   });
 
   it('runs lab exec as base64 words: the remote shell sees no byte of the arguments', () => {
