@@ -17,6 +17,13 @@ export const StepSchema = z.union([
     readyTimeout: z.number().positive().max(1800).default(300),
   }),
   z.strictObject({ sleep: z.number().positive().max(600) }),
+  /**
+   * Waits until each /proc/vmstat counter has grown by at least its amount
+   * since the scenario began, or `within` seconds pass; either way the run
+   * goes on and the verdict judges. A fixed sleep raced the kernel: kswapd
+   * wakes kcompactd only when it goes back to sleep, later on a slower guest.
+   */
+  z.strictObject({ until: z.record(z.string().regex(/^\w+$/, 'a /proc/vmstat counter'), z.number().int().min(1)), within: z.number().positive().max(600) }),
   z.strictObject({ set: z.record(settingPath, z.string()) }),
 ]);
 export type Step = z.infer<typeof StepSchema>;
@@ -45,6 +52,12 @@ export const ScenarioSchema = z.strictObject({
   rootfs: z.array(z.enum(['debian', 'initramfs'])).min(1).default(['debian', 'initramfs']),
   /** Set before the steps and restored after them, whatever happens. */
   settings: z.record(settingPath, z.string()).default({}),
+  /**
+   * Guest commands run once the settings are set and before anything is
+   * measured or armed: they give each run the same start (caches dropped,
+   * free memory compacted), whatever the run before it left.
+   */
+  prepare: z.array(argv).default([]),
   steps: z.array(StepSchema).min(1),
   trace: z
     .strictObject({

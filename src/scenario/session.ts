@@ -4,6 +4,7 @@ import { InterruptedError, LabError, withSecondError } from '../errors.js';
 import type { DebugRequest, DebugResult } from '../gdb/debug.js';
 import { guestTool, type Guest } from '../guest/guest.js';
 import type { Progress } from '../progress/progress.js';
+import { parseVmstat } from '../sample/parse.js';
 import { Sampler, takeSnapshot, type Snapshot } from '../sample/snapshot.js';
 import { saveTrace, startTrace, type ActiveTrace, type TraceSummary } from '../trace/trace.js';
 import { sleep } from '../util/sleep.js';
@@ -88,6 +89,10 @@ export async function performScenario(scenario: Scenario, runDir: string, option
   try {
     await settings.set(scenario.settings);
     context = await readSettings(guest, [PROACTIVENESS, DEFRAG]);
+    for (const argv of scenario.prepare) {
+      const r = await guest.exec(resolveArgv(guest, argv), { signal, timeoutMs: 300_000 });
+      if (r.exitCode !== 0) throw new LabError('GUEST_STEP_FAILED', `preparing (${argv.join(' ')}) exited ${r.exitCode}: ${r.stderr.toString().trim().split('\n').at(-1) ?? ''}`);
+    }
     const first = await takeSnapshot(guest, 0);
     before = first.snapshot;
     await writeFile(path.join(runDir, 'before.txt'), first.raw);
@@ -104,6 +109,7 @@ export async function performScenario(scenario: Scenario, runDir: string, option
     }
     await runSteps(scenario, runDir, {
       guest,
+      baseline: before.vmstat,
       background,
       settings,
       signal,
@@ -160,9 +166,20 @@ export async function performScenario(scenario: Scenario, runDir: string, option
 /** A step as one short line for a chart: "sleep 2", "compaction_proactiveness=100", "fragmenter … &" (pure). */
 export function stepLabel(step: Scenario['steps'][number]): string {
   if ('sleep' in step) return `sleep ${step.sleep}`;
+  if ('until' in step) return `until ${Object.keys(step.until).join(', ')} (≤ ${step.within} s)`;
   if ('set' in step) return Object.entries(step.set).map(([k, v]) => `${k.split('/').at(-1)}=${v}`).join(' ');
   const words = step.run.slice(0, 3).join(' ') + (step.run.length > 3 ? ' …' : '');
   return step.background ? `${words} &` : words;
+}
+
+/** Polls /proc/vmstat until every counter has grown by its amount over the baseline, or the time is up (pure waiting: no verdict here). */
+async function waitForCounters(guest: Guest, until: Record<string, number>, baseline: Record<string, number>, withinSeconds: number, signal?: AbortSignal): Promise<void> {
+  const deadline = Date.now() + withinSeconds * 1000;
+  while (Date.now() < deadline) {
+    const now = parseVmstat((await guest.exec(['cat', '/proc/vmstat'], { signal, timeoutMs: 60_000 })).stdout.toString());
+    if (Object.entries(until).every(([name, grow]) => (now[name] ?? 0) - (baseline[name] ?? 0) >= grow)) return;
+    await sleep(500, signal);
+  }
 }
 
 async function tracedPid(guest: Guest, name: string | undefined): Promise<number | undefined> {
@@ -176,7 +193,7 @@ async function tracedPid(guest: Guest, name: string | undefined): Promise<number
 async function runSteps(
   scenario: Scenario,
   runDir: string,
-  s: { guest: Guest; background: BackgroundJobs; settings: GuestSettings; signal?: AbortSignal; onStep: (n: number) => void },
+  s: { guest: Guest; background: BackgroundJobs; settings: GuestSettings; baseline: Record<string, number>; signal?: AbortSignal; onStep: (n: number) => void },
 ): Promise<void> {
   let n = 0;
   const started: Array<{ argv: string[]; out: string }> = [];
@@ -184,6 +201,7 @@ async function runSteps(
     if (s.signal?.aborted) throw new InterruptedError(`scenario ${scenario.name}`);
     s.onStep(++n);
     if ('sleep' in step) await sleep(step.sleep * 1000, s.signal);
+    else if ('until' in step) await waitForCounters(s.guest, step.until, s.baseline, step.within, s.signal);
     else if ('set' in step) await s.settings.set(step.set);
     else if (step.background) {
       const argv = resolveArgv(s.guest, step.run);

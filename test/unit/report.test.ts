@@ -160,6 +160,7 @@ describe('the page', () => {
 
   it('labels a step in a few words', () => {
     expect(stepLabel({ sleep: 2 })).toBe('sleep 2');
+    expect(stepLabel({ until: { compact_daemon_wake: 1 }, within: 30 })).toBe('until compact_daemon_wake (≤ 30 s)');
     expect(stepLabel({ set: { '/proc/sys/vm/compaction_proactiveness': '100' } })).toBe('compaction_proactiveness=100');
     expect(stepLabel({ run: ['fragmenter', '--free-percent', '50', '--pattern', 'alternate'], background: true } as never)).toBe('fragmenter --free-percent 50 … &');
   });

@@ -52,6 +52,23 @@ describe('a scenario run against a fake guest', () => {
     expect(guest.running.size).toBe(0);
   });
 
+  it('an until step goes on once the counters grew, and after its time when they do not', async () => {
+    const guest = new FakeGuest();
+    const wake = (n: number) => guest.files.set('/proc/vmstat', guest.files.get('/proc/vmstat')!.replace(/^compact_daemon_wake \d+$/m, `compact_daemon_wake ${n}`));
+    wake(0);
+    setTimeout(() => wake(2), 700);
+    const started = Date.now();
+    await performScenario(scenario([{ until: { compact_daemon_wake: 2 }, within: 30 }]), tempDir('scenario'), { guest, runId: 'u1', progress: silentProgress });
+    const waited = Date.now() - started;
+    expect(guest.log.filter((a) => a[0] === 'cat' && a[1] === '/proc/vmstat').length).toBeGreaterThanOrEqual(2);
+    expect(waited).toBeLessThan(30_000);
+    const quiet = new FakeGuest();
+    const dir = tempDir('scenario');
+    await performScenario(scenario([{ until: { compact_daemon_wake: 1 }, within: 0.6 }]), dir, { guest: quiet, runId: 'u2', progress: silentProgress });
+    expect(JSON.parse(readFileSync(`${dir}/steps.json`, 'utf8'))).toEqual([{ t: expect.any(Number), label: 'until compact_daemon_wake (≤ 0.6 s)' }]);
+    expect(quiet.log.filter((a) => a[0] === 'cat' && a[1] === '/proc/vmstat').length).toBeGreaterThanOrEqual(1);
+  });
+
   it('restores the guest when interrupted, and says interrupted', async () => {
     const guest = new FakeGuest();
     const stop = new AbortController();
