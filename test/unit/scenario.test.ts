@@ -28,7 +28,7 @@ describe('scenario files', () => {
 
   it('names the file, the key and what is allowed for an unknown key', () => {
     const text = JSON.stringify({ ...base, colour: 'red' });
-    expect(lineOf(() => parseScenario(text, 's.json'))).toMatch(/^s\.json: \(top level\): unknown key "colour" \(allowed: name, description, rootfs, settings, steps, trace, breakpoints, sample, expect\)/);
+    expect(lineOf(() => parseScenario(text, 's.json'))).toMatch(/^s\.json: \(top level\): unknown key "colour" \(allowed: name, description, rootfs, settings, prepare, steps, trace, breakpoints, sample, expect\)/);
     const inTrace = JSON.stringify({ ...base, trace: { tracer: 'nop', filter: ['x'] } });
     expect(lineOf(() => parseScenario(inTrace, 's.json'))).toMatch(/s\.json: trace: unknown key "filter" \(allowed: tracer, filters, graphFunctions/);
   });
