@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import tmp from 'tmp';
 import type { Comparison } from '../compare/compare.js';
 import { LabError } from '../errors.js';
 import { loadPageAssets, renderPage } from '../report/html.js';
@@ -15,14 +15,18 @@ export interface WrittenReport {
   seconds: number;
 }
 
-/** Written beside its final name and renamed: a reader never sees half a page. */
+/**
+ * Written beside its final name and renamed: a reader never sees half a page.
+ * The partial name is made here: tmp refuses a directory outside the system's
+ * temporary one, and a run directory is wherever the lab is.
+ */
 async function writeAtomically(file: string, text: string): Promise<number> {
-  const partial = tmp.tmpNameSync({ dir: path.dirname(file), prefix: `.${path.basename(file)}-`, postfix: '.partial' });
+  const partial = path.join(path.dirname(file), `.${path.basename(file)}-${process.pid}-${randomBytes(4).toString('hex')}.partial`);
   try {
-    await writeFile(partial, text);
+    await writeFile(partial, text, { flag: 'wx' });
     await rename(partial, file);
   } catch (err) {
-    await import('node:fs/promises').then((fs) => fs.rm(partial, { force: true }));
+    await rm(partial, { force: true });
     throw err;
   }
   return (await stat(file)).size;

@@ -165,3 +165,22 @@ describe('the page', () => {
     expect(stepLabel({ run: ['fragmenter', '--free-percent', '50', '--pattern', 'alternate'], background: true } as never)).toBe('fragmenter --free-percent 50 … &');
   });
 });
+
+describe('writing report.html', () => {
+  it('writes into a run directory outside the system temporary directory, leaving no partial file', async () => {
+    // the lab directory is wherever the user works: ~/course/.lab, not /tmp
+    const { mkdtempSync, readdirSync, rmSync, writeFileSync } = await import('node:fs');
+    const { writeRunReport } = await import('../../src/lab/report.js');
+    const { PROJECT } = await import('../helpers/cli.js');
+    const dir = mkdtempSync(path.join(PROJECT, '.report-test-'));
+    try {
+      writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ id: 'r', kind: 'trace', command: ['lab', 'trace'], request: { tracer: 'nop' } }));
+      const r = await writeRunReport(dir);
+      expect(r.file).toBe(path.join(dir, 'report.html'));
+      expect(r.bytes).toBeGreaterThan(100_000);
+      expect(readdirSync(dir).sort()).toEqual(['manifest.json', 'report.html']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
