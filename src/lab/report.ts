@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Comparison } from '../compare/compare.js';
 import { LabError } from '../errors.js';
 import { loadPageAssets, renderPage } from '../report/html.js';
+import { resolveRunDir } from '../record/run-dir.js';
 import { buildRunReport } from '../report/model.js';
 import { readRunFiles } from '../report/read-run.js';
 import type { LabContext } from './context.js';
@@ -53,11 +54,7 @@ export async function writeCompareReport(file: string, comparison: Comparison): 
 
 /** A run by id (in this lab's runs/) or by path; without one, the newest run. */
 export async function findRun(ctx: LabContext, ref?: string): Promise<string> {
-  if (ref !== undefined) {
-    const dir = [path.resolve(ref), path.join(ctx.paths.runs, ref)].find((d) => existsSync(path.join(d, 'manifest.json')));
-    if (!dir) throw new LabError('RUN_UNKNOWN', `no run ${ref} (looked in ${ctx.paths.runs} and at ${path.resolve(ref)})`);
-    return dir;
-  }
+  if (ref !== undefined) return resolveRunDir(ctx.paths.runs, ref);
   const ids = existsSync(ctx.paths.runs) ? (await readdir(ctx.paths.runs)).filter((id) => existsSync(path.join(ctx.paths.runs, id, 'manifest.json'))).sort() : [];
   if (ids.length === 0) throw new LabError('NO_RUNS', `there are no runs in ${ctx.paths.runs}`);
   return path.join(ctx.paths.runs, ids.at(-1)!);
