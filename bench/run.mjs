@@ -73,6 +73,44 @@ try {
     results.push({ name: `hits per second, compact_unlock_should_abort, via ${via}`, runs: 1, hits: elapsed.length, hits_per_s: +rate.toFixed(2) });
     console.log(`${`hits/s via ${via}`.padEnd(40)} ${rate.toFixed(2)} (${elapsed.length} hits)`);
   }
+  // the in-guest engine against the gdb engine: every hit of one manual compaction, the same hot breakpoint
+  const hot = ['--break', 'compact_unlock_should_abort', '--trigger', 'compact', '--count', '0', '--timeout', '3600', '--no-report'];
+  const engines = {};
+  for (const engine of ['guest', 'gdb']) {
+    const t0 = performance.now();
+    const r = await execa(process.execPath, [LAB, 'debug', '--engine', engine, ...hot, '--json'], { cwd, env: { LAB_PROFILE: 'debian', ...process.env }, reject: false, stdin: 'ignore' });
+    const wall = (performance.now() - t0) / 1000;
+    if (r.exitCode !== 0) throw new Error(`lab debug --engine ${engine} failed (${r.exitCode}): ${r.stderr}`);
+    const { runDir } = JSON.parse(r.stdout);
+    const hits = readFileSync(path.join(runDir, 'hits.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const rate = (hits.length - 1) / (hits.at(-1).elapsed - hits[0].elapsed);
+    const stacks = new Set(hits.map((h) => h.frames.map((f) => `${f.function}${f.inlined ? '[i]' : ''}`).join(';')));
+    const stats = engine === 'guest' ? JSON.parse(readFileSync(path.join(runDir, 'engine.json'), 'utf8')) : undefined;
+    engines[engine] = { hits: hits.length, rate, wall, stacks, stats };
+    results.push({ name: `all hits of one manual compaction, compact_unlock_should_abort, --engine ${engine}`, runs: 1, hits: hits.length, hits_per_s: +rate.toFixed(1), wall_s: +wall.toFixed(2), ...(stats ? { fired: stats.fired, dropped: stats.dropped, symbolize_s: stats.symbolizeSeconds, read_s: stats.readSeconds, unique_addresses: stats.uniqueAddresses } : {}) });
+    console.log(`${`--engine ${engine}: all hits`.padEnd(40)} ${hits.length} hits, ${rate.toFixed(1)} hits/s, ${wall.toFixed(2)} s${stats ? `, fired ${stats.fired}, dropped ${stats.dropped}` : ''}`);
+  }
+  const shared = [...engines.gdb.stacks].filter((s) => engines.guest.stacks.has(s)).length;
+  results.push({ name: 'guest engine against gdb engine', hits_per_s_ratio: +(engines.guest.rate / engines.gdb.rate).toFixed(1), gdb_stacks: engines.gdb.stacks.size, guest_stacks: engines.guest.stacks.size, gdb_stacks_in_guest: shared });
+  console.log(`${'guest/gdb hits per second'.padEnd(40)} ${(engines.guest.rate / engines.gdb.rate).toFixed(1)}x; ${shared} of gdb's ${engines.gdb.stacks.size} distinct stacks in the guest engine's`);
+  // the recorder's cost per hit: the same hot breakpoint with a gdb stop() that only counts
+  {
+    const state = JSON.parse(readFileSync(path.join(cwd, '.lab', 'state.json'), 'utf8'));
+    const bare = execa('gdb', ['-nx', '-q', '-batch', '-x', path.join(import.meta.dirname, 'bare-count.py'), state.kernel.vmlinux], {
+      env: { LAB_BENCH_TARGET: `127.0.0.1:${state.gdbPort}`, LAB_BENCH_BREAK: 'compact_unlock_should_abort', LAB_BENCH_COUNT: '200' }, reject: false, buffer: true,
+    });
+    let out = '';
+    bare.stdout.on('data', (d) => (out += d));
+    while (!out.includes('@armed')) await new Promise((r) => setTimeout(r, 100));
+    await execa(process.execPath, [LAB, 'exec', '--', 'sh', '-c', 'echo 1 > /proc/sys/vm/compact_memory'], { cwd, env: { LAB_PROFILE: 'debian', ...process.env } });
+    await bare;
+    const m = /@done (\d+) ([\d.]+)/.exec(out);
+    if (!m) throw new Error(`the bare counting gdb did not finish: ${out.slice(-300)}`);
+    const bareRate = (Number(m[1]) - 1) / Number(m[2]);
+    const recorder = results.find((x) => x.name === 'hits per second, compact_unlock_should_abort, via gdbstub');
+    results.push({ name: 'bare gdb stop() counting, compact_unlock_should_abort', runs: 1, hits: Number(m[1]), hits_per_s: +bareRate.toFixed(2), recorder_share: +(recorder.hits_per_s / bareRate).toFixed(3), raw: true });
+    console.log(`${'bare gdb count stop()'.padEnd(40)} ${bareRate.toFixed(2)} hits/s; the recorder runs at ${(100 * recorder.hits_per_s / bareRate).toFixed(1)} % of it`);
+  }
   // the class lab: a course lab.json here, the debug runs above handed in and checked
   await execa(process.execPath, [LAB, 'init'], { cwd });
   await timed('lab pack (the runs above)', ['pack', '--student', 'bench', '-o', 'bundle.tar.gz'], { repeat: 3 });

@@ -98,6 +98,7 @@ export const ERROR_TABLE = {
   GUEST_GONE: { kind: 'guest', hint: 'is the VM still running? see lab status' },
   COPY_FAILED: { kind: 'guest', hint: 'does the path exist in the guest?' },
   TRACE_SETUP: { kind: 'guest', hint: 'check the filter, function and event names against available_filter_functions and available_events' },
+  ENGINE_SETUP: { kind: 'guest', hint: 'is the kernel built with CONFIG_KPROBE_EVENTS? lab build with the lab fragment has it; or use --engine gdb' },
   TRACE_READ: { kind: 'guest', hint: 'is tracefs mounted in the guest?' },
   SETTING_MISSING: { kind: 'guest', hint: 'is the kernel built with it?' },
   SETTING_FAILED: { kind: 'guest', hint: 'check the value against what the file accepts' },

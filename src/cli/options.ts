@@ -39,9 +39,11 @@ export function debugOptions<T>(y: Argv<T>) {
     .option('args', { type: 'boolean', describe: 'record every frame\'s arguments where DWARF has them' })
     .option('snapshot', { choices: SNAPSHOT_KINDS, array: true, describe: 'the allocator (lab-buddy, lab-pageblocks, lab-zone) recorded at the first hit and at the end into snapshots.jsonl' })
     .option('snapshot-every', { type: 'boolean', describe: 'take the --snapshot at every hit (slow: each walks the free lists)' })
+    .option('engine', { choices: ['gdb', 'guest'] as const, default: 'gdb' as const, describe: 'gdb: QEMU\'s gdbstub stops the VM at every hit; guest: kprobe events record every hit inside the kernel, symbolised on the host' })
+    .option('buffer-kb', { type: 'number', describe: `--engine guest: the ring buffer per CPU, KiB (default 16384)` })
     .option('via', { choices: ['gdbstub', 'kgdb'] as const, default: 'gdbstub' as const, describe: 'QEMU\'s gdbstub, or the kernel\'s own KGDB (lab up --kgdb)' })
     .option('max-per-break', { type: 'number', describe: 'stop recording one breakpoint after this many hits; the others go on' })
-    .option('count', { type: 'number', default: 10, describe: 'stop after this many hits in total (0: no limit)' })
+    .option('count', { type: 'number', default: 10, describe: 'stop after this many hits in total (0: no limit; with a trigger, every hit until it exits)' })
     .option('timeout', { type: 'number', default: 60, describe: 'stop after this many seconds' })
     .option('trigger', { choices: Object.keys(TRIGGERS) as Trigger[], describe: 'run once the breakpoints are armed: compact writes 1 to /proc/sys/vm/compact_memory; or give any guest command after --' });
 }

@@ -48,7 +48,7 @@ export function gdbVersion(): Promise<string> {
   return versionLine({ program: 'gdb', args: ['--version'], what: 'gdb --version' });
 }
 
-async function unknownBreakpointError(vm: VmState, unknown: Array<{ spec: string; error: string }>, requests: BreakpointRequest[]): Promise<LabError> {
+export async function unknownBreakpointError(vm: VmState, unknown: Array<{ spec: string; error: string }>, requests: BreakpointRequest[]): Promise<LabError> {
   const systemMap = path.join(path.dirname(vm.kernel.vmlinux), 'System.map');
   const names = existsSync(systemMap) ? functionNamesFromSystemMap(await readFile(systemMap, 'utf8')) : new Set<string>();
   const parts = unknown.map(({ spec, error }) => {
@@ -112,7 +112,7 @@ export async function recordWithGdb(
   let kgdbNudge: NodeJS.Timeout | undefined;
   let sysrqSent = false;
 
-  const stopGdb = (why: 'timeout' | 'interrupted') => {
+  const stopGdb = (why: 'timeout' | 'interrupted' | 'trigger-ended') => {
     if (log.stopReason) return;
     log.stopReason = why;
     // the next hit ends the recording; between hits, gdb is interrupted. KGDB
@@ -144,6 +144,8 @@ export async function recordWithGdb(
           (r) => ({ argv, exitCode: r.exitCode }),
           (err: Error) => ({ argv, error: err.message }),
         );
+        // --count 0 with a trigger: every hit the trigger causes, and no more
+        if (!request.count) void triggerRun.then(() => stopGdb('trigger-ended'));
       }
     } else if (event.event === 'hit') {
       stage.update({ done: log.hits, total: request.count || undefined, unit: 'hits' });

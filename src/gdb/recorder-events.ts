@@ -10,7 +10,8 @@ export function parseRecorderEvent(line: string): { event: string; [k: string]: 
   }
 }
 
-export type RecordingOutcome = 'count-reached' | 'timeout' | 'interrupted';
+/** trigger-ended: the guest engine records until the trigger command exits. */
+export type RecordingOutcome = 'count-reached' | 'timeout' | 'interrupted' | 'trigger-ended';
 
 /**
  * What the recorder said, folded (pure): the breakpoints it armed, the hits,
@@ -27,7 +28,7 @@ export class RecorderLog {
   /** The recording ended at a breakpoint because lab asked, not at an interrupt. */
   endedAtHit = false;
   /** Why lab stopped gdb, when it did: a timeout or Ctrl-C. */
-  stopReason: 'timeout' | 'interrupted' | undefined;
+  stopReason: 'timeout' | 'interrupted' | 'trigger-ended' | undefined;
 
   feed(e: { event: string; [k: string]: unknown }): void {
     switch (e.event) {

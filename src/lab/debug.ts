@@ -6,6 +6,8 @@ import { parseBreakpointSpec } from '../gdb/breakpoint-spec.js';
 import type { SnapshotKind } from '../gdb/gdb-command.js';
 import { recordWithGdb, TRIGGERS, type DebugResult, type Trigger } from '../gdb/debug.js';
 import { openRun } from '../record/manifest.js';
+import { recordInGuest, checkGuestEngineRequest, type EngineStats } from '../engine/guest-engine.js';
+import { guestOf } from '../guest/guest.js';
 import type { VmState } from '../vm/state.js';
 import { readBuildRecordIfAny, sourceTreeOf } from './build-record.js';
 import type { LabContext } from './context.js';
@@ -24,6 +26,9 @@ export interface DebugFlags {
   snapshot?: SnapshotKind[];
   snapshotEvery?: boolean;
   via?: 'gdbstub' | 'kgdb';
+  /** gdb (the gdbstub, default) or guest (kprobe events in the kernel). */
+  engine?: 'gdb' | 'guest';
+  bufferKb?: number;
   /** A debug exercise of lab.json: its breakpoints, captures, trigger and count. */
   exercise?: string;
   lab?: string;
@@ -46,6 +51,8 @@ export function validateDebugFlags(flags: DebugFlags): string[] {
     throw new LabError('BAD_COUNT', `--max-per-break ${flags.maxPerBreak} is not a hit count`, { hint: 'give 1 or more' });
   }
   for (const c of flags.capture ?? []) if (!c.trim()) throw new LabError('BAD_OPTION', 'an empty --capture', { hint: 'give an expression, e.g. cc->order' });
+  if (flags.engine === 'guest') checkGuestEngineRequest({ breakpoints, captures: flags.capture, args: flags.args, snapshots: flags.snapshot, via: flags.via, bufferKb: flags.bufferKb });
+  else if (flags.bufferKb !== undefined) throw new LabError('BAD_OPTION', '--buffer-kb is for --engine guest', { hint: 'add --engine guest, or drop it' });
   if (!Number.isInteger(flags.count) || flags.count < 0) throw new LabError('BAD_COUNT', `--count ${flags.count} is not a hit count`);
   if (!(flags.timeout > 0)) throw new LabError('BAD_TIMEOUT', `--timeout ${flags.timeout} is not a number of seconds`);
   if (flags.trigger !== undefined && !(flags.trigger in TRIGGERS)) throw new LabError('BAD_OPTION', `--trigger ${flags.trigger} is not one of ${Object.keys(TRIGGERS).join(', ')}`);
@@ -80,17 +87,14 @@ export async function recordDebug(ctx: LabContext, vm: VmState, requested: Debug
   const breakpoints = validateDebugFlags(flags);
   const build = await readBuildRecordIfAny(ctx.paths);
   const trigger = triggerArgv(flags);
-  const request = { ...(flags.exercise ? { exercise: flags.exercise } : {}), breakpoints, count: flags.count, timeout: flags.timeout, trigger, captures: flags.capture ?? [], args: flags.args ?? false, maxPerBreak: flags.maxPerBreak, snapshots: flags.snapshot ?? [], snapshotEvery: flags.snapshotEvery ?? false, via: flags.via ?? 'gdbstub' };
+  const request = { ...(flags.exercise ? { exercise: flags.exercise } : {}), breakpoints, count: flags.count, timeout: flags.timeout, trigger, captures: flags.capture ?? [], args: flags.args ?? false, maxPerBreak: flags.maxPerBreak, snapshots: flags.snapshot ?? [], snapshotEvery: flags.snapshotEvery ?? false, via: flags.via ?? 'gdbstub', engine: flags.engine ?? 'gdb', ...(flags.bufferKb !== undefined ? { bufferKb: flags.bufferKb } : {}) };
   const run = await openRun(ctx, 'debug', 'debug', vm, build, request);
   try {
-    const result = await recordWithGdb(
-      vm,
-      { ...request, timeoutSeconds: flags.timeout, sourceTree: sourceTreeOf(ctx, build) },
-      run.dir,
-      { progress: ctx.progress, signal: ctx.signal },
-    );
+    const full = { ...request, timeoutSeconds: flags.timeout, sourceTree: sourceTreeOf(ctx, build) };
+    const recording = { progress: ctx.progress, signal: ctx.signal };
+    const result: DebugResult & { engine?: EngineStats } = request.engine === 'guest' ? await recordInGuest(vm, guestOf(vm), full, run.dir, recording) : await recordWithGdb(vm, full, run.dir, recording);
     const exports = await writeExports(run.dir);
-    await run.finish({ exports, gdb: result.gdbVersion, outcome: result.outcome, hits: result.hits.length, breakpointSites: result.breakpoints, trigger: result.trigger, seconds: result.seconds });
+    await run.finish({ exports, gdb: result.gdbVersion, outcome: result.outcome, hits: result.hits.length, breakpointSites: result.breakpoints, trigger: result.trigger, seconds: result.seconds, ...(result.engine ? { engine: result.engine } : {}) });
     return { result, runDir: run.dir, report: await reportAfterRun(ctx, run.dir) };
   } catch (err) {
     await run.fail(err);

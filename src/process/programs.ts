@@ -5,6 +5,7 @@
  * checks that deps/host-packages.txt provides each of them.
  */
 export const HOST_PROGRAMS = [
+  'addr2line',
   'bzip2',
   'chroot',
   'debootstrap',
@@ -16,6 +17,7 @@ export const HOST_PROGRAMS = [
   'meson',
   'mke2fs',
   'mmdebstrap',
+  'nm',
   'ninja',
   'pkg-config',
   'qemu-img',

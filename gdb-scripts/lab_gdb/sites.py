@@ -1,0 +1,85 @@
+"""Every address where a breakpoint would stop, read from vmlinux alone (no target).
+
+lab debug --engine guest places one kprobe per address: gdb resolves each
+--break exactly as the gdb engine would (after the prologue, every inlined
+copy its own site), so both engines record at the same instructions. The
+configuration is the recorder's (LAB_RECORDER_CONFIG); the answer is one line,
+"@lab-event {"event": "sites", ...}".
+"""
+import json
+import os
+import re
+
+import gdb
+
+from .frames import relative_file
+from .recorder import emit
+
+
+# At a function's first instruction the frame is not set up yet: a frame-pointer
+# unwind from there (the kernel's, from the probe's registers) skips the caller.
+# Past "mov %rsp,%rbp" it does not; every call gets there exactly once when no
+# instruction before it can branch.
+PROLOGUE_SCAN = 16
+BRANCH = re.compile(r"\s(j[a-z]+|call|ret|jmp|loop[a-z]*|int3|ud2)\b")
+
+
+def probe_address(address):
+    try:
+        block = gdb.block_for_pc(address)
+        start = block.function and block.function.value().address
+    except (gdb.error, RuntimeError):
+        return address
+    if start is None or int(start) != address:
+        return address
+    text = gdb.execute("x/%di 0x%x" % (PROLOGUE_SCAN, address), to_string=True)
+    for i, line in enumerate(text.splitlines()):
+        m = re.match(r"\s*(?:=>\s*)?(0x[0-9a-f]+)", line)
+        if not m:
+            continue
+        if "mov    %rsp,%rbp" in line:
+            following = text.splitlines()[i + 1:i + 2]
+            n = following and re.match(r"\s*(?:=>\s*)?(0x[0-9a-f]+)", following[0])
+            return int(n.group(1), 16) if n else address
+        if i > 0 and BRANCH.search(line):
+            return address
+        if i == 0 and BRANCH.search(line) and "__fentry__" not in line:
+            return address
+    return address
+
+
+def site_record(location):
+    filename, line = (location.source or (None, None)) if hasattr(location, "source") else (None, None)
+    return {
+        "address": "0x%x" % location.address,
+        "probe": "0x%x" % probe_address(location.address),
+        "function": getattr(location, "function", None),
+        "file": relative_file(filename, None),
+        "line": line,
+    }
+
+
+def resolve(request):
+    try:
+        bp = gdb.Breakpoint(request["location"], internal=True)
+    except gdb.error as err:
+        return {"spec": request["spec"], "error": str(err)}
+    try:
+        if bp.pending:
+            return {"spec": request["spec"], "error": "not found in vmlinux"}
+        try:
+            locations = [loc for loc in bp.locations if loc.enabled]
+        except AttributeError:
+            return {"spec": request["spec"], "error": "gdb 13 or later is needed to list a breakpoint's sites"}
+        return {"spec": request["spec"], "sites": [site_record(loc) for loc in locations]}
+    finally:
+        bp.delete()
+
+
+def main():
+    with open(os.environ["LAB_RECORDER_CONFIG"]) as f:
+        config = json.load(f)
+    gdb.execute("set pagination off")
+    gdb.execute("set confirm off")
+    gdb.execute("set breakpoint pending off")
+    emit("sites", breakpoints=[resolve(request) for request in config["breakpoints"]])
