@@ -1,6 +1,7 @@
 import type { Command } from '../process/command.js';
 import { execute } from '../process/runner.js';
 import { existsSync } from 'node:fs';
+import net from 'node:net';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LabError } from '../errors.js';
@@ -77,6 +78,26 @@ export async function sshExec(
     throw new LabError('GUEST_UNREACHABLE', `ssh to the guest failed: ${r.stderr.toString().trim().split('\n')[0]}`);
   }
   return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * True once something on the port sends an SSH banner. QEMU accepts on the
+ * forwarded port before the guest listens, so only the banner says sshd is
+ * up; this costs a TCP round trip where a failed ssh costs a process and a
+ * key exchange, so lab up can look every 200 ms.
+ */
+export function sshBanner(port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('data', (d) => done(d.toString('latin1').startsWith('SSH-')));
+    socket.once('error', () => done(false));
+    socket.once('close', () => done(false));
+  });
 }
 
 /** True when sshd answers and lets the lab's key in. */

@@ -14,6 +14,7 @@ import {
   debootstrapCommand,
   debianImageKeyInputs,
   enableUnitsCommand,
+  maskUnitsCommand,
   growImageCommands,
   DEBIAN_SUITE,
   GUEST_LAB_EXEC,
@@ -117,6 +118,7 @@ export async function buildDebianImage(
         await cp(overlay, tree, { recursive: true, force: true });
         await installTools(tree, tools);
         await run(enableUnitsCommand(tree));
+        await run(maskUnitsCommand(tree));
         // systemd makes a fresh machine-id at first boot; no apt downloads kept
         await writeFile(treePath(tree, '/etc/machine-id'), '');
         await rm(treePath(tree, '/var/cache/apt/archives'), { recursive: true, force: true });

@@ -6,7 +6,7 @@ import type { LabPaths } from '../config/paths.js';
 import type { Progress } from '../progress/progress.js';
 import type { Store } from '../store/store.js';
 import { agentPing } from '../guest/serial-agent.js';
-import { ensureLabKey, kernelKeyArg, sshReady } from '../guest/ssh.js';
+import { ensureLabKey, kernelKeyArg, sshBanner, sshReady } from '../guest/ssh.js';
 import { GUEST_LAB_EXEC } from '../image/debian-plan.js';
 import { prepareDisk } from '../qemu/overlay.js';
 import { probeKvm } from '../qemu/kvm-probe.js';
@@ -165,8 +165,8 @@ async function waitReady(paths: LabPaths, state: VmState, timeoutMs: number, sig
       const lines = await lastSerialLines(paths);
       throw new LabError('BOOT_FAILED', `the VM stopped before the guest was ready; last serial lines:\n  ${lines.join('\n  ')}`);
     }
-    if (state.ssh ? await sshReady(state.ssh, GUEST_LAB_EXEC) : await agentPing(state.sockets.agent, 1000)) return;
-    await new Promise((r) => setTimeout(r, state.ssh ? 1000 : 200));
+    if (state.ssh ? (await sshBanner(state.ssh.port)) && (await sshReady(state.ssh, GUEST_LAB_EXEC)) : await agentPing(state.sockets.agent, 1000)) return;
+    await new Promise((r) => setTimeout(r, 200));
   }
   const lines = await lastSerialLines(paths);
   throw new LabError(

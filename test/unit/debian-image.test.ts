@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   debootstrapCommand,
   enableUnitsCommand,
+  maskUnitsCommand,
   imageSizeMiB,
   mmdebstrapCommand,
   parsePackageList,
@@ -47,6 +48,11 @@ describe('Debian image plans', () => {
     expect(imageSizeMiB(400 << 20)).toBe(1536);
     // the image's own systemctl, in a chroot: the host needs no systemd
     expect([enableUnitsCommand('/t').program, ...enableUnitsCommand('/t').args]).toEqual(['chroot', '/t', 'systemctl', 'enable', 'systemd-networkd.service', 'lab-ssh-key.service', 'lab-ssh-host-key.service', 'ssh.service']);
+    // what boots in a lab VM and delays ssh for nothing is masked; the serial console's getty stays
+    const mask = maskUnitsCommand('/t').args;
+    expect(mask.slice(0, 3)).toEqual(['/t', 'systemctl', 'mask']);
+    expect(mask).toEqual(expect.arrayContaining(['e2scrub_reap.service', 'getty-static.service', 'modprobe@fuse.service']));
+    expect(mask.some((u) => u.startsWith('serial-getty') || u === 'ssh.service' || u === 'systemd-networkd.service')).toBe(false);
   });
 
   it('says which package is missing for the user it is', () => {
