@@ -1,24 +1,23 @@
 // lab's benchmarks: wall times of the user-facing steps, measured on this
 // machine with the real kernel, QEMU and gdb. Results go to
 // bench/results/<date>.json; BENCHMARKS.md summarises them.
-//   npm run bench             warm steps (the store already holds the kernel)
-//   npm run bench -- --cold   also a cold kernel build in an empty store (minutes)
+//   npm run bench   the store already holds the debian profile's kernel and images;
+//                   the build comparisons add two cold kernel builds (minutes each)
 import { execa } from 'execa';
-import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 const LAB = path.resolve(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
-const cold = process.argv.includes('--cold');
 const cwd = mkdtempSync(path.join(os.tmpdir(), 'lab-bench-'));
 const results = [];
 
 /** The raw tools doing the same work, for the side-by-side ratio. */
-async function timedRaw(name, script, { repeat = 1 } = {}) {
+async function timedRaw(name, script, { repeat = 1, env = {} } = {}) {
   const samples = [];
   for (let i = 0; i < repeat; i++) {
     const t0 = performance.now();
-    await execa('sh', ['-c', script], { cwd });
+    await execa('sh', ['-c', script], { cwd, env: { ...process.env, ...env } });
     samples.push((performance.now() - t0) / 1000);
   }
   samples.sort((a, b) => a - b);
@@ -41,11 +40,114 @@ async function timed(name, args, { env = {}, repeat = 1, exitCodes = [0] } = {})
   console.log(`${name.padEnd(40)} median ${row.median_s} s (min ${row.min_s}, max ${row.max_s}, ${repeat} runs)`);
 }
 
-try {
-  if (cold) {
-    const store = mkdtempSync(path.join(os.tmpdir(), 'lab-bench-store-'));
-    await timed('lab build (cold: extract, config, make)', ['build', '--rootfs', 'initramfs'], { env: { LAB_CACHE: store } });
+/** The in-guest engine against the gdb engine: every hit of one manual compaction, the same hot breakpoint. */
+async function engineVersusGdb() {
+  // the in-guest engine against the gdb engine: every hit of one manual compaction, the same hot breakpoint
+  const hot = ['--break', 'compact_unlock_should_abort', '--trigger', 'compact', '--count', '0', '--timeout', '3600', '--no-report'];
+  const engines = {};
+  for (const engine of ['guest', 'gdb']) {
+    const t0 = performance.now();
+    const r = await execa(process.execPath, [LAB, 'debug', '--engine', engine, ...hot, '--json'], { cwd, env: { LAB_PROFILE: 'debian', ...process.env }, reject: false, stdin: 'ignore' });
+    const wall = (performance.now() - t0) / 1000;
+    if (r.exitCode !== 0) throw new Error(`lab debug --engine ${engine} failed (${r.exitCode}): ${r.stderr}`);
+    const { runDir } = JSON.parse(r.stdout);
+    const hits = readFileSync(path.join(runDir, 'hits.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const rate = (hits.length - 1) / (hits.at(-1).elapsed - hits[0].elapsed);
+    const stacks = new Set(hits.map((h) => h.frames.map((f) => `${f.function}${f.inlined ? '[i]' : ''}`).join(';')));
+    if (hits.length < 2) throw new Error(`--engine ${engine} recorded ${hits.length} hits: nothing to compare`);
+    const stats = engine === 'guest' ? JSON.parse(readFileSync(path.join(runDir, 'engine.json'), 'utf8')) : undefined;
+    engines[engine] = { hits: hits.length, rate, wall, stacks, stats };
+    results.push({ name: `all hits of one manual compaction, compact_unlock_should_abort, --engine ${engine}`, runs: 1, hits: hits.length, hits_per_s: +rate.toFixed(1), wall_s: +wall.toFixed(2), ...(stats ? { fired: stats.fired, dropped: stats.dropped, symbolize_s: stats.symbolizeSeconds, read_s: stats.readSeconds, unique_addresses: stats.uniqueAddresses } : {}) });
+    console.log(`${`--engine ${engine}: all hits`.padEnd(40)} ${hits.length} hits, ${rate.toFixed(1)} hits/s, ${wall.toFixed(2)} s${stats ? `, fired ${stats.fired}, dropped ${stats.dropped}` : ''}`);
   }
+  const shared = [...engines.gdb.stacks].filter((s) => engines.guest.stacks.has(s)).length;
+  results.push({ name: 'guest engine against gdb engine', hits_per_s_ratio: +(engines.guest.rate / engines.gdb.rate).toFixed(1), gdb_stacks: engines.gdb.stacks.size, guest_stacks: engines.guest.stacks.size, gdb_stacks_in_guest: shared });
+  console.log(`${'guest/gdb hits per second'.padEnd(40)} ${(engines.guest.rate / engines.gdb.rate).toFixed(1)}x; ${shared} of gdb's ${engines.gdb.stacks.size} distinct stacks in the guest engine's`);
+}
+
+/** lab up to ssh-ready on the Debian image, 5 times, and where the guest's time went (systemd-analyze) on the last. */
+async function debianBoot() {
+  await timed('lab up to ssh-ready (Debian image, TCG)', ['up'], { repeat: 1 });
+  const runs = [results.pop().median_s];
+  for (let i = 0; i < 4; i++) {
+    await execa(process.execPath, [LAB, 'down'], { cwd });
+    const t0 = performance.now();
+    const r = await execa(process.execPath, [LAB, 'up'], { cwd, env: { LAB_PROFILE: 'debian', ...process.env }, reject: false, stdin: 'ignore' });
+    if (r.exitCode !== 0) throw new Error(`lab up failed: ${r.stderr}`);
+    runs.push((performance.now() - t0) / 1000);
+  }
+  runs.sort((a, b) => a - b);
+  const guest = async (...argv) => (await execa(process.execPath, [LAB, 'exec', '--', ...argv], { cwd, env: { LAB_PROFILE: 'debian', ...process.env } })).stdout;
+  const row = { name: 'lab up to ssh-ready (Debian image, TCG)', runs: 5, median_s: +runs[2].toFixed(3), min_s: +runs[0].toFixed(3), max_s: +runs[4].toFixed(3), systemd: (await guest('systemd-analyze')).split('\n')[0], blame: (await guest('systemd-analyze', 'blame')).split('\n').slice(0, 8).map((l) => l.trim()) };
+  results.push(row);
+  console.log(`${row.name.padEnd(40)} median ${row.median_s} s (min ${row.min_s}, max ${row.max_s}, 5 runs); ${row.systemd}`);
+}
+
+/** lab exec against a bare ssh round trip to the same guest, same key and options. */
+async function execVersusSsh() {
+  await timed('lab exec -- true (Debian, ssh)', ['exec', '--', 'true'], { repeat: 20 });
+  const state = JSON.parse(readFileSync(path.join(cwd, '.lab', 'state.json'), 'utf8'));
+  const { sshOptions } = await import(path.resolve(import.meta.dirname, '..', 'dist', 'guest', 'ssh.js'));
+  const words = [...sshOptions(state.ssh), '-o', 'BatchMode=yes', '-T', 'root@127.0.0.1', 'true'].map((w) => `'${w}'`).join(' ');
+  await timedRaw('raw: ssh true (same guest, key, options)', `ssh ${words}`, { repeat: 20 });
+}
+
+/** lab up against raw QEMU started with the same arguments, each to the guest's first userspace line. */
+async function upVersusQemu() {
+  // lab lock above built the course's Debian image into the build record: back to the initramfs
+  await execa(process.execPath, [LAB, 'build', '--rootfs', 'initramfs'], { cwd, env: { LAB_PROFILE: 'debian', ...process.env }, stdin: 'ignore' });
+  const samples = [];
+  for (let i = 0; i < 5; i++) {
+    await execa(process.execPath, [LAB, 'down'], { cwd });
+    const t0 = performance.now();
+    await execa(process.execPath, [LAB, 'up'], { cwd, env: { LAB_PROFILE: 'debian', ...process.env }, stdin: 'ignore' });
+    samples.push((performance.now() - t0) / 1000);
+  }
+  const state = JSON.parse(readFileSync(path.join(cwd, '.lab', 'state.json'), 'utf8'));
+  const argv = readFileSync(`/proc/${state.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  await execa(process.execPath, [LAB, 'down'], { cwd });
+  samples.sort((a, b) => a - b);
+  results.push({ name: 'lab up to guest ready (initramfs, TCG)', runs: 5, median_s: +samples[2].toFixed(3), min_s: +samples[0].toFixed(3), max_s: +samples[4].toFixed(3) });
+  const raw = [];
+  for (let i = 0; i < 5; i++) {
+    const before = statSync(state.serialLog).size;
+    const t0 = performance.now();
+    const q = execa(argv[0], argv.slice(1).filter((a) => a !== '-daemonize'), { reject: false });
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 20));
+      if (readFileSync(state.serialLog, 'latin1').slice(before).includes('lab: initramfs up')) break;
+      if (performance.now() - t0 > 120_000) throw new Error('raw QEMU: no userspace line in 120 s');
+    }
+    raw.push((performance.now() - t0) / 1000);
+    q.kill('SIGKILL');
+    await q;
+  }
+  raw.sort((a, b) => a - b);
+  results.push({ name: 'raw: QEMU, same arguments, to the first userspace line', runs: 5, median_s: +raw[2].toFixed(3), min_s: +raw[0].toFixed(3), max_s: +raw[4].toFixed(3), raw: true });
+  console.log(`${'lab up / raw QEMU (initramfs)'.padEnd(40)} ${samples[2].toFixed(2)} s / ${raw[2].toFixed(2)} s`);
+}
+
+/** lab build against make: a cold kernel build (sources and config cached) and a build with nothing changed. */
+async function buildVersusMake() {
+  const build = JSON.parse(readFileSync(path.join(cwd, '.lab', 'build.json'), 'utf8'));
+  const storeRoot = path.dirname(path.dirname(build.kernel.dir));
+  const tree = path.join(storeRoot, 'sources', build.kernel.sourceId);
+  if (!existsSync(path.join(tree, 'Makefile'))) throw new Error(`the raw side is missing: no kernel tree at ${tree}`);
+  // a store with everything but this kernel, hard-linked: lab's cold build is make plus what lab adds
+  const coldStore = mkdtempSync(path.join(os.tmpdir(), 'lab-bench-store-'));
+  for (const d of readdirSync(storeRoot)) if (!['kernels', 'tmp', 'partial'].includes(d)) await execa('cp', ['-al', path.join(storeRoot, d), coldStore]);
+  await timed('lab build, cold kernel (sources, config cached)', ['build', '--rootfs', 'initramfs'], { env: { LAB_CACHE: coldStore } });
+  const out = mkdtempSync(path.join(os.tmpdir(), 'lab-bench-kbuild-'));
+  copyFileSync(build.kernel.config, path.join(out, '.config'));
+  const { reproducibleBuildEnv, KERNEL_TARGETS } = await import(path.resolve(import.meta.dirname, '..', 'dist', 'kernel', 'plan.js'));
+  const env = reproducibleBuildEnv(tree, out, 'Thu, 26 Nov 2026 17:12:56 +0000');
+  const make = `make -C '${tree}' O='${out}' ARCH=x86_64 -j${os.cpus().length} ${KERNEL_TARGETS.join(' ')} >/dev/null`;
+  await timedRaw('raw: make, same .config, fresh O=', make, { env });
+  await timedRaw('raw: the same make, nothing changed', make, { env, repeat: 3 });
+  await execa('rm', ['-rf', coldStore, out]);
+}
+
+try {
   // report.html of the seed's 40,482-line function_graph trace, against parsing the trace alone (the floor)
   const fixture = path.resolve(import.meta.dirname, '..', '..', 'shared', 'fixtures', 'ftrace', 'function_graph_manual_compaction_x86.txt');
   if (existsSync(fixture)) {
@@ -73,26 +175,6 @@ try {
     results.push({ name: `hits per second, compact_unlock_should_abort, via ${via}`, runs: 1, hits: elapsed.length, hits_per_s: +rate.toFixed(2) });
     console.log(`${`hits/s via ${via}`.padEnd(40)} ${rate.toFixed(2)} (${elapsed.length} hits)`);
   }
-  // the in-guest engine against the gdb engine: every hit of one manual compaction, the same hot breakpoint
-  const hot = ['--break', 'compact_unlock_should_abort', '--trigger', 'compact', '--count', '0', '--timeout', '3600', '--no-report'];
-  const engines = {};
-  for (const engine of ['guest', 'gdb']) {
-    const t0 = performance.now();
-    const r = await execa(process.execPath, [LAB, 'debug', '--engine', engine, ...hot, '--json'], { cwd, env: { LAB_PROFILE: 'debian', ...process.env }, reject: false, stdin: 'ignore' });
-    const wall = (performance.now() - t0) / 1000;
-    if (r.exitCode !== 0) throw new Error(`lab debug --engine ${engine} failed (${r.exitCode}): ${r.stderr}`);
-    const { runDir } = JSON.parse(r.stdout);
-    const hits = readFileSync(path.join(runDir, 'hits.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    const rate = (hits.length - 1) / (hits.at(-1).elapsed - hits[0].elapsed);
-    const stacks = new Set(hits.map((h) => h.frames.map((f) => `${f.function}${f.inlined ? '[i]' : ''}`).join(';')));
-    const stats = engine === 'guest' ? JSON.parse(readFileSync(path.join(runDir, 'engine.json'), 'utf8')) : undefined;
-    engines[engine] = { hits: hits.length, rate, wall, stacks, stats };
-    results.push({ name: `all hits of one manual compaction, compact_unlock_should_abort, --engine ${engine}`, runs: 1, hits: hits.length, hits_per_s: +rate.toFixed(1), wall_s: +wall.toFixed(2), ...(stats ? { fired: stats.fired, dropped: stats.dropped, symbolize_s: stats.symbolizeSeconds, read_s: stats.readSeconds, unique_addresses: stats.uniqueAddresses } : {}) });
-    console.log(`${`--engine ${engine}: all hits`.padEnd(40)} ${hits.length} hits, ${rate.toFixed(1)} hits/s, ${wall.toFixed(2)} s${stats ? `, fired ${stats.fired}, dropped ${stats.dropped}` : ''}`);
-  }
-  const shared = [...engines.gdb.stacks].filter((s) => engines.guest.stacks.has(s)).length;
-  results.push({ name: 'guest engine against gdb engine', hits_per_s_ratio: +(engines.guest.rate / engines.gdb.rate).toFixed(1), gdb_stacks: engines.gdb.stacks.size, guest_stacks: engines.guest.stacks.size, gdb_stacks_in_guest: shared });
-  console.log(`${'guest/gdb hits per second'.padEnd(40)} ${(engines.guest.rate / engines.gdb.rate).toFixed(1)}x; ${shared} of gdb's ${engines.gdb.stacks.size} distinct stacks in the guest engine's`);
   // the recorder's cost per hit: the same hot breakpoint with a gdb stop() that only counts
   {
     const state = JSON.parse(readFileSync(path.join(cwd, '.lab', 'state.json'), 'utf8'));
@@ -125,6 +207,14 @@ try {
   const lock = JSON.parse(readFileSync(path.join(cwd, '.lab', 'build.json'), 'utf8'));
   await timedRaw('raw: sha256sum bzImage vmlinux rootfs', `sha256sum ${lock.kernel.bzImage} ${lock.kernel.vmlinux} ${lock.rootfs.file} >/dev/null`, { repeat: 3 });
   await timed('lab down', ['down']);
+  await upVersusQemu();
+  // the Debian image: boot, exec, and the two engines
+  await timed('lab build (warm, Debian image)', ['build'], { repeat: 1 });
+  await debianBoot();
+  await execVersusSsh();
+  await engineVersusGdb();
+  await execa(process.execPath, [LAB, 'down'], { cwd });
+  await buildVersusMake();
 } finally {
   await execa('node', [LAB, 'down'], { cwd, reject: false });
 }

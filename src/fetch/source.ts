@@ -4,7 +4,8 @@ import path from 'node:path';
 import { LabError } from '../errors.js';
 import type { Source } from '../config/profile.js';
 import type { Store } from '../store/store.js';
-import { sha256File, keyOf } from '../util/hash.js';
+import { keyOf } from '../util/hash.js';
+import { sha256FileMemo } from '../store/hash-memo.js';
 import { debExtractCommand, extractTarball } from './extract.js';
 import { executeChecked } from '../process/runner.js';
 import { download } from './download.js';
@@ -67,7 +68,7 @@ export async function materializeSource(
     }
     case 'debian-package':
     case 'file': {
-      const { sha256 } = await verifyLocalTarball(source);
+      const { sha256 } = await verifyLocalTarball(store, source);
       const tree = await extractToStore(store, sha256, source.path, options);
       return { id: sha256, tree, tarball: source.path, origin: source.path };
     }
@@ -87,13 +88,13 @@ export async function materializeSource(
 }
 
 /** A local tarball's sha256, checked against the one given; a missing Debian package names itself. */
-async function verifyLocalTarball(source: Extract<Source, { kind: 'file' | 'debian-package' }>): Promise<{ sha256: string }> {
+async function verifyLocalTarball(store: Store, source: Extract<Source, { kind: 'file' | 'debian-package' }>): Promise<{ sha256: string }> {
   if (!existsSync(source.path)) {
     throw source.kind === 'debian-package'
       ? new LabError('SOURCE_PACKAGE_MISSING', `${source.path} is missing`, { hint: `install it with: apt-get install ${source.package}` })
       : new LabError('SOURCE_MISSING', `${source.path} does not exist`, { hint: 'give an existing tarball, directory or URL' });
   }
-  const sha256 = await sha256File(source.path);
+  const sha256 = await sha256FileMemo(store, source.path);
   if (source.kind === 'file' && source.sha256 && source.sha256 !== sha256) {
     throw new LabError('SHA256_MISMATCH', `${source.path} has sha256 ${sha256}, expected ${source.sha256}`, {
       hint: 'check the file or the sha256 you gave',
@@ -113,7 +114,7 @@ export async function ensureTarball(
       return { path: await fetchToStore(store, source, path.basename(new URL(source.url).pathname), options), sha256: source.sha256 };
     case 'file':
     case 'debian-package':
-      return { path: source.path, sha256: (await verifyLocalTarball(source)).sha256 };
+      return { path: source.path, sha256: (await verifyLocalTarball(store, source)).sha256 };
     case 'dir':
       throw new LabError('SOURCE_KIND', `${options.what} needs a tarball, not the directory ${source.path}`, { hint: 'give a .tar.xz' });
     case 'deb':

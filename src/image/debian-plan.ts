@@ -13,11 +13,14 @@ export const LAB_UNITS = ['systemd-networkd.service', 'lab-ssh-key.service', 'la
 /**
  * Units a lab VM never needs, masked: on one TCG vCPU every unit at boot
  * delays ssh (systemd-analyze blame, 6.1 guest: e2scrub_reap 4.2 s, getty-static
- * 2.3 s, six modprobe@ units 0.6-0.7 s each for a kernel with no modules).
- * The serial console's getty stays (lab console).
+ * 2.3 s, six modprobe@ units 0.6-0.7 s each for a kernel with no modules,
+ * journal-flush 0.6 s for a journal kept in memory). The serial console's
+ * getty stays (lab console). systemd-random-seed stays: without its seed
+ * sshd waits about a second for the kernel's RNG.
  */
 export const MASKED_UNITS = [
   'e2scrub_reap.service',
+  'systemd-journal-flush.service',
   'e2scrub_all.timer',
   'getty-static.service',
   'getty@tty1.service',

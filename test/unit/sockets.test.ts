@@ -113,3 +113,23 @@ describe('the serial agent client', () => {
     expect(await agentPing(silent, 200)).toBe(false);
   });
 });
+
+describe('the ssh readiness probe', () => {
+  /** A TCP server on 127.0.0.1 doing what QEMU's forwarded port does before and after sshd listens. */
+  async function tcpServer(onConnect: (socket: net.Socket) => void): Promise<number> {
+    const server = net.createServer(onConnect);
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return (server.address() as net.AddressInfo).port;
+  }
+
+  it("is ready only when sshd's banner arrives, not when QEMU merely accepts", async () => {
+    const { sshBanner } = await import('../../src/guest/ssh.js');
+    expect(await sshBanner(await tcpServer((s) => s.end('SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n')))).toBe(true);
+    // QEMU's slirp accepts, then closes when nothing listens in the guest
+    expect(await sshBanner(await tcpServer((s) => s.destroy()))).toBe(false);
+    // accepted and silent
+    expect(await sshBanner(await tcpServer(() => {}), 200)).toBe(false);
+    expect(await sshBanner(await tcpServer((s) => s.end('HTTP/1.1 400 Bad Request\r\n')))).toBe(false);
+  });
+});
