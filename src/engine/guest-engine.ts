@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LabError, withSecondError } from '../errors.js';
+import { LabError, withCleanup } from '../errors.js';
 import type { Progress } from '../progress/progress.js';
 import type { Guest } from '../guest/guest.js';
 import type { VmState } from '../vm/state.js';
@@ -106,35 +106,29 @@ export async function recordInGuest(vm: VmState, guest: Guest, request: GuestEng
   await armEngine(guest, definitions, setup);
   options.progress.notice(`recording in the guest: ${sites.size} kprobe${sites.size === 1 ? '' : 's'} armed`);
   const armedWallMs = Date.now();
-  let ending: Ending;
-  let reading;
-  let trigger: DebugResult['trigger'];
-  try {
-    stage.update({ done: 0, unit: 'hits' });
-    let triggerFinished = false;
-    const triggerRun = request.trigger
-      ? guest.exec(request.trigger, { timeoutMs: (request.timeoutSeconds + 60) * 1000, signal: options.signal }).then(
-          (r) => ({ argv: request.trigger!, exitCode: r.exitCode }),
-          (err: Error) => ({ argv: request.trigger!, error: err.message }),
-        )
-      : undefined;
-    void triggerRun?.finally(() => (triggerFinished = true));
-    ending = await waitForEnd(guest, request, () => triggerFinished, options.signal);
-    const stopped = Date.now();
-    reading = await readEngine(guest, new Set(sites.keys()), vm.cpus);
-    // unref'd: a trigger that hangs must not keep lab from exiting
-    const late = new Promise<DebugResult['trigger']>((r) => setTimeout(() => r({ argv: request.trigger!, error: 'still running when recording ended' }), 30_000).unref());
-    trigger = triggerRun ? await Promise.race([triggerRun, late]) : undefined;
-    reading = { ...reading, recordingSeconds: (stopped - armedWallMs) / 1000, readSeconds: (Date.now() - stopped) / 1000 };
-  } catch (err) {
-    try {
-      await removeEngine(guest);
-    } catch (cleanupErr) {
-      throw withSecondError(err, cleanupErr, 'removing the probes');
-    }
-    throw err;
-  }
-  await removeEngine(guest);
+  // the probes and the instance go whatever happens: end, error or Ctrl-C
+  const { ending, reading, trigger } = await withCleanup(
+    async () => {
+      stage.update({ done: 0, unit: 'hits' });
+      let triggerFinished = false;
+      const triggerRun = request.trigger
+        ? guest.exec(request.trigger, { timeoutMs: (request.timeoutSeconds + 60) * 1000, signal: options.signal }).then(
+            (r) => ({ argv: request.trigger!, exitCode: r.exitCode }),
+            (err: Error) => ({ argv: request.trigger!, error: err.message }),
+          )
+        : undefined;
+      void triggerRun?.finally(() => (triggerFinished = true));
+      const ending = await waitForEnd(guest, request, () => triggerFinished, options.signal);
+      const stopped = Date.now();
+      const read = await readEngine(guest, new Set(sites.keys()), vm.cpus);
+      // unref'd: a trigger that hangs must not keep lab from exiting
+      const late = new Promise<DebugResult['trigger']>((r) => setTimeout(() => r({ argv: request.trigger!, error: 'still running when recording ended' }), 30_000).unref());
+      const trigger = triggerRun ? await Promise.race([triggerRun, late]) : undefined;
+      return { ending, trigger, reading: { ...read, recordingSeconds: (stopped - armedWallMs) / 1000, readSeconds: (Date.now() - stopped) / 1000 } };
+    },
+    () => removeEngine(guest),
+    'removing the probes',
+  );
 
   const symStart = Date.now();
   const [symbols, chains] = await Promise.all([SymbolTable.load(vm.kernel.vmlinux), symbolize(vm.kernel.vmlinux, addressesToSymbolize(reading.trace.hits, sites))]);
