@@ -12,37 +12,45 @@ const LAB = path.resolve(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
 const cwd = mkdtempSync(path.join(os.tmpdir(), 'lab-bench-'));
 const results = [];
 
-/** The raw tools doing the same work, for the side-by-side ratio. */
-async function timedRaw(name, script, { repeat = 1, env = {} } = {}) {
-  const samples = [];
-  for (let i = 0; i < repeat; i++) {
-    const t0 = performance.now();
-    await execa('sh', ['-c', script], { cwd, env: { ...process.env, ...env } });
-    samples.push((performance.now() - t0) / 1000);
-  }
-  samples.sort((a, b) => a - b);
-  const row = { name, runs: repeat, median_s: +samples[Math.floor(samples.length / 2)].toFixed(3), min_s: +samples[0].toFixed(3), max_s: +samples.at(-1).toFixed(3), raw: true };
+/** One result row from timed samples (seconds): median, min and max, printed and kept. */
+function record(name, samples, extra = {}) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const row = { name, runs: sorted.length, median_s: +sorted[Math.floor(sorted.length / 2)].toFixed(3), min_s: +sorted[0].toFixed(3), max_s: +sorted.at(-1).toFixed(3), ...extra };
   results.push(row);
-  console.log(`${name.padEnd(40)} median ${row.median_s} s (min ${row.min_s}, max ${row.max_s}, ${repeat} runs)`);
+  console.log(`${name.padEnd(40)} median ${row.median_s} s (min ${row.min_s}, max ${row.max_s}, ${row.runs} runs)`);
+  return row;
 }
 
-async function timed(name, args, { env = {}, repeat = 1, exitCodes = [0] } = {}) {
+/** Seconds each of `repeat` calls of step() takes, with before() (untimed) ahead of each. */
+async function sample(step, { repeat = 1, before } = {}) {
   const samples = [];
   for (let i = 0; i < repeat; i++) {
+    if (before) await before();
     const t0 = performance.now();
-    const r = await execa(process.execPath, [LAB, ...args], { cwd, env: { LAB_PROFILE: 'debian', ...process.env, ...env }, reject: false, stdin: 'ignore' });
+    await step();
     samples.push((performance.now() - t0) / 1000);
-    if (!exitCodes.includes(r.exitCode)) throw new Error(`${name} failed (${r.exitCode}): ${r.stderr}`);
   }
-  samples.sort((a, b) => a - b);
-  const row = { name, runs: repeat, median_s: +samples[Math.floor(samples.length / 2)].toFixed(3), min_s: +samples[0].toFixed(3), max_s: +samples.at(-1).toFixed(3) };
-  results.push(row);
-  console.log(`${name.padEnd(40)} median ${row.median_s} s (min ${row.min_s}, max ${row.max_s}, ${repeat} runs)`);
+  return samples;
 }
+
+/** The raw tools doing the same work, for the side-by-side ratio. */
+async function timedRaw(name, script, { repeat = 1, env = {} } = {}) {
+  const samples = await sample(() => execa('sh', ['-c', script], { cwd, env: { ...process.env, ...env } }), { repeat });
+  return record(name, samples, { raw: true });
+}
+
+async function timed(name, args, { env = {}, repeat = 1, exitCodes = [0], before } = {}) {
+  const step = async () => {
+    const r = await execa(process.execPath, [LAB, ...args], { cwd, env: { LAB_PROFILE: 'debian', ...process.env, ...env }, reject: false, stdin: 'ignore' });
+    if (!exitCodes.includes(r.exitCode)) throw new Error(`${name} failed (${r.exitCode}): ${r.stderr}`);
+  };
+  return record(name, await sample(step, { repeat, before }));
+}
+
+const labDown = () => execa(process.execPath, [LAB, 'down'], { cwd });
 
 /** The in-guest engine against the gdb engine: every hit of one manual compaction, the same hot breakpoint. */
 async function engineVersusGdb() {
-  // the in-guest engine against the gdb engine: every hit of one manual compaction, the same hot breakpoint
   const hot = ['--break', 'compact_unlock_should_abort', '--trigger', 'compact', '--count', '0', '--timeout', '3600', '--no-report'];
   const engines = {};
   for (const engine of ['guest', 'gdb']) {
@@ -67,20 +75,11 @@ async function engineVersusGdb() {
 
 /** lab up to ssh-ready on the Debian image, 5 times, and where the guest's time went (systemd-analyze) on the last. */
 async function debianBoot() {
-  await timed('lab up to ssh-ready (Debian image, TCG)', ['up'], { repeat: 1 });
-  const runs = [results.pop().median_s];
-  for (let i = 0; i < 4; i++) {
-    await execa(process.execPath, [LAB, 'down'], { cwd });
-    const t0 = performance.now();
-    const r = await execa(process.execPath, [LAB, 'up'], { cwd, env: { LAB_PROFILE: 'debian', ...process.env }, reject: false, stdin: 'ignore' });
-    if (r.exitCode !== 0) throw new Error(`lab up failed: ${r.stderr}`);
-    runs.push((performance.now() - t0) / 1000);
-  }
-  runs.sort((a, b) => a - b);
+  const row = await timed('lab up to ssh-ready (Debian image, TCG)', ['up'], { repeat: 5, before: labDown });
   const guest = async (...argv) => (await execa(process.execPath, [LAB, 'exec', '--', ...argv], { cwd, env: { LAB_PROFILE: 'debian', ...process.env } })).stdout;
-  const row = { name: 'lab up to ssh-ready (Debian image, TCG)', runs: 5, median_s: +runs[2].toFixed(3), min_s: +runs[0].toFixed(3), max_s: +runs[4].toFixed(3), systemd: (await guest('systemd-analyze')).split('\n')[0], blame: (await guest('systemd-analyze', 'blame')).split('\n').slice(0, 8).map((l) => l.trim()) };
-  results.push(row);
-  console.log(`${row.name.padEnd(40)} median ${row.median_s} s (min ${row.min_s}, max ${row.max_s}, 5 runs); ${row.systemd}`);
+  row.systemd = (await guest('systemd-analyze')).split('\n')[0];
+  row.blame = (await guest('systemd-analyze', 'blame')).split('\n').slice(0, 8).map((l) => l.trim());
+  console.log(`${''.padEnd(40)} ${row.systemd}`);
 }
 
 /** lab exec against a bare ssh round trip to the same guest, same key and options. */
@@ -96,35 +95,27 @@ async function execVersusSsh() {
 async function upVersusQemu() {
   // lab lock above built the course's Debian image into the build record: back to the initramfs
   await execa(process.execPath, [LAB, 'build', '--rootfs', 'initramfs'], { cwd, env: { LAB_PROFILE: 'debian', ...process.env }, stdin: 'ignore' });
-  const samples = [];
-  for (let i = 0; i < 5; i++) {
-    await execa(process.execPath, [LAB, 'down'], { cwd });
-    const t0 = performance.now();
-    await execa(process.execPath, [LAB, 'up'], { cwd, env: { LAB_PROFILE: 'debian', ...process.env }, stdin: 'ignore' });
-    samples.push((performance.now() - t0) / 1000);
-  }
+  await timed('lab up to guest ready (initramfs, TCG)', ['up'], { repeat: 5, before: labDown });
   const state = JSON.parse(readFileSync(path.join(cwd, '.lab', 'state.json'), 'utf8'));
   const argv = readFileSync(`/proc/${state.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-  await execa(process.execPath, [LAB, 'down'], { cwd });
-  samples.sort((a, b) => a - b);
-  results.push({ name: 'lab up to guest ready (initramfs, TCG)', runs: 5, median_s: +samples[2].toFixed(3), min_s: +samples[0].toFixed(3), max_s: +samples[4].toFixed(3) });
-  const raw = [];
-  for (let i = 0; i < 5; i++) {
+  await labDown();
+  let q;
+  const toFirstLine = async () => {
     const before = statSync(state.serialLog).size;
     const t0 = performance.now();
-    const q = execa(argv[0], argv.slice(1).filter((a) => a !== '-daemonize'), { reject: false });
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 20));
-      if (readFileSync(state.serialLog, 'latin1').slice(before).includes('lab: initramfs up')) break;
+    q = execa(argv[0], argv.slice(1).filter((a) => a !== '-daemonize'), { reject: false });
+    while (!readFileSync(state.serialLog, 'latin1').slice(before).includes('lab: initramfs up')) {
       if (performance.now() - t0 > 120_000) throw new Error('raw QEMU: no userspace line in 120 s');
+      await new Promise((r) => setTimeout(r, 20));
     }
-    raw.push((performance.now() - t0) / 1000);
-    q.kill('SIGKILL');
+  };
+  const stopRaw = async () => {
+    q?.kill('SIGKILL');
     await q;
-  }
-  raw.sort((a, b) => a - b);
-  results.push({ name: 'raw: QEMU, same arguments, to the first userspace line', runs: 5, median_s: +raw[2].toFixed(3), min_s: +raw[0].toFixed(3), max_s: +raw[4].toFixed(3), raw: true });
-  console.log(`${'lab up / raw QEMU (initramfs)'.padEnd(40)} ${samples[2].toFixed(2)} s / ${raw[2].toFixed(2)} s`);
+  };
+  // each raw QEMU is killed before the next starts (untimed), the last one after
+  record('raw: QEMU, same arguments, to the first userspace line', await sample(toFirstLine, { repeat: 5, before: stopRaw }), { raw: true });
+  await stopRaw();
 }
 
 /** lab build against make: a cold kernel build (sources and config cached) and a build with nothing changed. */

@@ -1,4 +1,5 @@
 """A backtrace as data: one record per frame, inline frames marked."""
+import json
 import os
 
 import gdb
@@ -6,14 +7,11 @@ import gdb
 from .values import OPTIMIZED_OUT, to_json
 
 # Where the kernel was entered: the frames older than these are user space or
-# boot-time garbage, and are trimmed.
-ENTRY_POINTS = {
-    "entry_SYSCALL_64", "entry_SYSCALL_64_after_hwframe", "entry_INT80_compat",
-    "ret_from_fork", "ret_from_fork_asm", "kthread", "secondary_startup_64",
-    "start_kernel", "x86_64_start_kernel", "common_startup_64",
-    "asm_common_interrupt", "asm_sysvec_apic_timer_interrupt", "asm_exc_page_fault",
-}
-MAX_FRAMES = 64
+# boot-time garbage, and are trimmed (backtrace.json, shared with the guest engine).
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "backtrace.json")) as _f:
+    _limits = json.load(_f)
+ENTRY_POINTS = set(_limits["entry_points"])
+MAX_FRAMES = _limits["max_frames"]
 
 
 # where lab's reproducible builds say the kernel sources are (kernel/plan.ts)

@@ -21,6 +21,7 @@ from .recorder import emit
 # Past "mov %rsp,%rbp" it does not; every call gets there exactly once when no
 # instruction before it can branch.
 PROLOGUE_SCAN = 16
+INSTRUCTION = re.compile(r"\s*(?:=>\s*)?(0x[0-9a-f]+)")
 BRANCH = re.compile(r"\s(j[a-z]+|call|ret|jmp|loop[a-z]*|int3|ud2)\b")
 
 
@@ -33,17 +34,13 @@ def probe_address(address):
     if start is None or int(start) != address:
         return address
     text = gdb.execute("x/%di 0x%x" % (PROLOGUE_SCAN, address), to_string=True)
-    for i, line in enumerate(text.splitlines()):
-        m = re.match(r"\s*(?:=>\s*)?(0x[0-9a-f]+)", line)
-        if not m:
-            continue
+    instructions = [line for line in text.splitlines() if INSTRUCTION.match(line)]
+    for i, line in enumerate(instructions):
         if "mov    %rsp,%rbp" in line:
-            following = text.splitlines()[i + 1:i + 2]
-            n = following and re.match(r"\s*(?:=>\s*)?(0x[0-9a-f]+)", following[0])
-            return int(n.group(1), 16) if n else address
-        if i > 0 and BRANCH.search(line):
-            return address
-        if i == 0 and BRANCH.search(line) and "__fentry__" not in line:
+            following = instructions[i + 1:i + 2]
+            return int(INSTRUCTION.match(following[0]).group(1), 16) if following else address
+        # the first instruction's call to __fentry__ returns; any other branch may skip the probe
+        if BRANCH.search(line) and not (i == 0 and "__fentry__" in line):
             return address
     return address
 

@@ -93,15 +93,15 @@ export function parseEngineTrace(text: string, probeEvents: ReadonlySet<string>)
   return { hits, armedAt, withoutStack: hits.filter((x) => x.stack.length === 0).length };
 }
 
-/** kprobe_profile: "  lab_engine/b0s1   39915   0" (event, hits, misses) for lab's probes. */
+/**
+ * kprobe_profile: "  b0s1   39915   0" (event, hits, misses); kernels that
+ * print the group ("lab_engine/b0s1") count only lab's group.
+ */
 export function parseKprobeProfile(text: string, group: string): Map<string, { hits: number; misses: number }> {
   const out = new Map<string, { hits: number; misses: number }>();
   for (const line of text.split('\n')) {
-    const m = /^\s*([\w.-]+)\/([\w.-]+)\s+(\d+)\s+(\d+)\s*$/.exec(line) ?? /^\s*([\w.-]+)\s+(\d+)\s+(\d+)\s*$/.exec(line);
-    if (!m) continue;
-    if (m.length === 5) {
-      if (m[1] === group) out.set(m[2]!, { hits: Number(m[3]), misses: Number(m[4]) });
-    } else out.set(m[1]!, { hits: Number(m[2]), misses: Number(m[3]) });
+    const m = /^\s*(?:([\w.-]+)\/)?([\w.-]+)\s+(\d+)\s+(\d+)\s*$/.exec(line);
+    if (m && (m[1] === undefined || m[1] === group)) out.set(m[2]!, { hits: Number(m[3]), misses: Number(m[4]) });
   }
   return out;
 }

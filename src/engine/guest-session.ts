@@ -53,15 +53,16 @@ export async function removeEngine(guest: Guest): Promise<void> {
 /** Probes created, the instance made and armed; on any failure everything is removed again. */
 export async function armEngine(guest: Guest, definitions: string, setup: TracefsWrite[]): Promise<void> {
   try {
-    const probe = await run(guest, ['test', '-e', `${TRACEFS}/kprobe_events`]);
-    if (!probe.ok) throw new LabError('ENGINE_SETUP', `this kernel has no ${TRACEFS}/kprobe_events`);
     let mk = await run(guest, ['mkdir', INSTANCE_DIR]);
     if (!mk.ok && /exists/i.test(mk.err)) {
       await removeEngine(guest); // a run that was killed left its instance behind
       mk = await run(guest, ['mkdir', INSTANCE_DIR]);
     }
     if (!mk.ok) throw new LabError('ENGINE_SETUP', `could not make ${INSTANCE_DIR}: ${mk.err}`);
-    const stale = labProbesIn((await run(guest, ['cat', `${TRACEFS}/kprobe_events`])).out);
+    // one read says both whether the kernel has kprobe events and which of lab's a killed run left
+    const listed = await run(guest, ['cat', `${TRACEFS}/kprobe_events`]);
+    if (!listed.ok) throw new LabError('ENGINE_SETUP', `this kernel has no ${TRACEFS}/kprobe_events`);
+    const stale = labProbesIn(listed.out);
     if (stale.length) await appendTo(guest, `${TRACEFS}/kprobe_events`, probeRemovals(stale));
     await appendTo(guest, `${TRACEFS}/kprobe_events`, definitions);
     await tracefs(guest, setup);
@@ -120,7 +121,10 @@ export async function readEngine(guest: Guest, events: Set<string>, cpus: number
   const byFile = new Map<string, string[]>();
   for (const line of counts.out.split('\n')) {
     const at = line.indexOf(':');
-    if (at > 0) byFile.set(line.slice(0, at), [...(byFile.get(line.slice(0, at)) ?? []), line.slice(at + 1)]);
+    if (at <= 0) continue;
+    const file = line.slice(0, at);
+    if (!byFile.has(file)) byFile.set(file, []);
+    byFile.get(file)!.push(line.slice(at + 1));
   }
   const probes = parseKprobeProfile((byFile.get(`${TRACEFS}/kprobe_profile`) ?? []).join('\n'), PROBE_GROUP);
   // a VM's CPUs the kernel did not bring up have no statistics file

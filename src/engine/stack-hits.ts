@@ -1,3 +1,4 @@
+import { ENTRY_POINTS, MAX_FRAMES } from '../gdb/backtrace-limits.js';
 import type { Capture, Frame, Hit } from '../gdb/hits.js';
 import type { ProbeHit } from './engine-trace.js';
 import type { ProbeSite } from './kprobe-plan.js';
@@ -9,14 +10,6 @@ import type { InlineChain, SymbolTable } from './symbolize.js';
  * export and check reads either engine's hits.jsonl.
  */
 
-// as gdb-scripts/lab_gdb/frames.py: where the kernel was entered; older frames are trimmed
-export const ENTRY_POINTS = new Set([
-  'entry_SYSCALL_64', 'entry_SYSCALL_64_after_hwframe', 'entry_INT80_compat',
-  'ret_from_fork', 'ret_from_fork_asm', 'kthread', 'secondary_startup_64',
-  'start_kernel', 'x86_64_start_kernel', 'common_startup_64',
-  'asm_common_interrupt', 'asm_sysvec_apic_timer_interrupt', 'asm_exc_page_fault',
-]);
-export const MAX_FRAMES = 64;
 /** The saved instruction pointer is the probed one, or one past it (int3 traps after itself). */
 const PROBED_IP_SLACK = 16n;
 

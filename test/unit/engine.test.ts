@@ -71,6 +71,8 @@ describe('--engine guest: reading what the kernel wrote', () => {
   it('reads kprobe_profile and the per-CPU buffer statistics', () => {
     const profile = '  b0s1                                                   39915               0\n  mine                                                         3               1\n';
     expect(parseKprobeProfile(profile, 'lab_engine').get('b0s1')).toEqual({ hits: 39915, misses: 0 });
+    // kernels that print the group: only lab's group counts
+    expect(parseKprobeProfile('  other/b1s1  9  9\n  lab_engine/b1s1  5  0\n', 'lab_engine').get('b1s1')).toEqual({ hits: 5, misses: 0 });
     const stats = 'entries: 120\noverrun: 0\ncommit overrun: 0\nbytes: 34560\noldest event ts:    12.000\nnow ts:    13.5\ndropped events: 7\nread events: 0\n';
     expect(parseBufferStats(stats)).toMatchObject({ entries: 120, overrun: 0, commit_overrun: 0, dropped_events: 7, read_events: 0 });
   });
