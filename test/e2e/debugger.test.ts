@@ -5,25 +5,20 @@
  * allocator commands against /proc. The initramfs boots in seconds; the
  * kernel comes from the store (lab.test.ts builds it).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHits, type Hit } from '../../src/gdb/hits.js';
 import { parseBuddyinfo, parsePagetypeinfo } from '../../src/sample/parse.js';
-import { freePort, lab, tempDir } from '../helpers/cli.js';
+import { freePort, lab, newestRun, tempDir } from '../helpers/cli.js';
 
 const cwd = tempDir('e2e-debugger');
 const labDir = path.join(cwd, '.lab');
 
-function newestRun(): string {
-  const runs = readdirSync(path.join(labDir, 'runs')).sort();
-  return path.join(labDir, 'runs', runs.at(-1)!);
-}
-
 async function record(...args: string[]): Promise<{ hits: Hit[]; run: string; json: Record<string, unknown> }> {
   const r = await lab(['debug', '--json', ...args], { cwd });
   expect(r.exitCode, r.stderr).toBe(0);
-  const run = newestRun();
+  const run = newestRun(labDir);
   return { hits: parseHits(readFileSync(path.join(run, 'hits.jsonl'), 'utf8')), run, json: JSON.parse(r.stdout) };
 }
 

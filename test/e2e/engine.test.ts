@@ -4,25 +4,20 @@
  * stacks, and the records agree with the gdb engine's. The initramfs boots in
  * seconds; the kernel comes from the store (lab.test.ts builds it).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHits, type Hit } from '../../src/gdb/hits.js';
-import { freePort, LAB, lab, tempDir } from '../helpers/cli.js';
+import { freePort, lab, LAB, newestRun, tempDir } from '../helpers/cli.js';
 
 const cwd = tempDir('e2e-engine');
 const labDir = path.join(cwd, '.lab');
 
-function newestRun(): string {
-  const runs = readdirSync(path.join(labDir, 'runs')).sort();
-  return path.join(labDir, 'runs', runs.at(-1)!);
-}
-
 async function record(...args: string[]): Promise<{ hits: Hit[]; run: string; json: Record<string, unknown> }> {
   const r = await lab(['debug', '--json', '--no-report', ...args], { cwd });
   expect(r.exitCode, r.stderr).toBe(0);
-  const run = newestRun();
+  const run = newestRun(labDir);
   return { hits: parseHits(readFileSync(path.join(run, 'hits.jsonl'), 'utf8')), run, json: JSON.parse(r.stdout) };
 }
 

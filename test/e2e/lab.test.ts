@@ -6,14 +6,14 @@
  * not. The first run builds the kernel (minutes); later runs find it in the
  * store.
  */
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHits } from '../../src/gdb/hits.js';
 import { listeningSockets } from '../../src/vm/listening.js';
-import { freePort, LAB, lab, recorderGdbsOf, tempDir } from '../helpers/cli.js';
+import { freePort, lab, LAB, newestRun, recorderGdbsOf, tempDir } from '../helpers/cli.js';
 
 const cwd = tempDir('e2e');
 const labDir = path.join(cwd, '.lab');
@@ -26,11 +26,6 @@ function state(): { pid: number } {
 
 function gdbProcesses(): Promise<string[]> {
   return recorderGdbsOf(labDir);
-}
-
-function newestRun(dir = labDir): string {
-  const runs = readdirSync(path.join(dir, 'runs')).sort();
-  return path.join(dir, 'runs', runs.at(-1)!);
 }
 
 /** A default profile whose kernel source cannot be fetched: a 127.0.0.1 port nothing listens on. */
@@ -195,7 +190,7 @@ describe('lab debug', () => {
   it('records the seed\'s backtraces around a manual compaction', async () => {
     const r = await lab(['debug', '--break', 'compact_zone', '--break', 'compact_unlock_should_abort', '--trigger', 'compact', '--count', '10'], { cwd });
     expect(r.exitCode, r.stderr).toBe(0);
-    const run = newestRun();
+    const run = newestRun(labDir);
     const hits = parseHits(readFileSync(path.join(run, 'hits.jsonl'), 'utf8'));
     expect(hits).toHaveLength(10);
     expect(hits.map((h) => h.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -230,7 +225,7 @@ describe('lab debug', () => {
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/no function named "compact_zoen" \(closest: compact_zone/);
-    expect(readFileSync(path.join(newestRun(), 'gdb.log'), 'utf8')).not.toMatch(/Remote debugging/);
+    expect(readFileSync(path.join(newestRun(labDir), 'gdb.log'), 'utf8')).not.toMatch(/Remote debugging/);
   });
 
   it('leaves no gdb and a running VM when interrupted with SIGINT', async () => {
@@ -240,7 +235,7 @@ describe('lab debug', () => {
     let armed = false;
     while (!armed && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
-      const run = existsSync(path.join(labDir, 'runs')) ? newestRun() : undefined;
+      const run = existsSync(path.join(labDir, 'runs')) ? newestRun(labDir) : undefined;
       armed = !!run && existsSync(path.join(run, 'gdb.log')) && readFileSync(path.join(run, 'gdb.log'), 'utf8').includes('"armed"');
     }
     expect(armed).toBe(true);

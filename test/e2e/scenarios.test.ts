@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, LAB, lab, recorderGdbsOf, tempDir } from '../helpers/cli.js';
+import { freePort, lab, LAB, newestRun, recorderGdbsOf, tempDir } from '../helpers/cli.js';
 
 const cwd = tempDir('e2e-scenarios');
 const labDir = path.join(cwd, '.lab');
@@ -20,11 +20,6 @@ async function guest(...argv: string[]): Promise<string> {
 
 async function tracingState() {
   return guest('sh', '-c', 'cd /sys/kernel/tracing && cat tracing_on current_tracer set_event set_ftrace_filter set_graph_function set_ftrace_pid | tr "\\n" "|"');
-}
-
-function newestRun(): string {
-  const runs = readdirSync(path.join(labDir, 'runs')).sort();
-  return path.join(labDir, 'runs', runs.at(-1)!);
 }
 
 beforeAll(async () => {
@@ -107,7 +102,7 @@ describe('lab run', () => {
     let running = false;
     while (!running && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 1000));
-      const jobs = path.join(newestRun(), 'background.json');
+      const jobs = path.join(newestRun(labDir), 'background.json');
       if (!existsSync(jobs)) continue;
       const [job] = JSON.parse(readFileSync(jobs, 'utf8')) as Array<{ out: string }>;
       running = !!job && (await lab(['exec', '--', 'test', '-e', job.out], { cwd })).exitCode === 0;

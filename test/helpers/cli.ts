@@ -1,5 +1,5 @@
 import { execa, type ResultPromise } from 'execa';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -33,6 +33,12 @@ export function lab(args: string[], options: { cwd?: string; env?: NodeJS.Proces
 
 export function labSpawn(args: string[], options: { cwd?: string } = {}): ResultPromise {
   return execa(process.execPath, [LAB, ...args], { cwd: options.cwd, env: { ...process.env, LAB_PROFILE: TEST_PROFILE }, reject: false, stdin: 'ignore' });
+}
+
+/** The newest run directory of a lab directory (run ids sort by time). */
+export function newestRun(labDir: string): string {
+  const runs = readdirSync(path.join(labDir, 'runs')).sort();
+  return path.join(labDir, 'runs', runs.at(-1)!);
 }
 
 export async function freePort(): Promise<number> {
