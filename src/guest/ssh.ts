@@ -1,5 +1,6 @@
 import type { Command } from '../process/command.js';
 import { execute } from '../process/runner.js';
+import { waitGone } from '../process/signals.js';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -30,6 +31,17 @@ export function kernelKeyArg(publicKey: string): string {
 export interface SshTarget {
   port: number;
   key: string;
+  /** ssh's control socket: while lab up's master connection lives, every ssh rides it (no new handshake). */
+  controlPath?: string;
+}
+
+/** A unix socket path must fit sun_path (108 bytes with its NUL); a longer one goes without a shared connection. */
+const MAX_SOCKET_PATH = 100;
+
+/** The VM's ssh control socket, named by port so a socket left by an earlier VM is never reused (pure). */
+export function muxSocket(vmDir: string, port: number): { controlPath?: string } {
+  const controlPath = path.join(vmDir, `ssh-${port}.sock`);
+  return controlPath.length <= MAX_SOCKET_PATH ? { controlPath } : {};
 }
 
 /**
@@ -45,14 +57,53 @@ export function sshOptions(target: SshTarget): string[] {
     '-o', 'UserKnownHostsFile=/dev/null',
     '-o', 'LogLevel=ERROR',
     '-o', 'ConnectTimeout=5',
+    // ControlMaster=no: use the master when its socket answers, else connect on our own
+    ...(target.controlPath ? ['-o', `ControlPath=${target.controlPath}`, '-o', 'ControlMaster=no'] : []),
   ];
+}
+
+/**
+ * The shared connection lab up opens once the guest answers (pure): -f puts it
+ * in the background (its own session, so no process group kill of ours ends
+ * it), lab down ends it with -O exit, and one whose VM went away notices
+ * within 10 s and removes its socket.
+ */
+export function muxMasterArgs(target: SshTarget & { controlPath: string }): string[] {
+  const options = sshOptions({ port: target.port, key: target.key });
+  return [
+    ...options,
+    '-o', 'BatchMode=yes',
+    '-o', `ControlPath=${target.controlPath}`,
+    '-o', 'ControlMaster=yes',
+    '-o', 'ServerAliveInterval=5',
+    '-o', 'ServerAliveCountMax=2',
+    '-f', '-N', SSH_DESTINATION,
+  ];
+}
+
+/** Ends the shared connection (lab down), or undefined when there is none. */
+export function muxExitArgs(target: SshTarget): string[] | undefined {
+  return target.controlPath ? ['-o', `ControlPath=${target.controlPath}`, '-O', 'exit', SSH_DESTINATION] : undefined;
 }
 
 export const SSH_DESTINATION = 'root@127.0.0.1';
 
-/** lab exec over ssh: the remote shell sees only base64 words, which lab-exec decodes into argv. */
+/**
+ * Words the remote shell leaves exactly as they are: no quote, space, glob,
+ * tilde, $, backslash or operator, and not empty. After `exec` not even an
+ * `=` makes an assignment.
+ */
+const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/**
+ * lab exec over ssh (pure). The remote shell never parses a byte of the
+ * arguments: plain words go as they are behind `exec` (no decoding process in
+ * the guest: the common case, `sync`, `cat /proc/vmstat`), anything else as
+ * base64 words that lab-exec decodes into argv.
+ */
 export function sshExecArgs(target: SshTarget, argv: string[], guestLabExec: string): string[] {
-  return [...sshOptions(target), '-o', 'BatchMode=yes', '-T', SSH_DESTINATION, guestLabExec, ...argvTokens(argv)];
+  const words = argv.length > 0 && argv.every((a) => PLAIN_WORD.test(a)) ? ['exec', '--', ...argv] : [guestLabExec, ...argvTokens(argv)];
+  return [...sshOptions(target), '-o', 'BatchMode=yes', '-T', SSH_DESTINATION, ...words];
 }
 
 export function scpArgs(target: SshTarget, from: string, to: string): string[] {
@@ -98,6 +149,23 @@ export function sshBanner(port: number, timeoutMs = 500): Promise<boolean> {
     socket.once('error', () => done(false));
     socket.once('close', () => done(false));
   });
+}
+
+/** Opens the shared connection; true once sshd has let the lab's key in. */
+export async function openMux(target: SshTarget & { controlPath: string }): Promise<boolean> {
+  const r = await execute({ program: 'ssh', args: muxMasterArgs(target), what: 'opening the shared ssh connection' }, { timeoutMs: 10_000 });
+  return r.exitCode === 0 && !r.timedOut;
+}
+
+/** Ends the shared connection and waits until its process is gone; a master already gone is not an error. */
+export async function closeMux(target: SshTarget): Promise<void> {
+  const args = muxExitArgs(target);
+  if (!args) return;
+  const check = await execute({ program: 'ssh', args: args.map((a) => (a === 'exit' ? 'check' : a)), what: 'finding the shared ssh connection' }, { timeoutMs: 5000 });
+  const pid = Number(/pid=(\d+)/.exec(check.stderr.toString())?.[1]);
+  if (!pid) return;
+  await execute({ program: 'ssh', args, what: 'closing the shared ssh connection' }, { timeoutMs: 5000 });
+  await waitGone(pid, 3000);
 }
 
 /** True when sshd answers and lets the lab's key in. */

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, truncate } from 'node:fs/promises';
+import { mkdir, readFile, rm, truncate } from 'node:fs/promises';
 import { execute } from '../process/runner.js';
 import { LabError, InterruptedError } from '../errors.js';
 import type { LabPaths } from '../config/paths.js';
 import type { Progress } from '../progress/progress.js';
 import type { Store } from '../store/store.js';
 import { agentPing } from '../guest/serial-agent.js';
-import { ensureLabKey, kernelKeyArg, sshBanner, sshReady } from '../guest/ssh.js';
+import { ensureLabKey, kernelKeyArg, muxSocket, openMux, sshBanner, sshReady } from '../guest/ssh.js';
 import { GUEST_LAB_EXEC } from '../image/debian-plan.js';
 import { prepareDisk } from '../qemu/overlay.js';
 import { probeKvm } from '../qemu/kvm-probe.js';
@@ -85,7 +85,8 @@ export async function startVm(
     const key = await ensureLabKey(paths.sshKey);
     const port = request.sshPort ?? (await freeLocalPort());
     if (request.sshPort !== undefined) await assertPortFree(port, 'ssh');
-    ssh = { port, key: key.privateKey };
+    ssh = { port, key: key.privateKey, ...muxSocket(paths.vmDir, port) };
+    if (ssh.controlPath) await rm(ssh.controlPath, { force: true });
     append.unshift('root=/dev/vda', 'rw', kernelKeyArg(key.publicKey));
   }
 
@@ -157,6 +158,11 @@ export async function startVm(
   return state;
 }
 
+/** The shared connection doubles as the readiness check: it succeeds once sshd lets the lab's key in. */
+function sshAnswers(ssh: NonNullable<VmState['ssh']>): Promise<boolean> {
+  return ssh.controlPath ? openMux({ ...ssh, controlPath: ssh.controlPath }) : sshReady(ssh, GUEST_LAB_EXEC);
+}
+
 async function waitReady(paths: LabPaths, state: VmState, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -165,7 +171,7 @@ async function waitReady(paths: LabPaths, state: VmState, timeoutMs: number, sig
       const lines = await lastSerialLines(paths);
       throw new LabError('BOOT_FAILED', `the VM stopped before the guest was ready; last serial lines:\n  ${lines.join('\n  ')}`);
     }
-    if (state.ssh ? (await sshBanner(state.ssh.port)) && (await sshReady(state.ssh, GUEST_LAB_EXEC)) : await agentPing(state.sockets.agent, 1000)) return;
+    if (state.ssh ? (await sshBanner(state.ssh.port)) && (await sshAnswers(state.ssh)) : await agentPing(state.sockets.agent, 1000)) return;
     await new Promise((r) => setTimeout(r, 200));
   }
   const lines = await lastSerialLines(paths);

@@ -5,6 +5,7 @@ import type { LabPaths } from '../config/paths.js';
 import type { Accel } from '../qemu/args.js';
 import { parseRecordFile } from '../util/record-file.js';
 import { isAlive } from '../process/signals.js';
+import { closeMux } from '../guest/ssh.js';
 
 /** What lab knows about the VM it started, persisted in .lab/state.json. */
 export interface VmState {
@@ -22,7 +23,7 @@ export interface VmState {
   rootfs: { kind: string; file: string; key: string; channel: string };
   sockets: { console: string; agent: string; qmp: string };
   /** The Debian rootfs: ssh forwarded from 127.0.0.1, and the qcow2 overlay the VM writes to. */
-  ssh?: { port: number; key: string };
+  ssh?: { port: number; key: string; controlPath?: string };
   disk?: string;
   /** KGDB on ttyS2, served on this 127.0.0.1 port (lab up --kgdb). */
   kgdb?: { port: number };
@@ -84,6 +85,7 @@ export async function killVm(paths: LabPaths, state: VmState): Promise<void> {
     // gone already
   }
   await waitExit(state.pid, 3000);
+  if (state.ssh) await closeMux(state.ssh);
   await clearVmFiles(paths);
 }
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { LabPaths } from '../config/paths.js';
 import { LabError } from '../errors.js';
-import { sshExec } from '../guest/ssh.js';
+import { closeMux, sshExec } from '../guest/ssh.js';
 import { GUEST_LAB_EXEC } from '../image/debian-plan.js';
 import { qmpCommand } from '../qemu/qmp.js';
 import { killGroup } from '../process/signals.js';
@@ -30,6 +30,7 @@ export async function stopVm(paths: LabPaths): Promise<{ outcome: StopOutcome; p
     // QMP quit pulls the plug: what the student wrote would be lost in the
     // guest's page cache. The overlay keeps it only once the guest has synced.
     await sshExec(state.ssh, ['sync'], GUEST_LAB_EXEC, { timeoutMs: 20_000 }).catch(() => undefined);
+    await closeMux(state.ssh);
   }
   try {
     await qmpCommand(state.sockets.qmp, 'quit', 3000);

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listeningSockets } from '../../src/vm/listening.js';
 import { freePort, lab, tempDir } from '../helpers/cli.js';
@@ -17,7 +18,7 @@ let build: { kernel: { version: string }; rootfs: { kind: string; file: string; 
 let imageStamp: { size: number; mtimeMs: number };
 let gdbPort: number;
 
-function state(): { pid: number; ssh: { port: number } } {
+function state(): { pid: number; ssh: { port: number; controlPath?: string } } {
   return JSON.parse(readFileSync(path.join(labDir, 'state.json'), 'utf8'));
 }
 
@@ -107,6 +108,19 @@ describe('the Debian image', () => {
     const st = statSync(build.rootfs.file);
     expect({ size: st.size, mtimeMs: st.mtimeMs }).toEqual(imageStamp);
   }, 180_000);
+
+  it('rides one ssh connection that lab up opens and lab down ends', async () => {
+    const { controlPath } = state().ssh;
+    expect(controlPath).toBe(path.join(labDir, 'vm', `ssh-${state().ssh.port}.sock`));
+    expect(statSync(controlPath!).isSocket()).toBe(true);
+    const check = await execa('ssh', ['-o', `ControlPath=${controlPath}`, '-O', 'check', 'root@127.0.0.1'], { reject: false });
+    const master = Number(/pid=(\d+)/.exec(check.stderr)?.[1]);
+    expect(master, check.stderr).toBeGreaterThan(0);
+    expect((await lab(['exec', '--', 'true'], { cwd })).exitCode).toBe(0);
+    expect((await lab(['down'], { cwd })).exitCode).toBe(0);
+    expect(existsSync(controlPath!)).toBe(false);
+    expect(existsSync(`/proc/${master}`)).toBe(false);
+  });
 });
 
 describe('a machine without debootstrap', () => {

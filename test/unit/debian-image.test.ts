@@ -11,7 +11,7 @@ import {
   parsePackageList,
 } from '../../src/image/debian-plan.js';
 import { debianBuilderMissing } from '../../src/image/debian.js';
-import { kernelKeyArg, scpArgs, sshExecArgs, sshOptions } from '../../src/guest/ssh.js';
+import { kernelKeyArg, muxExitArgs, muxMasterArgs, muxSocket, scpArgs, sshExecArgs, sshOptions } from '../../src/guest/ssh.js';
 import { parseCopy } from '../../src/guest/channel.js';
 import { AgentReplyParser, putRequest } from '../../src/guest/agent-protocol.js';
 import { overlayCommand } from '../../src/qemu/overlay.js';
@@ -115,6 +115,32 @@ describe('ssh to the guest', () => {
     const words = args.slice(i + 2);
     expect(words.every((w) => /^x[A-Za-z0-9+/=]*$/.test(w))).toBe(true);
     expect(words.map((w) => Buffer.from(w.slice(1), 'base64').toString())).toEqual(argv);
+  });
+
+  it('sends plain words as they are behind exec, and any word a shell would touch as base64', () => {
+    const plain = sshExecArgs(target, ['cat', '/proc/vmstat', '-n', 'a=b', 'x,y:z@1%+.'], '/usr/local/lib/lab/lab-exec');
+    expect(plain.slice(plain.indexOf('root@127.0.0.1') + 1)).toEqual(['exec', '--', 'cat', '/proc/vmstat', '-n', 'a=b', 'x,y:z@1%+.']);
+    for (const special of [' ', '\t', '\n', '"', "'", '`', '$', '\\', '*', '?', '[', '~', '{', ';', '&', '|', '<', '>', '(', '#', '!']) {
+      const args = sshExecArgs(target, ['echo', `a${special}b`], '/usr/local/lib/lab/lab-exec');
+      expect(args[args.indexOf('root@127.0.0.1') + 1], JSON.stringify(special)).toBe('/usr/local/lib/lab/lab-exec');
+    }
+    const empty = sshExecArgs(target, ['printf', ''], '/usr/local/lib/lab/lab-exec');
+    expect(empty[empty.indexOf('root@127.0.0.1') + 1]).toBe('/usr/local/lib/lab/lab-exec');
+  });
+
+  it('shares one connection through a socket named by port, and goes without one whose path would not fit', () => {
+    const mux = { ...target, ...muxSocket('/l/.lab/vm', 2222) };
+    expect(mux.controlPath).toBe('/l/.lab/vm/ssh-2222.sock');
+    // a client uses the master when it answers and never becomes one
+    expect(sshOptions(mux).join(' ')).toContain('-o ControlPath=/l/.lab/vm/ssh-2222.sock -o ControlMaster=no');
+    const master = muxMasterArgs({ ...mux, controlPath: mux.controlPath! });
+    expect(master.join(' ')).toContain('-o ControlMaster=yes');
+    expect(master.slice(-3)).toEqual(['-f', '-N', 'root@127.0.0.1']);
+    expect(master.filter((a) => a.startsWith('ControlPath='))).toHaveLength(1);
+    expect(muxExitArgs(mux)).toEqual(['-o', 'ControlPath=/l/.lab/vm/ssh-2222.sock', '-O', 'exit', 'root@127.0.0.1']);
+    expect(muxSocket(`/${'d'.repeat(120)}/.lab/vm`, 2222)).toEqual({});
+    expect(sshOptions(target).some((o) => o.startsWith('Control'))).toBe(false);
+    expect(muxExitArgs(target)).toBeUndefined();
   });
 
   it('hands the public key over as one kernel command-line word', () => {
