@@ -4,7 +4,7 @@ import { mkdir, rename, rm, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import got, { HTTPError, type Progress } from 'got';
+import type { Progress } from 'got';
 import { LabError, InterruptedError } from '../errors.js';
 
 export interface DownloadOptions {
@@ -67,6 +67,8 @@ async function downloadOne(url: string, options: DownloadOptions): Promise<strin
 }
 
 async function fetchFrom(url: string, offset: number, options: DownloadOptions): Promise<string> {
+  // got (23 modules) loads only when something is downloaded: a build with everything cached never pays for it
+  const { default: got } = await import('got');
   const stream = got.stream(url, {
     headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
     retry: { limit: 0 },
@@ -110,7 +112,8 @@ function isDropped(err: unknown): boolean {
 }
 
 function describe(err: unknown): string {
-  if (err instanceof HTTPError) return `HTTP ${err.response.statusCode}`;
+  const status = (err as { name?: string; response?: { statusCode?: number } }).response?.statusCode;
+  if ((err as Error).name === 'HTTPError' && status) return `HTTP ${status}`;
   const e = err as NodeJS.ErrnoException;
   return e.code ? `${e.code}` : e.message;
 }

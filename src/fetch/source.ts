@@ -5,7 +5,7 @@ import { LabError } from '../errors.js';
 import type { Source } from '../config/profile.js';
 import type { Store } from '../store/store.js';
 import { keyOf } from '../util/hash.js';
-import { sha256FileMemo } from '../store/hash-memo.js';
+import { sha256FileMemo } from '../store/file-memo.js';
 import { debExtractCommand, extractTarball } from './extract.js';
 import { executeChecked } from '../process/runner.js';
 import { download } from './download.js';

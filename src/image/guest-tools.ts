@@ -22,7 +22,7 @@ export function fragmenterCompileCommand(source: string, output: string): Comman
 export async function buildFragmenter(store: Store): Promise<{ file: string; key: string }> {
   const source = path.join(projectRoot(), 'image', 'fragmenter', 'fragmenter.c');
   const text = await readFile(source);
-  const key = keyOf({ fragmenter: sha256(text), compiler: await compilerVersion(), flags: 'O2-static' });
+  const key = keyOf({ fragmenter: sha256(text), compiler: await compilerVersion(store), flags: 'O2-static' });
 
   const { path: dir } = await store.ensure('tools', key, async (tmp) => {
     await executeChecked(fragmenterCompileCommand(source, path.join(tmp, 'fragmenter')));

@@ -86,7 +86,7 @@ export async function configureKernel(
   options: { progress: Progress; signal?: AbortSignal; logFile: string; keepBuildDir?: boolean },
 ): Promise<ConfiguredKernel> {
   const source = request.source;
-  const compiler = await compilerVersion();
+  const compiler = await compilerVersion(store);
   const fragments = await Promise.all(request.fragments.map(async (f) => ({ path: f, text: await readFile(f, 'utf8') })));
   const userBase = typeof request.base === 'string' ? undefined : await readFile(request.base.file, 'utf8');
   const configKey = keyOf(
@@ -161,7 +161,7 @@ export async function buildKernel(
   const configured = await configureKernel(store, request, { progress, signal, logFile, keepBuildDir: true });
   let scratch = configured.buildDir;
   try {
-    const compiler = await compilerVersion();
+    const compiler = await compilerVersion(store);
     const configSha256 = sha256(configured.config);
     const key = keyOf(kernelKeyInputs({ sourceId: source.id, configSha256, compiler, modules: request.modules }));
     const version = kernelVersionFromMakefile(await readFile(path.join(source.tree, 'Makefile'), 'utf8'));

@@ -151,5 +151,5 @@ async function resolveQemuInstall(
     return buildQemu(store, { source: profile.qemu.source, recipe: profile.qemu.recipe }, options);
   }
   const binary = resolveQemu(choice === 'system' ? 'system' : choice.path);
-  return { binary, version: await qemuVersion(binary), firmwareDirs: [] };
+  return { binary, version: await qemuVersion(binary, store), firmwareDirs: [] };
 }

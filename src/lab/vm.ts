@@ -40,7 +40,7 @@ export async function startBuiltVm(ctx: LabContext, build: BuildRecord, flags: S
     flags.qemu && flags.qemu !== 'build'
       ? { binary: resolveQemu(flags.qemu), version: '', firmwareDirs: [] as string[] }
       : { binary: build.qemu.binary, version: build.qemu.version, firmwareDirs: build.qemu.firmwareDirs };
-  if (!qemu.version) qemu.version = await qemuVersion(qemu.binary);
+  if (!qemu.version) qemu.version = await qemuVersion(qemu.binary, ctx.store);
   const k = build.kernel;
   return startVm(
     ctx.store,

@@ -1,6 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import { versionLine } from '../process/runner.js';
+import type { Store } from '../store/store.js';
+import { versionLineMemo } from '../store/file-memo.js';
 import { LabError } from '../errors.js';
 import { findOnPath } from '../util/which.js';
 
@@ -23,6 +24,6 @@ export function resolveQemu(choice: string = 'system'): string {
   return path.resolve(choice);
 }
 
-export async function qemuVersion(binary: string): Promise<string> {
-  return versionLine({ program: { path: binary }, args: ['--version'], what: 'qemu --version' });
+export async function qemuVersion(binary: string, store?: Store): Promise<string> {
+  return versionLineMemo(store, { program: { path: binary }, args: ['--version'], what: 'qemu --version' });
 }

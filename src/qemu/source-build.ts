@@ -36,7 +36,7 @@ export async function buildQemu(
     }
   }
   const tarball = await ensureTarball(store, request.source, { ...options, what: 'QEMU source' });
-  const compiler = await compilerVersion();
+  const compiler = await compilerVersion(store);
   const key = keyOf({ tarball: tarball.sha256, recipe: sha256(text), compiler });
   const entry = store.entry('qemu', key);
   const cached = store.has('qemu', key);
@@ -88,7 +88,7 @@ export async function buildQemu(
   const binary = path.join(entry, 'bin', 'qemu-system-x86_64');
   return {
     binary,
-    version: await qemuVersion(binary),
+    version: await qemuVersion(binary, store),
     firmwareDirs: recipe.firmwareDirs,
     built: { key, recipe: recipe.version, tarballSha256: tarball.sha256, cached, placeholders },
   };

@@ -1,5 +1,6 @@
 import type { Program } from '../process/programs.js';
-import { versionLine } from '../process/runner.js';
+import type { Store } from '../store/store.js';
+import { versionLineMemo } from '../store/file-memo.js';
 
 let cached: string | undefined;
 
@@ -9,7 +10,7 @@ export function compiler(env: NodeJS.ProcessEnv = process.env): Program {
 }
 
 /** The compiler's identity, part of every build key: "gcc (Debian 12.2.0-14) 12.2.0". */
-export async function compilerVersion(): Promise<string> {
-  cached ??= await versionLine({ program: compiler(), args: ['--version'], what: 'building the kernel (the C compiler)' });
+export async function compilerVersion(store?: Store): Promise<string> {
+  cached ??= await versionLineMemo(store, { program: compiler(), args: ['--version'], what: 'building the kernel (the C compiler)' });
   return cached;
 }
