@@ -47,12 +47,19 @@ function interruptSignal(): AbortSignal {
 
 export function createCliContext(options: GlobalOptions): CliContext {
   const json = options.json ?? false;
+  const progress = createProgress(progressMode({ json }));
+  const signal = interruptSignal();
+  const store = new Store(storeRoot(), {
+    signal,
+    onWait: (what, holder) =>
+      progress.notice(`lab: waiting for ${holder ? `lab process ${holder.pid} on ${holder.host}` : 'another lab process'}, which is making ${what} in the store`),
+  });
   return {
     lab: {
-      store: new Store(storeRoot()),
+      store,
       paths: labPaths(labDir(options.labDir)),
-      progress: createProgress(progressMode({ json })),
-      signal: interruptSignal(),
+      progress,
+      signal,
       commandLine: process.argv.slice(2),
       report: options.report,
     },

@@ -131,14 +131,18 @@ async function fetchToStore(
   const entry = store.entry('downloads', downloadEntryKey(source.sha256));
   const file = path.join(entry, name);
   if (existsSync(file)) return file;
-  const stage = options.progress.stage(`fetch ${name}`);
-  await download(candidateUrls(source), source.sha256, file, {
-    partialPath: path.join(store.root, 'partial', `${source.sha256}.part`),
-    signal: options.signal,
-    onProgress: (p) => stage.update(p.total ? { done: p.transferred, total: p.total, unit: 'bytes' } : { done: p.transferred, unit: 'bytes' }),
+  // one download per file: two would append to the same partial file
+  return store.locked(`downloads/${downloadEntryKey(source.sha256)}`, async () => {
+    if (existsSync(file)) return file;
+    const stage = options.progress.stage(`fetch ${name}`);
+    await download(candidateUrls(source), source.sha256, file, {
+      partialPath: path.join(store.root, 'partial', `${source.sha256}.part`),
+      signal: options.signal,
+      onProgress: (p) => stage.update(p.total ? { done: p.transferred, total: p.total, unit: 'bytes' } : { done: p.transferred, unit: 'bytes' }),
+    });
+    stage.done();
+    return file;
   });
-  stage.done();
-  return file;
 }
 
 async function extractToStore(

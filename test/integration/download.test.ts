@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { execaSync } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -181,9 +182,14 @@ describe('the store', () => {
     const store = new Store(tempDir('store'));
     const mine = await store.scratch('kbuild');
     const deadPid = 2 ** 22 + 12345; // above pid_max's default: never alive
-    mkdirSync(path.join(store.root, 'tmp', `kbuild-${deadPid}-AbCd12`));
-    expect(await store.sweep()).toEqual([`kbuild-${deadPid}-AbCd12`]);
+    const here = os.hostname();
+    mkdirSync(path.join(store.root, 'tmp', `kbuild-${deadPid}-AbCd12`)); // named before hosts were
+    mkdirSync(path.join(store.root, 'tmp', `kernels-1a2b@${here}@${deadPid}-XyZ123`));
+    // another node's scratch on a shared store: its pid means nothing here
+    mkdirSync(path.join(store.root, 'tmp', `kernels-1a2b@node-07.cluster@${deadPid}-QrS456`));
+    expect((await store.sweep()).sort()).toEqual([`kbuild-${deadPid}-AbCd12`, `kernels-1a2b@${here}@${deadPid}-XyZ123`]);
     expect(existsSync(mine)).toBe(true);
+    expect(existsSync(path.join(store.root, 'tmp', `kernels-1a2b@node-07.cluster@${deadPid}-QrS456`))).toBe(true);
   });
 
   it('leaves no entry when filling it fails', async () => {

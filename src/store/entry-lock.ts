@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { InterruptedError } from '../errors.js';
+import { isAlive } from '../process/signals.js';
+
+/** Who holds a lock: written into the lock file when it is made. */
+export interface LockOwner {
+  pid: number;
+  host: string;
+  /** Unique per acquisition: a release or a break touches only the lock it judged. */
+  token: string;
+  since: string;
+  what: string;
+}
+
+/** The holder touches its lock this often; a lock untouched for STALE_MS has no living holder. */
+export const HEARTBEAT_MS = 5_000;
+export const STALE_MS = 30_000;
+const POLL_MS = 250;
+
+/**
+ * Why a lock is stale, or undefined when its holder may be alive (pure). On
+ * this host a dead pid settles it at once; another host's holder (a node on
+ * a shared filesystem) is judged by its heartbeat alone.
+ */
+export function staleness(owner: LockOwner | undefined, ageMs: number, here: { host: string; alive: (pid: number) => boolean }): string | undefined {
+  if (!owner) return ageMs > STALE_MS ? 'unreadable and untouched' : undefined;
+  if (owner.host === here.host && !here.alive(owner.pid)) return `process ${owner.pid} is gone`;
+  if (ageMs > STALE_MS) return `untouched for ${Math.round(ageMs / 1000)} s`;
+  return undefined;
+}
+
+async function readOwner(file: string): Promise<{ owner?: LockOwner; ageMs: number } | undefined> {
+  try {
+    const [text, st] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
+    let owner: LockOwner | undefined;
+    try {
+      owner = JSON.parse(text) as LockOwner;
+    } catch {
+      // being written, or damaged: judged by its age
+    }
+    return { owner, ageMs: Date.now() - st.mtimeMs };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+async function tryCreate(file: string, owner: LockOwner): Promise<boolean> {
+  try {
+    const handle = await open(file, 'wx');
+    try {
+      await handle.writeFile(`${JSON.stringify(owner)}\n`);
+    } finally {
+      await handle.close();
+    }
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+/**
+ * Removes a stale lock, but only the one judged: two waiters may judge the
+ * same lock stale, and the slower must not remove the lock the faster has
+ * made since. Breaking is itself guarded by an exclusive file, which lives
+ * only for the few milliseconds of the break.
+ */
+async function breakStale(file: string, judged: LockOwner | undefined): Promise<void> {
+  const guard = `${file}.break`;
+  const me: LockOwner = { pid: process.pid, host: os.hostname(), token: randomBytes(8).toString('hex'), since: new Date().toISOString(), what: 'breaking a stale lock' };
+  if (!(await tryCreate(guard, me))) {
+    const other = await readOwner(guard);
+    if (other && staleness(other.owner, other.ageMs, { host: os.hostname(), alive: isAlive }) !== undefined) await rm(guard, { force: true });
+    return;
+  }
+  try {
+    const now = await readOwner(file);
+    if (now && now.owner?.token === judged?.token) {
+      const aside = `${file}.stale-${me.token}`;
+      await rename(file, aside);
+      await rm(aside, { force: true });
+    }
+  } finally {
+    await rm(guard, { force: true });
+  }
+}
+
+export interface HeldLock {
+  owner: LockOwner;
+  /** A stale lock was broken on the way: its holder's leftovers may still be about. */
+  brokeStale: boolean;
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the lock file, waiting while a living process holds it and breaking
+ * it when its holder is gone (no manual cleanup after a SIGKILL). onWait is
+ * told once who is being waited for.
+ */
+export async function acquireLock(
+  file: string,
+  what: string,
+  options: { signal?: AbortSignal; onWait?: (holder: LockOwner | undefined) => void } = {},
+): Promise<HeldLock> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const owner: LockOwner = { pid: process.pid, host: os.hostname(), token: randomBytes(8).toString('hex'), since: new Date().toISOString(), what };
+  let told = false;
+  let brokeStale = false;
+  for (;;) {
+    if (options.signal?.aborted) throw new InterruptedError(`waiting for the lock on ${what}`);
+    if (await tryCreate(file, owner)) break;
+    const held = await readOwner(file);
+    if (!held) continue;
+    if (staleness(held.owner, held.ageMs, { host: os.hostname(), alive: isAlive }) !== undefined) {
+      await breakStale(file, held.owner);
+      brokeStale = true;
+      continue;
+    }
+    if (!told) options.onWait?.(held.owner);
+    told = true;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  const heartbeat = setInterval(() => {
+    const now = new Date();
+    utimes(file, now, now).catch(() => undefined);
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+  return {
+    owner,
+    brokeStale,
+    async release() {
+      clearInterval(heartbeat);
+      const now = await readOwner(file);
+      if (now?.owner?.token === owner.token) await rm(file, { force: true });
+    },
+  };
+}
