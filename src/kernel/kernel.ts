@@ -165,8 +165,9 @@ export async function buildKernel(
     const configSha256 = sha256(configured.config);
     const key = keyOf(kernelKeyInputs({ sourceId: source.id, configSha256, compiler, modules: request.modules }));
     const version = kernelVersionFromMakefile(await readFile(path.join(source.tree, 'Makefile'), 'utf8'));
-    const cached = store.has('kernels', key);
-    if (!cached) {
+    // the make runs under the entry's lock: a second lab building this kernel waits for the first
+    const cached = await store.locked(`kernels/${key}`, async () => {
+      if (store.has('kernels', key)) return true;
       if (!scratch) {
         scratch = await store.scratch('kbuild');
         await writeFile(path.join(scratch, '.config'), configured.config);
@@ -209,7 +210,8 @@ export async function buildKernel(
         );
       });
       stage.done(`${steps} files compiled`);
-    }
+      return false;
+    });
     const dir = store.entry('kernels', key);
     return {
       key,

@@ -39,9 +39,10 @@ export async function buildQemu(
   const compiler = await compilerVersion(store);
   const key = keyOf({ tarball: tarball.sha256, recipe: sha256(text), compiler });
   const entry = store.entry('qemu', key);
-  const cached = store.has('qemu', key);
   let placeholders: string[] = [];
-  if (!cached) {
+  // the build runs under the entry's lock: a second lab building this QEMU waits for the first
+  const cached = await store.locked(`qemu/${key}`, async () => {
+    if (store.has('qemu', key)) return true;
     await mkdir(options.logDir, { recursive: true });
     const logFile = path.join(options.logDir, `qemu-${recipe.version}-build.log`);
     const scratch = await store.scratch('qemubuild');
@@ -82,9 +83,9 @@ export async function buildQemu(
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
-  } else {
-    placeholders = (JSON.parse(await readFile(path.join(entry, 'build.json'), 'utf8')) as { placeholders: string[] }).placeholders;
-  }
+    return false;
+  });
+  if (cached) placeholders = (JSON.parse(await readFile(path.join(entry, 'build.json'), 'utf8')) as { placeholders: string[] }).placeholders;
   const binary = path.join(entry, 'bin', 'qemu-system-x86_64');
   return {
     binary,

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readlink, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -57,6 +58,9 @@ async function killWorkingIn(dir: string): Promise<void> {
     }
   }
 }
+
+/** The store locks the current chain of calls holds. */
+const heldLocks = new AsyncLocalStorage<Set<string>>();
 
 export class Store {
   constructor(
@@ -122,15 +126,21 @@ export class Store {
     });
   }
 
-  /** Runs make() holding the store's lock for `what` (kind/key): one process at a time, across machines too. */
+  /**
+   * Runs make() holding the store's lock for `what` (kind/key): one process
+   * at a time, across machines too. A make() that calls locked() for the
+   * same name again (a build that ends in ensure()) already holds it.
+   */
   async locked<T>(what: string, make: () => Promise<T>): Promise<T> {
+    const held = heldLocks.getStore();
+    if (held?.has(what)) return make();
     const lock = await acquireLock(path.join(this.root, 'locks', `${what.replace(/\//g, '-')}.lock`), what, {
       signal: this.options.signal,
       onWait: (holder) => this.options.onWait?.(what, holder),
     });
     try {
       if (lock.brokeStale) await this.sweep();
-      return await make();
+      return await heldLocks.run(new Set([...(held ?? []), what]), make);
     } finally {
       await lock.release();
     }

@@ -44,6 +44,23 @@ describe('a store lock', () => {
   });
 });
 
+describe('the store in one process', () => {
+  it('lets a build that holds an entry\'s lock end in ensure() for it, while another call chain waits', async () => {
+    const store = new Store(tempDir('store-nested'));
+    const order: string[] = [];
+    const build = store.locked('kernels/k', async () => {
+      await new Promise((r) => setTimeout(r, 300));
+      order.push('built');
+      return store.ensure('kernels', 'k', async () => void order.push('filled'));
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const other = store.ensure('kernels', 'k', async () => void order.push('filled twice'));
+    const [a, b] = await Promise.all([build, other]);
+    expect(order).toEqual(['built', 'filled']);
+    expect([a.hit, b.hit]).toEqual([false, true]);
+  });
+});
+
 describe('the store shared by processes', () => {
   it('fills an entry once when processes race for it; the others wait and get it', async () => {
     const root = tempDir('store-race');
