@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages lab needs, as deps/host-packages.txt lists
 # them: every purpose, or only the ones named (qemu, debug, kernel, initramfs,
-# image, qemu-build, tests). A purpose marked "?" there is installed only where
+# image, qemu-build, cluster, tests). A purpose marked "?" there is installed only where
 # the archive has the package (linux-source-6.1 is Debian 12's).
 set -euo pipefail
 cd "$(dirname "$0")/.."

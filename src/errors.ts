@@ -66,6 +66,14 @@ export const ERROR_TABLE = {
   RUN_DAMAGED: { kind: 'failed', hint: "the run's files were changed or cut short; run it again" },
   NO_RUNS: { kind: 'usage', hint: 'record a run first (lab demo, lab debug, lab run)' },
   BUNDLE_MISSING: { kind: 'usage', hint: 'give the .tar.gz that lab pack wrote' },
+  MATRIX_UNKNOWN: { kind: 'usage', hint: 'give a matrix spec such as matrices/example.json' },
+  MATRIX_INVALID: { kind: 'usage', hint: 'fix the matrix spec' },
+  MATRIX_NOT_PREPARED: { kind: 'usage', hint: 'run lab matrix SPEC (or its build step) first' },
+  JOB_INVALID: { kind: 'usage', hint: 'give a job file that lab matrix wrote' },
+  JOB_PIN_MISMATCH: { kind: 'failed', hint: 'this machine builds something other than what the job pins: rebuild the matrix here, or align the toolchain' },
+  BAD_JOBS: { kind: 'usage', hint: 'give --jobs 1 or more' },
+  SLURM_MISSING: { kind: 'dependency', hint: 'install Slurm (sbatch, sacct), or run the matrix here without --slurm' },
+  SLURM_FAILED: { kind: 'failed', hint: 'see the sbatch or sacct message' },
 
   // something lab needs on the host is not installed
   TOOL_MISSING: { kind: 'dependency', hint: 'run lab doctor to see what to install' },

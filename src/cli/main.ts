@@ -7,6 +7,7 @@ import { registerCourse } from './commands/course.js';
 import { registerDebug } from './commands/debug.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerGuest } from './commands/guest.js';
+import { registerMatrix } from './commands/matrix.js';
 import { registerTrace } from './commands/trace.js';
 import { registerVm } from './commands/vm.js';
 
@@ -24,6 +25,7 @@ y = registerGuest(y);
 y = registerTrace(y);
 y = registerDoctor(y);
 y = registerCourse(y);
+y = registerMatrix(y);
 
 await y
   .parserConfiguration({ 'populate--': true })

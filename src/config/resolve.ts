@@ -9,6 +9,8 @@ export interface KernelFlags {
   config?: string;
   base?: 'tinyconfig' | 'defconfig';
   fragments?: string[];
+  /** Fragments merged after the others (a matrix's kernel axis): absolute paths or names in kernel-configs/. */
+  extraFragments?: string[];
 }
 
 export type PathKind = 'file' | 'dir' | 'missing';
@@ -60,7 +62,7 @@ export function selectKernel(profile: Profile, flags: KernelFlags, kindOf: (p: s
     }
     base = { file };
   }
-  const named = flags.fragments ?? profile.kernel.fragments;
+  const named = [...(flags.fragments ?? profile.kernel.fragments), ...(flags.extraFragments ?? [])];
   // a foreign full config is first made buildable here, then given the lab's options
   const fragments = (typeof base === 'string' ? named : ['foreign.config', ...named]).map((f) =>
     path.isAbsolute(f) ? f : path.join(projectRoot(), 'kernel-configs', f),

@@ -18,7 +18,7 @@ export interface HostPackage {
   provides: Provision[][];
 }
 
-export const PURPOSES = ['qemu', 'debug', 'kernel', 'initramfs', 'image', 'qemu-build', 'tests'] as const;
+export const PURPOSES = ['qemu', 'debug', 'kernel', 'initramfs', 'image', 'qemu-build', 'cluster', 'tests'] as const;
 export type Purpose = (typeof PURPOSES)[number];
 
 export function hostPackagesFile(): string {

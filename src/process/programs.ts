@@ -23,6 +23,8 @@ export const HOST_PROGRAMS = [
   'qemu-img',
   'qemu-system-x86_64',
   'resize2fs',
+  'sacct',
+  'sbatch',
   'scp',
   'ssh',
   'ssh-keygen',

@@ -96,7 +96,8 @@ export function listScenarios(dir = scenariosDir()): Array<{ name: string; descr
     });
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+/** One zod issue in words, for a file a person wrote. */
+export function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') return `unknown key "${issue.keys.join('", "')}"`;
   if (issue.code === 'invalid_key') return `the key is not ${issue.issues[0]?.message ?? 'allowed'}`;
   if (issue.code === 'invalid_value' && 'values' in issue) return `${issue.message} (allowed: ${(issue.values as unknown[]).join(', ')})`;

@@ -2,7 +2,9 @@ import type { Argv } from 'yargs';
 import type { TraceFlags } from '../../lab/trace.js';
 import { trailingWords } from '../context.js';
 import { invoke } from '../invoke.js';
+import { LabError } from '../../errors.js';
 import { renderRepeats } from '../render-course.js';
+import { renderJobResult } from '../render-matrix.js';
 import { renderScenario, renderScenarioList, renderTrace, reportLine } from '../render.js';
 
 /** lab trace and lab run. */
@@ -34,9 +36,16 @@ export function registerTrace<T>(y: Argv<T>) {
         b
           .positional('scenario', { type: 'string' })
           .option('list', { type: 'boolean', default: false, describe: 'list the scenarios' })
-          .option('repeat', { type: 'number', describe: 'run it N times: each figure as median and min-max, each verdict as k of N' }),
+          .option('repeat', { type: 'number', describe: 'run it N times: each figure as median and min-max, each verdict as k of N' })
+          .option('spec', { type: 'string', describe: 'a job file lab matrix wrote: build, boot, run and stop as it pins (use with --lab-dir)' }),
       (a) =>
         invoke(a, async (cli) => {
+          if (a.spec) {
+            if (a.scenario) throw new LabError('BAD_OPTION', 'lab run --spec takes no scenario name: the job file names it');
+            const r = await (await import('../../lab/job.js')).runJob(cli.lab, a.spec);
+            cli.out(cli.json ? JSON.stringify(r, null, 2) : renderJobResult(r));
+            return r.ok ? 0 : 1;
+          }
           if (a.list || !a.scenario) {
             const all = (await import('../../lab/scenario.js')).listScenarios();
             cli.out(cli.json ? JSON.stringify(all, null, 2) : renderScenarioList(all));

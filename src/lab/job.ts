@@ -1,0 +1,107 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { LabError, withCleanup } from '../errors.js';
+import { parseJob, pinMismatches, type Job, type JobResult } from '../matrix/job.js';
+import { scenarioFile } from '../matrix/pin.js';
+import { sha256File } from '../util/hash.js';
+import { assertPortFree, freeLocalPort } from '../vm/ports.js';
+import { stopVm } from '../vm/stop.js';
+import { buildLab } from './build.js';
+import type { LabContext } from './context.js';
+import { runScenario } from './scenario.js';
+import { startBuiltVm } from './vm.js';
+
+/** The gdb port lab uses when it is free. */
+const DEFAULT_GDB_PORT = 4321;
+
+export type { JobResult };
+
+export const JOB_RESULT = 'job.json';
+
+export async function readJobFile(file: string): Promise<Job> {
+  if (!existsSync(file)) throw new LabError('JOB_INVALID', `${file} does not exist`);
+  return parseJob(await readFile(file, 'utf8'), file);
+}
+
+/** 4321 when it is free, else any free loopback port: jobs side by side each get their own. */
+async function gdbPortForJob(): Promise<number> {
+  try {
+    await assertPortFree(DEFAULT_GDB_PORT);
+    return DEFAULT_GDB_PORT;
+  } catch {
+    return freeLocalPort();
+  }
+}
+
+/**
+ * lab run --spec JOB: the job alone, from nothing but its file and the store:
+ * build (a store hit once the matrix built its kernel), check every pin, boot
+ * a VM of its own, run the scenario, stop the VM whatever happens, and leave
+ * job.json in the lab directory.
+ */
+export async function runJob(ctx: LabContext, jobFile: string): Promise<JobResult> {
+  const job = await readJobFile(jobFile);
+  await rm(path.join(ctx.paths.root, JOB_RESULT), { force: true });
+  const started = Date.now();
+  const result = (extra: Partial<JobResult>): JobResult => ({
+    id: job.id, cell: job.cell, kernel: job.kernel, scenario: job.scenario, repeat: job.repeat,
+    status: 'failed', ok: false, verdicts: [], seconds: (Date.now() - started) / 1000, host: os.hostname(), ...extra,
+  });
+  let outcome: JobResult;
+  try {
+    outcome = await performJob(ctx, job, result);
+  } catch (err) {
+    outcome = result({ error: err instanceof LabError ? err.line() : (err as Error).message });
+    await writeJobResult(ctx, outcome);
+    throw err;
+  }
+  await writeJobResult(ctx, outcome);
+  return outcome;
+}
+
+async function performJob(ctx: LabContext, job: Job, result: (extra: Partial<JobResult>) => JobResult): Promise<JobResult> {
+  const files: Record<string, string | undefined> = {};
+  for (const file of Object.keys(job.pins.files)) files[file] = existsSync(file) ? await sha256File(file) : undefined;
+  const early = pinMismatches(job.pins, { files, kernelKey: job.pins.kernelKey, rootfsKey: job.pins.rootfsKey, qemu: job.pins.qemu });
+  if (early.length) throw new LabError('JOB_PIN_MISMATCH', `job ${job.id}: ${early.join('; ')}`);
+  const build = await buildLab(ctx, { ...job.build });
+  const here = { files, kernelKey: build.kernel.key, rootfsKey: build.rootfs.key, qemu: build.qemu.version };
+  const late = pinMismatches(job.pins, here);
+  if (late.length) throw new LabError('JOB_PIN_MISMATCH', `job ${job.id}: ${late.join('; ')}`);
+  if (!Object.keys(job.pins.files).includes(scenarioFile(job.scenario))) throw new LabError('JOB_INVALID', `job ${job.id} does not pin its scenario file`);
+
+  let gdbPort = await gdbPortForJob();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await startBuiltVm(ctx, build, { memory: job.vm.memory, cpus: job.vm.cpus, gdbPort, accel: 'auto', bootTimeout: 300, fresh: true });
+      break;
+    } catch (err) {
+      // a job beside this one took the port between the check and QEMU's bind
+      if (!(err instanceof LabError && err.code === 'PORT_IN_USE') || attempt === 3) throw err;
+      gdbPort = await freeLocalPort();
+    }
+  }
+  return withCleanup(
+    async () => {
+      const run = await runScenario(ctx, job.scenario);
+      return result({
+        status: 'done',
+        ok: run.result.ok,
+        verdicts: run.result.verdicts.map((v) => ({ path: v.path, fired: v.fired, ok: v.ok })),
+        runDir: run.runDir,
+        gdbPort,
+      });
+    },
+    () => stopVm(ctx.paths).then(() => undefined),
+    "stopping the job's VM",
+  );
+}
+
+async function writeJobResult(ctx: LabContext, r: JobResult): Promise<void> {
+  const file = path.join(ctx.paths.root, JOB_RESULT);
+  await mkdir(ctx.paths.root, { recursive: true });
+  await writeFile(`${file}.tmp`, JSON.stringify(r, null, 2) + '\n');
+  await rename(`${file}.tmp`, file);
+}

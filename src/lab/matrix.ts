@@ -1,0 +1,171 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { labPaths } from '../config/paths.js';
+import { LabError } from '../errors.js';
+import { expandMatrix, parseJob, type Job, type UnpinnedJob } from '../matrix/job.js';
+import { pinJob } from '../matrix/pin.js';
+import { fragmentFile, loadMatrixSpec, type MatrixSpec } from '../matrix/spec.js';
+import { defaultJobs, summarizeMatrix, type MatrixSummary } from '../matrix/summary.js';
+import { execute } from '../process/runner.js';
+import { stopVm } from '../vm/stop.js';
+import { buildLab } from './build.js';
+import type { LabContext } from './context.js';
+import { JOB_RESULT, type JobResult } from './job.js';
+
+/** Where a matrix keeps its parts: the same layout here and on a cluster's shared filesystem. */
+export function matrixLayout(out: string) {
+  return {
+    out,
+    plan: path.join(out, 'matrix.json'),
+    jobs: path.join(out, 'jobs'),
+    jobFile: (id: string) => path.join(out, 'jobs', `${id}.json`),
+    /** Each job's own lab directory: its build record, VM, runs and job.json. */
+    labDir: (id: string) => path.join(out, 'labs', id),
+    log: (id: string) => path.join(out, 'logs', `${id}.log`),
+    kernelLab: (name: string) => path.join(out, 'kernels', name),
+    summary: path.join(out, 'summary.json'),
+  };
+}
+
+export interface MatrixPlan {
+  matrix: string;
+  spec: string;
+  jobs: string[];
+  kernels: Array<{ name: string; key: string; cached: boolean; seconds: number }>;
+}
+
+async function writeJson(file: string, data: unknown): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(`${file}.tmp`, JSON.stringify(data, null, 2) + '\n');
+  await rename(`${file}.tmp`, file);
+}
+
+/** The spec expanded (pure but for the files it checks): what --slurm needs before anything is built. */
+export function expandSpec(specFile: string): { spec: MatrixSpec; kernels: ReturnType<typeof expandMatrix>['kernels']; jobs: UnpinnedJob[] } {
+  const spec = loadMatrixSpec(specFile);
+  const { kernels, jobs } = expandMatrix(spec, {
+    fragment: (f) => fragmentFile(f, specFile),
+    lab: (f) => {
+      const file = path.resolve(path.dirname(specFile), f);
+      if (!existsSync(file)) throw new LabError('LAB_FILE_MISSING', `${f} (named in ${specFile}) does not exist`);
+      return file;
+    },
+  });
+  return { spec, kernels, jobs };
+}
+
+/**
+ * The matrix's build step: each distinct kernel built once (in a lab
+ * directory of its own under OUT/kernels), then one job file per cell and
+ * repeat, each pinned to what its kernel's build made.
+ */
+export async function prepareMatrix(ctx: LabContext, specFile: string, out: string): Promise<MatrixPlan & { jobFiles: Job[] }> {
+  const { spec, kernels, jobs } = expandSpec(specFile);
+  const layout = matrixLayout(out);
+  const built: MatrixPlan['kernels'] = [];
+  const pins = new Map<string, { kernelKey: string; rootfsKey: string; qemu: string }>();
+  for (const k of kernels) {
+    ctx.progress.notice(`lab: matrix ${spec.name}: kernel ${k.name}`);
+    const record = await buildLab({ ...ctx, paths: labPaths(layout.kernelLab(k.name)) }, { ...k.build });
+    pins.set(k.name, { kernelKey: record.kernel.key, rootfsKey: record.rootfs.key, qemu: record.qemu.version });
+    built.push({ name: k.name, key: record.kernel.key, cached: record.kernel.cached, seconds: record.seconds });
+  }
+  const pinned: Job[] = [];
+  for (const job of jobs) {
+    const p = await pinJob(job, pins.get(job.kernel)!);
+    await writeJson(layout.jobFile(job.id), p);
+    pinned.push(p);
+  }
+  const plan: MatrixPlan = { matrix: spec.name, spec: path.resolve(specFile), jobs: jobs.map((j) => j.id), kernels: built };
+  await writeJson(layout.plan, plan);
+  return { ...plan, jobFiles: pinned };
+}
+
+export async function readPlan(out: string): Promise<{ plan: MatrixPlan; jobs: Job[] }> {
+  const layout = matrixLayout(out);
+  if (!existsSync(layout.plan)) throw new LabError('MATRIX_NOT_PREPARED', `${out} holds no prepared matrix (no matrix.json)`);
+  const plan = JSON.parse(await readFile(layout.plan, 'utf8')) as MatrixPlan;
+  const jobs = await Promise.all(plan.jobs.map(async (id) => parseJob(await readFile(layout.jobFile(id), 'utf8'), layout.jobFile(id))));
+  return { plan, jobs };
+}
+
+export interface JobEvent {
+  id: string;
+  status: 'started' | 'done' | 'failed' | 'interrupted';
+  seconds?: number;
+  result?: JobResult;
+  exitCode?: number;
+}
+
+const LAB_MAIN = path.resolve(import.meta.dirname, '..', 'cli', 'main.js');
+
+/**
+ * Runs the prepared jobs here, `jobs` at a time, each as its own `lab run
+ * --spec` process with its own VM and lab directory. A failed job is
+ * reported and the others go on; on Ctrl-C every job is stopped and no VM
+ * is left.
+ */
+export async function runMatrixHere(
+  ctx: LabContext,
+  out: string,
+  options: { jobs?: number; onJob?: (e: JobEvent) => void },
+): Promise<{ summary: MatrixSummary; seconds: number; jobs: number }> {
+  const { jobs } = await readPlan(out);
+  const layout = matrixLayout(out);
+  const parallel = options.jobs ?? defaultJobs({ cores: os.availableParallelism(), memoryBytes: os.totalmem() }, jobs[0]?.vm.memory ?? '2G');
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) throw new LabError('BAD_JOBS', `--jobs ${options.jobs} is not a number of jobs`, { hint: 'give 1 to 64' });
+  const started = Date.now();
+  const queue = [...jobs];
+  const runOne = async (job: Job) => {
+    const t0 = Date.now();
+    options.onJob?.({ id: job.id, status: 'started' });
+    await mkdir(path.dirname(layout.log(job.id)), { recursive: true });
+    // an earlier run's result must not stand for this one
+    await rm(path.join(layout.labDir(job.id), JOB_RESULT), { force: true });
+    const r = await execute(
+      { program: { path: process.execPath }, args: [LAB_MAIN, 'run', '--spec', layout.jobFile(job.id), '--lab-dir', layout.labDir(job.id), '--json'], what: `matrix job ${job.id}` },
+      { logFile: layout.log(job.id), signal: ctx.signal, timeoutMs: job.timeout * 1000, killAfterMs: 30_000 },
+    ).catch((err: unknown) => {
+      // Ctrl-C: the job was stopped (its lab cleans up on SIGTERM); the others are told the same
+      if (err instanceof LabError && err.code === 'INTERRUPTED') return { exitCode: 130 };
+      throw err;
+    });
+    const result = await readJobResult(layout.labDir(job.id));
+    const seconds = (Date.now() - t0) / 1000;
+    const status = ctx.signal?.aborted ? 'interrupted' : result?.status === 'done' && result.id === job.id ? 'done' : 'failed';
+    options.onJob?.({ id: job.id, status, seconds, result, exitCode: r.exitCode });
+  };
+  const workers = Array.from({ length: Math.min(parallel, jobs.length) }, async () => {
+    for (let job = queue.shift(); job && !ctx.signal?.aborted; job = queue.shift()) await runOne(job);
+  });
+  try {
+    await Promise.all(workers);
+  } finally {
+    // a job killed after its grace leaves its VM: no VM outlives the matrix
+    for (const job of jobs) if (existsSync(labPaths(layout.labDir(job.id)).state)) await stopVm(labPaths(layout.labDir(job.id))).catch(() => undefined);
+  }
+  const summary = await gatherMatrix(out);
+  return { summary, seconds: (Date.now() - started) / 1000, jobs: parallel };
+}
+
+async function readJobResult(labDir: string): Promise<JobResult | undefined> {
+  const file = path.join(labDir, JOB_RESULT);
+  return existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as JobResult) : undefined;
+}
+
+/** The gather step: every job's job.json, wherever it ran, into summary.json. */
+export async function gatherMatrix(out: string): Promise<MatrixSummary> {
+  const { plan, jobs } = await readPlan(out);
+  const layout = matrixLayout(out);
+  const results = new Map<string, JobResult>();
+  const labs = path.join(out, 'labs');
+  for (const id of existsSync(labs) ? await readdir(labs) : []) {
+    const r = await readJobResult(layout.labDir(id));
+    if (r && plan.jobs.includes(r.id)) results.set(r.id, r);
+  }
+  const summary = summarizeMatrix(plan.matrix, jobs, results);
+  await writeJson(layout.summary, summary);
+  return summary;
+}

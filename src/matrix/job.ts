@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import { LabError } from '../errors.js';
+import { describeIssue } from '../scenario/schema.js';
+import type { MatrixSpec } from './spec.js';
+
+export const JOB_VERSION = 1;
+
+const SHA256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256');
+
+/**
+ * One cell of a matrix and one repeat of it: everything `lab run --spec`
+ * needs, every input pinned by hash (as lab.lock does), so the job runs
+ * alone, here or on a cluster node, and refuses to run anything else.
+ */
+export const JobSchema = z.strictObject({
+  job: z.literal(JOB_VERSION),
+  matrix: z.string(),
+  id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
+  cell: z.string(),
+  kernel: z.string(),
+  scenario: z.string(),
+  repeat: z.number().int().min(1),
+  of: z.number().int().min(1),
+  build: z.strictObject({
+    profile: z.string().optional(),
+    lab: z.string().optional(),
+    extraFragments: z.array(z.string()),
+    rootfs: z.literal('debian'),
+  }),
+  vm: z.strictObject({ memory: z.string(), cpus: z.number().int().min(1) }),
+  timeout: z.number().int().min(1),
+  pins: z.strictObject({
+    /** sha256 of each extra fragment, of the lab.json, and of the scenario file. */
+    files: z.record(z.string(), SHA256),
+    kernelKey: z.string(),
+    rootfsKey: z.string(),
+    qemu: z.string(),
+  }),
+});
+export type Job = z.infer<typeof JobSchema>;
+export type UnpinnedJob = Omit<Job, 'pins'>;
+
+/** What building one kernel of the matrix pinned. */
+export interface KernelPins {
+  kernelKey: string;
+  rootfsKey: string;
+  qemu: string;
+}
+
+export interface KernelPlan {
+  name: string;
+  build: Job['build'];
+}
+
+/** The id of a cell's repeat: kernel.scenario.rN (pure). */
+export function jobId(kernel: string, scenario: string, repeat: number): string {
+  return `${kernel}.${scenario}.r${repeat}`;
+}
+
+/**
+ * The matrix as kernels to build and jobs to run (pure): one job per kernel,
+ * scenario and repeat, in that order; fragmentFile turns a fragment named in
+ * the spec into its file, labFile a lab.json named in the spec.
+ */
+export function expandMatrix(
+  spec: MatrixSpec,
+  files: { fragment: (name: string) => string; lab: (name: string) => string },
+): { kernels: KernelPlan[]; jobs: UnpinnedJob[] } {
+  const kernels = spec.kernels.map((k) => ({
+    name: k.name,
+    build: {
+      ...(k.lab ? { lab: files.lab(k.lab) } : { profile: k.profile ?? 'debian' }),
+      extraFragments: k.fragments.map(files.fragment),
+      rootfs: 'debian' as const,
+    },
+  }));
+  const jobs: UnpinnedJob[] = [];
+  for (const k of kernels) {
+    for (const scenario of spec.scenarios) {
+      for (let r = 1; r <= spec.repeat; r++) {
+        jobs.push({
+          job: JOB_VERSION,
+          matrix: spec.name,
+          id: jobId(k.name, scenario, r),
+          cell: `${k.name}.${scenario}`,
+          kernel: k.name,
+          scenario,
+          repeat: r,
+          of: spec.repeat,
+          build: k.build,
+          vm: spec.vm,
+          timeout: spec.timeout,
+        });
+      }
+    }
+  }
+  return { kernels, jobs };
+}
+
+/** The files a kernel's build reads beyond the profile: its extra fragments and lab.json (pure). */
+export function pinnedFiles(build: Job['build']): string[] {
+  return [...build.extraFragments, ...(build.lab ? [build.lab] : [])];
+}
+
+export function parseJob(text: string, file: string): Job {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new LabError('JOB_INVALID', `${file} is not valid JSON (${(err as Error).message})`);
+  }
+  const r = JobSchema.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new LabError('JOB_INVALID', `${file}: ${issue.path.join('.') || '(top level)'}: ${describeIssue(issue)}`);
+  }
+  return r.data;
+}
+
+/** Each pin the machine did not reproduce, in words (pure): empty when the job's inputs are the pinned ones. */
+export function pinMismatches(pins: Job['pins'], here: { files: Record<string, string | undefined> } & KernelPins): string[] {
+  const out: string[] = [];
+  for (const [file, sha] of Object.entries(pins.files)) {
+    const now = here.files[file];
+    if (now !== sha) out.push(`${file}: ${now === undefined ? 'missing' : `sha256 ${now.slice(0, 12)}`}, pinned ${sha.slice(0, 12)}`);
+  }
+  if (here.kernelKey !== pins.kernelKey) out.push(`kernel ${here.kernelKey}, pinned ${pins.kernelKey}`);
+  if (here.rootfsKey !== pins.rootfsKey) out.push(`rootfs ${here.rootfsKey}, pinned ${pins.rootfsKey}`);
+  if (here.qemu !== pins.qemu) out.push(`QEMU "${here.qemu}", pinned "${pins.qemu}"`);
+  return out;
+}
+
+/** What a job left in its lab directory (job.json): read by the gather step wherever the job ran. */
+export interface JobResult {
+  id: string;
+  cell: string;
+  kernel: string;
+  scenario: string;
+  repeat: number;
+  status: 'done' | 'failed';
+  /** Every verdict held (the scenario's own expectations). */
+  ok: boolean;
+  verdicts: Array<{ path: string; fired: boolean; ok: boolean }>;
+  runDir?: string;
+  gdbPort?: number;
+  seconds: number;
+  error?: string;
+  host: string;
+}

@@ -1,0 +1,92 @@
+/**
+ * A matrix as Slurm batch scripts (pure): a build step that builds each
+ * kernel once and writes the pinned jobs, a job array with one task per job
+ * (SLURM_ARRAY_TASK_ID picks its line of jobs.txt), and a gather step that
+ * runs once every task has ended, however it ended. Paths are the matrix
+ * directory's, on a filesystem every node shares, as the store must be.
+ */
+
+/** One word for sh, whatever it holds. */
+export function shellWord(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface SlurmPlanInput {
+  name: string;
+  out: string;
+  spec: string;
+  jobIds: string[];
+  /** node and lab's main.js, as the nodes find them. */
+  node: string;
+  labMain: string;
+  storeRoot: string;
+  vm: { memory: string; cpus: number };
+  /** Seconds one job may take. */
+  timeout: number;
+  partition?: string;
+}
+
+export interface SlurmScripts {
+  build: string;
+  array: string;
+  gather: string;
+  jobsList: string;
+}
+
+/** sbatch's --mem for a VM: the guest's memory and 1 GiB for QEMU and lab (pure). */
+export function taskMemory(guest: string): string {
+  const m = /^(\d+)([MG])$/.exec(guest);
+  const mib = m ? Number(m[1]) * (m[2] === 'G' ? 1024 : 1) : 2048;
+  return `${mib + 1024}M`;
+}
+
+function header(input: SlurmPlanInput, what: string, lines: string[]): string {
+  const dir = `${input.out}/slurm`;
+  return [
+    '#!/bin/sh',
+    `#SBATCH --job-name=${shellWord(`lab-${input.name}-${what}`)}`,
+    ...(input.partition ? [`#SBATCH --partition=${shellWord(input.partition)}`] : []),
+    ...lines.map((l) => `#SBATCH ${l}`),
+    `#SBATCH --output=${shellWord(`${dir}/${what}-%A${what === 'task' ? '_%a' : ''}.out`)}`,
+    'set -eu',
+    `export LAB_CACHE=${shellWord(input.storeRoot)}`,
+  ].join('\n');
+}
+
+export function slurmScripts(input: SlurmPlanInput): SlurmScripts {
+  const lab = `${shellWord(input.node)} ${shellWord(input.labMain)}`;
+  const out = shellWord(input.out);
+  const minutes = Math.ceil(input.timeout / 60) + 5;
+  return {
+    build: `${header(input, 'build', ['--cpus-per-task=2', '--mem=4G', '--time=180'])}
+# each distinct kernel built once into the shared store, then the pinned job files
+exec ${lab} matrix ${shellWord(input.spec)} --prepare-only --out ${out}
+`,
+    array: `${header(input, 'task', [`--array=0-${input.jobIds.length - 1}`, `--cpus-per-task=${input.vm.cpus}`, `--mem=${taskMemory(input.vm.memory)}`, `--time=${minutes}`])}
+# this task's job: line SLURM_ARRAY_TASK_ID+1 of jobs.txt
+id=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" ${shellWord(`${input.out}/slurm/jobs.txt`)})
+exec ${lab} run --spec ${out}/jobs/"$id".json --lab-dir ${out}/labs/"$id" --json
+`,
+    gather: `${header(input, 'gather', ['--cpus-per-task=1', '--mem=1G', '--time=30'])}
+exec ${lab} matrix --gather ${out}
+`,
+    jobsList: input.jobIds.join('\n') + '\n',
+  };
+}
+
+/** The sbatch argv of each step, chained by dependencies (pure): the array after the build succeeded, the gather after every task. */
+export function sbatchArgs(step: 'build' | 'array' | 'gather', script: string, after?: string): string[] {
+  const dependency = step === 'array' ? [`--dependency=afterok:${after}`] : step === 'gather' ? [`--dependency=afterany:${after}`] : [];
+  return ['--parsable', ...dependency, script];
+}
+
+/** A state per job from `sacct -P -n -o JobID,State,ExitCode` of the array (pure): task N is jobIds[N]. */
+export function parseSacct(text: string, arrayId: string, jobIds: string[]): Array<{ id: string; task: number; state: string; exitCode?: string }> {
+  const states = new Map<number, { state: string; exitCode?: string }>();
+  for (const line of text.split('\n')) {
+    const [jobId, state, exitCode] = line.split('|');
+    const m = new RegExp(`^${arrayId}_(\\d+)$`).exec(jobId ?? '');
+    if (m && state) states.set(Number(m[1]), { state: state.split(' ')[0]!, exitCode });
+  }
+  return jobIds.map((id, task) => ({ id, task, ...(states.get(task) ?? { state: 'MISSING' }) }));
+}

@@ -1,0 +1,89 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { LabError } from '../errors.js';
+import { projectRoot } from '../config/paths.js';
+import { describeIssue, listScenarios } from '../scenario/schema.js';
+
+const NAME = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes');
+
+export const KernelAxisSchema = z
+  .strictObject({
+    /** The cell's name for this kernel: in job ids and the summary. */
+    name: NAME,
+    profile: z.string().min(1).optional(),
+    /** A lab.json, relative to the spec: its profile, kernel and rootfs. */
+    lab: z.string().min(1).optional(),
+    /** Fragments merged after the profile's: a name in kernel-configs/, or a file relative to the spec. */
+    fragments: z.array(z.string().min(1)).default([]),
+  })
+  .refine((k) => !(k.profile && k.lab), { message: 'a kernel names a profile or a lab.json, not both' });
+
+export const MatrixSpecSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: NAME,
+  about: z.string().default(''),
+  kernels: z.array(KernelAxisSchema).min(1),
+  scenarios: z.array(z.string().min(1)).min(1),
+  repeat: z.number().int().min(1).max(100).default(1),
+  vm: z
+    .strictObject({
+      memory: z.string().regex(/^\d+[MG]$/, 'a size such as 2G or 1536M').default('2G'),
+      cpus: z.number().int().min(1).max(64).default(2),
+    })
+    .default({ memory: '2G', cpus: 2 }),
+  /** Seconds one job may take, boot to verdict, before it is stopped and reported. */
+  timeout: z.number().int().min(60).max(86_400).default(1800),
+});
+export type MatrixSpec = z.infer<typeof MatrixSpecSchema>;
+export type KernelAxis = z.infer<typeof KernelAxisSchema>;
+
+const ALLOWED_KEYS: Record<string, string[]> = {
+  '': Object.keys(MatrixSpecSchema.shape),
+  kernels: ['name', 'profile', 'lab', 'fragments'],
+  vm: ['memory', 'cpus'],
+};
+
+/** A matrix spec, checked: a bad one names the file, the key and what is allowed (pure but for the scenario list). */
+export function parseMatrixSpec(text: string, file: string, scenarioNames = listScenarios().map((s) => s.name)): MatrixSpec {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new LabError('MATRIX_INVALID', `${file} is not valid JSON (${(err as Error).message})`, { hint: 'fix the file' });
+  }
+  const r = MatrixSpecSchema.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const key = issue.path.length ? issue.path.join('.') : '(top level)';
+    const allowed = issue.code === 'unrecognized_keys' ? ALLOWED_KEYS[String(issue.path.find((p) => typeof p === 'string') ?? '')] : undefined;
+    throw new LabError('MATRIX_INVALID', `${file}: ${key}: ${describeIssue(issue)}${allowed ? ` (allowed: ${allowed.join(', ')})` : ''}`, { hint: 'fix the matrix spec' });
+  }
+  const spec = r.data;
+  const dup = (names: string[]) => names.find((n, i) => names.indexOf(n) !== i);
+  const twice = dup(spec.kernels.map((k) => k.name));
+  if (twice) throw new LabError('MATRIX_INVALID', `${file}: kernels: the name "${twice}" is used twice`, { hint: 'give each kernel its own name' });
+  spec.scenarios.forEach((s, i) => {
+    if (!scenarioNames.includes(s)) {
+      throw new LabError('MATRIX_INVALID', `${file}: scenarios.${i}: no scenario named "${s}" (allowed: ${scenarioNames.join(', ')})`, { hint: 'fix the matrix spec' });
+    }
+  });
+  const again = dup(spec.scenarios);
+  if (again) throw new LabError('MATRIX_INVALID', `${file}: scenarios: "${again}" is listed twice`, { hint: 'use repeat for more runs of one scenario' });
+  return spec;
+}
+
+export function loadMatrixSpec(file: string): MatrixSpec {
+  if (!existsSync(file)) throw new LabError('MATRIX_UNKNOWN', `${file} does not exist`, { hint: 'give a matrix spec such as matrices/example.json' });
+  return parseMatrixSpec(readFileSync(file, 'utf8'), file);
+}
+
+/** A fragment named in a spec, as a file: kernel-configs/NAME, or a path relative to the spec (pure but for existence). */
+export function fragmentFile(fragment: string, specFile: string, exists: (f: string) => boolean = existsSync): string {
+  const candidates = path.isAbsolute(fragment)
+    ? [fragment]
+    : [path.resolve(path.dirname(specFile), fragment), path.join(projectRoot(), 'kernel-configs', fragment)];
+  const found = candidates.find(exists);
+  if (!found) throw new LabError('FRAGMENT_MISSING', `config fragment ${fragment} (named in ${specFile}) does not exist`, { hint: `looked at ${candidates.join(' and ')}` });
+  return found;
+}
