@@ -99,7 +99,8 @@ export interface JobEvent {
   exitCode?: number;
 }
 
-const LAB_MAIN = path.resolve(import.meta.dirname, '..', 'cli', 'main.js');
+/** lab itself, as a job's process runs it (here, or on a node that shares this path). */
+export const LAB_MAIN = path.resolve(import.meta.dirname, '..', 'cli', 'main.js');
 
 /**
  * Runs the prepared jobs here, `jobs` at a time, each as its own `lab run

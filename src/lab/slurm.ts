@@ -6,9 +6,7 @@ import { LabError } from '../errors.js';
 import { parseSacct, sbatchArgs, shellWord, slurmScripts } from '../matrix/slurm-plan.js';
 import { execute } from '../process/runner.js';
 import { findOnPath } from '../util/which.js';
-import { expandSpec, matrixLayout } from './matrix.js';
-
-const LAB_MAIN = path.resolve(import.meta.dirname, '..', 'cli', 'main.js');
+import { expandSpec, LAB_MAIN, matrixLayout } from './matrix.js';
 
 export interface SlurmSubmission {
   build: string;
