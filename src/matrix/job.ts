@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { LabError } from '../errors.js';
-import { describeIssue } from '../scenario/schema.js';
+import { parseCheckedJson } from '../util/checked-json.js';
 import type { MatrixSpec } from './spec.js';
 
 export const JOB_VERSION = 1;
@@ -103,18 +102,7 @@ export function pinnedFiles(build: Job['build']): string[] {
 }
 
 export function parseJob(text: string, file: string): Job {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new LabError('JOB_INVALID', `${file} is not valid JSON (${(err as Error).message})`);
-  }
-  const r = JobSchema.safeParse(json);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new LabError('JOB_INVALID', `${file}: ${issue.path.join('.') || '(top level)'}: ${describeIssue(issue)}`);
-  }
-  return r.data;
+  return parseCheckedJson(text, file, JobSchema, 'JOB_INVALID');
 }
 
 /** Each pin the machine did not reproduce, in words (pure): empty when the job's inputs are the pinned ones. */

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { LabError } from '../errors.js';
 import { projectRoot } from '../config/paths.js';
-import { describeIssue, listScenarios } from '../scenario/schema.js';
+import { listScenarios } from '../scenario/schema.js';
+import { parseCheckedJson } from '../util/checked-json.js';
 
 const NAME = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes');
 
@@ -46,20 +47,10 @@ const ALLOWED_KEYS: Record<string, string[]> = {
 
 /** A matrix spec, checked: a bad one names the file, the key and what is allowed (pure but for the scenario list). */
 export function parseMatrixSpec(text: string, file: string, scenarioNames = listScenarios().map((s) => s.name)): MatrixSpec {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new LabError('MATRIX_INVALID', `${file} is not valid JSON (${(err as Error).message})`, { hint: 'fix the file' });
-  }
-  const r = MatrixSpecSchema.safeParse(json);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const key = issue.path.length ? issue.path.join('.') : '(top level)';
-    const allowed = issue.code === 'unrecognized_keys' ? ALLOWED_KEYS[String(issue.path.find((p) => typeof p === 'string') ?? '')] : undefined;
-    throw new LabError('MATRIX_INVALID', `${file}: ${key}: ${describeIssue(issue)}${allowed ? ` (allowed: ${allowed.join(', ')})` : ''}`, { hint: 'fix the matrix spec' });
-  }
-  const spec = r.data;
+  const spec = parseCheckedJson(text, file, MatrixSpecSchema, 'MATRIX_INVALID', {
+    hint: 'fix the matrix spec',
+    allowedKeysAt: (at) => ALLOWED_KEYS[String(at.find((p) => typeof p === 'string') ?? '')],
+  });
   const dup = (names: string[]) => names.find((n, i) => names.indexOf(n) !== i);
   const twice = dup(spec.kernels.map((k) => k.name));
   if (twice) throw new LabError('MATRIX_INVALID', `${file}: kernels: the name "${twice}" is used twice`, { hint: 'give each kernel its own name' });

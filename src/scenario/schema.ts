@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { LabError } from '../errors.js';
+import { parseCheckedJson } from '../util/checked-json.js';
 import { projectRoot } from '../config/paths.js';
 
 const argv = z.array(z.string()).min(1);
@@ -96,32 +97,9 @@ export function listScenarios(dir = scenariosDir()): Array<{ name: string; descr
     });
 }
 
-/** One zod issue in words, for a file a person wrote. */
-export function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown key "${issue.keys.join('", "')}"`;
-  if (issue.code === 'invalid_key') return `the key is not ${issue.issues[0]?.message ?? 'allowed'}`;
-  if (issue.code === 'invalid_value' && 'values' in issue) return `${issue.message} (allowed: ${(issue.values as unknown[]).join(', ')})`;
-  return issue.message;
-}
-
 /** A scenario file, checked: a bad one names the file, the key and what is allowed. */
 export function parseScenario(text: string, file: string): Scenario {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new LabError('SCENARIO_INVALID', `${file} is not valid JSON (${(err as Error).message})`, { hint: 'fix the file' });
-  }
-  const r = ScenarioSchema.safeParse(json);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const key = issue.path.length ? issue.path.join('.') : '(top level)';
-    const allowedKeys = issue.code === 'unrecognized_keys' ? allowedKeysAt(issue.path) : undefined;
-    throw new LabError('SCENARIO_INVALID', `${file}: ${key}: ${describeIssue(issue)}${allowedKeys ? ` (allowed: ${allowedKeys.join(', ')})` : ''}`, {
-      hint: 'fix the scenario',
-    });
-  }
-  return r.data;
+  return parseCheckedJson(text, file, ScenarioSchema, 'SCENARIO_INVALID', { hint: 'fix the scenario', allowedKeysAt });
 }
 
 /** The keys a scenario may have where an unknown one was found. */
