@@ -82,13 +82,17 @@ async function debianBoot() {
   console.log(`${''.padEnd(40)} ${row.systemd}`);
 }
 
-/** lab exec against a bare ssh round trip to the same guest, same key and options. */
+/** lab exec against a bare ssh round trip to the same guest, same key and options (so through lab up's shared connection), and against one that opens its own. */
 async function execVersusSsh() {
   await timed('lab exec -- true (Debian, ssh)', ['exec', '--', 'true'], { repeat: 20 });
   const state = JSON.parse(readFileSync(path.join(cwd, '.lab', 'state.json'), 'utf8'));
   const { sshOptions } = await import(path.resolve(import.meta.dirname, '..', 'dist', 'guest', 'ssh.js'));
   const words = [...sshOptions(state.ssh), '-o', 'BatchMode=yes', '-T', 'root@127.0.0.1', 'true'].map((w) => `'${w}'`).join(' ');
   await timedRaw('raw: ssh true (same guest, key, options)', `ssh ${words}`, { repeat: 20 });
+  // what every call paid before lab up opened one shared connection: a handshake each
+  const { controlPath: _shared, ...ownConnection } = state.ssh;
+  const fresh = [...sshOptions(ownConnection), '-o', 'BatchMode=yes', '-T', 'root@127.0.0.1', 'true'].map((w) => `'${w}'`).join(' ');
+  await timedRaw('raw: ssh true, a new connection each time', `ssh ${fresh}`, { repeat: 20 });
 }
 
 /** lab up against raw QEMU started with the same arguments, each to the guest's first userspace line. */
