@@ -39,6 +39,7 @@ export function renderMatrixSummary(s: MatrixSummary, extra: string[] = []): str
     line(head),
     ...rows.map(line),
     ...(problems.length ? ['not done:', ...problems] : []),
+    ...(s.comparisons ?? []).map((c) => `compare ${c.scenario}, ${c.a} against ${c.b}: ${c.verdictsDiffer.length ? `verdicts differ (${c.verdictsDiffer.join(', ')})` : 'same verdicts'}; ${c.page}`),
     ...extra,
   ].join('\n');
 }

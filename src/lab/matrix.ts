@@ -10,7 +10,10 @@ import { fragmentFile, loadMatrixSpec, type MatrixSpec } from '../matrix/spec.js
 import { defaultJobs, summarizeMatrix, type MatrixSummary } from '../matrix/summary.js';
 import { execute } from '../process/runner.js';
 import { stopVm } from '../vm/stop.js';
+import { compareGroups } from '../compare/compare.js';
+import { readRunFigures } from '../compare/read.js';
 import { buildLab } from './build.js';
+import { writeCompareReport } from './report.js';
 import type { LabContext } from './context.js';
 import { JOB_RESULT, type JobResult } from './job.js';
 
@@ -167,6 +170,34 @@ export async function gatherMatrix(out: string): Promise<MatrixSummary> {
     if (r && plan.jobs.includes(r.id)) results.set(r.id, r);
   }
   const summary = summarizeMatrix(plan.matrix, jobs, results);
+  summary.comparisons = await compareKernels(out, jobs, results);
   await writeJson(layout.summary, summary);
   return summary;
+}
+
+/**
+ * For each scenario, the first kernel's runs against each other kernel's
+ * (lab compare's groups of repeats): a figure's medians, ranges and ratio,
+ * the stacks on one side only, the verdicts that differ; one page each.
+ */
+async function compareKernels(out: string, jobs: Job[], results: Map<string, JobResult>): Promise<NonNullable<MatrixSummary['comparisons']>> {
+  const comparisons: NonNullable<MatrixSummary['comparisons']> = [];
+  const kernels = [...new Set(jobs.map((j) => j.kernel))];
+  await mkdir(path.join(out, 'compare'), { recursive: true });
+  for (const scenario of new Set(jobs.map((j) => j.scenario))) {
+    const runsOf = (kernel: string) =>
+      jobs.filter((j) => j.kernel === kernel && j.scenario === scenario).flatMap((j) => {
+        const r = results.get(j.id);
+        return r?.status === 'done' && r.runDir && existsSync(r.runDir) ? [r.runDir] : [];
+      });
+    const a = runsOf(kernels[0]!);
+    for (const kernel of kernels.slice(1)) {
+      const b = runsOf(kernel);
+      if (a.length === 0 || b.length === 0) continue;
+      const comparison = compareGroups(await Promise.all(a.map(readRunFigures)), await Promise.all(b.map(readRunFigures)));
+      const page = await writeCompareReport(path.join(out, 'compare', `${scenario}.${kernels[0]}-vs-${kernel}.html`), comparison);
+      comparisons.push({ scenario, a: kernels[0]!, b: kernel, page: page.file, verdictsDiffer: comparison.verdicts.map((v) => v.path) });
+    }
+  }
+  return comparisons;
 }

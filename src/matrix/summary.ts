@@ -24,6 +24,8 @@ export interface MatrixSummary {
   cells: CellSummary[];
   /** Every job that did not finish, by name, with why. */
   problems: Array<{ id: string; status: 'failed' | 'missing'; error?: string }>;
+  /** Per scenario, the first kernel's runs against each other kernel's (lab compare), written by the gather step. */
+  comparisons?: Array<{ scenario: string; a: string; b: string; page: string; verdictsDiffer: string[] }>;
 }
 
 function spread(xs: number[]): CellSummary['seconds'] {

@@ -31,6 +31,7 @@ export function manifestBase(kind: RunKind, id: string, vm: VmState, build: Buil
       accel: vm.accel,
       memory: vm.memory,
       cpus: vm.cpus,
+      gdbPort: vm.gdbPort,
     },
   };
 }

@@ -62,15 +62,23 @@ async function runHere(cli: CliContext, out: string, jobs: number | undefined): 
   const { plan } = await matrix.readPlan(out);
   let finished = 0;
   let completed = 0;
+  const running = new Set<string>();
+  const stage = cli.lab.progress.stage(`matrix ${plan.matrix}`);
   const r = await matrix.runMatrixHere(cli.lab, out, {
     jobs,
     onJob: (e) => {
-      if (e.status !== 'started') finished++;
+      if (e.status === 'started') running.add(e.id);
+      else {
+        running.delete(e.id);
+        finished++;
+      }
       if (e.status === 'done' || e.status === 'failed') completed++;
       const line = renderJobEvent(e, finished, plan.jobs.length);
       if (line) cli.lab.progress.notice(line);
+      stage.update({ done: finished, total: plan.jobs.length });
     },
   });
+  stage.done(`${completed} of ${plan.jobs.length} jobs finished`);
   if (cli.lab.signal?.aborted) throw new LabError('INTERRUPTED', `matrix ${plan.matrix} interrupted: ${completed} of ${plan.jobs.length} jobs had finished, no VM is left`);
   cli.out(cli.json ? JSON.stringify({ out, ...r }, null, 2) : renderMatrixSummary(r.summary, [`${r.jobs} at a time, ${r.seconds.toFixed(0)} s wall; summary: ${path.join(out, 'summary.json')}`]));
   return r.summary.done === r.summary.jobs ? 0 : 1;
