@@ -65,8 +65,10 @@ export function sshOptions(target: SshTarget): string[] {
 /**
  * The shared connection lab up opens once the guest answers (pure): -f puts it
  * in the background (its own session, so no process group kill of ours ends
- * it), lab down ends it with -O exit, and one whose VM went away notices
- * within 10 s and removes its socket.
+ * it), lab down ends it with -O exit, and one whose QEMU exits sees its
+ * connection closed and removes its socket. No ServerAlive probes: a guest
+ * stopped at a breakpoint answers nothing for as long as gdb holds it, and a
+ * master that gave up then would cut every session riding it.
  */
 export function muxMasterArgs(target: SshTarget & { controlPath: string }): string[] {
   const options = sshOptions({ port: target.port, key: target.key });
@@ -75,8 +77,6 @@ export function muxMasterArgs(target: SshTarget & { controlPath: string }): stri
     '-o', 'BatchMode=yes',
     '-o', `ControlPath=${target.controlPath}`,
     '-o', 'ControlMaster=yes',
-    '-o', 'ServerAliveInterval=5',
-    '-o', 'ServerAliveCountMax=2',
     '-f', '-N', SSH_DESTINATION,
   ];
 }

@@ -137,6 +137,8 @@ describe('ssh to the guest', () => {
     expect(master.join(' ')).toContain('-o ControlMaster=yes');
     expect(master.slice(-3)).toEqual(['-f', '-N', 'root@127.0.0.1']);
     expect(master.filter((a) => a.startsWith('ControlPath='))).toHaveLength(1);
+    // a guest held at a breakpoint answers no keepalive: the master must not give up on it
+    expect(master.some((a) => a.startsWith('ServerAlive'))).toBe(false);
     expect(muxExitArgs(mux)).toEqual(['-o', 'ControlPath=/l/.lab/vm/ssh-2222.sock', '-O', 'exit', 'root@127.0.0.1']);
     expect(muxSocket(`/${'d'.repeat(120)}/.lab/vm`, 2222)).toEqual({});
     expect(sshOptions(target).some((o) => o.startsWith('Control'))).toBe(false);
