@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { LabPaths } from '../config/paths.js';
 import { LabError } from '../errors.js';
 import type { Rootfs } from '../image/rootfs.js';
 import type { KernelBuild } from '../kernel/kernel.js';
 import type { QemuInstall } from '../qemu/source-build.js';
+import { writeFileAtomically } from '../util/atomic-write.js';
 import { parseRecordFile } from '../util/record-file.js';
 
 /** What lab build made, kept in .lab/build.json for up, debug and the run manifests. */
@@ -37,10 +38,7 @@ export async function readBuildRecordIfAny(paths: LabPaths): Promise<BuildRecord
 }
 
 export async function writeBuildRecord(paths: LabPaths, record: BuildRecord): Promise<void> {
-  await mkdir(paths.root, { recursive: true });
-  const tmp = `${paths.build}.tmp`;
-  await writeFile(tmp, JSON.stringify(record, null, 2) + '\n');
-  await rename(tmp, paths.build);
+  await writeFileAtomically(paths.build, JSON.stringify(record, null, 2) + '\n');
 }
 
 /** Where the build's kernel source was extracted: gdb finds the sources there, and shows file names relative to it. */

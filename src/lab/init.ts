@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { applyEdits, modify } from 'jsonc-parser';
 import { LAB_FILE, parseLabFile } from '../config/lab-file.js';
 import { projectRoot } from '../config/paths.js';
 import { loadProfile } from '../config/profile.js';
 import { LabError } from '../errors.js';
+import { writeFileAtomically } from '../util/atomic-write.js';
 
 /** The compaction course lab.json that lab init starts from. */
 export function courseTemplate(): string {
@@ -22,7 +23,6 @@ export async function initLab(flags: { dir?: string; profile?: string; force?: b
     text = applyEdits(text, modify(text, ['profile'], flags.profile, { formattingOptions: { insertSpaces: true, tabSize: 2 } }));
   }
   const data = parseLabFile(text, file);
-  await writeFile(`${file}.tmp`, text);
-  await rename(`${file}.tmp`, file);
+  await writeFileAtomically(file, text);
   return { file, profile: data.profile, exercises: data.exercises.map((e) => e.name) };
 }

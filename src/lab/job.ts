@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LabError, withCleanup } from '../errors.js';
 import { parseJob, pinMismatches, type Job, type JobResult } from '../matrix/job.js';
 import { scenarioFile } from '../matrix/pin.js';
+import { writeFileAtomically } from '../util/atomic-write.js';
 import { sha256File } from '../util/hash.js';
 import { assertPortFree, freeLocalPort } from '../vm/ports.js';
 import { stopVm } from '../vm/stop.js';
@@ -100,8 +101,5 @@ async function performJob(ctx: LabContext, job: Job, result: (extra: Partial<Job
 }
 
 async function writeJobResult(ctx: LabContext, r: JobResult): Promise<void> {
-  const file = path.join(ctx.paths.root, JOB_RESULT);
-  await mkdir(ctx.paths.root, { recursive: true });
-  await writeFile(`${file}.tmp`, JSON.stringify(r, null, 2) + '\n');
-  await rename(`${file}.tmp`, file);
+  await writeFileAtomically(path.join(ctx.paths.root, JOB_RESULT), JSON.stringify(r, null, 2) + '\n');
 }

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chooseProfile, LOCK_FILE, type LabFile } from '../config/lab-file.js';
 import { LabError } from '../errors.js';
+import { writeFileAtomically } from '../util/atomic-write.js';
 import { debugfsCatCommand, installedPackages } from '../image/dpkg-status.js';
 import { buildRootfs } from '../image/rootfs.js';
 import { compareLocks, LOCK_VERSION, lockDigest, lockText, parseLock, type LabLock, type LockRow } from '../lock/lock.js';
@@ -76,8 +77,7 @@ export async function writeLock(ctx: LabContext, flags: LockFlags): Promise<{ fi
   const labFile = requireLabFile(flags);
   const { lock } = await currentLock(ctx, labFile);
   const file = lockFileOf(labFile);
-  await writeFile(`${file}.tmp`, lockText(lock));
-  await rename(`${file}.tmp`, file);
+  await writeFileAtomically(file, lockText(lock));
   return { file, lock, digest: lockDigest(lock) };
 }
 

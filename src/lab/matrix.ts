@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { labPaths } from '../config/paths.js';
@@ -16,6 +16,7 @@ import { buildLab } from './build.js';
 import { writeCompareReport } from './report.js';
 import type { LabContext } from './context.js';
 import { JOB_RESULT, type JobResult } from './job.js';
+import { writeFileAtomically } from '../util/atomic-write.js';
 
 /** Where a matrix keeps its parts: the same layout here and on a cluster's shared filesystem. */
 export function matrixLayout(out: string) {
@@ -40,9 +41,7 @@ export interface MatrixPlan {
 }
 
 async function writeJson(file: string, data: unknown): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(`${file}.tmp`, JSON.stringify(data, null, 2) + '\n');
-  await rename(`${file}.tmp`, file);
+  await writeFileAtomically(file, JSON.stringify(data, null, 2) + '\n');
 }
 
 /** The spec expanded (pure but for the files it checks): what --slurm needs before anything is built. */

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Comparison } from '../compare/compare.js';
 import { LabError } from '../errors.js';
@@ -8,6 +7,7 @@ import { loadPageAssets, renderPage } from '../report/html.js';
 import { resolveRunDir } from '../record/run-dir.js';
 import { buildRunReport } from '../report/model.js';
 import { readRunFiles } from '../report/read-run.js';
+import { writeFileAtomically } from '../util/atomic-write.js';
 import type { LabContext } from './context.js';
 
 export interface WrittenReport {
@@ -16,22 +16,6 @@ export interface WrittenReport {
   seconds: number;
 }
 
-/**
- * Written beside its final name and renamed: a reader never sees half a page.
- * The partial name is made here: tmp refuses a directory outside the system's
- * temporary one, and a run directory is wherever the lab is.
- */
-async function writeAtomically(file: string, text: string): Promise<number> {
-  const partial = path.join(path.dirname(file), `.${path.basename(file)}-${process.pid}-${randomBytes(4).toString('hex')}.partial`);
-  try {
-    await writeFile(partial, text, { flag: 'wx' });
-    await rename(partial, file);
-  } catch (err) {
-    await rm(partial, { force: true });
-    throw err;
-  }
-  return (await stat(file)).size;
-}
 
 /** report.html of one run directory, from the files the run left. */
 export async function writeRunReport(runDir: string): Promise<WrittenReport> {
@@ -39,7 +23,7 @@ export async function writeRunReport(runDir: string): Promise<WrittenReport> {
   const report = buildRunReport(await readRunFiles(runDir));
   const html = renderPage(report.title, { page: 'run', report }, await loadPageAssets());
   const file = path.join(runDir, 'report.html');
-  const bytes = await writeAtomically(file, html);
+  const bytes = await writeFileAtomically(file, html);
   return { file, bytes, seconds: (performance.now() - started) / 1000 };
 }
 
@@ -48,7 +32,7 @@ export async function writeCompareReport(file: string, comparison: Comparison): 
   const started = performance.now();
   const title = `lab compare: ${comparison.a.what} (A) against ${comparison.b.what} (B)`;
   const html = renderPage(title, { page: 'compare', comparison }, await loadPageAssets());
-  const bytes = await writeAtomically(path.resolve(file), html);
+  const bytes = await writeFileAtomically(path.resolve(file), html);
   return { file: path.resolve(file), bytes, seconds: (performance.now() - started) / 1000 };
 }
 

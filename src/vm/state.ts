@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
 import type { LabPaths } from '../config/paths.js';
 import type { Accel } from '../qemu/args.js';
+import { writeFileAtomically } from '../util/atomic-write.js';
 import { parseRecordFile } from '../util/record-file.js';
 import { isAlive } from '../process/signals.js';
 import { closeMux } from '../guest/ssh.js';
@@ -42,10 +42,7 @@ export async function readState(paths: LabPaths): Promise<VmState | undefined> {
 }
 
 export async function writeState(paths: LabPaths, state: VmState): Promise<void> {
-  await mkdir(path.dirname(paths.state), { recursive: true });
-  const tmp = `${paths.state}.tmp`;
-  await writeFile(tmp, JSON.stringify(state, null, 2));
-  await rename(tmp, paths.state);
+  await writeFileAtomically(paths.state, JSON.stringify(state, null, 2));
 }
 
 /** The process is ours only if it is alive and is still a QEMU (pids are reused). */
