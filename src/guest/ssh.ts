@@ -81,9 +81,9 @@ export function muxMasterArgs(target: SshTarget & { controlPath: string }): stri
   ];
 }
 
-/** Ends the shared connection (lab down), or undefined when there is none. */
-export function muxExitArgs(target: SshTarget): string[] | undefined {
-  return target.controlPath ? ['-o', `ControlPath=${target.controlPath}`, '-O', 'exit', SSH_DESTINATION] : undefined;
+/** A request to the shared connection's master (check: is it there, and its pid; exit: end it), or undefined when there is none. */
+export function muxRequestArgs(target: SshTarget, request: 'check' | 'exit' = 'exit'): string[] | undefined {
+  return target.controlPath ? ['-o', `ControlPath=${target.controlPath}`, '-O', request, SSH_DESTINATION] : undefined;
 }
 
 export const SSH_DESTINATION = 'root@127.0.0.1';
@@ -159,9 +159,9 @@ export async function openMux(target: SshTarget & { controlPath: string }): Prom
 
 /** Ends the shared connection and waits until its process is gone; a master already gone is not an error. */
 export async function closeMux(target: SshTarget): Promise<void> {
-  const args = muxExitArgs(target);
+  const args = muxRequestArgs(target);
   if (!args) return;
-  const check = await execute({ program: 'ssh', args: args.map((a) => (a === 'exit' ? 'check' : a)), what: 'finding the shared ssh connection' }, { timeoutMs: 5000 });
+  const check = await execute({ program: 'ssh', args: muxRequestArgs(target, 'check')!, what: 'finding the shared ssh connection' }, { timeoutMs: 5000 });
   const pid = Number(/pid=(\d+)/.exec(check.stderr.toString())?.[1]);
   if (!pid) return;
   await execute({ program: 'ssh', args, what: 'closing the shared ssh connection' }, { timeoutMs: 5000 });

@@ -3,7 +3,7 @@ import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LabError, withCleanup } from '../errors.js';
-import { parseJob, pinMismatches, type Job, type JobResult } from '../matrix/job.js';
+import { fileMismatches, parseJob, pinMismatches, type Job, type JobResult } from '../matrix/job.js';
 import { scenarioFile } from '../matrix/pin.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { sha256File } from '../util/hash.js';
@@ -63,15 +63,15 @@ export async function runJob(ctx: LabContext, jobFile: string): Promise<JobResul
 }
 
 async function performJob(ctx: LabContext, job: Job, result: (extra: Partial<JobResult>) => JobResult): Promise<JobResult> {
+  if (!(scenarioFile(job.scenario) in job.pins.files)) throw new LabError('JOB_INVALID', `job ${job.id} does not pin its scenario file`);
   const files: Record<string, string | undefined> = {};
   for (const file of Object.keys(job.pins.files)) files[file] = existsSync(file) ? await sha256File(file) : undefined;
-  const early = pinMismatches(job.pins, { files, kernelKey: job.pins.kernelKey, rootfsKey: job.pins.rootfsKey, qemu: job.pins.qemu });
-  if (early.length) throw new LabError('JOB_PIN_MISMATCH', `job ${job.id}: ${early.join('; ')}`);
+  // the files first: a changed fragment or scenario is refused before any build
+  const changed = fileMismatches(job.pins.files, files);
+  if (changed.length) throw new LabError('JOB_PIN_MISMATCH', `job ${job.id}: ${changed.join('; ')}`);
   const build = await buildLab(ctx, { ...job.build });
-  const here = { files, kernelKey: build.kernel.key, rootfsKey: build.rootfs.key, qemu: build.qemu.version };
-  const late = pinMismatches(job.pins, here);
-  if (late.length) throw new LabError('JOB_PIN_MISMATCH', `job ${job.id}: ${late.join('; ')}`);
-  if (!Object.keys(job.pins.files).includes(scenarioFile(job.scenario))) throw new LabError('JOB_INVALID', `job ${job.id} does not pin its scenario file`);
+  const built = pinMismatches(job.pins, { files, kernelKey: build.kernel.key, rootfsKey: build.rootfs.key, qemu: build.qemu.version });
+  if (built.length) throw new LabError('JOB_PIN_MISMATCH', `job ${job.id}: ${built.join('; ')}`);
 
   let gdbPort = await gdbPortForJob();
   for (let attempt = 1; ; attempt++) {

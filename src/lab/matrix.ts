@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { labPaths } from '../config/paths.js';
 import { LabError } from '../errors.js';
-import { expandMatrix, parseJob, type Job, type UnpinnedJob } from '../matrix/job.js';
+import { expandMatrix, type Job, type UnpinnedJob } from '../matrix/job.js';
 import { pinJob } from '../matrix/pin.js';
 import { fragmentFile, loadMatrixSpec, type MatrixSpec } from '../matrix/spec.js';
 import { defaultJobs, summarizeMatrix, type MatrixSummary } from '../matrix/summary.js';
@@ -15,15 +15,13 @@ import { readRunFigures } from '../compare/read.js';
 import { buildLab } from './build.js';
 import { writeCompareReport } from './report.js';
 import type { LabContext } from './context.js';
-import { JOB_RESULT, type JobResult } from './job.js';
+import { JOB_RESULT, readJobFile, type JobResult } from './job.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 
 /** Where a matrix keeps its parts: the same layout here and on a cluster's shared filesystem. */
 export function matrixLayout(out: string) {
   return {
-    out,
     plan: path.join(out, 'matrix.json'),
-    jobs: path.join(out, 'jobs'),
     jobFile: (id: string) => path.join(out, 'jobs', `${id}.json`),
     /** Each job's own lab directory: its build record, VM, runs and job.json. */
     labDir: (id: string) => path.join(out, 'labs', id),
@@ -89,7 +87,7 @@ export async function readPlan(out: string): Promise<{ plan: MatrixPlan; jobs: J
   const layout = matrixLayout(out);
   if (!existsSync(layout.plan)) throw new LabError('MATRIX_NOT_PREPARED', `${out} holds no prepared matrix (no matrix.json)`);
   const plan = JSON.parse(await readFile(layout.plan, 'utf8')) as MatrixPlan;
-  const jobs = await Promise.all(plan.jobs.map(async (id) => parseJob(await readFile(layout.jobFile(id), 'utf8'), layout.jobFile(id))));
+  const jobs = await Promise.all(plan.jobs.map((id) => readJobFile(layout.jobFile(id))));
   return { plan, jobs };
 }
 
@@ -163,10 +161,9 @@ export async function gatherMatrix(out: string): Promise<MatrixSummary> {
   const { plan, jobs } = await readPlan(out);
   const layout = matrixLayout(out);
   const results = new Map<string, JobResult>();
-  const labs = path.join(out, 'labs');
-  for (const id of existsSync(labs) ? await readdir(labs) : []) {
+  for (const id of plan.jobs) {
     const r = await readJobResult(layout.labDir(id));
-    if (r && plan.jobs.includes(r.id)) results.set(r.id, r);
+    if (r?.id === id) results.set(id, r);
   }
   const summary = summarizeMatrix(plan.matrix, jobs, results);
   summary.comparisons = await compareKernels(out, jobs, results);

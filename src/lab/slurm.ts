@@ -3,7 +3,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { storeRoot } from '../config/paths.js';
 import { LabError } from '../errors.js';
-import { parseSacct, sbatchArgs, shellWord, slurmScripts } from '../matrix/slurm-plan.js';
+import { parseSacct, sacctStates, sbatchArgs, shellWord, slurmScripts } from '../matrix/slurm-plan.js';
 import { execute } from '../process/runner.js';
 import { findOnPath } from '../util/which.js';
 import { expandSpec, LAB_MAIN, matrixLayout } from './matrix.js';
@@ -83,8 +83,15 @@ export async function slurmStatus(out: string) {
     if (r.exitCode !== 0) throw new LabError('SLURM_FAILED', `sacct failed: ${r.stderr.toString().trim().split('\n')[0]}`);
     return r.stdout.toString();
   };
-  const stepState = (text: string, id: string) => text.split('\n').map((l) => l.split('|')).find((f) => f[0] === id)?.[1]?.split(' ')[0] ?? 'MISSING';
-  const stepsText = await query(`${submitted.build},${submitted.gather}`);
+  const steps = sacctStates(await query(`${submitted.build},${submitted.gather}`));
   const jobs = parseSacct(await query(submitted.array), submitted.array, jobIds);
-  return { out, submitted, build: stepState(stepsText, submitted.build), gather: stepState(stepsText, submitted.gather), jobs, summary: existsSync(matrixLayout(out).summary) ? matrixLayout(out).summary : undefined };
+  const summary = matrixLayout(out).summary;
+  return {
+    out,
+    submitted,
+    build: steps.get(submitted.build)?.state ?? 'MISSING',
+    gather: steps.get(submitted.gather)?.state ?? 'MISSING',
+    jobs,
+    summary: existsSync(summary) ? summary : undefined,
+  };
 }

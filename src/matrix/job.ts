@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseCheckedJson } from '../util/checked-json.js';
-import type { MatrixSpec } from './spec.js';
+import { MEMORY_SIZE, type MatrixSpec } from './spec.js';
 
 export const JOB_VERSION = 1;
 
@@ -26,7 +26,7 @@ export const JobSchema = z.strictObject({
     extraFragments: z.array(z.string()),
     rootfs: z.literal('debian'),
   }),
-  vm: z.strictObject({ memory: z.string(), cpus: z.number().int().min(1) }),
+  vm: z.strictObject({ memory: z.string().regex(MEMORY_SIZE, 'a size such as 2G or 1536M'), cpus: z.number().int().min(1) }),
   timeout: z.number().int().min(1),
   pins: z.strictObject({
     /** sha256 of each extra fragment, of the lab.json, and of the scenario file. */
@@ -105,13 +105,17 @@ export function parseJob(text: string, file: string): Job {
   return parseCheckedJson(text, file, JobSchema, 'JOB_INVALID');
 }
 
+/** Each pinned file whose bytes here are not the pinned ones, in words (pure): what can be checked before building. */
+export function fileMismatches(pinned: Record<string, string>, here: Record<string, string | undefined>): string[] {
+  return Object.entries(pinned).flatMap(([file, sha]) => {
+    const now = here[file];
+    return now === sha ? [] : [`${file}: ${now === undefined ? 'missing' : `sha256 ${now.slice(0, 12)}`}, pinned ${sha.slice(0, 12)}`];
+  });
+}
+
 /** Each pin the machine did not reproduce, in words (pure): empty when the job's inputs are the pinned ones. */
 export function pinMismatches(pins: Job['pins'], here: { files: Record<string, string | undefined> } & KernelPins): string[] {
-  const out: string[] = [];
-  for (const [file, sha] of Object.entries(pins.files)) {
-    const now = here.files[file];
-    if (now !== sha) out.push(`${file}: ${now === undefined ? 'missing' : `sha256 ${now.slice(0, 12)}`}, pinned ${sha.slice(0, 12)}`);
-  }
+  const out = fileMismatches(pins.files, here.files);
   if (here.kernelKey !== pins.kernelKey) out.push(`kernel ${here.kernelKey}, pinned ${pins.kernelKey}`);
   if (here.rootfsKey !== pins.rootfsKey) out.push(`rootfs ${here.rootfsKey}, pinned ${pins.rootfsKey}`);
   if (here.qemu !== pins.qemu) out.push(`QEMU "${here.qemu}", pinned "${pins.qemu}"`);

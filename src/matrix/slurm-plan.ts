@@ -1,3 +1,5 @@
+import { mebibytes } from './spec.js';
+
 /**
  * A matrix as Slurm batch scripts (pure): a build step that builds each
  * kernel once and writes the pinned jobs, a job array with one task per job
@@ -35,9 +37,7 @@ export interface SlurmScripts {
 
 /** sbatch's --mem for a VM: the guest's memory and 1 GiB for QEMU and lab (pure). */
 export function taskMemory(guest: string): string {
-  const m = /^(\d+)([MG])$/.exec(guest);
-  const mib = m ? Number(m[1]) * (m[2] === 'G' ? 1024 : 1) : 2048;
-  return `${mib + 1024}M`;
+  return `${mebibytes(guest) + 1024}M`;
 }
 
 function header(input: SlurmPlanInput, what: string, lines: string[]): string {
@@ -80,13 +80,18 @@ export function sbatchArgs(step: 'build' | 'array' | 'gather', script: string, a
   return ['--parsable', ...dependency, script];
 }
 
-/** A state per job from `sacct -P -n -o JobID,State,ExitCode` of the array (pure): task N is jobIds[N]. */
-export function parseSacct(text: string, arrayId: string, jobIds: string[]): Array<{ id: string; task: number; state: string; exitCode?: string }> {
-  const states = new Map<number, { state: string; exitCode?: string }>();
+/** Each line of `sacct -P -n -o JobID,State,ExitCode` by its JobID (pure); "CANCELLED by 0" is CANCELLED. */
+export function sacctStates(text: string): Map<string, { state: string; exitCode?: string }> {
+  const states = new Map<string, { state: string; exitCode?: string }>();
   for (const line of text.split('\n')) {
     const [jobId, state, exitCode] = line.split('|');
-    const m = new RegExp(`^${arrayId}_(\\d+)$`).exec(jobId ?? '');
-    if (m && state) states.set(Number(m[1]), { state: state.split(' ')[0]!, exitCode });
+    if (jobId && state) states.set(jobId, { state: state.split(' ')[0]!, exitCode });
   }
-  return jobIds.map((id, task) => ({ id, task, ...(states.get(task) ?? { state: 'MISSING' }) }));
+  return states;
+}
+
+/** A state per job from sacct's lines of the array (pure): task N is jobIds[N], ARRAY_N in sacct; a task sacct does not list is MISSING. */
+export function parseSacct(text: string, arrayId: string, jobIds: string[]): Array<{ id: string; task: number; state: string; exitCode?: string }> {
+  const states = sacctStates(text);
+  return jobIds.map((id, task) => ({ id, task, ...(states.get(`${arrayId}_${task}`) ?? { state: 'MISSING' }) }));
 }

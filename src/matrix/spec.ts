@@ -6,6 +6,15 @@ import { projectRoot } from '../config/paths.js';
 import { listScenarios } from '../scenario/schema.js';
 import { parseCheckedJson } from '../util/checked-json.js';
 
+export const MEMORY_SIZE = /^(\d+)([MG])$/;
+
+/** A guest memory size as the spec writes it (2G, 1536M) in MiB (pure); the schema admits no other form. */
+export function mebibytes(size: string): number {
+  const m = MEMORY_SIZE.exec(size);
+  if (!m) throw new Error(`not a memory size: ${size}`);
+  return Number(m[1]) * (m[2] === 'G' ? 1024 : 1);
+}
+
 const NAME = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes');
 
 export const KernelAxisSchema = z
@@ -29,7 +38,7 @@ export const MatrixSpecSchema = z.strictObject({
   repeat: z.number().int().min(1).max(100).default(1),
   vm: z
     .strictObject({
-      memory: z.string().regex(/^\d+[MG]$/, 'a size such as 2G or 1536M').default('2G'),
+      memory: z.string().regex(MEMORY_SIZE, 'a size such as 2G or 1536M').default('2G'),
       cpus: z.number().int().min(1).max(64).default(2),
     })
     .default({ memory: '2G', cpus: 2 }),

@@ -1,4 +1,6 @@
+import { spread } from '../compare/compare.js';
 import type { JobResult, UnpinnedJob } from './job.js';
+import { mebibytes } from './spec.js';
 
 export interface CellSummary {
   cell: string;
@@ -28,11 +30,11 @@ export interface MatrixSummary {
   comparisons?: Array<{ scenario: string; a: string; b: string; page: string; verdictsDiffer: string[] }>;
 }
 
-function spread(xs: number[]): CellSummary['seconds'] {
+/** lab compare's median and range, to a tenth of a second. */
+function secondsSpread(xs: number[]): CellSummary['seconds'] {
   if (xs.length === 0) return undefined;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-  return { median: +mid.toFixed(1), min: +s[0]!.toFixed(1), max: +s.at(-1)!.toFixed(1) };
+  const { median, min, max } = spread(xs);
+  return { median: +median.toFixed(1), min: +min.toFixed(1), max: +max.toFixed(1) };
 }
 
 /**
@@ -70,7 +72,7 @@ export function summarizeMatrix(matrix: string, jobs: UnpinnedJob[], results: Ma
   }
   for (const cell of cells.values()) {
     cell.verdicts.sort((a, b) => (a.path < b.path ? -1 : 1));
-    const s = spread(seconds.get(cell.cell) ?? []);
+    const s = secondsSpread(seconds.get(cell.cell) ?? []);
     if (s) cell.seconds = s;
   }
   const all = [...cells.values()];
@@ -91,8 +93,7 @@ export function summarizeMatrix(matrix: string, jobs: UnpinnedJob[], results: Ma
  * own needs each; at least one.
  */
 export function defaultJobs(host: { cores: number; memoryBytes: number }, guestMemory: string): number {
-  const m = /^(\d+)([MG])$/.exec(guestMemory);
-  const guest = m ? Number(m[1]) * (m[2] === 'G' ? 1024 : 1) * 2 ** 20 : 2 * 2 ** 30;
+  const guest = mebibytes(guestMemory) * 2 ** 20;
   const byMemory = Math.floor((host.memoryBytes * 0.75) / (guest + 512 * 2 ** 20));
   return Math.max(1, Math.min(host.cores, byMemory));
 }

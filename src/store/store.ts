@@ -28,14 +28,6 @@ export function scratchOwner(name: string, thisHost: string): { host: string; pi
 }
 
 /**
- * The content-addressed store. An entry is built in store/tmp/ and renamed into
- * place only when complete, so an interrupted or failed step never leaves a
- * half entry that looks finished: an entry that exists is whole. It is safe
- * to share between processes and between machines on one filesystem: an
- * entry is made under a lock (store/locks), so one process makes it and the
- * others wait for it.
- */
-/**
  * Kills the processes whose working directory is inside dir (make and its
  * compilers run in the build's output directory): a lab killed with SIGKILL
  * could not stop them, and they would go on writing into a removed tree.
@@ -62,6 +54,14 @@ async function killWorkingIn(dir: string): Promise<void> {
 /** The store locks the current chain of calls holds. */
 const heldLocks = new AsyncLocalStorage<Set<string>>();
 
+/**
+ * The content-addressed store. An entry is built in store/tmp/ and renamed into
+ * place only when complete, so an interrupted or failed step never leaves a
+ * half entry that looks finished: an entry that exists is whole. It is safe
+ * to share between processes and between machines on one filesystem: an
+ * entry is made under a lock (store/locks), so one process makes it and the
+ * others wait for it.
+ */
 export class Store {
   constructor(
     readonly root: string,
@@ -92,9 +92,10 @@ export class Store {
     const tmp = path.join(this.root, 'tmp');
     if (!existsSync(tmp)) return [];
     const removed: string[] = [];
+    const here = os.hostname();
     for (const name of await readdir(tmp)) {
-      const owner = scratchOwner(name, os.hostname());
-      if (!owner || owner.host !== os.hostname() || isAlive(owner.pid)) continue;
+      const owner = scratchOwner(name, here);
+      if (!owner || owner.host !== here || isAlive(owner.pid)) continue;
       // a lab killed with SIGKILL leaves its make running in its own process group
       await killWorkingIn(path.join(tmp, name));
       await rm(path.join(tmp, name), { recursive: true, force: true });

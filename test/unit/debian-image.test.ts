@@ -11,7 +11,7 @@ import {
   parsePackageList,
 } from '../../src/image/debian-plan.js';
 import { debianBuilderMissing } from '../../src/image/debian.js';
-import { kernelKeyArg, muxExitArgs, muxMasterArgs, muxSocket, scpArgs, sshExecArgs, sshOptions } from '../../src/guest/ssh.js';
+import { kernelKeyArg, muxRequestArgs, muxMasterArgs, muxSocket, scpArgs, sshExecArgs, sshOptions } from '../../src/guest/ssh.js';
 import { parseCopy } from '../../src/guest/channel.js';
 import { AgentReplyParser, putRequest } from '../../src/guest/agent-protocol.js';
 import { overlayCommand } from '../../src/qemu/overlay.js';
@@ -139,10 +139,10 @@ describe('ssh to the guest', () => {
     expect(master.filter((a) => a.startsWith('ControlPath='))).toHaveLength(1);
     // a guest held at a breakpoint answers no keepalive: the master must not give up on it
     expect(master.some((a) => a.startsWith('ServerAlive'))).toBe(false);
-    expect(muxExitArgs(mux)).toEqual(['-o', 'ControlPath=/l/.lab/vm/ssh-2222.sock', '-O', 'exit', 'root@127.0.0.1']);
+    expect(muxRequestArgs(mux)).toEqual(['-o', 'ControlPath=/l/.lab/vm/ssh-2222.sock', '-O', 'exit', 'root@127.0.0.1']);
     expect(muxSocket(`/${'d'.repeat(120)}/.lab/vm`, 2222)).toEqual({});
     expect(sshOptions(target).some((o) => o.startsWith('Control'))).toBe(false);
-    expect(muxExitArgs(target)).toBeUndefined();
+    expect(muxRequestArgs(target)).toBeUndefined();
   });
 
   it('hands the public key over as one kernel command-line word', () => {

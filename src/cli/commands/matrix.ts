@@ -62,16 +62,11 @@ async function runHere(cli: CliContext, out: string, jobs: number | undefined): 
   const { plan } = await matrix.readPlan(out);
   let finished = 0;
   let completed = 0;
-  const running = new Set<string>();
   const stage = cli.lab.progress.stage(`matrix ${plan.matrix}`);
   const r = await matrix.runMatrixHere(cli.lab, out, {
     jobs,
     onJob: (e) => {
-      if (e.status === 'started') running.add(e.id);
-      else {
-        running.delete(e.id);
-        finished++;
-      }
+      if (e.status !== 'started') finished++;
       if (e.status === 'done' || e.status === 'failed') completed++;
       const line = renderJobEvent(e, finished, plan.jobs.length);
       if (line) cli.lab.progress.notice(line);
