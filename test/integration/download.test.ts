@@ -12,6 +12,7 @@ import { Store } from '../../src/store/store.js';
 import { silentProgress } from '../../src/progress/progress.js';
 import { LabError } from '../../src/errors.js';
 import { tempDir } from '../helpers/cli.js';
+import { closeServer } from '../helpers/http.js';
 
 /** A real .tar.xz of a tiny "kernel tree", served over HTTP with Range support and a switch to drop a transfer halfway. */
 let tarball: Buffer;
@@ -71,7 +72,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => closeServer(server));
 
 describe('download and verify', () => {
   it('downloads a real .tar.xz with the right hash into place', async () => {

@@ -12,6 +12,7 @@ import { writeCompareReport, writeRunReport } from '../../src/lab/report.js';
 import { foldedFrames } from '../helpers/folded.js';
 import { FIXTURES, hasShared, sharedSkipReason } from '../helpers/shared.js';
 import { TraceFileSchema, unbalancedSlices } from '../helpers/trace-event-schema.js';
+import { closeServer } from '../helpers/http.js';
 
 /**
  * The reports in a real browser: Debian's chromium, driven headless by
@@ -211,7 +212,7 @@ async function serve(files: Record<string, string>): Promise<{ url: string; clos
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => closeServer(server) };
 }
 
 interface SpeedscopeExport {
