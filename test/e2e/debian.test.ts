@@ -90,6 +90,30 @@ describe('the Debian image', () => {
     expect(readFileSync(path.join(dir, 'back')).equals(data)).toBe(true);
   });
 
+  it('has a fragmenter whose page cache is clean while it runs and gone with it, leaving no file', async () => {
+    // Cached and Dirty in KiB while the fragmenter holds its cache, then after it exits
+    const script = [
+      'meminfo() { awk \'/^(Cached|Dirty):/ {printf "%s ", $2}\' /proc/meminfo; echo; }',
+      'meminfo',
+      '/usr/local/lib/lab/fragmenter --mib 16 --page-cache-mib 64 --hold 60 > /tmp/frag.out &',
+      'until [ -s /tmp/frag.out ]; do sleep 0.2; done',
+      'meminfo',
+      'kill $!; wait',
+      'meminfo',
+      'cat /tmp/frag.out; rm /tmp/frag.out',
+      'ls -A /var/tmp',
+    ].join('\n');
+    const r = await lab(['exec', '--', 'sh', '-c', script], { cwd });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const [before, holding, after, report, ...left] = r.stdout.trim().split('\n');
+    const kib = (l: string) => l.trim().split(' ').map(Number) as [number, number];
+    expect(kib(holding!)[0] - kib(before!)[0]).toBeGreaterThanOrEqual(60 * 1024);
+    expect(kib(holding!)[1]).toBeLessThan(8 * 1024);
+    expect(kib(holding!)[0] - kib(after!)[0]).toBeGreaterThanOrEqual(60 * 1024);
+    expect(JSON.parse(report!)).toMatchObject({ mapped_mib: 16, page_cache_mib: 64 });
+    expect(left).toEqual([]);
+  });
+
   it('forwards ssh from 127.0.0.1 only', async () => {
     const listeners = await listeningSockets(state().pid);
     expect(listeners).toContainEqual({ kind: 'tcp', address: '127.0.0.1', port: state().ssh.port });
