@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { labPaths } from '../config/paths.js';
 import { LabError } from '../errors.js';
-import { expandMatrix, type Job, type UnpinnedJob } from '../matrix/job.js';
+import { expandMatrix, type Job, type KernelPins, type UnpinnedJob } from '../matrix/job.js';
 import { pinJob } from '../matrix/pin.js';
 import { fragmentFile, loadMatrixSpec, type MatrixSpec } from '../matrix/spec.js';
 import { defaultJobs, summarizeMatrix, type MatrixSummary } from '../matrix/summary.js';
@@ -65,7 +65,7 @@ export async function prepareMatrix(ctx: LabContext, specFile: string, out: stri
   const { spec, kernels, jobs } = expandSpec(specFile);
   const layout = matrixLayout(out);
   const built: MatrixPlan['kernels'] = [];
-  const pins = new Map<string, { kernelKey: string; rootfsKey: string; qemu: string }>();
+  const pins = new Map<string, KernelPins>();
   for (const k of kernels) {
     ctx.progress.notice(`lab: matrix ${spec.name}: kernel ${k.name}`);
     const record = await buildLab({ ...ctx, paths: labPaths(layout.kernelLab(k.name)) }, { ...k.build });
@@ -186,11 +186,11 @@ async function compareKernels(out: string, jobs: Job[], results: Map<string, Job
         const r = results.get(j.id);
         return r?.status === 'done' && r.runDir && existsSync(r.runDir) ? [r.runDir] : [];
       });
-    const a = runsOf(kernels[0]!);
+    const a = await Promise.all(runsOf(kernels[0]!).map(readRunFigures));
     for (const kernel of kernels.slice(1)) {
       const b = runsOf(kernel);
       if (a.length === 0 || b.length === 0) continue;
-      const comparison = compareGroups(await Promise.all(a.map(readRunFigures)), await Promise.all(b.map(readRunFigures)));
+      const comparison = compareGroups(a, await Promise.all(b.map(readRunFigures)));
       const page = await writeCompareReport(path.join(out, 'compare', `${scenario}.${kernels[0]}-vs-${kernel}.html`), comparison);
       comparisons.push({ scenario, a: kernels[0]!, b: kernel, page: page.file, verdictsDiffer: comparison.verdicts.map((v) => v.path) });
     }

@@ -16,7 +16,6 @@ export interface WrittenReport {
   seconds: number;
 }
 
-
 /** report.html of one run directory, from the files the run left. */
 export async function writeRunReport(runDir: string): Promise<WrittenReport> {
   const started = performance.now();

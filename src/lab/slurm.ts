@@ -3,7 +3,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { storeRoot } from '../config/paths.js';
 import { LabError } from '../errors.js';
-import { parseSacct, sacctStates, sbatchArgs, shellWord, slurmScripts } from '../matrix/slurm-plan.js';
+import { parseSacct, sacctStates, sbatchArgs, slurmScripts } from '../matrix/slurm-plan.js';
 import { execute } from '../process/runner.js';
 import { findOnPath } from '../util/which.js';
 import { expandSpec, LAB_MAIN, matrixLayout } from './matrix.js';
@@ -47,17 +47,7 @@ export async function writeSlurm(specFile: string, out: string, options: { submi
   await writeFile(file('array.sbatch'), scripts.array);
   await writeFile(file('gather.sbatch'), scripts.gather);
   await writeFile(file('jobs.txt'), scripts.jobsList);
-  const submitSh = `#!/bin/sh
-# submits the matrix: the array after a successful build, the gather after every task
-set -eu
-cd ${shellWord(dir)}
-build=$(sbatch ${sbatchArgs('build', 'build.sbatch').join(' ')})
-array=$(sbatch ${sbatchArgs('array', 'array.sbatch', '"$build"').join(' ')})
-gather=$(sbatch ${sbatchArgs('gather', 'gather.sbatch', '"$array"').join(' ')})
-printf '{"build":"%s","array":"%s","gather":"%s"}\\n' "$build" "$array" "$gather" > submitted.json
-echo "build $build, array $array, gather $gather"
-`;
-  await writeFile(file('submit.sh'), submitSh);
+  await writeFile(file('submit.sh'), scripts.submit);
   await chmod(file('submit.sh'), 0o755);
   let submitted: SlurmSubmission | undefined;
   if (options.submit) {

@@ -40,11 +40,7 @@ export type Job = z.infer<typeof JobSchema>;
 export type UnpinnedJob = Omit<Job, 'pins'>;
 
 /** What building one kernel of the matrix pinned. */
-export interface KernelPins {
-  kernelKey: string;
-  rootfsKey: string;
-  qemu: string;
-}
+export type KernelPins = Omit<Job['pins'], 'files'>;
 
 export interface KernelPlan {
   name: string;

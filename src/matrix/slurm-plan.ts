@@ -33,6 +33,8 @@ export interface SlurmScripts {
   array: string;
   gather: string;
   jobsList: string;
+  /** Submits the three steps, chained, and keeps their ids in submitted.json. */
+  submit: string;
 }
 
 /** sbatch's --mem for a VM: the guest's memory and 1 GiB for QEMU and lab (pure). */
@@ -71,6 +73,16 @@ exec ${lab} run --spec ${out}/jobs/"$id".json --lab-dir ${out}/labs/"$id" --json
 exec ${lab} matrix --gather ${out}
 `,
     jobsList: input.jobIds.join('\n') + '\n',
+    submit: `#!/bin/sh
+# submits the matrix: the array after a successful build, the gather after every task
+set -eu
+cd ${shellWord(`${input.out}/slurm`)}
+build=$(sbatch ${sbatchArgs('build', 'build.sbatch').join(' ')})
+array=$(sbatch ${sbatchArgs('array', 'array.sbatch', '"$build"').join(' ')})
+gather=$(sbatch ${sbatchArgs('gather', 'gather.sbatch', '"$array"').join(' ')})
+printf '{"build":"%s","array":"%s","gather":"%s"}\\n' "$build" "$array" "$gather" > submitted.json
+echo "build $build, array $array, gather $gather"
+`,
   };
 }
 

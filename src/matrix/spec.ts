@@ -57,7 +57,6 @@ const ALLOWED_KEYS: Record<string, string[]> = {
 /** A matrix spec, checked: a bad one names the file, the key and what is allowed (pure but for the scenario list). */
 export function parseMatrixSpec(text: string, file: string, scenarioNames = listScenarios().map((s) => s.name)): MatrixSpec {
   const spec = parseCheckedJson(text, file, MatrixSpecSchema, 'MATRIX_INVALID', {
-    hint: 'fix the matrix spec',
     allowedKeysAt: (at) => ALLOWED_KEYS[String(at.find((p) => typeof p === 'string') ?? '')],
   });
   const dup = (names: string[]) => names.find((n, i) => names.indexOf(n) !== i);
@@ -65,7 +64,7 @@ export function parseMatrixSpec(text: string, file: string, scenarioNames = list
   if (twice) throw new LabError('MATRIX_INVALID', `${file}: kernels: the name "${twice}" is used twice`, { hint: 'give each kernel its own name' });
   spec.scenarios.forEach((s, i) => {
     if (!scenarioNames.includes(s)) {
-      throw new LabError('MATRIX_INVALID', `${file}: scenarios.${i}: no scenario named "${s}" (allowed: ${scenarioNames.join(', ')})`, { hint: 'fix the matrix spec' });
+      throw new LabError('MATRIX_INVALID', `${file}: scenarios.${i}: no scenario named "${s}" (allowed: ${scenarioNames.join(', ')})`);
     }
   });
   const again = dup(spec.scenarios);
@@ -74,7 +73,7 @@ export function parseMatrixSpec(text: string, file: string, scenarioNames = list
 }
 
 export function loadMatrixSpec(file: string): MatrixSpec {
-  if (!existsSync(file)) throw new LabError('MATRIX_UNKNOWN', `${file} does not exist`, { hint: 'give a matrix spec such as matrices/example.json' });
+  if (!existsSync(file)) throw new LabError('MATRIX_UNKNOWN', `${file} does not exist`);
   return parseMatrixSpec(readFileSync(file, 'utf8'), file);
 }
 

@@ -94,10 +94,9 @@ describe('the Slurm plan', () => {
     expect(s.jobsList).toBe('a.manual.r1\na.manual.r2\nb.manual.r1\n');
     expect(s.build).toContain(`exec /usr/bin/node /opt/lab/dist/cli/main.js matrix /shared/matrices/example.json --prepare-only --out '/shared/it'\\''s here'`);
     expect(s.gather).toContain("matrix --gather '/shared/it'\\''s here'");
-    for (const script of [s.build, s.array, s.gather]) {
-      expect(script).toContain('export LAB_CACHE=/shared/store');
-      expect((await execa('sh', ['-n'], { input: script, reject: false })).exitCode).toBe(0);
-    }
+    for (const script of [s.build, s.array, s.gather]) expect(script).toContain('export LAB_CACHE=/shared/store');
+    for (const script of [s.build, s.array, s.gather, s.submit]) expect((await execa('sh', ['-n'], { input: script, reject: false })).exitCode).toBe(0);
+    expect(s.submit).toContain("cd '/shared/it'\\''s here/slurm'\n");
     // the task's line of jobs.txt, as sh computes it
     const line = await execa('sh', ['-c', 'printf "a\\nb\\nc\\n" > /tmp/lab-jobs.$$ && SLURM_ARRAY_TASK_ID=1 && sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" /tmp/lab-jobs.$$; rm -f /tmp/lab-jobs.$$']);
     expect(line.stdout).toBe('b');
