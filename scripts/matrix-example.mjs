@@ -19,7 +19,8 @@ const check = (what, ok, detail = '') => {
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}${detail ? `: ${detail}` : ''}`);
   if (!ok) failed++;
 };
-const lab = (args, env = process.env) => execa('node', [LAB, ...args], { cwd: work, env, reject: false, stderr: 'inherit' });
+const lab = (args, env = process.env) =>
+  execa('node', [LAB, ...args], { cwd: work, env, reject: false, stderr: 'inherit' });
 const seconds = async (f) => {
   const t0 = performance.now();
   const r = await f();
@@ -32,7 +33,9 @@ const here = path.join(work, 'here');
 const prep = await seconds(() => lab(['matrix', SPEC, '--prepare-only', '--out', here, '--json']));
 check('prepare (build each kernel once, write the jobs)', prep.r.exitCode === 0);
 const plan = JSON.parse(prep.r.stdout);
-console.log(`prepare: ${prep.s.toFixed(1)} s; kernels ${plan.kernels.map((k) => `${k.name} ${k.key} ${k.cached ? 'cached' : `built in ${k.seconds.toFixed(0)} s`}`).join(', ')}`);
+console.log(
+  `prepare: ${prep.s.toFixed(1)} s; kernels ${plan.kernels.map((k) => `${k.name} ${k.key} ${k.cached ? 'cached' : `built in ${k.seconds.toFixed(0)} s`}`).join(', ')}`,
+);
 
 const two = await seconds(() => lab(['matrix', '--run', here, '--jobs', '2']));
 const s2 = summary(here);
@@ -42,10 +45,14 @@ const one = await seconds(() => lab(['matrix', '--run', here, '--jobs', '1']));
 const s1 = summary(here);
 check('--jobs 1: all 8 jobs done and as expected', one.r.exitCode === 0 && allFired(s1), `${s1.done}/${s1.jobs} done`);
 console.log(one.r.stdout);
-console.log(`wall: --jobs 2 ${two.s.toFixed(1)} s, --jobs 1 ${one.s.toFixed(1)} s, ratio ${(one.s / two.s).toFixed(2)}`);
+console.log(
+  `wall: --jobs 2 ${two.s.toFixed(1)} s, --jobs 1 ${one.s.toFixed(1)} s, ratio ${(one.s / two.s).toFixed(2)}`,
+);
 
 const cluster = path.join(work, 'slurm-cluster');
-const started = await execa('bash', [path.join(ROOT, 'scripts', 'local-slurm.sh'), 'start', cluster], { reject: false });
+const started = await execa('bash', [path.join(ROOT, 'scripts', 'local-slurm.sh'), 'start', cluster], {
+  reject: false,
+});
 check('a private Slurm starts', started.exitCode === 0, started.stderr);
 const env = { ...process.env, SLURM_CONF: started.stdout.trim().split('=').slice(1).join('=') };
 try {
@@ -61,10 +68,18 @@ try {
   }
   const wall = (performance.now() - t0) / 1000;
   const status = JSON.parse((await lab(['matrix', '--status', out, '--json'], env)).stdout);
-  check('every array task COMPLETED in sacct', status.jobs.every((j) => j.state === 'COMPLETED'), status.jobs.map((j) => `${j.id} ${j.state}`).join(', '));
+  check(
+    'every array task COMPLETED in sacct',
+    status.jobs.every((j) => j.state === 'COMPLETED'),
+    status.jobs.map((j) => `${j.id} ${j.state}`).join(', '),
+  );
   const ss = summary(out);
   check('gathered: all 8 done and as expected', allFired(ss));
-  check('the same table as here', JSON.stringify(ss.cells.map((c) => [c.cell, c.runs, c.verdicts.map((v) => v.path)])) === JSON.stringify(s2.cells.map((c) => [c.cell, c.runs, c.verdicts.map((v) => v.path)])));
+  check(
+    'the same table as here',
+    JSON.stringify(ss.cells.map((c) => [c.cell, c.runs, c.verdicts.map((v) => v.path)])) ===
+      JSON.stringify(s2.cells.map((c) => [c.cell, c.runs, c.verdicts.map((v) => v.path)])),
+  );
   console.log(`slurm: submit to gathered ${wall.toFixed(1)} s (one task at a time on this 2-core node)`);
 } finally {
   await execa('bash', [path.join(ROOT, 'scripts', 'local-slurm.sh'), 'stop', cluster], { reject: false });

@@ -23,13 +23,20 @@ function check(what, ok, detail = '') {
 /** A store with everything but kernels, hard-linked from the user's: a kernel build in it is cold. */
 async function coldStore() {
   const root = mkdtempSync(path.join(os.tmpdir(), 'lab-race-store-'));
-  for (const d of readdirSync(home)) if (!['kernels', 'tmp', 'partial', 'locks'].includes(d)) await execa('cp', ['-al', path.join(home, d), root]);
+  for (const d of readdirSync(home))
+    if (!['kernels', 'tmp', 'partial', 'locks'].includes(d)) await execa('cp', ['-al', path.join(home, d), root]);
   return root;
 }
 
-const build = (store, cwd) => execa('node', [LAB, 'build', '--rootfs', 'initramfs', '--json'], { cwd, env: { ...env, LAB_CACHE: store }, reject: false });
+const build = (store, cwd) =>
+  execa('node', [LAB, 'build', '--rootfs', 'initramfs', '--json'], {
+    cwd,
+    env: { ...env, LAB_CACHE: store },
+    reject: false,
+  });
 const labDir = () => mkdtempSync(path.join(os.tmpdir(), 'lab-race-'));
-const makesIn = async (dir) => (await execa('pgrep', ['-f', `O=${dir}`], { reject: false })).stdout.split('\n').filter(Boolean).length;
+const makesIn = async (dir) =>
+  (await execa('pgrep', ['-f', `O=${dir}`], { reject: false })).stdout.split('\n').filter(Boolean).length;
 const kernelLog = (cwd) => path.join(cwd, '.lab', 'logs', 'kernel-build.log');
 const makeRan = (cwd) => existsSync(kernelLog(cwd)) && /^\s+CC\s/m.test(readFileSync(kernelLog(cwd), 'utf8'));
 
@@ -40,10 +47,21 @@ const makeRan = (cwd) => existsSync(kernelLog(cwd)) && /^\s+CC\s/m.test(readFile
   const t0 = performance.now();
   const [ra, rb] = await Promise.all([build(store, a), build(store, b)]);
   const wall = (performance.now() - t0) / 1000;
-  check('both builds succeed', ra.exitCode === 0 && rb.exitCode === 0, `${ra.exitCode}, ${rb.exitCode} ${ra.stderr.slice(-300)} ${rb.stderr.slice(-300)}`);
+  check(
+    'both builds succeed',
+    ra.exitCode === 0 && rb.exitCode === 0,
+    `${ra.exitCode}, ${rb.exitCode} ${ra.stderr.slice(-300)} ${rb.stderr.slice(-300)}`,
+  );
   const [ja, jb] = [JSON.parse(ra.stdout), JSON.parse(rb.stdout)];
-  check('one kernel key, one entry', ja.kernel.key === jb.kernel.key && readdirSync(path.join(store, 'kernels')).length === 1);
-  check('one make ran (one build log with compiler lines)', [makeRan(a), makeRan(b)].filter(Boolean).length === 1, `make in A: ${makeRan(a)}, in B: ${makeRan(b)}`);
+  check(
+    'one kernel key, one entry',
+    ja.kernel.key === jb.kernel.key && readdirSync(path.join(store, 'kernels')).length === 1,
+  );
+  check(
+    'one make ran (one build log with compiler lines)',
+    [makeRan(a), makeRan(b)].filter(Boolean).length === 1,
+    `make in A: ${makeRan(a)}, in B: ${makeRan(b)}`,
+  );
   check('one build says cached', [ja.kernel.cached, jb.kernel.cached].filter(Boolean).length === 1);
   const waited = [ra.stderr, rb.stderr].find((s) => /waiting for lab process \d+/.test(s));
   check('the other said whom it waited for', !!waited, waited?.match(/lab: waiting for [^\n]*/)?.[0]);
@@ -67,14 +85,25 @@ const makeRan = (cwd) => existsSync(kernelLog(cwd)) && /^\s+CC\s/m.test(readFile
   await doomed;
   const makesAfterKill = (await Promise.all(scratch.map(makesIn))).reduce((x, y) => x + y, 0);
   console.log(`killed lab ${doomed.pid} mid-make; make processes still running in its scratch tree: ${makesAfterKill}`);
-  check('no kernel entry after the kill', !existsSync(path.join(store, 'kernels')) || readdirSync(path.join(store, 'kernels')).length === 0);
+  check(
+    'no kernel entry after the kill',
+    !existsSync(path.join(store, 'kernels')) || readdirSync(path.join(store, 'kernels')).length === 0,
+  );
   const b = labDir();
   const t0 = performance.now();
   const rb = await build(store, b);
   const wall = (performance.now() - t0) / 1000;
   check('the next build proceeds without manual cleanup', rb.exitCode === 0, rb.stderr.slice(-300));
-  check('it built (not cached) and left no scratch or lock behind', JSON.parse(rb.stdout || '{}').kernel?.cached === false && readdirSync(path.join(store, 'tmp')).length === 0 && readdirSync(path.join(store, 'locks')).length === 0);
-  check('the killed build\'s make is gone', (await Promise.all(scratch.map(makesIn))).every((n) => n === 0));
+  check(
+    'it built (not cached) and left no scratch or lock behind',
+    JSON.parse(rb.stdout || '{}').kernel?.cached === false &&
+      readdirSync(path.join(store, 'tmp')).length === 0 &&
+      readdirSync(path.join(store, 'locks')).length === 0,
+  );
+  check(
+    "the killed build's make is gone",
+    (await Promise.all(scratch.map(makesIn))).every((n) => n === 0),
+  );
   console.log(`after the kill: the next build took ${wall.toFixed(1)} s`);
   await execa('rm', ['-rf', store, a, b]);
 }

@@ -5,7 +5,8 @@
  * hint". Anything that is not a LabError is a bug: it keeps its stack and
  * exits 70.
  */
-export type ErrorKind = 'failed' | 'usage' | 'dependency' | 'not-built' | 'vm-state' | 'guest' | 'interrupted' | 'internal';
+export type ErrorKind =
+  'failed' | 'usage' | 'dependency' | 'not-built' | 'vm-state' | 'guest' | 'interrupted' | 'internal';
 
 export const EXIT_CODES: Record<ErrorKind, number> = {
   failed: 1,
@@ -50,9 +51,15 @@ export const ERROR_TABLE = {
   RECIPE_INVALID: { kind: 'usage', hint: 'fix the recipe' },
   SCENARIO_UNKNOWN: { kind: 'usage', hint: 'lab run --list' },
   SCENARIO_INVALID: { kind: 'usage', hint: 'fix the scenario' },
-  SOURCE_MISSING: { kind: 'usage', hint: 'give a kernel tarball, a source directory, or an https URL with --kernel-sha256' },
+  SOURCE_MISSING: {
+    kind: 'usage',
+    hint: 'give a kernel tarball, a source directory, or an https URL with --kernel-sha256',
+  },
   SOURCE_KIND: { kind: 'usage', hint: 'give a .tar.xz' },
-  SOURCE_NOT_PRISTINE: { kind: 'usage', hint: 'run "make mrproper" in it first: lab builds out of tree (O=) and needs a pristine source' },
+  SOURCE_NOT_PRISTINE: {
+    kind: 'usage',
+    hint: 'run "make mrproper" in it first: lab builds out of tree (O=) and needs a pristine source',
+  },
   NO_QEMU_SOURCE: { kind: 'usage', hint: 'use --qemu system or a path' },
   QEMU_MISSING: { kind: 'usage', hint: 'give "system" or the path of a qemu-system-x86_64' },
   LAB_FILE_INVALID: { kind: 'usage', hint: 'fix lab.json' },
@@ -70,7 +77,10 @@ export const ERROR_TABLE = {
   MATRIX_INVALID: { kind: 'usage', hint: 'fix the matrix spec' },
   MATRIX_NOT_PREPARED: { kind: 'usage', hint: 'run lab matrix SPEC (or its build step) first' },
   JOB_INVALID: { kind: 'usage', hint: 'give a job file that lab matrix wrote' },
-  JOB_PIN_MISMATCH: { kind: 'failed', hint: 'this machine builds something other than what the job pins: rebuild the matrix here, or align the toolchain' },
+  JOB_PIN_MISMATCH: {
+    kind: 'failed',
+    hint: 'this machine builds something other than what the job pins: rebuild the matrix here, or align the toolchain',
+  },
   BAD_JOBS: { kind: 'usage', hint: 'give --jobs 1 or more' },
   SLURM_MISSING: { kind: 'dependency', hint: 'install Slurm (sbatch, sacct), or run the matrix here without --slurm' },
   SLURM_FAILED: { kind: 'failed', hint: 'see the sbatch or sacct message' },
@@ -105,8 +115,14 @@ export const ERROR_TABLE = {
   GUEST_UNREACHABLE: { kind: 'guest', hint: 'is the VM up and ready? see lab status' },
   GUEST_GONE: { kind: 'guest', hint: 'is the VM still running? see lab status' },
   COPY_FAILED: { kind: 'guest', hint: 'does the path exist in the guest?' },
-  TRACE_SETUP: { kind: 'guest', hint: 'check the filter, function and event names against available_filter_functions and available_events' },
-  ENGINE_SETUP: { kind: 'guest', hint: 'is the kernel built with CONFIG_KPROBE_EVENTS? lab build with the lab fragment has it; or use --engine gdb' },
+  TRACE_SETUP: {
+    kind: 'guest',
+    hint: 'check the filter, function and event names against available_filter_functions and available_events',
+  },
+  ENGINE_SETUP: {
+    kind: 'guest',
+    hint: 'is the kernel built with CONFIG_KPROBE_EVENTS? lab build with the lab fragment has it; or use --engine gdb',
+  },
   TRACE_READ: { kind: 'guest', hint: 'is tracefs mounted in the guest?' },
   SETTING_MISSING: { kind: 'guest', hint: 'is the kernel built with it?' },
   SETTING_FAILED: { kind: 'guest', hint: 'check the value against what the file accepts' },

@@ -48,7 +48,10 @@ export async function fileHashes(root: string, files: string[]): Promise<Record<
 export async function writeBundle(stagedDir: string, files: string[], out: string): Promise<void> {
   const partial = `${out}.partial`;
   try {
-    await tar.create({ gzip: true, file: partial, cwd: stagedDir, portable: true, noDirRecurse: true, mtime: new Date(0) }, [BUNDLE_MANIFEST, ...files.filter((f) => f !== BUNDLE_MANIFEST)]);
+    await tar.create(
+      { gzip: true, file: partial, cwd: stagedDir, portable: true, noDirRecurse: true, mtime: new Date(0) },
+      [BUNDLE_MANIFEST, ...files.filter((f) => f !== BUNDLE_MANIFEST)],
+    );
     await rename(partial, out);
   } catch (err) {
     await rm(partial, { force: true });
@@ -59,7 +62,11 @@ export async function writeBundle(stagedDir: string, files: string[], out: strin
 /** The entries of a .tar.gz, read without writing anything. */
 async function listEntries(file: string): Promise<TarEntryInfo[]> {
   const entries: TarEntryInfo[] = [];
-  await tar.list({ file, strict: true, onReadEntry: (e) => void entries.push({ path: e.path, type: e.type, size: e.size ?? 0 }) });
+  await tar.list({
+    file,
+    strict: true,
+    onReadEntry: (e) => void entries.push({ path: e.path, type: e.type, size: e.size ?? 0 }),
+  });
   return entries;
 }
 
@@ -81,7 +88,8 @@ export async function openBundle(file: string, limits: BundleLimits = BUNDLE_LIM
   const refuse = (why: string) => new LabError('BUNDLE_REFUSED', `${path.basename(file)} refused: ${why}`);
   const st = await stat(file).catch(() => undefined);
   if (!st?.isFile()) throw new LabError('BUNDLE_MISSING', `${file} is not a file`);
-  if (st.size > limits.compressedBytes) throw refuse(`it is ${(st.size / 2 ** 20).toFixed(1)} MiB (the limit is ${limits.compressedBytes >> 20} MiB)`);
+  if (st.size > limits.compressedBytes)
+    throw refuse(`it is ${(st.size / 2 ** 20).toFixed(1)} MiB (the limit is ${limits.compressedBytes >> 20} MiB)`);
   let entries: TarEntryInfo[];
   try {
     entries = await listEntries(file);
@@ -107,7 +115,11 @@ export async function openBundle(file: string, limits: BundleLimits = BUNDLE_LIM
       preserveOwner: false,
       // checked again as written: the list above and this pass read the same bytes, but never trust that
       filter: (_p, e) => {
-        const info = { path: (e as tar.ReadEntry).path, type: (e as tar.ReadEntry).type, size: (e as tar.ReadEntry).size ?? 0 };
+        const info = {
+          path: (e as tar.ReadEntry).path,
+          type: (e as tar.ReadEntry).type,
+          size: (e as tar.ReadEntry).size ?? 0,
+        };
         written += info.size;
         return entryProblem(info) === undefined && written <= limits.unpackedBytes;
       },
@@ -125,14 +137,16 @@ export async function openBundle(file: string, limits: BundleLimits = BUNDLE_LIM
       throw refuse(`${BUNDLE_MANIFEST} is not JSON`);
     }
     const parsed = BundleManifestSchema.safeParse(json);
-    if (!parsed.success) throw refuse(`${BUNDLE_MANIFEST}: ${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`);
+    if (!parsed.success)
+      throw refuse(`${BUNDLE_MANIFEST}: ${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`);
     const manifest = parsed.data;
     const present = (await regularFiles(scratch.name)).filter((f) => f !== BUNDLE_MANIFEST);
     const unlisted = present.find((f) => !(f in manifest.files));
     if (unlisted) throw refuse(`${unlisted} is not listed in ${BUNDLE_MANIFEST}`);
     for (const [rel, want] of Object.entries(manifest.files)) {
       const full = path.join(scratch.name, rel);
-      if (entryProblem({ path: rel, type: 'File', size: 0 }) || !(await lstat(full).catch(() => undefined))?.isFile()) throw refuse(`${rel} is listed but missing`);
+      if (entryProblem({ path: rel, type: 'File', size: 0 }) || !(await lstat(full).catch(() => undefined))?.isFile())
+        throw refuse(`${rel} is listed but missing`);
       if ((await sha256File(full)) !== want) throw refuse(`${rel} does not match its sha256 in ${BUNDLE_MANIFEST}`);
     }
     return { dir: scratch.name, manifest, close };

@@ -26,8 +26,10 @@ export function entryProblem(entry: TarEntryInfo): string | undefined {
   if (p.includes('\0')) return `entry ${JSON.stringify(p)} has a NUL in its name`;
   if (path.posix.isAbsolute(p) || /^[A-Za-z]:/.test(p)) return `entry ${p} is an absolute path`;
   if (p.split(/[\\/]+/).includes('..')) return `entry ${p} climbs out of the bundle ("..")`;
-  if (entry.type === 'SymbolicLink' || entry.type === 'Link') return `entry ${p} is a link (a bundle holds only files and directories)`;
-  if (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'Directory') return `entry ${p} is a ${entry.type}, not a file or directory`;
+  if (entry.type === 'SymbolicLink' || entry.type === 'Link')
+    return `entry ${p} is a link (a bundle holds only files and directories)`;
+  if (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'Directory')
+    return `entry ${p} is a ${entry.type}, not a file or directory`;
   return undefined;
 }
 

@@ -26,7 +26,9 @@ export function parseHits(text: string): RunEvidence['hits'] {
       continue;
     }
     if (!isObject(h) || typeof h.breakpoint !== 'string') continue;
-    const frames = Array.isArray(h.frames) ? h.frames.flatMap((f) => (isObject(f) && typeof f.function === 'string' ? [f.function] : [])) : [];
+    const frames = Array.isArray(h.frames)
+      ? h.frames.flatMap((f) => (isObject(f) && typeof f.function === 'string' ? [f.function] : []))
+      : [];
     hits.push({ breakpoint: h.breakpoint, frames });
   }
   return hits;
@@ -37,22 +39,31 @@ export async function readRunEvidence(runDir: string): Promise<RunEvidence> {
   const manifest = await readJson(path.join(runDir, 'manifest.json'));
   const m = isObject(manifest) ? manifest : {};
   const request = isObject(m.request) ? m.request : {};
-  const scenario = isObject(request.scenario) && typeof request.scenario.name === 'string' ? request.scenario.name : undefined;
+  const scenario =
+    isObject(request.scenario) && typeof request.scenario.name === 'string' ? request.scenario.name : undefined;
   const hitsFile = path.join(runDir, 'hits.jsonl');
   const hits = existsSync(hitsFile) ? parseHits(await readFile(hitsFile, 'utf8')) : [];
   const v = await readJson(path.join(runDir, 'verdicts.json'));
-  const verdicts = isObject(v) && Array.isArray(v.verdicts)
-    ? v.verdicts.filter(isObject).map((x) => ({
-        path: String(x.path ?? '?'),
-        ok: x.ok === true,
-        fired: x.fired === true,
-        rows: Array.isArray(x.rows) ? x.rows.filter(isObject).map((r) => ({ what: String(r.what ?? ''), got: String(r.got ?? ''), met: r.met === true })) : [],
-      }))
-    : [];
+  const verdicts =
+    isObject(v) && Array.isArray(v.verdicts)
+      ? v.verdicts.filter(isObject).map((x) => ({
+          path: String(x.path ?? '?'),
+          ok: x.ok === true,
+          fired: x.fired === true,
+          rows: Array.isArray(x.rows)
+            ? x.rows
+                .filter(isObject)
+                .map((r) => ({ what: String(r.what ?? ''), got: String(r.got ?? ''), met: r.met === true }))
+            : [],
+        }))
+      : [];
   return {
     id: path.basename(runDir),
     kind: typeof m.kind === 'string' ? m.kind : 'unknown',
-    breakpoints: scenario && isObject(request.scenario) && isObject(request.scenario.breakpoints) ? strings(request.scenario.breakpoints.functions) : strings(request.breakpoints),
+    breakpoints:
+      scenario && isObject(request.scenario) && isObject(request.scenario.breakpoints)
+        ? strings(request.scenario.breakpoints.functions)
+        : strings(request.breakpoints),
     scenario,
     hits,
     verdicts,
@@ -63,5 +74,8 @@ export async function readRunEvidence(runDir: string): Promise<RunEvidence> {
 export async function runDirs(dir: string): Promise<string[]> {
   if (!existsSync(dir)) return [];
   const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name)).sort();
+  return entries
+    .filter((e) => e.isDirectory())
+    .map((e) => path.join(dir, e.name))
+    .sort();
 }

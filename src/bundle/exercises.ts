@@ -8,7 +8,12 @@ export interface RunEvidence {
   breakpoints: string[];
   scenario?: string;
   hits: Array<{ breakpoint: string; frames: string[] }>;
-  verdicts: Array<{ path: string; ok: boolean; fired: boolean; rows: Array<{ what: string; got: string; met: boolean }> }>;
+  verdicts: Array<{
+    path: string;
+    ok: boolean;
+    fired: boolean;
+    rows: Array<{ what: string; got: string; met: boolean }>;
+  }>;
 }
 
 export interface ExerciseResult {
@@ -31,7 +36,9 @@ function countBy(items: string[]): Map<string, number> {
 
 function judgeDebug(ex: Exercise & { debug: NonNullable<Exercise['debug']> }, runs: RunEvidence[]): ExerciseResult {
   const wanted = ex.debug.break.map(functionOf);
-  const candidates = runs.filter((r) => r.kind === 'debug' && wanted.every((w) => r.breakpoints.map(functionOf).includes(w)));
+  const candidates = runs.filter(
+    (r) => r.kind === 'debug' && wanted.every((w) => r.breakpoints.map(functionOf).includes(w)),
+  );
   if (candidates.length === 0) {
     return { exercise: ex.name, pass: false, evidence: `no debug run with the breakpoints ${wanted.join(', ')}` };
   }
@@ -48,17 +55,22 @@ function judgeDebug(ex: Exercise & { debug: NonNullable<Exercise['debug']> }, ru
   }
   const { run, missing, hitCounts } = best!;
   const counts = [...hitCounts].map(([f, n]) => `${f} ${n}`).join(', ') || 'no hits';
-  if (missing.length) return { exercise: ex.name, pass: false, run: run.id, evidence: `${missing.join('; ')} (hits: ${counts})` };
+  if (missing.length)
+    return { exercise: ex.name, pass: false, run: run.id, evidence: `${missing.join('; ')} (hits: ${counts})` };
   const frames = ex.expect.frames.length ? `; frames have ${ex.expect.frames.join(', ')}` : '';
   return { exercise: ex.name, pass: true, run: run.id, evidence: `hits: ${counts}${frames}` };
 }
 
 function judgeScenario(ex: Exercise & { scenario: string }, runs: RunEvidence[]): ExerciseResult {
   const candidates = runs.filter((r) => r.kind === 'scenario' && r.scenario === ex.scenario);
-  if (candidates.length === 0) return { exercise: ex.name, pass: false, evidence: `no run of the ${ex.scenario} scenario` };
+  if (candidates.length === 0)
+    return { exercise: ex.name, pass: false, evidence: `no run of the ${ex.scenario} scenario` };
   const describe = (r: RunEvidence) =>
     r.verdicts
-      .map((v) => `${v.path} ${v.fired ? 'fired' : 'quiet'}${v.ok ? '' : ' (not as expected)'}: ${v.rows.map((row) => `${row.what} ${row.got}`).join(', ')}`)
+      .map(
+        (v) =>
+          `${v.path} ${v.fired ? 'fired' : 'quiet'}${v.ok ? '' : ' (not as expected)'}: ${v.rows.map((row) => `${row.what} ${row.got}`).join(', ')}`,
+      )
       .join('; ');
   const ok = (r: RunEvidence) => r.verdicts.length > 0 && r.verdicts.every((v) => v.ok);
   const passing = ex.expect.verdicts === 'ok' ? candidates.find(ok) : candidates[0];

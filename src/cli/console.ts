@@ -6,7 +6,8 @@ export const DETACH_KEY = 0x1d; // Ctrl-]
 
 /** Attaches this terminal, raw, to the VM's serial console until Ctrl-] or the VM goes. */
 export async function attachConsole(vm: VmState): Promise<void> {
-  if (!process.stdin.isTTY) throw new LabError('NOT_A_TTY', 'lab console needs a terminal', { hint: `read ${vm.serialLog} instead` });
+  if (!process.stdin.isTTY)
+    throw new LabError('NOT_A_TTY', 'lab console needs a terminal', { hint: `read ${vm.serialLog} instead` });
   process.stderr.write('lab: attached to the serial console; Ctrl-] detaches\n');
   await new Promise<void>((resolve, reject) => {
     const socket = net.createConnection(vm.sockets.console);

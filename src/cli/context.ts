@@ -52,7 +52,9 @@ export function createCliContext(options: GlobalOptions): CliContext {
   const store = new Store(storeRoot(), {
     signal,
     onWait: (what, holder) =>
-      progress.notice(`lab: waiting for ${holder ? `lab process ${holder.pid} on ${holder.host}` : 'another lab process'}, which is making ${what} in the store`),
+      progress.notice(
+        `lab: waiting for ${holder ? `lab process ${holder.pid} on ${holder.host}` : 'another lab process'}, which is making ${what} in the store`,
+      ),
   });
   return {
     lab: {

@@ -13,7 +13,10 @@ export async function invoke(options: object, body: (cli: CliContext) => Promise
     process.exitCode = typeof code === 'number' ? code : 0;
   } catch (err) {
     if (err instanceof LabError) {
-      if (cli.json) process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message, hint: err.hint } }) + '\n');
+      if (cli.json)
+        process.stdout.write(
+          JSON.stringify({ error: { code: err.code, message: err.message, hint: err.hint } }) + '\n',
+        );
       process.stderr.write(`lab: ${err.line()}\n`);
       process.exitCode = err.exitCode;
     } else {

@@ -15,9 +15,18 @@ let y = yargs(hideBin(process.argv))
   .scriptName('lab')
   .usage('$0 <command>: a Linux-kernel debugging lab for memory compaction')
   .option('lab-dir', { type: 'string', describe: 'the lab directory (default ./.lab)', global: true })
-  .option('lab', { type: 'string', describe: 'the lab.json to use (default ./lab.json when there is one)', global: true })
+  .option('lab', {
+    type: 'string',
+    describe: 'the lab.json to use (default ./lab.json when there is one)',
+    global: true,
+  })
   .option('json', { type: 'boolean', default: false, describe: 'machine-readable output on stdout', global: true })
-  .option('report', { type: 'boolean', default: true, describe: 'write report.html at the end of debug, trace and run (--no-report: do not)', global: true });
+  .option('report', {
+    type: 'boolean',
+    default: true,
+    describe: 'write report.html at the end of debug, trace and run (--no-report: do not)',
+    global: true,
+  });
 y = registerBuild(y);
 y = registerVm(y);
 y = registerDebug(y);

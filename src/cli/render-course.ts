@@ -5,14 +5,24 @@ import type { LockRow } from '../lock/lock.js';
 /** Columns padded to their widest cell; the last column runs free. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
 
 export function renderVerify(r: { lockFile: string; rows: LockRow[]; same: boolean }): string {
-  const rows = r.rows.map((row) => [row.same ? 'same' : 'DIFFERENT', row.item, row.same ? short(row.here) : (row.detail ?? '')]);
+  const rows = r.rows.map((row) => [
+    row.same ? 'same' : 'DIFFERENT',
+    row.item,
+    row.same ? short(row.here) : (row.detail ?? ''),
+  ]);
   const differ = r.rows.filter((x) => !x.same).map((x) => x.item);
-  const verdict = r.same ? `every item of ${r.lockFile} is the same here` : `${differ.length} of ${r.rows.length} items differ from ${r.lockFile}: ${differ.join(', ')}`;
+  const verdict = r.same
+    ? `every item of ${r.lockFile} is the same here`
+    : `${differ.length} of ${r.rows.length} items differ from ${r.lockFile}: ${differ.join(', ')}`;
   return `${table(['', 'item', 'here'], rows)}\n${verdict}`;
 }
 
@@ -32,7 +42,10 @@ export function renderCheck(r: { rows: CheckRow[]; passed: boolean; bundles: num
     if (x.result === 'pass') s.pass++;
     perStudent.set(key, s);
   }
-  const totals = table(['student', 'passed'], [...perStudent].map(([k, s]) => [k, `${s.pass} of ${s.total}`]));
+  const totals = table(
+    ['student', 'passed'],
+    [...perStudent].map(([k, s]) => [k, `${s.pass} of ${s.total}`]),
+  );
   return `${table(['student', 'exercise', 'result', 'evidence'], rows)}\n\n${totals}\n${summary}`;
 }
 
@@ -45,18 +58,50 @@ function spreadText(s: Spread): string {
 }
 
 export function renderCompare(c: Comparison): string {
-  const out = [`A: ${c.a.what} on ${c.a.kernel}, ${c.a.runs.length} run(s)`, `B: ${c.b.what} on ${c.b.kernel}, ${c.b.runs.length} run(s)`, ''];
-  const rows = c.figures.map((f) => [f.figure, spreadText(f.a), spreadText(f.b), f.ratio === null ? '-' : `${f.ratio.toFixed(2)}x`, f.withinSpread ? 'within the spread' : '']);
+  const out = [
+    `A: ${c.a.what} on ${c.a.kernel}, ${c.a.runs.length} run(s)`,
+    `B: ${c.b.what} on ${c.b.kernel}, ${c.b.runs.length} run(s)`,
+    '',
+  ];
+  const rows = c.figures.map((f) => [
+    f.figure,
+    spreadText(f.a),
+    spreadText(f.b),
+    f.ratio === null ? '-' : `${f.ratio.toFixed(2)}x`,
+    f.withinSpread ? 'within the spread' : '',
+  ]);
   out.push(table(['figure', 'A', 'B', 'B/A', ''], rows));
-  if (c.verdicts.length) out.push('', 'verdicts that differ:', ...c.verdicts.map((v) => `  ${v.path}: A ${v.a}, B ${v.b}`));
-  const list = (title: string, xs: string[]) => (xs.length ? ['', `${title} (${xs.length}):`, ...xs.slice(0, 10).map((x) => `  ${x}`), ...(xs.length > 10 ? [`  and ${xs.length - 10} more`] : [])] : []);
+  if (c.verdicts.length)
+    out.push('', 'verdicts that differ:', ...c.verdicts.map((v) => `  ${v.path}: A ${v.a}, B ${v.b}`));
+  const list = (title: string, xs: string[]) =>
+    xs.length
+      ? [
+          '',
+          `${title} (${xs.length}):`,
+          ...xs.slice(0, 10).map((x) => `  ${x}`),
+          ...(xs.length > 10 ? [`  and ${xs.length - 10} more`] : []),
+        ]
+      : [];
   out.push(...list('stacks only in A', c.onlyA), ...list('stacks only in B', c.onlyB));
   return out.join('\n');
 }
 
-export function renderRepeats(r: Omit<RepeatSummary, 'runs'> & { name: string; runs: Array<{ runDir: string }> }): string {
+export function renderRepeats(
+  r: Omit<RepeatSummary, 'runs'> & { name: string; runs: Array<{ runDir: string }> },
+): string {
   const n = r.runs.length;
-  const rows = r.figures.map((f) => [f.figure, figure(f.spread.median), `${figure(f.spread.min)}–${figure(f.spread.max)}`]);
+  const rows = r.figures.map((f) => [
+    f.figure,
+    figure(f.spread.median),
+    `${figure(f.spread.min)}–${figure(f.spread.max)}`,
+  ]);
   const verdicts = r.verdicts.map((v) => `  ${v.path}: fired in ${v.fired} of ${v.of}`);
-  return [`${r.name}, ${n} run(s): ${r.runs.map((x) => x.runDir).join(', ')}`, '', table(['figure', 'median', 'min–max'], rows), '', 'verdicts:', ...verdicts].join('\n');
+  return [
+    `${r.name}, ${n} run(s): ${r.runs.map((x) => x.runDir).join(', ')}`,
+    '',
+    table(['figure', 'median', 'min–max'], rows),
+    '',
+    'verdicts:',
+    ...verdicts,
+  ].join('\n');
 }

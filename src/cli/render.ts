@@ -19,7 +19,8 @@ export function renderBuild(r: BuildRecord): string {
     `qemu      ${r.qemu.version} (${r.qemu.built ? `built from source${r.qemu.built.cached ? ', cached' : ''}: ` : ''}${r.qemu.binary})`,
     `took      ${r.seconds.toFixed(1)} s`,
   ];
-  if (r.kernel.changes.length) lines.push(`config    ${r.kernel.changes.length} option(s) changed in your config (see the build log)`);
+  if (r.kernel.changes.length)
+    lines.push(`config    ${r.kernel.changes.length} option(s) changed in your config (see the build log)`);
   return lines.join('\n');
 }
 
@@ -29,7 +30,8 @@ export function renderConfigure(r: ConfigureRecord): string {
     `config    ${r.config} ${r.cached ? '(cached)' : ''}`.trimEnd(),
     `verified  every option of ${r.fragments.join(', ')} took effect`,
   ];
-  if (r.notInKernel.length) lines.push(`skipped   ${r.notInKernel.length} option(s) this kernel does not define: ${r.notInKernel.join(', ')}`);
+  if (r.notInKernel.length)
+    lines.push(`skipped   ${r.notInKernel.length} option(s) this kernel does not define: ${r.notInKernel.join(', ')}`);
   if (r.changes.length) {
     lines.push(`changed   ${r.changes.length} option(s) of your config (also in ${r.logFile}):`);
     for (const c of r.changes) lines.push(`  ${c}`);
@@ -96,7 +98,9 @@ export function renderTrace(s: TraceSummary, runDir: string): string {
   if (s.functions.length) {
     lines.push('  calls      total µs      max µs  function');
     for (const f of s.functions.slice(0, 20)) {
-      lines.push(`${String(f.calls).padStart(7)} ${f.totalUs.toFixed(1).padStart(13)} ${f.maxUs.toFixed(1).padStart(11)}  ${f.fn}`);
+      lines.push(
+        `${String(f.calls).padStart(7)} ${f.totalUs.toFixed(1).padStart(13)} ${f.maxUs.toFixed(1).padStart(11)}  ${f.fn}`,
+      );
     }
     if (s.functions.length > 20) lines.push(`  … ${s.functions.length - 20} more functions`);
   }
@@ -129,7 +133,14 @@ export function renderScenario(name: string, runDir: string, result: ScenarioRes
 
 export function renderDoctor(report: DoctorReport): string {
   const lines = [`${report.scope} (${report.purposes.join(', ')})`];
-  for (const r of report.results) lines.push(`${r.ok ? 'ok     ' : 'MISSING'}  ${r.check.what}${r.ok ? '' : `  (package ${r.check.package}, for ${r.check.purpose})`}`);
-  lines.push(report.install ? `\n${report.missing.length} missing; install with:\n  ${report.install}` : '\neverything lab needs is here');
+  for (const r of report.results)
+    lines.push(
+      `${r.ok ? 'ok     ' : 'MISSING'}  ${r.check.what}${r.ok ? '' : `  (package ${r.check.package}, for ${r.check.purpose})`}`,
+    );
+  lines.push(
+    report.install
+      ? `\n${report.missing.length} missing; install with:\n  ${report.install}`
+      : '\neverything lab needs is here',
+  );
   return lines.join('\n');
 }

@@ -53,7 +53,11 @@ export function spread(values: number[]): Spread {
 
 function summary(group: RunFigures[]) {
   const uniq = (xs: string[]) => [...new Set(xs)].join(', ');
-  return { runs: group.map((r) => r.id), what: uniq(group.map((r) => r.what)), kernel: uniq(group.map((r) => r.kernel)) };
+  return {
+    runs: group.map((r) => r.id),
+    what: uniq(group.map((r) => r.what)),
+    kernel: uniq(group.map((r) => r.kernel)),
+  };
 }
 
 /** Compaction's own figures first, the rest of vmstat last. */
@@ -64,7 +68,9 @@ function rank(figure: string): number {
 }
 
 export function compareGroups(a: RunFigures[], b: RunFigures[]): Comparison {
-  const names = [...new Set([...a, ...b].flatMap((r) => Object.keys(r.figures)))].sort((x, y) => rank(x) - rank(y) || (x < y ? -1 : 1));
+  const names = [...new Set([...a, ...b].flatMap((r) => Object.keys(r.figures)))].sort(
+    (x, y) => rank(x) - rank(y) || (x < y ? -1 : 1),
+  );
   const figures: FigureRow[] = [];
   for (const figure of names) {
     const va = a.map((r) => r.figures[figure]).filter((x): x is number => x !== undefined);
@@ -109,11 +115,20 @@ export interface RepeatSummary {
 
 /** N runs of one scenario: each of compaction's figures as median and range, each verdict as k of N (pure). */
 export function summarizeRepeats(runs: RunFigures[]): RepeatSummary {
-  const names = [...new Set(runs.flatMap((r) => Object.keys(r.figures)))].filter((f) => rank(f) < 4).sort((x, y) => rank(x) - rank(y) || (x < y ? -1 : 1));
+  const names = [...new Set(runs.flatMap((r) => Object.keys(r.figures)))]
+    .filter((f) => rank(f) < 4)
+    .sort((x, y) => rank(x) - rank(y) || (x < y ? -1 : 1));
   const paths = [...new Set(runs.flatMap((r) => Object.keys(r.verdicts)))].sort();
   return {
     runs: runs.map((r) => r.id),
-    figures: names.map((figure) => ({ figure, spread: spread(runs.map((r) => r.figures[figure]).filter((x): x is number => x !== undefined)) })),
-    verdicts: paths.map((path) => ({ path, fired: runs.filter((r) => r.verdicts[path] === 'fired').length, of: runs.filter((r) => r.verdicts[path] !== undefined).length })),
+    figures: names.map((figure) => ({
+      figure,
+      spread: spread(runs.map((r) => r.figures[figure]).filter((x): x is number => x !== undefined)),
+    })),
+    verdicts: paths.map((path) => ({
+      path,
+      fired: runs.filter((r) => r.verdicts[path] === 'fired').length,
+      of: runs.filter((r) => r.verdicts[path] !== undefined).length,
+    })),
   };
 }

@@ -14,7 +14,10 @@ async function readJson(file: string): Promise<Obj | undefined> {
 }
 
 function stacksOf(folded: string): string[] {
-  return folded.split('\n').filter(Boolean).map((l) => l.slice(0, l.lastIndexOf(' ')));
+  return folded
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.slice(0, l.lastIndexOf(' ')));
 }
 
 /** Every numeric field of o as "prefix name" figures. */
@@ -36,8 +39,10 @@ export async function readRunFigures(dir: string): Promise<RunFigures> {
     numbers(figures, 'event', e.events);
     numbers(figures, 'calls', e.calls);
     const score = obj(e.score);
-    for (const k of ['first', 'max', 'last']) if (typeof score[k] === 'number') figures[`score ${k}`] = score[k] as number;
-    for (const v of list(verdictsFile.verdicts).map(obj)) verdicts[String(v.path)] = v.fired === true ? 'fired' : 'quiet';
+    for (const k of ['first', 'max', 'last'])
+      if (typeof score[k] === 'number') figures[`score ${k}`] = score[k] as number;
+    for (const v of list(verdictsFile.verdicts).map(obj))
+      verdicts[String(v.path)] = v.fired === true ? 'fired' : 'quiet';
   }
   let stacks: string[] = [];
   const hitsFile = path.join(dir, 'hits.jsonl');
@@ -48,7 +53,8 @@ export async function readRunFigures(dir: string): Promise<RunFigures> {
   }
   const traceSummary = await readJson(path.join(dir, 'trace-summary.json'));
   if (traceSummary && !verdictsFile) {
-    for (const f of list(traceSummary.functions).map(obj)) if (typeof f.calls === 'number') figures[`calls ${String(f.fn)}`] = f.calls;
+    for (const f of list(traceSummary.functions).map(obj))
+      if (typeof f.calls === 'number') figures[`calls ${String(f.fn)}`] = f.calls;
     numbers(figures, 'event', traceSummary.events);
   }
   const traceFolded = path.join(dir, 'trace.folded');
@@ -60,5 +66,13 @@ export async function readRunFigures(dir: string): Promise<RunFigures> {
       : manifest.kind === 'debug'
         ? `debug ${list(request.breakpoints).join(' ')}`
         : `trace ${String(request.tracer ?? '')}`;
-  return { id: String(manifest.id ?? path.basename(dir)), kind: String(manifest.kind), what, kernel: String(obj(manifest.kernel).version ?? '?'), figures, stacks, verdicts };
+  return {
+    id: String(manifest.id ?? path.basename(dir)),
+    kind: String(manifest.kind),
+    what,
+    kernel: String(obj(manifest.kernel).version ?? '?'),
+    figures,
+    stacks,
+    verdicts,
+  };
 }

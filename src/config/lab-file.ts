@@ -41,7 +41,9 @@ export const ExerciseSchema = z
     scenario: z.string().min(1).optional(),
     expect: ExpectationSchema,
   })
-  .refine((e) => (e.debug === undefined) !== (e.scenario === undefined), { message: 'an exercise is either "debug" or "scenario", not both or neither' });
+  .refine((e) => (e.debug === undefined) !== (e.scenario === undefined), {
+    message: 'an exercise is either "debug" or "scenario", not both or neither',
+  });
 export type Exercise = z.infer<typeof ExerciseSchema>;
 
 export const LabFileSchema = z.strictObject({
@@ -99,7 +101,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     const allowed = allowedKeysAt(issue.path);
     return `unknown key "${issue.keys.join('", "')}"${allowed ? ` (allowed: ${allowed.join(', ')})` : ''}`;
   }
-  if (issue.code === 'invalid_value' && 'values' in issue) return `${issue.message} (allowed: ${(issue.values as unknown[]).join(', ')})`;
+  if (issue.code === 'invalid_value' && 'values' in issue)
+    return `${issue.message} (allowed: ${(issue.values as unknown[]).join(', ')})`;
   return issue.message;
 }
 
@@ -109,7 +112,9 @@ export function parseLabFile(text: string, file: string): LabFileData {
   const json: unknown = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length > 0) {
     const e = errors[0]!;
-    throw new LabError('LAB_FILE_INVALID', `${file}:${lineColumn(text, e.offset)}: ${printParseErrorCode(e.error)}`, { hint: 'fix the JSON' });
+    throw new LabError('LAB_FILE_INVALID', `${file}:${lineColumn(text, e.offset)}: ${printParseErrorCode(e.error)}`, {
+      hint: 'fix the JSON',
+    });
   }
   const r = LabFileSchema.safeParse(json);
   if (!r.success) {
@@ -119,7 +124,10 @@ export function parseLabFile(text: string, file: string): LabFileData {
   }
   const names = r.data.exercises.map((e) => e.name);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
-  if (twice) throw new LabError('LAB_FILE_INVALID', `${file}: exercises: "${twice}" is named twice`, { hint: 'give each exercise its own name' });
+  if (twice)
+    throw new LabError('LAB_FILE_INVALID', `${file}: exercises: "${twice}" is named twice`, {
+      hint: 'give each exercise its own name',
+    });
   return r.data;
 }
 
@@ -131,7 +139,10 @@ export function parseLabFile(text: string, file: string): LabFileData {
 export function applyLabFile(base: Profile, data: LabFileData, dir: string, exists: (p: string) => boolean): Profile {
   const k = data.kernel;
   const local = (p: string) => (path.isAbsolute(p) ? p : path.join(dir, p));
-  const source = k.source && (k.source.kind === 'file' || k.source.kind === 'dir') ? { ...k.source, path: local(k.source.path) } : k.source;
+  const source =
+    k.source && (k.source.kind === 'file' || k.source.kind === 'dir')
+      ? { ...k.source, path: local(k.source.path) }
+      : k.source;
   return {
     ...base,
     name: data.name,
@@ -153,7 +164,10 @@ export function applyLabFile(base: Profile, data: LabFileData, dir: string, exis
 export function findLabFile(explicit: string | undefined, cwd = process.cwd()): string | undefined {
   if (explicit !== undefined) {
     const file = path.resolve(cwd, explicit);
-    if (!existsSync(file)) throw new LabError('LAB_FILE_MISSING', `${explicit} does not exist`, { hint: 'give the path of a lab.json, or run lab init' });
+    if (!existsSync(file))
+      throw new LabError('LAB_FILE_MISSING', `${explicit} does not exist`, {
+        hint: 'give the path of a lab.json, or run lab init',
+      });
     return file;
   }
   const file = path.join(cwd, LAB_FILE);
@@ -161,20 +175,35 @@ export function findLabFile(explicit: string | undefined, cwd = process.cwd()): 
 }
 
 /** An exercise naming a trigger or a scenario lab does not have (pure but for `exists`). */
-export function checkExerciseNames(data: LabFileData, file: string, triggers: string[], scenarioExists: (name: string) => boolean): void {
+export function checkExerciseNames(
+  data: LabFileData,
+  file: string,
+  triggers: string[],
+  scenarioExists: (name: string) => boolean,
+): void {
   data.exercises.forEach((ex, i) => {
     if (ex.debug?.trigger !== undefined && !triggers.includes(ex.debug.trigger)) {
-      throw new LabError('LAB_FILE_INVALID', `${file}: exercises.${i}.debug.trigger: "${ex.debug.trigger}" is not a trigger (allowed: ${triggers.join(', ')})`);
+      throw new LabError(
+        'LAB_FILE_INVALID',
+        `${file}: exercises.${i}.debug.trigger: "${ex.debug.trigger}" is not a trigger (allowed: ${triggers.join(', ')})`,
+      );
     }
     if (ex.scenario !== undefined && !scenarioExists(ex.scenario)) {
-      throw new LabError('LAB_FILE_INVALID', `${file}: exercises.${i}.scenario: no scenario named "${ex.scenario}"`, { hint: 'lab run --list names them' });
+      throw new LabError('LAB_FILE_INVALID', `${file}: exercises.${i}.scenario: no scenario named "${ex.scenario}"`, {
+        hint: 'lab run --list names them',
+      });
     }
   });
 }
 
 export function readLabFile(file: string): LabFile {
   const data = parseLabFile(readFileSync(file, 'utf8'), file);
-  checkExerciseNames(data, file, Object.keys(TRIGGERS), (name) => /^[a-z0-9-]+$/.test(name) && existsSync(path.join(projectRoot(), 'scenarios', `${name}.json`)));
+  checkExerciseNames(
+    data,
+    file,
+    Object.keys(TRIGGERS),
+    (name) => /^[a-z0-9-]+$/.test(name) && existsSync(path.join(projectRoot(), 'scenarios', `${name}.json`)),
+  );
   const profile = applyLabFile(loadProfile(data.profile), data, path.dirname(file), existsSync);
   return { file, data, profile };
 }

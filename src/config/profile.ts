@@ -21,7 +21,12 @@ export const SourceSchema = z.discriminatedUnion('kind', [
     url: z.url(),
     sha256: sha256Hex,
     mirrors: z.array(z.url()).default([]),
-    member: z.string().regex(/^[^/].*\.tar\.(xz|gz|bz2)$/, 'the path of a tarball inside the package, e.g. usr/src/linux-source-6.12.tar.xz'),
+    member: z
+      .string()
+      .regex(
+        /^[^/].*\.tar\.(xz|gz|bz2)$/,
+        'the path of a tarball inside the package, e.g. usr/src/linux-source-6.12.tar.xz',
+      ),
   }),
   z.strictObject({
     kind: z.literal('debian-package'),
@@ -55,7 +60,9 @@ export const ProfileSchema = z.strictObject({
     .refine((q) => (q.source === undefined) === (q.recipe === undefined), {
       message: 'a QEMU source and its recipe go together',
     })
-    .refine((q) => q.use === 'system' || q.source !== undefined, { message: 'use "build" needs a source and a recipe' }),
+    .refine((q) => q.use === 'system' || q.source !== undefined, {
+      message: 'use "build" needs a source and a recipe',
+    }),
   rootfs: z.enum(['initramfs', 'debian']).default('debian'),
   /** Debian packages the image gets beside lab's own (image/debian/packages.txt). */
   guestPackages: z.array(z.string().min(1)).default([]),

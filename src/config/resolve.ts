@@ -28,7 +28,9 @@ const SHA256 = /^[0-9a-f]{64}$/;
 /** Turns a --kernel-source value into a source: a URL (with --kernel-sha256), a tarball, or a tree. */
 export function sourceFromFlag(value: string, sha256: string | undefined, kindOf: (p: string) => PathKind): Source {
   if (sha256 !== undefined && !SHA256.test(sha256)) {
-    throw new LabError('BAD_SHA256', `--kernel-sha256 "${sha256}" is not a sha256`, { hint: 'give 64 lowercase hex digits' });
+    throw new LabError('BAD_SHA256', `--kernel-sha256 "${sha256}" is not a sha256`, {
+      hint: 'give 64 lowercase hex digits',
+    });
   }
   if (/^https?:\/\//.test(value)) {
     if (!sha256) {
@@ -53,12 +55,16 @@ export function sourceFromFlag(value: string, sha256: string | undefined, kindOf
 
 /** The kernel to build: the profile's, with every flag applied on top (pure but for kindOf). */
 export function selectKernel(profile: Profile, flags: KernelFlags, kindOf: (p: string) => PathKind): KernelSelection {
-  const source = flags.kernelSource ? sourceFromFlag(flags.kernelSource, flags.kernelSha256, kindOf) : profile.kernel.source;
+  const source = flags.kernelSource
+    ? sourceFromFlag(flags.kernelSource, flags.kernelSha256, kindOf)
+    : profile.kernel.source;
   let base: KernelBase = flags.base ?? profile.kernel.base;
   if (flags.config) {
     const file = path.resolve(flags.config);
     if (kindOf(file) !== 'file') {
-      throw new LabError('CONFIG_MISSING', `--config ${flags.config} is not a file`, { hint: 'give a kernel .config file' });
+      throw new LabError('CONFIG_MISSING', `--config ${flags.config} is not a file`, {
+        hint: 'give a kernel .config file',
+      });
     }
     base = { file };
   }
@@ -69,7 +75,9 @@ export function selectKernel(profile: Profile, flags: KernelFlags, kindOf: (p: s
   );
   for (const f of fragments) {
     if (kindOf(f) !== 'file') {
-      throw new LabError('FRAGMENT_MISSING', `config fragment ${f} does not exist`, { hint: 'check the profile or --fragment' });
+      throw new LabError('FRAGMENT_MISSING', `config fragment ${f} does not exist`, {
+        hint: 'check the profile or --fragment',
+      });
     }
   }
   return { source, base, fragments, explicitSource: flags.kernelSource !== undefined };

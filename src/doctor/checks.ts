@@ -56,12 +56,22 @@ export function checksFor(packages: HostPackage[], purposes: readonly string[], 
     if (!purposes.includes(p.purpose)) continue;
     for (const alternatives of p.provides) {
       if (p.optional && !isSource(alternatives)) continue;
-      checks.push({ what: alternatives.map(describe).join(' or '), package: p.package, purpose: p.purpose, alternatives });
+      checks.push({
+        what: alternatives.map(describe).join(' or '),
+        package: p.package,
+        purpose: p.purpose,
+        alternatives,
+      });
     }
   }
   if (profile?.kernel.source.kind === 'debian-package' && !checks.some((c) => isSource(c.alternatives))) {
     const source = profile.kernel.source;
-    checks.push({ what: source.path, package: source.package, purpose: 'kernel', alternatives: [{ kind: 'file', path: source.path }] });
+    checks.push({
+      what: source.path,
+      package: source.package,
+      purpose: 'kernel',
+      alternatives: [{ kind: 'file', path: source.path }],
+    });
   }
   return checks;
 }

@@ -41,9 +41,16 @@ export function parseHostPackages(text: string, origin = 'deps/host-packages.txt
     const [purposeWord, pkg, ...tokens] = line.split(/\s+/);
     const purpose = purposeWord!.replace(/\?$/, '');
     if (!(PURPOSES as readonly string[]).includes(purpose) || !pkg || tokens.length === 0) {
-      throw new Error(`${origin}:${i + 1}: expected "purpose package provides..." with a purpose of ${PURPOSES.join(', ')}`);
+      throw new Error(
+        `${origin}:${i + 1}: expected "purpose package provides..." with a purpose of ${PURPOSES.join(', ')}`,
+      );
     }
-    out.push({ purpose, optional: purposeWord!.endsWith('?'), package: pkg, provides: tokens.map((t) => t.split('|').map(provision)) });
+    out.push({
+      purpose,
+      optional: purposeWord!.endsWith('?'),
+      package: pkg,
+      provides: tokens.map((t) => t.split('|').map(provision)),
+    });
   });
   return out;
 }

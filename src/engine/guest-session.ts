@@ -24,7 +24,12 @@ async function lastTracingError(guest: Guest): Promise<string> {
   const r = await run(guest, ['cat', `${TRACEFS}/error_log`]);
   const lines = r.out.split('\n').filter((l) => l.trim());
   const i = lines.map((l) => /error:/.test(l)).lastIndexOf(true);
-  return i < 0 ? '' : lines.slice(i, i + 2).map((l) => l.trim().replace(/^\[[^\]]*\]\s*/, '')).join(' | ');
+  return i < 0
+    ? ''
+    : lines
+        .slice(i, i + 2)
+        .map((l) => l.trim().replace(/^\[[^\]]*\]\s*/, ''))
+        .join(' | ');
 }
 
 async function appendTo(guest: Guest, file: string, text: string): Promise<void> {
@@ -37,13 +42,18 @@ async function appendTo(guest: Guest, file: string, text: string): Promise<void>
 
 async function tracefs(guest: Guest, writes: TracefsWrite[]): Promise<void> {
   const r = await run(guest, tracefsArgs(guestTool(guest, 'lab-write'), writes));
-  if (!r.ok) throw new LabError('ENGINE_SETUP', r.err.split('\n').find((l) => l.startsWith('lab-write:')) ?? (r.err || 'lab-write failed'));
+  if (!r.ok)
+    throw new LabError(
+      'ENGINE_SETUP',
+      r.err.split('\n').find((l) => l.startsWith('lab-write:')) ?? (r.err || 'lab-write failed'),
+    );
 }
 
 /** Lab's instance and probes gone, whatever state a run (or a killed one) left them in. */
 export async function removeEngine(guest: Guest): Promise<void> {
   const rm = await run(guest, ['rmdir', INSTANCE_DIR]);
-  if (!rm.ok && !/No such file/i.test(rm.err)) throw new LabError('ENGINE_SETUP', `could not remove ${INSTANCE_DIR}: ${rm.err}`);
+  if (!rm.ok && !/No such file/i.test(rm.err))
+    throw new LabError('ENGINE_SETUP', `could not remove ${INSTANCE_DIR}: ${rm.err}`);
   const listed = await run(guest, ['cat', `${TRACEFS}/kprobe_events`]);
   if (!listed.ok) return; // no kprobe events in this kernel: nothing of lab's can be there
   const ours = labProbesIn(listed.out);
@@ -113,7 +123,10 @@ async function readCompressed(guest: Guest, file: string): Promise<{ out: string
 
 /** Probes off (so their counts stop), then the buffer, the counts and each CPU's buffer statistics. */
 export async function readEngine(guest: Guest, events: Set<string>, cpus: number): Promise<EngineReading> {
-  await tracefs(guest, [[`${INSTANCE}/events/${PROBE_GROUP}/enable`, '0'], [`${INSTANCE}/tracing_on`, '0']]);
+  await tracefs(guest, [
+    [`${INSTANCE}/events/${PROBE_GROUP}/enable`, '0'],
+    [`${INSTANCE}/tracing_on`, '0'],
+  ]);
   const trace = await readCompressed(guest, `${INSTANCE_DIR}/trace`);
   // one round trip for the counts and every CPU's statistics: grep -H heads each line with its file
   const statFiles = Array.from({ length: cpus }, (_, cpu) => `${INSTANCE_DIR}/per_cpu/cpu${cpu}/stats`);
@@ -129,5 +142,12 @@ export async function readEngine(guest: Guest, events: Set<string>, cpus: number
   const probes = parseKprobeProfile((byFile.get(`${TRACEFS}/kprobe_profile`) ?? []).join('\n'), PROBE_GROUP);
   // a VM's CPUs the kernel did not bring up have no statistics file
   const buffers = statFiles.filter((f) => byFile.has(f)).map((f) => parseBufferStats(byFile.get(f)!.join('\n')));
-  return { trace: parseEngineTrace(trace.out, events), traceBytes: Buffer.byteLength(trace.out), transferredBytes: trace.bytes, gzipped: trace.gzipped ?? gzipSync(trace.out), probes, buffers };
+  return {
+    trace: parseEngineTrace(trace.out, events),
+    traceBytes: Buffer.byteLength(trace.out),
+    transferredBytes: trace.bytes,
+    gzipped: trace.gzipped ?? gzipSync(trace.out),
+    probes,
+    buffers,
+  };
 }

@@ -43,7 +43,8 @@ export function probeEventName(breakpointIndex: number, site: number): string {
 
 // what kprobe fetch-args can read: registers, arguments, the stack, memory at
 // a symbol or address, and dereferences of those, each with an optional type
-const FETCH_BASE = /^(%[a-z0-9]+|\$arg[1-9]\d*|\$stack\d*|\$retval|\$comm|@[\w.]+([+-](0x[0-9a-f]+|\d+))?|@0x[0-9a-f]+)$/i;
+const FETCH_BASE =
+  /^(%[a-z0-9]+|\$arg[1-9]\d*|\$stack\d*|\$retval|\$comm|@[\w.]+([+-](0x[0-9a-f]+|\d+))?|@0x[0-9a-f]+)$/i;
 const DEREF = /^[+-]?u?(0x[0-9a-f]+|\d+)\((.+)\)$/i;
 const FETCH_TYPE = /^(u8|u16|u32|u64|s8|s16|s32|s64|x8|x16|x32|x64|string|ustring|symbol)$/;
 
@@ -68,7 +69,11 @@ export function fetchArgOf(capture: string): string {
 /** The kprobe_events lines that create every probe, captures named c0, c1... */
 export function probeDefinitions(sites: ProbeSite[], captures: string[]): string {
   if (sites.length > MAX_SITES) {
-    throw new LabError('BAD_OPTION', `the breakpoints have ${sites.length} sites; --engine guest places at most ${MAX_SITES} probes`, { hint: 'name fewer or narrower breakpoints, or use --engine gdb' });
+    throw new LabError(
+      'BAD_OPTION',
+      `the breakpoints have ${sites.length} sites; --engine guest places at most ${MAX_SITES} probes`,
+      { hint: 'name fewer or narrower breakpoints, or use --engine gdb' },
+    );
   }
   const args = captures.map((c, i) => `c${i}=${fetchArgOf(c)}`);
   return sites.map((s) => [`p:${PROBE_GROUP}/${s.event}`, `0x${s.probe.toString(16)}`, ...args].join(' ')).join('\n');
@@ -76,7 +81,10 @@ export function probeDefinitions(sites: ProbeSite[], captures: string[]): string
 
 /** The instance's setup once the probes exist: buffer, options, events on, then the mark that says when. */
 export function instanceSetup(bufferKb: number): TracefsWrite[] {
-  if (!Number.isInteger(bufferKb) || bufferKb < 64) throw new LabError('BAD_OPTION', `--buffer-kb ${bufferKb} is too small`, { hint: `give 64 or more (default ${DEFAULT_BUFFER_KB}, per CPU)` });
+  if (!Number.isInteger(bufferKb) || bufferKb < 64)
+    throw new LabError('BAD_OPTION', `--buffer-kb ${bufferKb} is too small`, {
+      hint: `give 64 or more (default ${DEFAULT_BUFFER_KB}, per CPU)`,
+    });
   const i = INSTANCE;
   return [
     [`${i}/tracing_on`, '0'],

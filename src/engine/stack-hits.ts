@@ -56,9 +56,17 @@ export function siteChain(chain: InlineChain | undefined, functionName: string |
   return outermost > 0 ? chain.slice(outermost) : chain;
 }
 
-export function framesOf(stack: bigint[], site: Pick<ProbeSite, 'address' | 'probe' | 'functionName'>, chains: Map<bigint, InlineChain>, symbols: SymbolTable): { frames: Frame[]; trimmed: boolean } {
+export function framesOf(
+  stack: bigint[],
+  site: Pick<ProbeSite, 'address' | 'probe' | 'functionName'>,
+  chains: Map<bigint, InlineChain>,
+  symbols: SymbolTable,
+): { frames: Frame[]; trimmed: boolean } {
   const at = site.address;
-  const all = [chainFrames(siteChain(chains.get(at), site.functionName), at, at, symbols), ...returnAddresses(stack, site.probe).map((r) => chainFrames(chains.get(r - 1n), r - 1n, r, symbols))].flat();
+  const all = [
+    chainFrames(siteChain(chains.get(at), site.functionName), at, at, symbols),
+    ...returnAddresses(stack, site.probe).map((r) => chainFrames(chains.get(r - 1n), r - 1n, r, symbols)),
+  ].flat();
   const frames: Frame[] = [];
   for (const frame of all) {
     frames.push(frame);
@@ -122,7 +130,8 @@ export function buildHits(probeHits: ProbeHit[], o: HitBuildOptions): Hit[] {
       frames,
       trimmed,
     };
-    if (o.captures.length) hit.captures = Object.fromEntries(o.captures.map((c, i) => [c, captureValue(p.args[`c${i}`])]));
+    if (o.captures.length)
+      hit.captures = Object.fromEntries(o.captures.map((c, i) => [c, captureValue(p.args[`c${i}`])]));
     if (p.stack.length === 0) hit.frames_error = 'the stack was not recorded (the ring buffer was full)';
     hits.push(hit);
     if (o.count && hits.length >= o.count) break;

@@ -28,7 +28,8 @@ function sourceFile(text: string): { file: string | null; line: number | null } 
   if (!m || m[1] === '??') return { file: null, line: null };
   let file = path.normalize(m[1]!);
   // relative to the tree or the build directory, as gdb's symtab names them
-  for (const prefix of [SOURCE_PREFIX, BUILD_PREFIX]) if (file.startsWith(`${prefix}/`)) file = file.slice(prefix.length + 1);
+  for (const prefix of [SOURCE_PREFIX, BUILD_PREFIX])
+    if (file.startsWith(`${prefix}/`)) file = file.slice(prefix.length + 1);
   const line = m[2] === '?' ? null : Number(m[2]);
   return { file, line: line || null };
 }
@@ -96,7 +97,9 @@ export class SymbolTable {
   }
 
   static async load(vmlinux: string): Promise<SymbolTable> {
-    return SymbolTable.parse((await executeChecked(nmCommand(vmlinux), { timeoutMs: 120_000 })).stdout.toString('utf8'));
+    return SymbolTable.parse(
+      (await executeChecked(nmCommand(vmlinux), { timeoutMs: 120_000 })).stdout.toString('utf8'),
+    );
   }
 
   nameAt(address: bigint): string | null {
@@ -124,7 +127,11 @@ export class SymbolTable {
  * Every address's inline chain, each looked up once: the cache (per kernel)
  * answers the ones seen before, one addr2line run the rest.
  */
-export async function symbolize(vmlinux: string, addresses: Iterable<bigint>, cache = new Map<bigint, InlineChain>()): Promise<Map<bigint, InlineChain>> {
+export async function symbolize(
+  vmlinux: string,
+  addresses: Iterable<bigint>,
+  cache = new Map<bigint, InlineChain>(),
+): Promise<Map<bigint, InlineChain>> {
   const wanted = [...new Set(addresses)].filter((a) => !cache.has(a));
   if (wanted.length) {
     const input = wanted.map((a) => `0x${a.toString(16)}`).join('\n') + '\n';

@@ -41,9 +41,13 @@ export function isCompactionCounter(name: string): boolean {
   return name.startsWith('compact_') || name === 'nr_free_pages' || name.startsWith('kcompactd_');
 }
 
-export function chromeTrace(input: { hits?: Hit[]; records?: TraceRecord[]; samples?: Sample[] }): { traceEvents: TraceEvent[]; displayTimeUnit: 'ms' } {
+export function chromeTrace(input: { hits?: Hit[]; records?: TraceRecord[]; samples?: Sample[] }): {
+  traceEvents: TraceEvent[];
+  displayTimeUnit: 'ms';
+} {
   const events: TraceEvent[] = [];
-  const meta = (pid: number, name: string) => events.push({ name: 'process_name', ph: 'M', ts: 0, pid, tid: 0, args: { name } });
+  const meta = (pid: number, name: string) =>
+    events.push({ name: 'process_name', ph: 'M', ts: 0, pid, tid: 0, args: { name } });
   if (input.hits?.length) {
     meta(PIDS.hits, 'breakpoint hits (gdb)');
     for (const h of input.hits) {
@@ -59,12 +63,15 @@ export function chromeTrace(input: { hits?: Hit[]; records?: TraceRecord[]; samp
       });
     }
     const lastHit = new Map<number, number>();
-    for (const h of input.hits) lastHit.set(h.cpu ?? 0, Math.max(lastHit.get(h.cpu ?? 0) ?? 0, Math.round(h.elapsed * 1e6)));
+    for (const h of input.hits)
+      lastHit.set(h.cpu ?? 0, Math.max(lastHit.get(h.cpu ?? 0) ?? 0, Math.round(h.elapsed * 1e6)));
     for (const [tid, end] of [...lastHit].sort((a, b) => a[0] - b[0])) {
       events.push({ name: 'gdb recording', cat: 'recording', ph: 'X', ts: 0, dur: end + 1, pid: PIDS.hits, tid });
     }
   }
-  const timed = (input.records ?? []).filter((r): r is Extract<TraceRecord, { kind: 'event' }> => r.kind === 'event' && r.timestamp !== undefined);
+  const timed = (input.records ?? []).filter(
+    (r): r is Extract<TraceRecord, { kind: 'event' }> => r.kind === 'event' && r.timestamp !== undefined,
+  );
   if (timed.length) {
     meta(PIDS.trace, 'ftrace events (guest)');
     const open = new Set<number>();
@@ -88,7 +95,8 @@ export function chromeTrace(input: { hits?: Hit[]; records?: TraceRecord[]; samp
     meta(PIDS.samples, 'vmstat samples');
     for (const s of input.samples) {
       const ts = Math.round(s.t * 1e6);
-      if (s.score !== undefined) events.push({ name: 'fragmentation score', ph: 'C', ts, pid: PIDS.samples, tid: 0, args: { score: s.score } });
+      if (s.score !== undefined)
+        events.push({ name: 'fragmentation score', ph: 'C', ts, pid: PIDS.samples, tid: 0, args: { score: s.score } });
       for (const [name, value] of Object.entries(s.vmstat ?? {})) {
         if (isCompactionCounter(name)) events.push({ name, ph: 'C', ts, pid: PIDS.samples, tid: 0, args: { value } });
       }

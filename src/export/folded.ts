@@ -12,7 +12,10 @@ function frameName(f: { function: string | null; inlined: boolean }): string {
 }
 
 function fold(weights: Map<string, number>): string {
-  return [...weights].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([stack, n]) => `${stack} ${n}\n`).join('');
+  return [...weights]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([stack, n]) => `${stack} ${n}\n`)
+    .join('');
 }
 
 /** One line per distinct backtrace, counted: every hit weighs one. */

@@ -21,7 +21,10 @@ export async function writeExports(runDir: string): Promise<string[]> {
   const samplesText = await readIf(path.join(runDir, 'samples.jsonl'));
   const hits = hitsText ? parseHits(hitsText) : [];
   const records = traceText ? parseTrace(traceText) : [];
-  const samples = (samplesText ?? '').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Sample);
+  const samples = (samplesText ?? '')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Sample);
   const written: string[] = [];
   const write = async (name: string, text: string) => {
     await writeFile(path.join(runDir, name), text);

@@ -21,7 +21,12 @@ export interface DownloadOptions {
  * while the bytes stream in (resumed transfers hash the bytes already on disk
  * first), and the file is renamed to dest only when it matches.
  */
-export async function download(urls: string[], expectedSha256: string, dest: string, options: DownloadOptions): Promise<void> {
+export async function download(
+  urls: string[],
+  expectedSha256: string,
+  dest: string,
+  options: DownloadOptions,
+): Promise<void> {
   await mkdir(path.dirname(options.partialPath), { recursive: true });
   const failures: string[] = [];
   for (const url of urls) {
@@ -83,7 +88,11 @@ async function fetchFrom(url: string, offset: number, options: DownloadOptions):
   });
   stream.on('downloadProgress', (p: Progress) => {
     const base = append ? offset : 0;
-    options.onProgress?.({ url, transferred: base + p.transferred, total: p.total === undefined ? undefined : base + p.total });
+    options.onProgress?.({
+      url,
+      transferred: base + p.transferred,
+      total: p.total === undefined ? undefined : base + p.total,
+    });
   });
   await new Promise<void>((resolve, reject) => {
     stream.once('response', () => resolve());
@@ -107,8 +116,10 @@ async function fetchFrom(url: string, offset: number, options: DownloadOptions):
 
 function isDropped(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
-  return ['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'ETIMEDOUT', 'EPIPE', 'ERR_GOT_REQUEST_ERROR'].includes(code ?? '') ||
-    (err as Error).name === 'ReadError';
+  return (
+    ['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'ETIMEDOUT', 'EPIPE', 'ERR_GOT_REQUEST_ERROR'].includes(code ?? '') ||
+    (err as Error).name === 'ReadError'
+  );
 }
 
 function describe(err: unknown): string {

@@ -46,19 +46,24 @@ export async function materializeSource(
   switch (source.kind) {
     case 'url': {
       const name = path.basename(new URL(source.url).pathname);
-      const tarball = store.has('sources', source.sha256) ? undefined : await fetchToStore(store, source, name, options);
+      const tarball = store.has('sources', source.sha256)
+        ? undefined
+        : await fetchToStore(store, source, name, options);
       const tree = await extractToStore(store, source.sha256, tarball, options);
       return { id: source.sha256, tree, tarball, origin: source.url };
     }
     case 'deb': {
-      if (store.has('sources', source.sha256)) return { id: source.sha256, tree: store.entry('sources', source.sha256), origin: source.url };
+      if (store.has('sources', source.sha256))
+        return { id: source.sha256, tree: store.entry('sources', source.sha256), origin: source.url };
       const deb = await fetchToStore(store, source, path.basename(new URL(source.url).pathname), options);
       const scratch = await store.scratch('deb');
       try {
         await executeChecked(debExtractCommand(deb, scratch), { signal: options.signal });
         const tarball = path.join(scratch, source.member);
         if (!existsSync(tarball)) {
-          throw new LabError('DEB_INVALID', `${path.basename(deb)} has no ${source.member}`, { hint: 'check the package URL and the member path' });
+          throw new LabError('DEB_INVALID', `${path.basename(deb)} has no ${source.member}`, {
+            hint: 'check the package URL and the member path',
+          });
         }
         const tree = await extractToStore(store, source.sha256, tarball, options);
         return { id: source.sha256, tree, tarball: deb, origin: source.url };
@@ -88,11 +93,18 @@ export async function materializeSource(
 }
 
 /** A local tarball's sha256, checked against the one given; a missing Debian package names itself. */
-async function verifyLocalTarball(store: Store, source: Extract<Source, { kind: 'file' | 'debian-package' }>): Promise<{ sha256: string }> {
+async function verifyLocalTarball(
+  store: Store,
+  source: Extract<Source, { kind: 'file' | 'debian-package' }>,
+): Promise<{ sha256: string }> {
   if (!existsSync(source.path)) {
     throw source.kind === 'debian-package'
-      ? new LabError('SOURCE_PACKAGE_MISSING', `${source.path} is missing`, { hint: `install it with: apt-get install ${source.package}` })
-      : new LabError('SOURCE_MISSING', `${source.path} does not exist`, { hint: 'give an existing tarball, directory or URL' });
+      ? new LabError('SOURCE_PACKAGE_MISSING', `${source.path} is missing`, {
+          hint: `install it with: apt-get install ${source.package}`,
+        })
+      : new LabError('SOURCE_MISSING', `${source.path} does not exist`, {
+          hint: 'give an existing tarball, directory or URL',
+        });
   }
   const sha256 = await sha256FileMemo(store, source.path);
   if (source.kind === 'file' && source.sha256 && source.sha256 !== sha256) {
@@ -111,14 +123,21 @@ export async function ensureTarball(
 ): Promise<{ path: string; sha256: string }> {
   switch (source.kind) {
     case 'url':
-      return { path: await fetchToStore(store, source, path.basename(new URL(source.url).pathname), options), sha256: source.sha256 };
+      return {
+        path: await fetchToStore(store, source, path.basename(new URL(source.url).pathname), options),
+        sha256: source.sha256,
+      };
     case 'file':
     case 'debian-package':
       return { path: source.path, sha256: (await verifyLocalTarball(store, source)).sha256 };
     case 'dir':
-      throw new LabError('SOURCE_KIND', `${options.what} needs a tarball, not the directory ${source.path}`, { hint: 'give a .tar.xz' });
+      throw new LabError('SOURCE_KIND', `${options.what} needs a tarball, not the directory ${source.path}`, {
+        hint: 'give a .tar.xz',
+      });
     case 'deb':
-      throw new LabError('SOURCE_KIND', `${options.what} needs a tarball, not the Debian package ${source.url}`, { hint: 'give a .tar.xz' });
+      throw new LabError('SOURCE_KIND', `${options.what} needs a tarball, not the Debian package ${source.url}`, {
+        hint: 'give a .tar.xz',
+      });
   }
 }
 
@@ -138,7 +157,10 @@ async function fetchToStore(
     await download(candidateUrls(source), source.sha256, file, {
       partialPath: path.join(store.root, 'partial', `${source.sha256}.part`),
       signal: options.signal,
-      onProgress: (p) => stage.update(p.total ? { done: p.transferred, total: p.total, unit: 'bytes' } : { done: p.transferred, unit: 'bytes' }),
+      onProgress: (p) =>
+        stage.update(
+          p.total ? { done: p.transferred, total: p.total, unit: 'bytes' } : { done: p.transferred, unit: 'bytes' },
+        ),
     });
     stage.done();
     return file;

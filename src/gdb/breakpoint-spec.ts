@@ -20,13 +20,18 @@ const FILE_LINE = /^[\w./+-]+\.[chS]:[1-9]\d*$/;
  */
 export function parseBreakpointSpec(text: string): BreakpointRequest {
   const spec = text.trim();
-  if (/\sif\s*$/.test(spec)) throw new LabError('BAD_OPTION', `--break "${text}" has an empty condition`, { hint: 'write FUNCTION if CONDITION' });
+  if (/\sif\s*$/.test(spec))
+    throw new LabError('BAD_OPTION', `--break "${text}" has an empty condition`, {
+      hint: 'write FUNCTION if CONDITION',
+    });
   const m = /^(\S+)(?:\s+if\s+(.+))?$/s.exec(spec);
   const location = m?.[1] ?? '';
   const condition = m?.[2]?.trim() ?? null;
   const kind = FUNCTION.test(location) ? 'function' : FILE_LINE.test(location) ? 'line' : undefined;
   if (!m || !kind) {
-    throw new LabError('BAD_OPTION', `--break "${text}" is not a breakpoint`, { hint: 'give FUNCTION, FILE:LINE (mm/compaction.c:2400), either with "if CONDITION"' });
+    throw new LabError('BAD_OPTION', `--break "${text}" is not a breakpoint`, {
+      hint: 'give FUNCTION, FILE:LINE (mm/compaction.c:2400), either with "if CONDITION"',
+    });
   }
   return { spec, location, condition, kind };
 }

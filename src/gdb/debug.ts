@@ -48,16 +48,23 @@ export function gdbVersion(): Promise<string> {
   return versionLine({ program: 'gdb', args: ['--version'], what: 'gdb --version' });
 }
 
-export async function unknownBreakpointError(vm: VmState, unknown: Array<{ spec: string; error: string }>, requests: BreakpointRequest[]): Promise<LabError> {
+export async function unknownBreakpointError(
+  vm: VmState,
+  unknown: Array<{ spec: string; error: string }>,
+  requests: BreakpointRequest[],
+): Promise<LabError> {
   const systemMap = path.join(path.dirname(vm.kernel.vmlinux), 'System.map');
-  const names = existsSync(systemMap) ? functionNamesFromSystemMap(await readFile(systemMap, 'utf8')) : new Set<string>();
+  const names = existsSync(systemMap)
+    ? functionNamesFromSystemMap(await readFile(systemMap, 'utf8'))
+    : new Set<string>();
   const parts = unknown.map(({ spec, error }) => {
     const request = requests.find((r) => r.spec === spec);
     if (request?.kind === 'function' && !request.condition) {
       const near = closestNames(request.location, names);
       return `no function named "${spec}"${near.length ? ` (closest: ${near.join(', ')})` : ''}`;
     }
-    if (request?.kind === 'line' && /not found/.test(error)) return `no code at ${request.location}${request.condition ? ` ("${spec}")` : ''}`;
+    if (request?.kind === 'line' && /not found/.test(error))
+      return `no code at ${request.location}${request.condition ? ` ("${spec}")` : ''}`;
     return `"${spec}": ${error.replace(/\.$/, '')}`;
   });
   return new LabError('UNKNOWN_BREAKPOINT', `${parts.join('; ')} in ${vm.kernel.vmlinux}`);
@@ -134,7 +141,10 @@ export async function recordWithGdb(
     log.feed(event);
     if (event.event === 'armed') {
       // only now: a breakpoint that failed to arm makes the whole request one error line
-      for (const { spec, sites } of log.sites) options.progress.notice(`breakpoint ${spec}: ${sites === null ? 'armed' : `${sites} site${sites === 1 ? '' : 's'}`}`);
+      for (const { spec, sites } of log.sites)
+        options.progress.notice(
+          `breakpoint ${spec}: ${sites === null ? 'armed' : `${sites} site${sites === 1 ? '' : 's'}`}`,
+        );
       options.onArmed?.();
       stage.update({ done: 0, total: request.count || undefined, unit: 'hits' });
       timer = setTimeout(() => stopGdb('timeout'), request.timeoutSeconds * 1000);
@@ -156,7 +166,10 @@ export async function recordWithGdb(
   // mid-breakpoint (the abort below is not given to the runner, which would
   // SIGTERM gdb).
   if (viaKgdb) await breakIntoKgdb(vm);
-  const gdb = launch(gdbRecorderCommand(vm.kernel.vmlinux, files.config, viaKgdb, request.sourceTree), { logFile: files.gdbLog, onLine });
+  const gdb = launch(gdbRecorderCommand(vm.kernel.vmlinux, files.config, viaKgdb, request.sourceTree), {
+    logFile: files.gdbLog,
+    onLine,
+  });
   const onAbort = () => stopGdb('interrupted');
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
@@ -176,13 +189,30 @@ export async function recordWithGdb(
   }
 
   if (log.unknown) throw await unknownBreakpointError(vm, log.unknown, requests);
-  if (log.connectError) throw new LabError('GDB_CONNECT_FAILED', `gdb could not attach to ${viaKgdb ? 'KGDB on ' : ''}${target}: ${log.connectError}`);
+  if (log.connectError)
+    throw new LabError(
+      'GDB_CONNECT_FAILED',
+      `gdb could not attach to ${viaKgdb ? 'KGDB on ' : ''}${target}: ${log.connectError}`,
+    );
   const outcome = log.outcome({ hitsFile: files.hits, gdbLog: files.gdbLog });
   const hits = parseHits(await readFile(files.hits, 'utf8'), files.hits);
   await writeFile(files.backtraces, formatBacktraces(hits));
   const trigger = triggerRun
-    ? await Promise.race([triggerRun, new Promise<DebugResult['trigger']>((r) => setTimeout(() => r({ argv: request.trigger!, error: 'still running when gdb detached' }), 30_000).unref())])
+    ? await Promise.race([
+        triggerRun,
+        new Promise<DebugResult['trigger']>((r) =>
+          setTimeout(() => r({ argv: request.trigger!, error: 'still running when gdb detached' }), 30_000).unref(),
+        ),
+      ])
     : undefined;
   stage.done(`${hits.length} hits (${outcome})`);
-  return { hits, outcome, breakpoints: log.sites, trigger, files, gdbVersion: version, seconds: (Date.now() - started) / 1000 };
+  return {
+    hits,
+    outcome,
+    breakpoints: log.sites,
+    trigger,
+    files,
+    gdbVersion: version,
+    seconds: (Date.now() - started) / 1000,
+  };
 }

@@ -33,15 +33,22 @@ export type SnapshotKind = (typeof SNAPSHOT_KINDS)[number];
  * The gdb invocation: batch mode, no init files, the kernel's own gdb helpers
  * (vmlinux-gdb.py beside vmlinux) allowed to auto-load, then the recorder.
  */
-export function gdbArgs(vmlinux: string, recorder = path.join(projectRoot(), 'gdb-scripts', RECORDER_SCRIPT), sourceTree?: string): string[] {
+export function gdbArgs(
+  vmlinux: string,
+  recorder = path.join(projectRoot(), 'gdb-scripts', RECORDER_SCRIPT),
+  sourceTree?: string,
+): string[] {
   return [
     '-nx',
     '-q',
     '-batch',
-    '-iex', `add-auto-load-safe-path ${path.dirname(vmlinux)}`,
+    '-iex',
+    `add-auto-load-safe-path ${path.dirname(vmlinux)}`,
     ...sourceMapArgs(sourceTree),
-    '-ex', 'set pagination off',
-    '-x', recorder,
+    '-ex',
+    'set pagination off',
+    '-x',
+    recorder,
     vmlinux,
   ];
 }
@@ -51,7 +58,22 @@ export function gdbArgs(vmlinux: string, recorder = path.join(projectRoot(), 'gd
  * its breakpoints) on detach, which a killed gdb never sent.
  */
 export function kgdbResumeCommand(vmlinux: string, target: string): Command {
-  return { program: 'gdb', args: ['-nx', '-q', '-batch', '-ex', 'set remotetimeout 10', '-ex', `target remote ${target}`, '-ex', 'detach', vmlinux], what: 'resuming the kernel from KGDB' };
+  return {
+    program: 'gdb',
+    args: [
+      '-nx',
+      '-q',
+      '-batch',
+      '-ex',
+      'set remotetimeout 10',
+      '-ex',
+      `target remote ${target}`,
+      '-ex',
+      'detach',
+      vmlinux,
+    ],
+    what: 'resuming the kernel from KGDB',
+  };
 }
 
 /**
@@ -78,19 +100,31 @@ export const COMMANDS_SCRIPT = 'lab_commands.py';
  * user's own gdb arguments. quit detaches (a remote target is never killed),
  * so the VM runs on.
  */
-export function interactiveGdbCommand(vmlinux: string, target: string, userArgs: string[] = [], scripts = path.join(projectRoot(), 'gdb-scripts'), sourceTree?: string): Command {
+export function interactiveGdbCommand(
+  vmlinux: string,
+  target: string,
+  userArgs: string[] = [],
+  scripts = path.join(projectRoot(), 'gdb-scripts'),
+  sourceTree?: string,
+): Command {
   return {
     program: 'gdb',
     args: [
       '-nx',
       '-q',
-      '-iex', `add-auto-load-safe-path ${path.dirname(vmlinux)}`,
+      '-iex',
+      `add-auto-load-safe-path ${path.dirname(vmlinux)}`,
       ...sourceMapArgs(sourceTree),
-      '-iex', 'set pagination off',
-      '-iex', 'set confirm off',
-      '-iex', 'set width 0',
-      '-x', path.join(scripts, COMMANDS_SCRIPT),
-      '-ex', `target remote ${target}`,
+      '-iex',
+      'set pagination off',
+      '-iex',
+      'set confirm off',
+      '-iex',
+      'set width 0',
+      '-x',
+      path.join(scripts, COMMANDS_SCRIPT),
+      '-ex',
+      `target remote ${target}`,
       ...userArgs,
       vmlinux,
     ],

@@ -50,7 +50,8 @@ export function parseHits(jsonl: string, file = 'hits.jsonl'): Hit[] {
       hits.push(JSON.parse(line) as Hit);
     } catch {
       const isLast = lines.slice(i + 1).every((l) => !l.trim());
-      if (!isLast || jsonl.endsWith('\n')) throw new LabError('HITS_CORRUPT', `${file} line ${i + 1} is not a hit record: ${line.slice(0, 60)}`);
+      if (!isLast || jsonl.endsWith('\n'))
+        throw new LabError('HITS_CORRUPT', `${file} line ${i + 1} is not a hit record: ${line.slice(0, 60)}`);
     }
   });
   return hits;
@@ -81,12 +82,16 @@ export function formatBacktraces(hits: Hit[]): string {
 export function hitsPerBreakpoint(hits: Hit[]): Array<{ breakpoint: string; hits: number }> {
   const counts = new Map<string, number>();
   for (const h of hits) counts.set(h.breakpoint, (counts.get(h.breakpoint) ?? 0) + 1);
-  return [...counts.entries()].map(([breakpoint, n]) => ({ breakpoint, hits: n })).sort((a, b) => b.hits - a.hits || a.breakpoint.localeCompare(b.breakpoint));
+  return [...counts.entries()]
+    .map(([breakpoint, n]) => ({ breakpoint, hits: n }))
+    .sort((a, b) => b.hits - a.hits || a.breakpoint.localeCompare(b.breakpoint));
 }
 
 /** Hits per function at the innermost frame, most first. */
 export function hitsPerFunction(hits: Hit[]): Array<{ function: string; hits: number }> {
   const counts = new Map<string, number>();
   for (const h of hits) counts.set(h.function ?? '??', (counts.get(h.function ?? '??') ?? 0) + 1);
-  return [...counts.entries()].map(([fn, n]) => ({ function: fn, hits: n })).sort((a, b) => b.hits - a.hits || a.function.localeCompare(b.function));
+  return [...counts.entries()]
+    .map(([fn, n]) => ({ function: fn, hits: n }))
+    .sort((a, b) => b.hits - a.hits || a.function.localeCompare(b.function));
 }

@@ -62,9 +62,20 @@ export class RecorderLog {
   /** How the recording ended, or the error it ended with. */
   outcome(where: { hitsFile: string; gdbLog: string }): RecordingOutcome {
     const end = this.ending;
-    if (!end) throw new LabError('RECORDER_FAILED', `gdb ended without saying how the recording ended (${this.hits} hits recorded)`, { hint: `see ${where.gdbLog}` });
-    if (end.event === 'write-failed') throw new LabError('RECORDER_FAILED', `the recorder could not write ${where.hitsFile}: ${end.error}`, { hint: 'free some disk space, then record again' });
-    if (end.event === 'target-lost') throw new LabError('RECORDER_FAILED', `the VM went away while recording: ${end.error}`, { hint: 'see lab status and the serial log' });
+    if (!end)
+      throw new LabError(
+        'RECORDER_FAILED',
+        `gdb ended without saying how the recording ended (${this.hits} hits recorded)`,
+        { hint: `see ${where.gdbLog}` },
+      );
+    if (end.event === 'write-failed')
+      throw new LabError('RECORDER_FAILED', `the recorder could not write ${where.hitsFile}: ${end.error}`, {
+        hint: 'free some disk space, then record again',
+      });
+    if (end.event === 'target-lost')
+      throw new LabError('RECORDER_FAILED', `the VM went away while recording: ${end.error}`, {
+        hint: 'see lab status and the serial log',
+      });
     if (end.event === 'interrupted') return this.stopReason ?? 'interrupted';
     return 'count-reached';
   }

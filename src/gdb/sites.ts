@@ -21,7 +21,12 @@ export type SiteAnswer = { spec: string; sites: ResolvedSite[] } | { spec: strin
 
 /** gdb on vmlinux alone, printing where each breakpoint would stop (gdb-scripts/lab_gdb/sites.py). */
 export function gdbSitesCommand(vmlinux: string, configFile: string): Command {
-  return { program: 'gdb', args: gdbArgs(vmlinux, path.join(projectRoot(), 'gdb-scripts', 'lab_sites.py')), env: { LAB_RECORDER_CONFIG: configFile }, what: 'gdb resolving breakpoint sites' };
+  return {
+    program: 'gdb',
+    args: gdbArgs(vmlinux, path.join(projectRoot(), 'gdb-scripts', 'lab_sites.py')),
+    env: { LAB_RECORDER_CONFIG: configFile },
+    what: 'gdb resolving breakpoint sites',
+  };
 }
 
 /** The "sites" event's breakpoints (pure). */
@@ -46,10 +51,27 @@ export function parseSitesEvent(output: string): SiteAnswer[] | undefined {
 }
 
 /** Every site of every breakpoint, as gdb would place them; the log goes to logFile. */
-export async function resolveSites(vmlinux: string, requests: BreakpointRequest[], configFile: string, logFile: string): Promise<SiteAnswer[]> {
-  await writeFile(configFile, JSON.stringify({ breakpoints: requests.map(({ spec, location, condition }) => ({ spec, location, condition })) }, null, 2));
+export async function resolveSites(
+  vmlinux: string,
+  requests: BreakpointRequest[],
+  configFile: string,
+  logFile: string,
+): Promise<SiteAnswer[]> {
+  await writeFile(
+    configFile,
+    JSON.stringify(
+      { breakpoints: requests.map(({ spec, location, condition }) => ({ spec, location, condition })) },
+      null,
+      2,
+    ),
+  );
   const r = await execute(gdbSitesCommand(vmlinux, configFile), { logFile, timeoutMs: 300_000 });
   const answers = parseSitesEvent(r.stdout.toString('utf8'));
-  if (!answers) throw new LabError('GDB_FAILED', `gdb did not resolve the breakpoints (exit ${r.exitCode}): ${r.tail.at(-1) ?? ''}`, { hint: `see ${logFile}` });
+  if (!answers)
+    throw new LabError(
+      'GDB_FAILED',
+      `gdb did not resolve the breakpoints (exit ${r.exitCode}): ${r.tail.at(-1) ?? ''}`,
+      { hint: `see ${logFile}` },
+    );
   return answers;
 }

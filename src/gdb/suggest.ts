@@ -30,7 +30,8 @@ export function closestNames(query: string, names: Iterable<string>, limit = 3):
   for (const name of names) {
     const d = editDistance(query, name);
     if (d <= maxDistance) scored.push({ name, score: d });
-    else if (query.length >= 4 && name.includes(query)) scored.push({ name, score: maxDistance + 1 + (name.length - query.length) / 100 });
+    else if (query.length >= 4 && name.includes(query))
+      scored.push({ name, score: maxDistance + 1 + (name.length - query.length) / 100 });
   }
   scored.sort((x, y) => x.score - y.score || x.name.localeCompare(y.name));
   return scored.slice(0, limit).map((s) => s.name);
@@ -38,6 +39,9 @@ export function closestNames(query: string, names: Iterable<string>, limit = 3):
 
 /** A breakpoint written "a|b" for kernels that renamed a function: the first name the kernel's symbols have, else the first (pure). */
 export function chooseFunction(alternatives: string, names: Set<string>): string {
-  const options = alternatives.split('|').map((f) => f.trim()).filter(Boolean);
+  const options = alternatives
+    .split('|')
+    .map((f) => f.trim())
+    .filter(Boolean);
   return options.find((f) => names.has(f)) ?? options[0]!;
 }

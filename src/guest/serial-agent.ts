@@ -33,12 +33,24 @@ function exchange(socketPath: string, ex: Exchange): Promise<AgentReplyParser> {
     const onAbort = () => settle(new InterruptedError(ex.what));
     ex.signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(
-      () => settle(new LabError('GUEST_TIMEOUT', `the guest did not finish ${ex.what} within ${Math.round(ex.timeoutMs / 1000)} s`)),
+      () =>
+        settle(
+          new LabError(
+            'GUEST_TIMEOUT',
+            `the guest did not finish ${ex.what} within ${Math.round(ex.timeoutMs / 1000)} s`,
+          ),
+        ),
       ex.timeoutMs,
     );
     socket.on('connect', () => socket.write(ex.request));
     socket.on('error', (err) => settle(err));
-    socket.on('close', () => settle(new LabError('GUEST_GONE', `the guest channel closed during ${ex.what}`, { hint: 'is the VM still running? see lab status' })));
+    socket.on('close', () =>
+      settle(
+        new LabError('GUEST_GONE', `the guest channel closed during ${ex.what}`, {
+          hint: 'is the VM still running? see lab status',
+        }),
+      ),
+    );
     socket.on('data', (chunk) => {
       buffer += chunk.toString('latin1');
       let nl: number;
@@ -55,7 +67,12 @@ function exchange(socketPath: string, ex: Exchange): Promise<AgentReplyParser> {
 export async function agentPing(socketPath: string, timeoutMs = 1000): Promise<boolean> {
   const id = newId();
   try {
-    const parser = await exchange(socketPath, { request: pingRequest(id), parser: new AgentReplyParser(id), timeoutMs, what: 'ping' });
+    const parser = await exchange(socketPath, {
+      request: pingRequest(id),
+      parser: new AgentReplyParser(id),
+      timeoutMs,
+      what: 'ping',
+    });
     return parser.pong;
   } catch {
     return false;
@@ -80,7 +97,12 @@ export async function agentExec(
 }
 
 /** Writes data to guestPath; the exit code is base64 -d's in the guest. */
-export async function agentPut(socketPath: string, guestPath: string, data: Buffer, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<number> {
+export async function agentPut(
+  socketPath: string,
+  guestPath: string,
+  data: Buffer,
+  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<number> {
   const id = newId();
   const parser = await exchange(socketPath, {
     request: putRequest(id, guestPath, data),

@@ -14,13 +14,18 @@ export async function ensureLabKey(keyFile: string): Promise<{ privateKey: strin
   if (!existsSync(keyFile)) {
     await mkdir(path.dirname(keyFile), { recursive: true, mode: 0o700 });
     const r = await execute(keygenCommand(keyFile));
-    if (r.exitCode !== 0) throw new LabError('STEP_FAILED', `ssh-keygen failed: ${r.stderr.toString().trim().split('\n')[0]}`);
+    if (r.exitCode !== 0)
+      throw new LabError('STEP_FAILED', `ssh-keygen failed: ${r.stderr.toString().trim().split('\n')[0]}`);
   }
   return { privateKey: keyFile, publicKey: (await readFile(`${keyFile}.pub`, 'utf8')).trim() };
 }
 
 export function keygenCommand(keyFile: string): Command {
-  return { program: 'ssh-keygen', args: ['-q', '-t', 'ed25519', '-N', '', '-C', 'lab', '-f', keyFile], what: 'making the lab ssh key (ssh-keygen)' };
+  return {
+    program: 'ssh-keygen',
+    args: ['-q', '-t', 'ed25519', '-N', '', '-C', 'lab', '-f', keyFile],
+    what: 'making the lab ssh key (ssh-keygen)',
+  };
 }
 
 /** The public key as it travels on the kernel command line (a word with no spaces). */
@@ -50,13 +55,20 @@ export function muxSocket(vmDir: string, port: number): { controlPath?: string }
  */
 export function sshOptions(target: SshTarget): string[] {
   return [
-    '-i', target.key,
-    '-p', String(target.port),
-    '-o', 'IdentitiesOnly=yes',
-    '-o', 'StrictHostKeyChecking=no',
-    '-o', 'UserKnownHostsFile=/dev/null',
-    '-o', 'LogLevel=ERROR',
-    '-o', 'ConnectTimeout=5',
+    '-i',
+    target.key,
+    '-p',
+    String(target.port),
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'LogLevel=ERROR',
+    '-o',
+    'ConnectTimeout=5',
     // ControlMaster=no: use the master when its socket answers, else connect on our own
     ...(target.controlPath ? ['-o', `ControlPath=${target.controlPath}`, '-o', 'ControlMaster=no'] : []),
   ];
@@ -74,10 +86,15 @@ export function muxMasterArgs(target: SshTarget & { controlPath: string }): stri
   const options = sshOptions({ port: target.port, key: target.key });
   return [
     ...options,
-    '-o', 'BatchMode=yes',
-    '-o', `ControlPath=${target.controlPath}`,
-    '-o', 'ControlMaster=yes',
-    '-f', '-N', SSH_DESTINATION,
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    `ControlPath=${target.controlPath}`,
+    '-o',
+    'ControlMaster=yes',
+    '-f',
+    '-N',
+    SSH_DESTINATION,
   ];
 }
 
@@ -102,7 +119,10 @@ const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
  * base64 words that lab-exec decodes into argv.
  */
 export function sshExecArgs(target: SshTarget, argv: string[], guestLabExec: string): string[] {
-  const words = argv.length > 0 && argv.every((a) => PLAIN_WORD.test(a)) ? ['exec', '--', ...argv] : [guestLabExec, ...argvTokens(argv)];
+  const words =
+    argv.length > 0 && argv.every((a) => PLAIN_WORD.test(a))
+      ? ['exec', '--', ...argv]
+      : [guestLabExec, ...argvTokens(argv)];
   return [...sshOptions(target), '-o', 'BatchMode=yes', '-T', SSH_DESTINATION, ...words];
 }
 
@@ -120,11 +140,18 @@ export async function sshExec(
   guestLabExec: string,
   options: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<ExecReply> {
-  const r = await execute({ program: 'ssh', args: sshExecArgs(target, argv, guestLabExec), what: `running ${argv[0]}` }, {
-    timeoutMs: options.timeoutMs,
-    signal: options.signal,
-  });
-  if (r.timedOut) throw new LabError('GUEST_TIMEOUT', `${argv[0]} did not finish within ${Math.round((options.timeoutMs ?? 0) / 1000)} s`);
+  const r = await execute(
+    { program: 'ssh', args: sshExecArgs(target, argv, guestLabExec), what: `running ${argv[0]}` },
+    {
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+    },
+  );
+  if (r.timedOut)
+    throw new LabError(
+      'GUEST_TIMEOUT',
+      `${argv[0]} did not finish within ${Math.round((options.timeoutMs ?? 0) / 1000)} s`,
+    );
   if (r.exitCode === 255) {
     throw new LabError('GUEST_UNREACHABLE', `ssh to the guest failed: ${r.stderr.toString().trim().split('\n')[0]}`);
   }
@@ -153,7 +180,10 @@ export function sshBanner(port: number, timeoutMs = 500): Promise<boolean> {
 
 /** Opens the shared connection; true once sshd has let the lab's key in. */
 export async function openMux(target: SshTarget & { controlPath: string }): Promise<boolean> {
-  const r = await execute({ program: 'ssh', args: muxMasterArgs(target), what: 'opening the shared ssh connection' }, { timeoutMs: 10_000 });
+  const r = await execute(
+    { program: 'ssh', args: muxMasterArgs(target), what: 'opening the shared ssh connection' },
+    { timeoutMs: 10_000 },
+  );
   return r.exitCode === 0 && !r.timedOut;
 }
 
@@ -161,7 +191,10 @@ export async function openMux(target: SshTarget & { controlPath: string }): Prom
 export async function closeMux(target: SshTarget): Promise<void> {
   const args = muxRequestArgs(target);
   if (!args) return;
-  const check = await execute({ program: 'ssh', args: muxRequestArgs(target, 'check')!, what: 'finding the shared ssh connection' }, { timeoutMs: 5000 });
+  const check = await execute(
+    { program: 'ssh', args: muxRequestArgs(target, 'check')!, what: 'finding the shared ssh connection' },
+    { timeoutMs: 5000 },
+  );
   const pid = Number(/pid=(\d+)/.exec(check.stderr.toString())?.[1]);
   if (!pid) return;
   await execute({ program: 'ssh', args, what: 'closing the shared ssh connection' }, { timeoutMs: 5000 });
@@ -170,6 +203,9 @@ export async function closeMux(target: SshTarget): Promise<void> {
 
 /** True when sshd answers and lets the lab's key in. */
 export async function sshReady(target: SshTarget, guestLabExec: string): Promise<boolean> {
-  const r = await execute({ program: 'ssh', args: sshExecArgs(target, ['true'], guestLabExec), what: 'ssh readiness check' }, { timeoutMs: 10_000 });
+  const r = await execute(
+    { program: 'ssh', args: sshExecArgs(target, ['true'], guestLabExec), what: 'ssh readiness check' },
+    { timeoutMs: 10_000 },
+  );
   return r.exitCode === 0 && !r.timedOut;
 }

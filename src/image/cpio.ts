@@ -23,10 +23,32 @@ function pad4(length: number): Buffer {
   return Buffer.alloc((4 - (length % 4)) % 4);
 }
 
-function header(fields: { ino: number; mode: number; nlink: number; size: number; rmajor: number; rminor: number; namesize: number }): string {
+function header(fields: {
+  ino: number;
+  mode: number;
+  nlink: number;
+  size: number;
+  rmajor: number;
+  rminor: number;
+  namesize: number;
+}): string {
   return (
     '070701' +
-    [fields.ino, fields.mode, 0, 0, fields.nlink, 0, fields.size, 0, 0, fields.rmajor, fields.rminor, fields.namesize, 0]
+    [
+      fields.ino,
+      fields.mode,
+      0,
+      0,
+      fields.nlink,
+      0,
+      fields.size,
+      0,
+      0,
+      fields.rmajor,
+      fields.rminor,
+      fields.namesize,
+      0,
+    ]
       .map(hex8)
       .join('')
   );

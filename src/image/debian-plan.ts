@@ -29,8 +29,23 @@ export const MASKED_UNITS = [
 ];
 
 /** What the Debian image depends on: its store key's inputs (pure). */
-export function debianImageKeyInputs(i: { mirror: string; packages: string[]; overlay: string[]; toolSha256s: Record<string, string>; suite?: string }) {
-  return { kind: 'debian', suite: i.suite ?? DEBIAN_SUITE, mirror: i.mirror, packages: i.packages, overlay: i.overlay, tools: i.toolSha256s, masked: MASKED_UNITS, recipe: 'reproducible-1' };
+export function debianImageKeyInputs(i: {
+  mirror: string;
+  packages: string[];
+  overlay: string[];
+  toolSha256s: Record<string, string>;
+  suite?: string;
+}) {
+  return {
+    kind: 'debian',
+    suite: i.suite ?? DEBIAN_SUITE,
+    mirror: i.mirror,
+    packages: i.packages,
+    overlay: i.overlay,
+    tools: i.toolSha256s,
+    masked: MASKED_UNITS,
+    recipe: 'reproducible-1',
+  };
 }
 
 export function parsePackageList(text: string): string[] {
@@ -40,7 +55,11 @@ export function parsePackageList(text: string): string[] {
     .filter(Boolean);
 }
 
-export function debootstrapCommand(tree: string, packages: string[], options: { mirror: string; cacheDir: string; suite?: string }): Command {
+export function debootstrapCommand(
+  tree: string,
+  packages: string[],
+  options: { mirror: string; cacheDir: string; suite?: string },
+): Command {
   return {
     program: 'debootstrap',
     args: [
@@ -56,7 +75,11 @@ export function debootstrapCommand(tree: string, packages: string[], options: { 
 }
 
 /** Rootless: an ext2 image written by mmdebstrap in a user namespace, the overlay synced in by a hook. */
-export function mmdebstrapCommand(image: string, packages: string[], options: { mirror: string; overlay: string; suite?: string }): Command {
+export function mmdebstrapCommand(
+  image: string,
+  packages: string[],
+  options: { mirror: string; overlay: string; suite?: string },
+): Command {
   return {
     program: 'mmdebstrap',
     args: [
@@ -77,11 +100,19 @@ export function mmdebstrapCommand(image: string, packages: string[], options: { 
 
 /** The image's own systemctl, run in the tree: the host needs no systemd. */
 export function enableUnitsCommand(tree: string): Command {
-  return { program: 'chroot', args: [tree, 'systemctl', 'enable', ...LAB_UNITS], what: 'systemctl enable (in the image)' };
+  return {
+    program: 'chroot',
+    args: [tree, 'systemctl', 'enable', ...LAB_UNITS],
+    what: 'systemctl enable (in the image)',
+  };
 }
 
 export function maskUnitsCommand(tree: string): Command {
-  return { program: 'chroot', args: [tree, 'systemctl', 'mask', ...MASKED_UNITS], what: 'systemctl mask (in the image)' };
+  return {
+    program: 'chroot',
+    args: [tree, 'systemctl', 'mask', ...MASKED_UNITS],
+    what: 'systemctl mask (in the image)',
+  };
 }
 
 /** Rootless: mmdebstrap's image has no room to spare; it grows by 1 GiB for the student. */

@@ -6,7 +6,13 @@ import type { Progress } from '../progress/progress.js';
 import type { Store } from '../store/store.js';
 import { keyOf, sha256 } from '../util/hash.js';
 import { executeChecked } from '../process/runner.js';
-import { ctimeCommands, debugfsScriptCommand, IMAGE_BUILD_ENV, normalizeTree, reproducibleMke2fsCommand } from './reproducible.js';
+import {
+  ctimeCommands,
+  debugfsScriptCommand,
+  IMAGE_BUILD_ENV,
+  normalizeTree,
+  reproducibleMke2fsCommand,
+} from './reproducible.js';
 import { systemProbe } from '../doctor/probe.js';
 import type { Command } from '../process/command.js';
 import {
@@ -67,14 +73,21 @@ async function installTools(tree: string, tools: Record<string, Buffer>): Promis
 
 export function debianBuilderMissing(isRoot: boolean, has: (cmd: string) => boolean): LabError | undefined {
   if (isRoot && !has('debootstrap')) {
-    return new LabError('TOOL_MISSING', 'debootstrap is not installed (it builds the Debian image)', { hint: 'apt-get install debootstrap' });
-  }
-  if (!isRoot && !has('mmdebstrap')) {
-    return new LabError('TOOL_MISSING', 'building the Debian image without root needs mmdebstrap (debootstrap needs root)', {
-      hint: 'apt-get install mmdebstrap uidmap, or run lab build as root',
+    return new LabError('TOOL_MISSING', 'debootstrap is not installed (it builds the Debian image)', {
+      hint: 'apt-get install debootstrap',
     });
   }
-  if (!has('mke2fs')) return new LabError('TOOL_MISSING', 'mke2fs is not installed', { hint: 'apt-get install e2fsprogs' });
+  if (!isRoot && !has('mmdebstrap')) {
+    return new LabError(
+      'TOOL_MISSING',
+      'building the Debian image without root needs mmdebstrap (debootstrap needs root)',
+      {
+        hint: 'apt-get install mmdebstrap uidmap, or run lab build as root',
+      },
+    );
+  }
+  if (!has('mke2fs'))
+    return new LabError('TOOL_MISSING', 'mke2fs is not installed', { hint: 'apt-get install e2fsprogs' });
   return undefined;
 }
 
@@ -95,7 +108,8 @@ export async function buildDebianImage(
       toolSha256s: Object.fromEntries(Object.entries(tools).map(([n, d]) => [n, sha256(d)])),
     }),
   );
-  if (store.has('rootfs', key)) return { key, file: path.join(store.entry('rootfs', key), 'rootfs.ext4'), cached: true, packages };
+  if (store.has('rootfs', key))
+    return { key, file: path.join(store.entry('rootfs', key), 'rootfs.ext4'), cached: true, packages };
 
   const isRoot = process.getuid?.() === 0;
   const missing = debianBuilderMissing(isRoot, (c) => systemProbe.hasCommand(c));

@@ -12,5 +12,9 @@ export function installedPackages(status: string): Record<string, string> {
 
 /** Reads a file out of an ext4 image without mounting it (e2fsprogs' debugfs, read-only). */
 export function debugfsCatCommand(image: string, guestPath: string) {
-  return { program: 'debugfs' as const, args: ['-R', `cat ${guestPath}`, image], what: `reading ${guestPath} from the image` };
+  return {
+    program: 'debugfs' as const,
+    args: ['-R', `cat ${guestPath}`, image],
+    what: `reading ${guestPath} from the image`,
+  };
 }

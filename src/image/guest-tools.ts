@@ -16,7 +16,11 @@ export const FRAGMENTER_FLAGS = ['-O2', '-static', '-Wall'];
 
 /** Static, so one binary runs on busybox and on Debian alike. */
 export function fragmenterCompileCommand(source: string, output: string): Command {
-  return { program: 'gcc', args: [...FRAGMENTER_FLAGS, '-o', output, source], what: 'compiling the fragmenter (gcc -static; libc6-dev)' };
+  return {
+    program: 'gcc',
+    args: [...FRAGMENTER_FLAGS, '-o', output, source],
+    what: 'compiling the fragmenter (gcc -static; libc6-dev)',
+  };
 }
 
 export async function buildFragmenter(store: Store): Promise<{ file: string; key: string }> {

@@ -33,7 +33,10 @@ export function initramfsEntries(inputs: InitramfsInputs): CpioEntry[] {
   ];
 }
 
-export async function readInitramfsInputs(tools: Record<string, Buffer>, busyboxPath = process.env.LAB_BUSYBOX ?? DEFAULT_BUSYBOX): Promise<InitramfsInputs> {
+export async function readInitramfsInputs(
+  tools: Record<string, Buffer>,
+  busyboxPath = process.env.LAB_BUSYBOX ?? DEFAULT_BUSYBOX,
+): Promise<InitramfsInputs> {
   if (!existsSync(busyboxPath)) {
     throw new LabError('TOOL_MISSING', `${busyboxPath} is missing (the initramfs is built around it)`, {
       hint: 'apt-get install busybox-static',
@@ -64,7 +67,10 @@ export function initramfsKey(inputs: InitramfsInputs): string {
   });
 }
 
-export async function buildInitramfs(store: Store, tools: Record<string, Buffer>): Promise<{ key: string; file: string; cached: boolean }> {
+export async function buildInitramfs(
+  store: Store,
+  tools: Record<string, Buffer>,
+): Promise<{ key: string; file: string; cached: boolean }> {
   const inputs = await readInitramfsInputs(tools);
   const key = initramfsKey(inputs);
   const { path: dir, hit } = await store.ensure('rootfs', key, async (tmp) => {

@@ -53,7 +53,22 @@ export async function normalizeTree(tree: string): Promise<string[]> {
 export function reproducibleMke2fsCommand(tree: string, image: string, sizeMiB: number): Command {
   return {
     program: 'mke2fs',
-    args: ['-q', '-F', '-t', 'ext4', '-L', 'lab-root', '-U', IMAGE_UUID, '-E', `hash_seed=${IMAGE_HASH_SEED}`, '-d', tree, image, `${sizeMiB}M`],
+    args: [
+      '-q',
+      '-F',
+      '-t',
+      'ext4',
+      '-L',
+      'lab-root',
+      '-U',
+      IMAGE_UUID,
+      '-E',
+      `hash_seed=${IMAGE_HASH_SEED}`,
+      '-d',
+      tree,
+      image,
+      `${sizeMiB}M`,
+    ],
     env: { E2FSPROGS_FAKE_TIME: String(IMAGE_EPOCH) },
     what: 'mke2fs',
   };
@@ -73,5 +88,10 @@ export function ctimeCommands(paths: string[]): string {
 }
 
 export function debugfsScriptCommand(image: string, script: string): Command {
-  return { program: 'debugfs', args: ['-w', '-f', script, image], env: { E2FSPROGS_FAKE_TIME: String(IMAGE_EPOCH) }, what: 'debugfs (fixing ctimes and atimes)' };
+  return {
+    program: 'debugfs',
+    args: ['-w', '-f', script, image],
+    env: { E2FSPROGS_FAKE_TIME: String(IMAGE_EPOCH) },
+    what: 'debugfs (fixing ctimes and atimes)',
+  };
 }

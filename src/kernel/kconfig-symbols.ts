@@ -24,6 +24,11 @@ export async function kconfigSymbols(tree: string): Promise<Set<string>> {
  * take effect, and is reported apart (pure).
  */
 export function splitUnmet(unmet: Unmet[], defined: Set<string>): { unmet: Unmet[]; notInKernel: string[] } {
-  const notInKernel = unmet.filter((u) => u.actual === undefined && !defined.has(u.requirement.name.replace(/^CONFIG_/, '')));
-  return { unmet: unmet.filter((u) => !notInKernel.includes(u)), notInKernel: notInKernel.map((u) => `${u.requirement.name} (${u.requirement.origin})`) };
+  const notInKernel = unmet.filter(
+    (u) => u.actual === undefined && !defined.has(u.requirement.name.replace(/^CONFIG_/, '')),
+  );
+  return {
+    unmet: unmet.filter((u) => !notInKernel.includes(u)),
+    notInKernel: notInKernel.map((u) => `${u.requirement.name} (${u.requirement.origin})`),
+  };
 }

@@ -19,7 +19,17 @@ import {
   unmetRequirements,
 } from './config.js';
 import { kconfigSymbols, splitUnmet } from './kconfig-symbols.js';
-import { buildCommand, configCommands, reproducibleBuildEnv, configKeyInputs, isKbuildStepLine, kernelKeyInputs, KERNEL_ARTIFACTS, KERNEL_TARGETS, modulesInstallCommand } from './plan.js';
+import {
+  buildCommand,
+  configCommands,
+  reproducibleBuildEnv,
+  configKeyInputs,
+  isKbuildStepLine,
+  kernelKeyInputs,
+  KERNEL_ARTIFACTS,
+  KERNEL_TARGETS,
+  modulesInstallCommand,
+} from './plan.js';
 
 export interface KernelRequest {
   source: MaterializedSource;
@@ -87,7 +97,9 @@ export async function configureKernel(
 ): Promise<ConfiguredKernel> {
   const source = request.source;
   const compiler = await compilerVersion(store);
-  const fragments = await Promise.all(request.fragments.map(async (f) => ({ path: f, text: await readFile(f, 'utf8') })));
+  const fragments = await Promise.all(
+    request.fragments.map(async (f) => ({ path: f, text: await readFile(f, 'utf8') })),
+  );
   const userBase = typeof request.base === 'string' ? undefined : await readFile(request.base.file, 'utf8');
   const configKey = keyOf(
     configKeyInputs({
@@ -98,25 +110,43 @@ export async function configureKernel(
     }),
   );
   const inputs: ConfigInputs = {
-    base: userBase === undefined ? { name: request.base as string } : { name: path.basename((request.base as { file: string }).file), sha256: sha256(userBase) },
+    base:
+      userBase === undefined
+        ? { name: request.base as string }
+        : { name: path.basename((request.base as { file: string }).file), sha256: sha256(userBase) },
     fragments: fragments.map((f) => ({ name: path.basename(f.path), sha256: sha256(f.text) })),
   };
   if (store.has('configs', configKey)) {
-    const entry = JSON.parse(await readFile(path.join(store.entry('configs', configKey), 'entry.json'), 'utf8')) as ConfigEntry;
+    const entry = JSON.parse(
+      await readFile(path.join(store.entry('configs', configKey), 'entry.json'), 'utf8'),
+    ) as ConfigEntry;
     return { configKey, ...entry, cached: true, inputs };
   }
   const buildDir = await store.scratch('kbuild');
   try {
     const stage = options.progress.stage('kernel config');
     if (userBase !== undefined) await writeFile(path.join(buildDir, '.config'), userBase);
-    for (const command of configCommands(source.tree, buildDir, request.base, fragments.map((f) => f.path))) {
+    for (const command of configCommands(
+      source.tree,
+      buildDir,
+      request.base,
+      fragments.map((f) => f.path),
+    )) {
       await executeChecked(command, { logFile: options.logFile, signal: options.signal });
     }
     const finalText = await readFile(path.join(buildDir, '.config'), 'utf8');
     const finalConfig = parseConfig(finalText);
-    const allUnmet = fragments.flatMap((f) => unmetRequirements(finalConfig, fragmentRequirements(f.text, path.basename(f.path))));
-    const { unmet, notInKernel } = allUnmet.some((u) => u.actual === undefined) ? splitUnmet(allUnmet, await kconfigSymbols(source.tree)) : { unmet: allUnmet, notInKernel: [] };
-    if (notInKernel.length) await appendFile(options.logFile, `\noptions the fragments name that this kernel does not have: ${notInKernel.join(', ')}\n`);
+    const allUnmet = fragments.flatMap((f) =>
+      unmetRequirements(finalConfig, fragmentRequirements(f.text, path.basename(f.path))),
+    );
+    const { unmet, notInKernel } = allUnmet.some((u) => u.actual === undefined)
+      ? splitUnmet(allUnmet, await kconfigSymbols(source.tree))
+      : { unmet: allUnmet, notInKernel: [] };
+    if (notInKernel.length)
+      await appendFile(
+        options.logFile,
+        `\noptions the fragments name that this kernel does not have: ${notInKernel.join(', ')}\n`,
+      );
     if (unmet.length > 0) {
       throw new LabError(
         'CONFIG_UNMET',
@@ -126,7 +156,10 @@ export async function configureKernel(
     }
     const changes = userBase === undefined ? [] : configChanges(parseConfig(userBase), finalConfig);
     if (changes.length) {
-      await appendFile(options.logFile, `\nlab changed ${changes.length} option(s) of ${path.basename((request.base as { file: string }).file)}:\n${changes.map((c) => `  ${c}`).join('\n')}\n`);
+      await appendFile(
+        options.logFile,
+        `\nlab changed ${changes.length} option(s) of ${path.basename((request.base as { file: string }).file)}:\n${changes.map((c) => `  ${c}`).join('\n')}\n`,
+      );
     }
     const entry: ConfigEntry = { config: finalText, changes, notInKernel };
     await store.ensure('configs', configKey, async (dir) => {
@@ -176,13 +209,16 @@ export async function buildKernel(
       let steps = 0;
       const targets = request.modules ? [...KERNEL_TARGETS, 'modules'] : KERNEL_TARGETS;
       const env = reproducibleBuildEnv(source.tree, scratch, await sourceTimestamp(source.tree));
-      await executeChecked(buildCommand(source.tree, scratch, request.jobs ?? os.availableParallelism(), targets, env), {
-        logFile,
-        signal,
-        onLine: (line) => {
-          if (isKbuildStepLine(line)) stage.update({ done: ++steps, unit: 'files' });
+      await executeChecked(
+        buildCommand(source.tree, scratch, request.jobs ?? os.availableParallelism(), targets, env),
+        {
+          logFile,
+          signal,
+          onLine: (line) => {
+            if (isKbuildStepLine(line)) stage.update({ done: ++steps, unit: 'files' });
+          },
         },
-      });
+      );
       const buildDir = scratch;
       await store.ensure('kernels', key, async (dir) => {
         for (const rel of Object.values(KERNEL_ARTIFACTS)) {
@@ -195,7 +231,9 @@ export async function buildKernel(
         await copyFile(path.join(buildDir, KERNEL_ARTIFACTS.systemMap), path.join(dir, 'System.map'));
         await copyFile(path.join(buildDir, KERNEL_ARTIFACTS.config), path.join(dir, 'config'));
         // vmlinux-gdb.py and scripts/gdb are symlinks into the source: keep real copies
-        await cp(path.join(buildDir, KERNEL_ARTIFACTS.gdbScript), path.join(dir, 'vmlinux-gdb.py'), { dereference: true });
+        await cp(path.join(buildDir, KERNEL_ARTIFACTS.gdbScript), path.join(dir, 'vmlinux-gdb.py'), {
+          dereference: true,
+        });
         await cp(path.join(buildDir, KERNEL_ARTIFACTS.gdbScriptsDir), path.join(dir, 'scripts', 'gdb'), {
           recursive: true,
           dereference: true,
@@ -206,7 +244,11 @@ export async function buildKernel(
         }
         await writeFile(
           path.join(dir, 'build.json'),
-          JSON.stringify({ version, source: source.id, origin: source.origin, configSha256, compiler, changes: configured.changes }, null, 2),
+          JSON.stringify(
+            { version, source: source.id, origin: source.origin, configSha256, compiler, changes: configured.changes },
+            null,
+            2,
+          ),
         );
       });
       stage.done(`${steps} files compiled`);
@@ -234,4 +276,3 @@ export async function buildKernel(
     if (scratch) await rm(scratch, { recursive: true, force: true });
   }
 }
-

@@ -5,8 +5,20 @@ import type { Command } from '../process/command.js';
 export const KERNEL_ARCH = 'x86_64';
 
 /** What a kernel's final .config depends on: the store key of the config entry (pure). */
-export function configKeyInputs(i: { sourceId: string; base: KernelBase | { file: string }; fragmentSha256s: string[]; compiler: string; arch?: string }) {
-  return { source: i.sourceId, base: i.base, fragments: i.fragmentSha256s, compiler: i.compiler, arch: i.arch ?? KERNEL_ARCH };
+export function configKeyInputs(i: {
+  sourceId: string;
+  base: KernelBase | { file: string };
+  fragmentSha256s: string[];
+  compiler: string;
+  arch?: string;
+}) {
+  return {
+    source: i.sourceId,
+    base: i.base,
+    fragments: i.fragmentSha256s,
+    compiler: i.compiler,
+    arch: i.arch ?? KERNEL_ARCH,
+  };
 }
 
 /**
@@ -16,7 +28,13 @@ export function configKeyInputs(i: { sourceId: string; base: KernelBase | { file
 export const REPRODUCIBLE_RECIPE = 'reproducible-1';
 
 /** What a built kernel depends on: the store key of the kernel entry (pure). */
-export function kernelKeyInputs(i: { sourceId: string; configSha256: string; compiler: string; modules?: boolean; arch?: string }) {
+export function kernelKeyInputs(i: {
+  sourceId: string;
+  configSha256: string;
+  compiler: string;
+  modules?: boolean;
+  arch?: string;
+}) {
   return {
     source: i.sourceId,
     config: i.configSha256,
@@ -44,7 +62,9 @@ export const BUILD_PREFIX = '/lab/build';
  * so it is an input, not the clock.
  */
 export function reproducibleBuildEnv(tree: string, buildDir: string, timestamp: string): Record<string, string> {
-  const maps = [`-ffile-prefix-map=${tree}=${SOURCE_PREFIX}`, `-ffile-prefix-map=${buildDir}=${BUILD_PREFIX}`].join(' ');
+  const maps = [`-ffile-prefix-map=${tree}=${SOURCE_PREFIX}`, `-ffile-prefix-map=${buildDir}=${BUILD_PREFIX}`].join(
+    ' ',
+  );
   return {
     KBUILD_BUILD_TIMESTAMP: timestamp,
     KBUILD_BUILD_USER: 'lab',
@@ -83,12 +103,27 @@ export function configCommands(tree: string, buildDir: string, base: KernelBase,
   return commands;
 }
 
-export function buildCommand(tree: string, buildDir: string, jobs: number, targets: readonly string[] = KERNEL_TARGETS, env?: Record<string, string>): Command {
-  return { program: 'make', args: make(tree, buildDir, `-j${jobs}`, ...targets), ...(env ? { env } : {}), what: `make ${targets.join(' ')}` };
+export function buildCommand(
+  tree: string,
+  buildDir: string,
+  jobs: number,
+  targets: readonly string[] = KERNEL_TARGETS,
+  env?: Record<string, string>,
+): Command {
+  return {
+    program: 'make',
+    args: make(tree, buildDir, `-j${jobs}`, ...targets),
+    ...(env ? { env } : {}),
+    what: `make ${targets.join(' ')}`,
+  };
 }
 
 export function modulesInstallCommand(tree: string, buildDir: string, installDir: string): Command {
-  return { program: 'make', args: make(tree, buildDir, `INSTALL_MOD_PATH=${installDir}`, 'modules_install'), what: 'make modules_install' };
+  return {
+    program: 'make',
+    args: make(tree, buildDir, `INSTALL_MOD_PATH=${installDir}`, 'modules_install'),
+    what: 'make modules_install',
+  };
 }
 
 /** What is kept of a build, relative to the build directory. */

@@ -24,7 +24,12 @@ export interface BuildRecord {
 
 /** The record's text, checked for the fields lab reads (pure): a damaged file is not "not built". */
 export function parseBuildRecord(text: string, file: string): BuildRecord {
-  return parseRecordFile<BuildRecord>(text, file, 'BUILD_RECORD_CORRUPT', { profile: 'string', kernel: 'object', rootfs: 'object', qemu: 'object' });
+  return parseRecordFile<BuildRecord>(text, file, 'BUILD_RECORD_CORRUPT', {
+    profile: 'string',
+    kernel: 'object',
+    rootfs: 'object',
+    qemu: 'object',
+  });
 }
 
 export async function readBuildRecord(paths: LabPaths): Promise<BuildRecord> {

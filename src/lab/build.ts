@@ -40,7 +40,11 @@ export function pathKind(p: string): PathKind {
  * profile's sources cannot be fetched and are not in the store (and the user
  * named neither a profile nor a source), its fallback profile instead.
  */
-async function resolveKernelSource(store: Store, flags: BuildFlags, options: { progress: Progress; signal?: AbortSignal }) {
+async function resolveKernelSource(
+  store: Store,
+  flags: BuildFlags,
+  options: { progress: Progress; signal?: AbortSignal },
+) {
   let profile: Profile = chooseProfile(flags).profile;
   let selection = selectKernel(profile, flags, pathKind);
   try {
@@ -77,8 +81,17 @@ export async function buildLab(ctx: LabContext, flags: BuildFlags): Promise<Buil
     { source, base: selection.base, fragments: selection.fragments, modules: flags.modules },
     { progress, signal, logDir },
   );
-  const rootfs = await buildRootfs(store, flags.rootfs ?? profile.rootfs, { progress, signal, logDir, packages: profile.guestPackages });
-  const qemu = await resolveQemuInstall(store, profile, flags, { progress, signal, logDir: path.join(paths.root, 'logs') });
+  const rootfs = await buildRootfs(store, flags.rootfs ?? profile.rootfs, {
+    progress,
+    signal,
+    logDir,
+    packages: profile.guestPackages,
+  });
+  const qemu = await resolveQemuInstall(store, profile, flags, {
+    progress,
+    signal,
+    logDir: path.join(paths.root, 'logs'),
+  });
   const record: BuildRecord = {
     profile: profile.name,
     fellBackFrom,
@@ -115,7 +128,11 @@ export async function configureLab(ctx: LabContext, flags: BuildFlags): Promise<
   const logDir = path.join(paths.root, 'logs');
   await mkdir(logDir, { recursive: true });
   const logFile = path.join(logDir, 'kernel-build.log');
-  const configured = await configureKernel(store, { source, base: selection.base, fragments: selection.fragments }, { ...options, logFile });
+  const configured = await configureKernel(
+    store,
+    { source, base: selection.base, fragments: selection.fragments },
+    { ...options, logFile },
+  );
   return {
     profile: profile.name,
     fellBackFrom,
@@ -130,7 +147,10 @@ export async function configureLab(ctx: LabContext, flags: BuildFlags): Promise<
 }
 
 /** Which QEMU: --qemu system|build|PATH, --qemu-build, else what the profile says. */
-export function qemuChoice(profile: Profile, flags: Pick<BuildFlags, 'qemu' | 'qemuBuild'>): 'system' | 'build' | { path: string } {
+export function qemuChoice(
+  profile: Profile,
+  flags: Pick<BuildFlags, 'qemu' | 'qemuBuild'>,
+): 'system' | 'build' | { path: string } {
   if (flags.qemu === 'system' || flags.qemu === 'build') return flags.qemu;
   if (flags.qemu) return { path: flags.qemu };
   if (flags.qemuBuild) return 'build';
@@ -146,7 +166,9 @@ async function resolveQemuInstall(
   const choice = qemuChoice(profile, flags);
   if (choice === 'build') {
     if (!profile.qemu.source || !profile.qemu.recipe) {
-      throw new LabError('NO_QEMU_SOURCE', `the ${profile.name} profile names no QEMU source to build`, { hint: 'use --qemu system or a path' });
+      throw new LabError('NO_QEMU_SOURCE', `the ${profile.name} profile names no QEMU source to build`, {
+        hint: 'use --qemu system or a path',
+      });
     }
     return buildQemu(store, { source: profile.qemu.source, recipe: profile.qemu.recipe }, options);
   }

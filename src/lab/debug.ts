@@ -46,16 +46,32 @@ export function validateDebugFlags(flags: DebugFlags): string[] {
   const breakpoints = flags.break ?? [];
   if (breakpoints.length === 0) throw new LabError('NO_BREAKPOINTS', 'no --break given');
   breakpoints.forEach(parseBreakpointSpec);
-  if (flags.trigger && flags.triggerCommand?.length) throw new LabError('BAD_OPTION', 'both --trigger and a command after -- were given', { hint: 'give one trigger' });
+  if (flags.trigger && flags.triggerCommand?.length)
+    throw new LabError('BAD_OPTION', 'both --trigger and a command after -- were given', { hint: 'give one trigger' });
   if (flags.maxPerBreak !== undefined && (!Number.isInteger(flags.maxPerBreak) || flags.maxPerBreak < 1)) {
-    throw new LabError('BAD_COUNT', `--max-per-break ${flags.maxPerBreak} is not a hit count`, { hint: 'give 1 or more' });
+    throw new LabError('BAD_COUNT', `--max-per-break ${flags.maxPerBreak} is not a hit count`, {
+      hint: 'give 1 or more',
+    });
   }
-  for (const c of flags.capture ?? []) if (!c.trim()) throw new LabError('BAD_OPTION', 'an empty --capture', { hint: 'give an expression, e.g. cc->order' });
-  if (flags.engine === 'guest') checkGuestEngineRequest({ breakpoints, captures: flags.capture, args: flags.args, snapshots: flags.snapshot, via: flags.via, bufferKb: flags.bufferKb });
-  else if (flags.bufferKb !== undefined) throw new LabError('BAD_OPTION', '--buffer-kb is for --engine guest', { hint: 'add --engine guest, or drop it' });
-  if (!Number.isInteger(flags.count) || flags.count < 0) throw new LabError('BAD_COUNT', `--count ${flags.count} is not a hit count`);
+  for (const c of flags.capture ?? [])
+    if (!c.trim())
+      throw new LabError('BAD_OPTION', 'an empty --capture', { hint: 'give an expression, e.g. cc->order' });
+  if (flags.engine === 'guest')
+    checkGuestEngineRequest({
+      breakpoints,
+      captures: flags.capture,
+      args: flags.args,
+      snapshots: flags.snapshot,
+      via: flags.via,
+      bufferKb: flags.bufferKb,
+    });
+  else if (flags.bufferKb !== undefined)
+    throw new LabError('BAD_OPTION', '--buffer-kb is for --engine guest', { hint: 'add --engine guest, or drop it' });
+  if (!Number.isInteger(flags.count) || flags.count < 0)
+    throw new LabError('BAD_COUNT', `--count ${flags.count} is not a hit count`);
   if (!(flags.timeout > 0)) throw new LabError('BAD_TIMEOUT', `--timeout ${flags.timeout} is not a number of seconds`);
-  if (flags.trigger !== undefined && !(flags.trigger in TRIGGERS)) throw new LabError('BAD_OPTION', `--trigger ${flags.trigger} is not one of ${Object.keys(TRIGGERS).join(', ')}`);
+  if (flags.trigger !== undefined && !(flags.trigger in TRIGGERS))
+    throw new LabError('BAD_OPTION', `--trigger ${flags.trigger} is not one of ${Object.keys(TRIGGERS).join(', ')}`);
   return breakpoints;
 }
 
@@ -70,10 +86,19 @@ export function withExercise(flags: DebugFlags, exercises: Exercise[], labFile: 
   const ex = exercises.find((e) => e.name === flags.exercise);
   const debugNames = exercises.filter((e) => e.debug).map((e) => e.name);
   if (!ex?.debug) {
-    const hint = ex?.scenario ? `it is a scenario: lab run ${ex.scenario}` : `choose one of ${debugNames.join(', ') || '(none)'}`;
+    const hint = ex?.scenario
+      ? `it is a scenario: lab run ${ex.scenario}`
+      : `choose one of ${debugNames.join(', ') || '(none)'}`;
     throw new LabError('EXERCISE_UNKNOWN', `${labFile} has no debug exercise "${flags.exercise}"`, { hint });
   }
-  return { ...flags, break: ex.debug.break, capture: ex.debug.capture, trigger: ex.debug.trigger as Trigger | undefined, triggerCommand: undefined, count: ex.debug.count };
+  return {
+    ...flags,
+    break: ex.debug.break,
+    capture: ex.debug.capture,
+    trigger: ex.debug.trigger as Trigger | undefined,
+    triggerCommand: undefined,
+    count: ex.debug.count,
+  };
 }
 
 /** lab debug: gdb attached, hits recorded into a new run directory, gdb detached. */
@@ -87,14 +112,40 @@ export async function recordDebug(ctx: LabContext, vm: VmState, requested: Debug
   const breakpoints = validateDebugFlags(flags);
   const build = await readBuildRecordIfAny(ctx.paths);
   const trigger = triggerArgv(flags);
-  const request = { ...(flags.exercise ? { exercise: flags.exercise } : {}), breakpoints, count: flags.count, timeout: flags.timeout, trigger, captures: flags.capture ?? [], args: flags.args ?? false, maxPerBreak: flags.maxPerBreak, snapshots: flags.snapshot ?? [], snapshotEvery: flags.snapshotEvery ?? false, via: flags.via ?? 'gdbstub', engine: flags.engine ?? 'gdb', ...(flags.bufferKb !== undefined ? { bufferKb: flags.bufferKb } : {}) };
+  const request = {
+    ...(flags.exercise ? { exercise: flags.exercise } : {}),
+    breakpoints,
+    count: flags.count,
+    timeout: flags.timeout,
+    trigger,
+    captures: flags.capture ?? [],
+    args: flags.args ?? false,
+    maxPerBreak: flags.maxPerBreak,
+    snapshots: flags.snapshot ?? [],
+    snapshotEvery: flags.snapshotEvery ?? false,
+    via: flags.via ?? 'gdbstub',
+    engine: flags.engine ?? 'gdb',
+    ...(flags.bufferKb !== undefined ? { bufferKb: flags.bufferKb } : {}),
+  };
   const run = await openRun(ctx, 'debug', 'debug', vm, build, request);
   try {
     const full = { ...request, timeoutSeconds: flags.timeout, sourceTree: sourceTreeOf(ctx, build) };
     const recording = { progress: ctx.progress, signal: ctx.signal };
-    const result: DebugResult & { engine?: EngineStats } = request.engine === 'guest' ? await recordInGuest(vm, guestOf(vm), full, run.dir, recording) : await recordWithGdb(vm, full, run.dir, recording);
+    const result: DebugResult & { engine?: EngineStats } =
+      request.engine === 'guest'
+        ? await recordInGuest(vm, guestOf(vm), full, run.dir, recording)
+        : await recordWithGdb(vm, full, run.dir, recording);
     const exports = await writeExports(run.dir);
-    await run.finish({ exports, gdb: result.gdbVersion, outcome: result.outcome, hits: result.hits.length, breakpointSites: result.breakpoints, trigger: result.trigger, seconds: result.seconds, ...(result.engine ? { engine: result.engine } : {}) });
+    await run.finish({
+      exports,
+      gdb: result.gdbVersion,
+      outcome: result.outcome,
+      hits: result.hits.length,
+      breakpointSites: result.breakpoints,
+      trigger: result.trigger,
+      seconds: result.seconds,
+      ...(result.engine ? { engine: result.engine } : {}),
+    });
     return { result, runDir: run.dir, report: await reportAfterRun(ctx, run.dir) };
   } catch (err) {
     await run.fail(err);

@@ -6,7 +6,13 @@ import { recordDebug } from './debug.js';
 import { ensureVmFor, type StartFlags } from './vm.js';
 
 /** The breakpoints the seed set by hand. */
-export const DEMO_BREAKPOINTS = ['kcompactd', 'kcompactd_do_work', 'compact_zone', 'compact_unlock_should_abort', 'isolate_freepages_block'];
+export const DEMO_BREAKPOINTS = [
+  'kcompactd',
+  'kcompactd_do_work',
+  'compact_zone',
+  'compact_unlock_should_abort',
+  'isolate_freepages_block',
+];
 
 export interface DemoFlags extends BuildFlags, StartFlags {
   count: number;
@@ -14,10 +20,19 @@ export interface DemoFlags extends BuildFlags, StartFlags {
 }
 
 /** lab demo: build (the initramfs boots in a second), boot, record the seed's breakpoints around a manual compaction. */
-export async function runDemo(ctx: LabContext, flags: DemoFlags, onBuilt?: (build: BuildRecord) => void): Promise<{ build: BuildRecord; result: DebugResult; runDir: string; report?: string }> {
+export async function runDemo(
+  ctx: LabContext,
+  flags: DemoFlags,
+  onBuilt?: (build: BuildRecord) => void,
+): Promise<{ build: BuildRecord; result: DebugResult; runDir: string; report?: string }> {
   const build = await buildLab(ctx, { rootfs: 'initramfs', ...flags });
   onBuilt?.(build);
   const vm = await ensureVmFor(ctx, build, flags);
-  const { result, runDir, report } = await recordDebug(ctx, vm, { break: DEMO_BREAKPOINTS, count: flags.count, timeout: flags.timeout, trigger: 'compact' });
+  const { result, runDir, report } = await recordDebug(ctx, vm, {
+    break: DEMO_BREAKPOINTS,
+    count: flags.count,
+    timeout: flags.timeout,
+    trigger: 'compact',
+  });
   return { build, result, runDir, report };
 }

@@ -28,13 +28,27 @@ export async function diagnoseHost(flags: DoctorFlags, probe: Probe = systemProb
   if (flags.all) {
     const results = await runChecks(checksFor(packages, PURPOSES), probe);
     const missing = results.filter((r) => !r.ok);
-    return { scope: 'every command, every profile', purposes: [...PURPOSES], results, missing, install: installLine(results) };
+    return {
+      scope: 'every command, every profile',
+      purposes: [...PURPOSES],
+      results,
+      missing,
+      install: installLine(results),
+    };
   }
   // the lab in ./lab.json when there is one, else debian: what works here offline
-  const profile = flags.profile ? loadProfile(flags.profile) : (chooseProfile({ lab: flags.lab }).labFile?.profile ?? loadProfile('debian'));
+  const profile = flags.profile
+    ? loadProfile(flags.profile)
+    : (chooseProfile({ lab: flags.lab }).labFile?.profile ?? loadProfile('debian'));
   const build = qemuChoice(profile, flags) === 'build';
   const purposes = purposesFor({ qemuBuild: build, rootfs: profile.rootfs });
   const results = await runChecks(checksFor(packages, purposes, profile), probe);
   const missing = results.filter((r) => !r.ok);
-  return { scope: `profile ${profile.name}${build ? ', QEMU built from source' : ''}`, purposes, results, missing, install: installLine(results) };
+  return {
+    scope: `profile ${profile.name}${build ? ', QEMU built from source' : ''}`,
+    purposes,
+    results,
+    missing,
+    install: installLine(results),
+  };
 }

@@ -5,10 +5,27 @@ import { requireVm } from '../vm/status.js';
 import type { LabContext } from './context.js';
 
 /** lab gdb: the gdb command for the running VM, already wired; the CLI hands it the terminal. */
-export async function gdbSessionCommand(ctx: LabContext, userArgs: string[], via: 'gdbstub' | 'kgdb' = 'gdbstub'): Promise<Command> {
+export async function gdbSessionCommand(
+  ctx: LabContext,
+  userArgs: string[],
+  via: 'gdbstub' | 'kgdb' = 'gdbstub',
+): Promise<Command> {
   const vm = await requireVm(ctx.paths);
-  if (via === 'gdbstub') return interactiveGdbCommand(vm.kernel.vmlinux, `127.0.0.1:${vm.gdbPort}`, userArgs, undefined, vm.kernel.sourceTree);
+  if (via === 'gdbstub')
+    return interactiveGdbCommand(
+      vm.kernel.vmlinux,
+      `127.0.0.1:${vm.gdbPort}`,
+      userArgs,
+      undefined,
+      vm.kernel.sourceTree,
+    );
   const target = kgdbTarget(vm);
   await breakIntoKgdb(vm);
-  return interactiveGdbCommand(vm.kernel.vmlinux, target, ['-iex', 'set remotetimeout 10', ...userArgs], undefined, vm.kernel.sourceTree);
+  return interactiveGdbCommand(
+    vm.kernel.vmlinux,
+    target,
+    ['-iex', 'set remotetimeout 10', ...userArgs],
+    undefined,
+    vm.kernel.sourceTree,
+  );
 }

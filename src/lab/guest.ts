@@ -9,7 +9,8 @@ import type { LabContext } from './context.js';
 /** lab exec: argv run in the guest, byte for byte; its exit code is the result's. */
 export async function execInGuest(ctx: LabContext, argv: string[], timeoutSeconds: number): Promise<ExecReply> {
   if (argv.length === 0) throw new LabError('NO_COMMAND', 'no command given');
-  if (!(timeoutSeconds > 0)) throw new LabError('BAD_TIMEOUT', `--timeout ${timeoutSeconds} is not a number of seconds`);
+  if (!(timeoutSeconds > 0))
+    throw new LabError('BAD_TIMEOUT', `--timeout ${timeoutSeconds} is not a number of seconds`);
   const vm = await requireVm(ctx.paths);
   return guestExec(vm, argv, { timeoutMs: timeoutSeconds * 1000, signal: ctx.signal });
 }

@@ -3,7 +3,15 @@ import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import tmp from 'tmp';
-import { BUNDLE_MANIFEST, BUNDLE_VERSION, fileHashes, openBundle, regularFiles, writeBundle, type BundleManifest } from '../bundle/bundle.js';
+import {
+  BUNDLE_MANIFEST,
+  BUNDLE_VERSION,
+  fileHashes,
+  openBundle,
+  regularFiles,
+  writeBundle,
+  type BundleManifest,
+} from '../bundle/bundle.js';
 import { BUNDLE_LIMITS } from '../bundle/entries.js';
 import { readRunEvidence, runDirs } from '../bundle/evidence.js';
 import { judgeExercises } from '../bundle/exercises.js';
@@ -33,11 +41,24 @@ function isPrivate(file: string): boolean {
 /** The student's kernel .config against the lab's, one "NAME: lab -> student" line per option. */
 async function configDiff(ctx: LabContext, labFile: LabFile, studentConfig: string): Promise<string[]> {
   const lab = await configureLab(ctx, { lab: labFile.file });
-  return configChanges(parseConfig(await readFile(lab.config, 'utf8')), parseConfig(await readFile(studentConfig, 'utf8')));
+  return configChanges(
+    parseConfig(await readFile(lab.config, 'utf8')),
+    parseConfig(await readFile(studentConfig, 'utf8')),
+  );
 }
 
 /** lab pack: the runs, their manifests, build.json, the config diff and the lock digest in one .tar.gz. */
-export async function packRuns(ctx: LabContext, flags: PackFlags): Promise<{ file: string; runs: string[]; files: number; bytes: number; configChanges: number; lockDigest: string | null }> {
+export async function packRuns(
+  ctx: LabContext,
+  flags: PackFlags,
+): Promise<{
+  file: string;
+  runs: string[];
+  files: number;
+  bytes: number;
+  configChanges: number;
+  lockDigest: string | null;
+}> {
   const { labFile } = chooseProfile({ lab: flags.lab });
   const build = await readBuildRecord(ctx.paths);
   const all = await runDirs(ctx.paths.runs);
@@ -50,7 +71,10 @@ export async function packRuns(ctx: LabContext, flags: PackFlags): Promise<{ fil
     : all.filter((d) => existsSync(path.join(d, 'manifest.json')));
   if (chosen.length === 0) throw new LabError('NO_RUNS', `there are no runs in ${ctx.paths.runs}`);
   const student = flags.student ?? process.env.USER ?? os.userInfo().username;
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(student)) throw new LabError('BAD_OPTION', `--student "${student}" is not a plain name`, { hint: 'letters, digits, ".", "_" and "-"' });
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(student))
+    throw new LabError('BAD_OPTION', `--student "${student}" is not a plain name`, {
+      hint: 'letters, digits, ".", "_" and "-"',
+    });
   const labName = labFile?.data.name ?? build.profile;
   const lockFile = labFile ? lockFileOf(labFile) : undefined;
   const digest = lockFile && existsSync(lockFile) ? lockDigest(await readLock(lockFile)) : null;
@@ -93,7 +117,14 @@ export async function packRuns(ctx: LabContext, flags: PackFlags): Promise<{ fil
     const out = path.resolve(flags.out ?? `${labName}-${student}.tar.gz`);
     await writeBundle(staged.name, files.sort(), out);
     const { size } = await stat(out);
-    return { file: out, runs: manifest.runs, files: files.length + 1, bytes: size, configChanges: changes.length, lockDigest: digest };
+    return {
+      file: out,
+      runs: manifest.runs,
+      files: files.length + 1,
+      bytes: size,
+      configChanges: changes.length,
+      lockDigest: digest,
+    };
   } finally {
     staged.removeCallback();
   }
@@ -117,7 +148,11 @@ export interface CheckRow {
 }
 
 /** The bundle's built kernel against lab.lock (pure). */
-function lockEvidence(built: Record<string, unknown> | undefined, pinned: Awaited<ReturnType<typeof readLock>> | undefined, digest: string | null): { pass: boolean; evidence: string } {
+function lockEvidence(
+  built: Record<string, unknown> | undefined,
+  pinned: Awaited<ReturnType<typeof readLock>> | undefined,
+  digest: string | null,
+): { pass: boolean; evidence: string } {
   if (!pinned) return { pass: true, evidence: 'no lab.lock beside lab.json: nothing to compare' };
   if (!built) return { pass: false, evidence: 'build.json records no hashes' };
   const pairs: Array<[string, unknown, string | undefined]> = [
@@ -128,21 +163,38 @@ function lockEvidence(built: Record<string, unknown> | undefined, pinned: Awaite
     ['vmlinux', built.vmlinux, pinned.outputs.vmlinux],
   ];
   const differ = pairs.filter(([, a, b]) => a !== b).map(([name]) => name);
-  const lockNote = digest === lockDigest(pinned) ? 'packed against this lab.lock' : digest ? 'packed against another lab.lock' : 'packed without a lab.lock';
+  const lockNote =
+    digest === lockDigest(pinned)
+      ? 'packed against this lab.lock'
+      : digest
+        ? 'packed against another lab.lock'
+        : 'packed without a lab.lock';
   if (differ.length) return { pass: false, evidence: `differs from lab.lock: ${differ.join(', ')} (${lockNote})` };
-  return { pass: true, evidence: `kernel source, .config, compiler, bzImage and vmlinux as lab.lock pins (${lockNote})` };
+  return {
+    pass: true,
+    evidence: `kernel source, .config, compiler, bzImage and vmlinux as lab.lock pins (${lockNote})`,
+  };
 }
 
 /** lab check: each bundle's structure, its build against lab.lock, and every exercise of lab.json. */
-export async function checkBundles(flags: CheckFlags): Promise<{ rows: CheckRow[]; passed: boolean; bundles: number; seconds: number }> {
+export async function checkBundles(
+  flags: CheckFlags,
+): Promise<{ rows: CheckRow[]; passed: boolean; bundles: number; seconds: number }> {
   const started = Date.now();
   const { labFile } = chooseProfile({ lab: flags.lab });
-  if (!labFile) throw new LabError('NO_LAB_FILE', `there is no ${path.join(process.cwd(), 'lab.json')} to check against`);
-  if (flags.bundles.length === 0) throw new LabError('BUNDLE_MISSING', 'no bundle given', { hint: 'lab check BUNDLE.tar.gz...' });
+  if (!labFile)
+    throw new LabError('NO_LAB_FILE', `there is no ${path.join(process.cwd(), 'lab.json')} to check against`);
+  if (flags.bundles.length === 0)
+    throw new LabError('BUNDLE_MISSING', 'no bundle given', { hint: 'lab check BUNDLE.tar.gz...' });
   const known = labFile.data.exercises.map((e) => e.name);
   const unknown = flags.exercises?.find((e) => !known.includes(e));
-  if (unknown) throw new LabError('EXERCISE_UNKNOWN', `${labFile.file} has no exercise "${unknown}"`, { hint: `choose from ${known.join(', ')}` });
-  const exercises = flags.exercises?.length ? labFile.data.exercises.filter((e) => flags.exercises!.includes(e.name)) : labFile.data.exercises;
+  if (unknown)
+    throw new LabError('EXERCISE_UNKNOWN', `${labFile.file} has no exercise "${unknown}"`, {
+      hint: `choose from ${known.join(', ')}`,
+    });
+  const exercises = flags.exercises?.length
+    ? labFile.data.exercises.filter((e) => flags.exercises!.includes(e.name))
+    : labFile.data.exercises;
   const lockFile = lockFileOf(labFile);
   const pinned = existsSync(lockFile) ? await readLock(lockFile) : undefined;
   const limits = flags.maxSizeMib ? { ...BUNDLE_LIMITS, compressedBytes: flags.maxSizeMib << 20 } : BUNDLE_LIMITS;
@@ -162,18 +214,43 @@ export async function checkBundles(flags: CheckFlags): Promise<{ rows: CheckRow[
       const { manifest, dir } = opened;
       const student = manifest.student;
       if (manifest.lab !== labFile.data.name) {
-        rows.push({ bundle: name, student, exercise: '(bundle)', result: 'fail', evidence: `a bundle of the lab "${manifest.lab}", not "${labFile.data.name}"` });
+        rows.push({
+          bundle: name,
+          student,
+          exercise: '(bundle)',
+          result: 'fail',
+          evidence: `a bundle of the lab "${manifest.lab}", not "${labFile.data.name}"`,
+        });
       }
-      const buildJson = JSON.parse(await readFile(path.join(dir, 'build.json'), 'utf8').catch(() => '{}')) as { built?: Record<string, unknown> };
+      const buildJson = JSON.parse(await readFile(path.join(dir, 'build.json'), 'utf8').catch(() => '{}')) as {
+        built?: Record<string, unknown>;
+      };
       const lock = lockEvidence(buildJson.built, pinned, manifest.lockDigest);
-      rows.push({ bundle: name, student, exercise: '(lab.lock)', result: lock.pass ? 'pass' : 'fail', evidence: lock.evidence });
+      rows.push({
+        bundle: name,
+        student,
+        exercise: '(lab.lock)',
+        result: lock.pass ? 'pass' : 'fail',
+        evidence: lock.evidence,
+      });
       const evidence = await Promise.all(manifest.runs.map((id) => readRunEvidence(path.join(dir, 'runs', id))));
       for (const r of judgeExercises(exercises, evidence)) {
-        rows.push({ bundle: name, student, exercise: r.exercise, result: r.pass ? 'pass' : 'fail', evidence: r.run ? `${r.run}: ${r.evidence}` : r.evidence });
+        rows.push({
+          bundle: name,
+          student,
+          exercise: r.exercise,
+          result: r.pass ? 'pass' : 'fail',
+          evidence: r.run ? `${r.run}: ${r.evidence}` : r.evidence,
+        });
       }
     } finally {
       opened.close();
     }
   }
-  return { rows, passed: rows.every((r) => r.result === 'pass'), bundles: flags.bundles.length, seconds: (Date.now() - started) / 1000 };
+  return {
+    rows,
+    passed: rows.every((r) => r.result === 'pass'),
+    bundles: flags.bundles.length,
+    seconds: (Date.now() - started) / 1000,
+  };
 }

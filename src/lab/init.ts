@@ -14,13 +14,20 @@ export function courseTemplate(): string {
 }
 
 /** lab init: a commented lab.json for the compaction course, in dir. */
-export async function initLab(flags: { dir?: string; profile?: string; force?: boolean }): Promise<{ file: string; profile: string; exercises: string[] }> {
+export async function initLab(flags: {
+  dir?: string;
+  profile?: string;
+  force?: boolean;
+}): Promise<{ file: string; profile: string; exercises: string[] }> {
   const file = path.resolve(flags.dir ?? '.', LAB_FILE);
   if (existsSync(file) && !flags.force) throw new LabError('LAB_FILE_EXISTS', `${file} already exists`);
   let text = await readFile(courseTemplate(), 'utf8');
   if (flags.profile) {
     loadProfile(flags.profile);
-    text = applyEdits(text, modify(text, ['profile'], flags.profile, { formattingOptions: { insertSpaces: true, tabSize: 2 } }));
+    text = applyEdits(
+      text,
+      modify(text, ['profile'], flags.profile, { formattingOptions: { insertSpaces: true, tabSize: 2 } }),
+    );
   }
   const data = parseLabFile(text, file);
   await writeFileAtomically(file, text);

@@ -47,8 +47,17 @@ export async function runJob(ctx: LabContext, jobFile: string): Promise<JobResul
   await rm(path.join(ctx.paths.root, JOB_RESULT), { force: true });
   const started = Date.now();
   const result = (extra: Partial<JobResult>): JobResult => ({
-    id: job.id, cell: job.cell, kernel: job.kernel, scenario: job.scenario, repeat: job.repeat,
-    status: 'failed', ok: false, verdicts: [], seconds: (Date.now() - started) / 1000, host: os.hostname(), ...extra,
+    id: job.id,
+    cell: job.cell,
+    kernel: job.kernel,
+    scenario: job.scenario,
+    repeat: job.repeat,
+    status: 'failed',
+    ok: false,
+    verdicts: [],
+    seconds: (Date.now() - started) / 1000,
+    host: os.hostname(),
+    ...extra,
   });
   let outcome: JobResult;
   try {
@@ -62,21 +71,38 @@ export async function runJob(ctx: LabContext, jobFile: string): Promise<JobResul
   return outcome;
 }
 
-async function performJob(ctx: LabContext, job: Job, result: (extra: Partial<JobResult>) => JobResult): Promise<JobResult> {
-  if (!(scenarioFile(job.scenario) in job.pins.files)) throw new LabError('JOB_INVALID', `job ${job.id} does not pin its scenario file`);
+async function performJob(
+  ctx: LabContext,
+  job: Job,
+  result: (extra: Partial<JobResult>) => JobResult,
+): Promise<JobResult> {
+  if (!(scenarioFile(job.scenario) in job.pins.files))
+    throw new LabError('JOB_INVALID', `job ${job.id} does not pin its scenario file`);
   const files: Record<string, string | undefined> = {};
   for (const file of Object.keys(job.pins.files)) files[file] = existsSync(file) ? await sha256File(file) : undefined;
   // the files first: a changed fragment or scenario is refused before any build
   const changed = fileMismatches(job.pins.files, files);
   if (changed.length) throw new LabError('JOB_PIN_MISMATCH', `job ${job.id}: ${changed.join('; ')}`);
   const build = await buildLab(ctx, { ...job.build });
-  const built = pinMismatches(job.pins, { files, kernelKey: build.kernel.key, rootfsKey: build.rootfs.key, qemu: build.qemu.version });
+  const built = pinMismatches(job.pins, {
+    files,
+    kernelKey: build.kernel.key,
+    rootfsKey: build.rootfs.key,
+    qemu: build.qemu.version,
+  });
   if (built.length) throw new LabError('JOB_PIN_MISMATCH', `job ${job.id}: ${built.join('; ')}`);
 
   let gdbPort = await gdbPortForJob();
   for (let attempt = 1; ; attempt++) {
     try {
-      await startBuiltVm(ctx, build, { memory: job.vm.memory, cpus: job.vm.cpus, gdbPort, accel: 'auto', bootTimeout: 300, fresh: true });
+      await startBuiltVm(ctx, build, {
+        memory: job.vm.memory,
+        cpus: job.vm.cpus,
+        gdbPort,
+        accel: 'auto',
+        bootTimeout: 300,
+        fresh: true,
+      });
       break;
     } catch (err) {
       // a job beside this one took the port between the check and QEMU's bind

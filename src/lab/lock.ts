@@ -6,7 +6,15 @@ import { LabError } from '../errors.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { debugfsCatCommand, installedPackages } from '../image/dpkg-status.js';
 import { buildRootfs } from '../image/rootfs.js';
-import { compareLocks, LOCK_VERSION, lockDigest, lockText, parseLock, type LabLock, type LockRow } from '../lock/lock.js';
+import {
+  compareLocks,
+  LOCK_VERSION,
+  lockDigest,
+  lockText,
+  parseLock,
+  type LabLock,
+  type LockRow,
+} from '../lock/lock.js';
 import { executeChecked, versionLine } from '../process/runner.js';
 import { sha256File } from '../util/hash.js';
 import { buildLab } from './build.js';
@@ -41,7 +49,10 @@ async function guestPackagesOf(image: string): Promise<Record<string, string>> {
 export async function currentLock(ctx: LabContext, labFile: LabFile): Promise<{ lock: LabLock; build: BuildRecord }> {
   const build = await buildLab(ctx, { lab: labFile.file });
   const logDir = path.join(ctx.paths.root, 'logs');
-  const initramfs = build.rootfs.kind === 'initramfs' ? build.rootfs : await buildRootfs(ctx.store, 'initramfs', { progress: ctx.progress, signal: ctx.signal, logDir });
+  const initramfs =
+    build.rootfs.kind === 'initramfs'
+      ? build.rootfs
+      : await buildRootfs(ctx.store, 'initramfs', { progress: ctx.progress, signal: ctx.signal, logDir });
   const stage = ctx.progress.stage('hashing what the lab built');
   const outputs: Record<string, string> = {
     bzImage: await sha256File(build.kernel.bzImage),
@@ -62,7 +73,9 @@ export async function currentLock(ctx: LabContext, labFile: LabFile): Promise<{ 
       kernelConfig: k.configSha256,
       compiler: k.compiler,
       // a QEMU lab built is pinned by its source tarball and recipe too
-      qemu: build.qemu.built ? `${build.qemu.version}, built from ${build.qemu.built.tarballSha256} with recipe ${build.qemu.built.recipe}` : build.qemu.version,
+      qemu: build.qemu.built
+        ? `${build.qemu.version}, built from ${build.qemu.built.tarballSha256} with recipe ${build.qemu.built.recipe}`
+        : build.qemu.version,
       gdb: await versionLine({ program: 'gdb', args: ['--version'], what: 'gdb' }),
       rootfs: build.rootfs.kind,
       guestPackages: build.rootfs.kind === 'debian' ? await guestPackagesOf(build.rootfs.file) : {},
@@ -73,7 +86,10 @@ export async function currentLock(ctx: LabContext, labFile: LabFile): Promise<{ 
 }
 
 /** lab lock: writes lab.lock beside lab.json. */
-export async function writeLock(ctx: LabContext, flags: LockFlags): Promise<{ file: string; lock: LabLock; digest: string }> {
+export async function writeLock(
+  ctx: LabContext,
+  flags: LockFlags,
+): Promise<{ file: string; lock: LabLock; digest: string }> {
   const labFile = requireLabFile(flags);
   const { lock } = await currentLock(ctx, labFile);
   const file = lockFileOf(labFile);
@@ -87,7 +103,10 @@ export async function readLock(file: string): Promise<LabLock> {
 }
 
 /** lab verify: this machine's build of the lab against the pinned lab.lock, item by item. */
-export async function verifyLab(ctx: LabContext, flags: LockFlags): Promise<{ lockFile: string; rows: LockRow[]; same: boolean }> {
+export async function verifyLab(
+  ctx: LabContext,
+  flags: LockFlags,
+): Promise<{ lockFile: string; rows: LockRow[]; same: boolean }> {
   const labFile = requireLabFile(flags);
   const lockFile = lockFileOf(labFile);
   const pinned = await readLock(lockFile);

@@ -43,7 +43,11 @@ async function writeJson(file: string, data: unknown): Promise<void> {
 }
 
 /** The spec expanded (pure but for the files it checks): what --slurm needs before anything is built. */
-export function expandSpec(specFile: string): { spec: MatrixSpec; kernels: ReturnType<typeof expandMatrix>['kernels']; jobs: UnpinnedJob[] } {
+export function expandSpec(specFile: string): {
+  spec: MatrixSpec;
+  kernels: ReturnType<typeof expandMatrix>['kernels'];
+  jobs: UnpinnedJob[];
+} {
   const spec = loadMatrixSpec(specFile);
   const { kernels, jobs } = expandMatrix(spec, {
     fragment: (f) => fragmentFile(f, specFile),
@@ -61,7 +65,11 @@ export function expandSpec(specFile: string): { spec: MatrixSpec; kernels: Retur
  * directory of its own under OUT/kernels), then one job file per cell and
  * repeat, each pinned to what its kernel's build made.
  */
-export async function prepareMatrix(ctx: LabContext, specFile: string, out: string): Promise<MatrixPlan & { jobFiles: Job[] }> {
+export async function prepareMatrix(
+  ctx: LabContext,
+  specFile: string,
+  out: string,
+): Promise<MatrixPlan & { jobFiles: Job[] }> {
   const { spec, kernels, jobs } = expandSpec(specFile);
   const layout = matrixLayout(out);
   const built: MatrixPlan['kernels'] = [];
@@ -78,14 +86,20 @@ export async function prepareMatrix(ctx: LabContext, specFile: string, out: stri
     await writeJson(layout.jobFile(job.id), p);
     pinned.push(p);
   }
-  const plan: MatrixPlan = { matrix: spec.name, spec: path.resolve(specFile), jobs: jobs.map((j) => j.id), kernels: built };
+  const plan: MatrixPlan = {
+    matrix: spec.name,
+    spec: path.resolve(specFile),
+    jobs: jobs.map((j) => j.id),
+    kernels: built,
+  };
   await writeJson(layout.plan, plan);
   return { ...plan, jobFiles: pinned };
 }
 
 export async function readPlan(out: string): Promise<{ plan: MatrixPlan; jobs: Job[] }> {
   const layout = matrixLayout(out);
-  if (!existsSync(layout.plan)) throw new LabError('MATRIX_NOT_PREPARED', `${out} holds no prepared matrix (no matrix.json)`);
+  if (!existsSync(layout.plan))
+    throw new LabError('MATRIX_NOT_PREPARED', `${out} holds no prepared matrix (no matrix.json)`);
   const plan = JSON.parse(await readFile(layout.plan, 'utf8')) as MatrixPlan;
   const jobs = await Promise.all(plan.jobs.map((id) => readJobFile(layout.jobFile(id))));
   return { plan, jobs };
@@ -115,8 +129,11 @@ export async function runMatrixHere(
 ): Promise<{ summary: MatrixSummary; seconds: number; jobs: number }> {
   const { jobs } = await readPlan(out);
   const layout = matrixLayout(out);
-  const parallel = options.jobs ?? defaultJobs({ cores: os.availableParallelism(), memoryBytes: os.totalmem() }, jobs[0]?.vm.memory ?? '2G');
-  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) throw new LabError('BAD_JOBS', `--jobs ${options.jobs} is not a number of jobs`, { hint: 'give 1 to 64' });
+  const parallel =
+    options.jobs ??
+    defaultJobs({ cores: os.availableParallelism(), memoryBytes: os.totalmem() }, jobs[0]?.vm.memory ?? '2G');
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64)
+    throw new LabError('BAD_JOBS', `--jobs ${options.jobs} is not a number of jobs`, { hint: 'give 1 to 64' });
   const started = Date.now();
   const queue = [...jobs];
   const runOne = async (job: Job) => {
@@ -126,7 +143,11 @@ export async function runMatrixHere(
     // an earlier run's result must not stand for this one
     await rm(path.join(layout.labDir(job.id), JOB_RESULT), { force: true });
     const r = await execute(
-      { program: { path: process.execPath }, args: [LAB_MAIN, 'run', '--spec', layout.jobFile(job.id), '--lab-dir', layout.labDir(job.id), '--json'], what: `matrix job ${job.id}` },
+      {
+        program: { path: process.execPath },
+        args: [LAB_MAIN, 'run', '--spec', layout.jobFile(job.id), '--lab-dir', layout.labDir(job.id), '--json'],
+        what: `matrix job ${job.id}`,
+      },
       { logFile: layout.log(job.id), signal: ctx.signal, timeoutMs: job.timeout * 1000, killAfterMs: 30_000 },
     ).catch((err: unknown) => {
       // Ctrl-C: the job was stopped (its lab cleans up on SIGTERM); the others are told the same
@@ -135,7 +156,11 @@ export async function runMatrixHere(
     });
     const result = await readJobResult(layout.labDir(job.id));
     const seconds = (Date.now() - t0) / 1000;
-    const status = ctx.signal?.aborted ? 'interrupted' : result?.status === 'done' && result.id === job.id ? 'done' : 'failed';
+    const status = ctx.signal?.aborted
+      ? 'interrupted'
+      : result?.status === 'done' && result.id === job.id
+        ? 'done'
+        : 'failed';
     options.onJob?.({ id: job.id, status, seconds, result, exitCode: r.exitCode });
   };
   const workers = Array.from({ length: Math.min(parallel, jobs.length) }, async () => {
@@ -145,7 +170,9 @@ export async function runMatrixHere(
     await Promise.all(workers);
   } finally {
     // a job killed after its grace leaves its VM: no VM outlives the matrix
-    for (const job of jobs) if (existsSync(labPaths(layout.labDir(job.id)).state)) await stopVm(labPaths(layout.labDir(job.id))).catch(() => undefined);
+    for (const job of jobs)
+      if (existsSync(labPaths(layout.labDir(job.id)).state))
+        await stopVm(labPaths(layout.labDir(job.id))).catch(() => undefined);
   }
   const summary = await gatherMatrix(out);
   return { summary, seconds: (Date.now() - started) / 1000, jobs: parallel };
@@ -176,23 +203,38 @@ export async function gatherMatrix(out: string): Promise<MatrixSummary> {
  * (lab compare's groups of repeats): a figure's medians, ranges and ratio,
  * the stacks on one side only, the verdicts that differ; one page each.
  */
-async function compareKernels(out: string, jobs: Job[], results: Map<string, JobResult>): Promise<NonNullable<MatrixSummary['comparisons']>> {
+async function compareKernels(
+  out: string,
+  jobs: Job[],
+  results: Map<string, JobResult>,
+): Promise<NonNullable<MatrixSummary['comparisons']>> {
   const comparisons: NonNullable<MatrixSummary['comparisons']> = [];
   const kernels = [...new Set(jobs.map((j) => j.kernel))];
   await mkdir(path.join(out, 'compare'), { recursive: true });
   for (const scenario of new Set(jobs.map((j) => j.scenario))) {
     const runsOf = (kernel: string) =>
-      jobs.filter((j) => j.kernel === kernel && j.scenario === scenario).flatMap((j) => {
-        const r = results.get(j.id);
-        return r?.status === 'done' && r.runDir && existsSync(r.runDir) ? [r.runDir] : [];
-      });
+      jobs
+        .filter((j) => j.kernel === kernel && j.scenario === scenario)
+        .flatMap((j) => {
+          const r = results.get(j.id);
+          return r?.status === 'done' && r.runDir && existsSync(r.runDir) ? [r.runDir] : [];
+        });
     const a = await Promise.all(runsOf(kernels[0]!).map(readRunFigures));
     for (const kernel of kernels.slice(1)) {
       const b = runsOf(kernel);
       if (a.length === 0 || b.length === 0) continue;
       const comparison = compareGroups(a, await Promise.all(b.map(readRunFigures)));
-      const page = await writeCompareReport(path.join(out, 'compare', `${scenario}.${kernels[0]}-vs-${kernel}.html`), comparison);
-      comparisons.push({ scenario, a: kernels[0]!, b: kernel, page: page.file, verdictsDiffer: comparison.verdicts.map((v) => v.path) });
+      const page = await writeCompareReport(
+        path.join(out, 'compare', `${scenario}.${kernels[0]}-vs-${kernel}.html`),
+        comparison,
+      );
+      comparisons.push({
+        scenario,
+        a: kernels[0]!,
+        b: kernel,
+        page: page.file,
+        verdictsDiffer: comparison.verdicts.map((v) => v.path),
+      });
     }
   }
   return comparisons;

@@ -38,7 +38,9 @@ export async function writeCompareReport(file: string, comparison: Comparison): 
 /** A run by id (in this lab's runs/) or by path; without one, the newest run. */
 export async function findRun(ctx: LabContext, ref?: string): Promise<string> {
   if (ref !== undefined) return resolveRunDir(ctx.paths.runs, ref);
-  const ids = existsSync(ctx.paths.runs) ? (await readdir(ctx.paths.runs)).filter((id) => existsSync(path.join(ctx.paths.runs, id, 'manifest.json'))).sort() : [];
+  const ids = existsSync(ctx.paths.runs)
+    ? (await readdir(ctx.paths.runs)).filter((id) => existsSync(path.join(ctx.paths.runs, id, 'manifest.json'))).sort()
+    : [];
   if (ids.length === 0) throw new LabError('NO_RUNS', `there are no runs in ${ctx.paths.runs}`);
   return path.join(ctx.paths.runs, ids.at(-1)!);
 }

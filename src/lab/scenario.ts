@@ -21,31 +21,46 @@ import { sourceTreeOf } from './build-record.js';
 export { listScenarios } from '../scenario/schema.js';
 
 /** lab run NAME: the scenario on the running VM, recorded, with its verdicts. */
-export async function runScenario(ctx: LabContext, name: string): Promise<{ name: string; runDir: string; result: ScenarioResult; report?: string }> {
+export async function runScenario(
+  ctx: LabContext,
+  name: string,
+): Promise<{ name: string; runDir: string; result: ScenarioResult; report?: string }> {
   const scenario = loadScenario(name);
   const vm = await requireVm(ctx.paths);
   if (!scenario.rootfs.includes(vm.rootfs.kind as 'debian' | 'initramfs')) {
-    throw new LabError('SCENARIO_ROOTFS', `scenario ${scenario.name} runs on ${scenario.rootfs.join(' or ')}, and this VM has the ${vm.rootfs.kind} rootfs`, {
-      hint: `lab build --rootfs ${scenario.rootfs[0]}, then lab up`,
-    });
+    throw new LabError(
+      'SCENARIO_ROOTFS',
+      `scenario ${scenario.name} runs on ${scenario.rootfs.join(' or ')}, and this VM has the ${vm.rootfs.kind} rootfs`,
+      {
+        hint: `lab build --rootfs ${scenario.rootfs[0]}, then lab up`,
+      },
+    );
   }
   const build = await readBuildRecordIfAny(ctx.paths);
   const systemMap = path.join(path.dirname(vm.kernel.vmlinux), 'System.map');
-  const names = existsSync(systemMap) ? functionNamesFromSystemMap(await readFile(systemMap, 'utf8')) : new Set<string>();
+  const names = existsSync(systemMap)
+    ? functionNamesFromSystemMap(await readFile(systemMap, 'utf8'))
+    : new Set<string>();
   const run = await openRun(ctx, 'scenario', scenario.name, vm, build, { scenario });
   try {
     const result = await performScenario(scenario, run.dir, {
       guest: guestOf(vm),
       runId: run.id,
       // the scenario's own stage shows progress; the recorder's notices still get through
-      startDebug: (request, dir, o) => recordWithGdb(vm, request, dir, { progress: { ...silentProgress, notice: ctx.progress.notice }, ...o }),
+      startDebug: (request, dir, o) =>
+        recordWithGdb(vm, request, dir, { progress: { ...silentProgress, notice: ctx.progress.notice }, ...o }),
       progress: ctx.progress,
       signal: ctx.signal,
       sourceTree: sourceTreeOf(ctx, build),
       resolveFunction: (alternatives) => chooseFunction(alternatives, names),
     });
     const exports = await writeExports(run.dir);
-    await run.finish({ exports, ok: result.ok, seconds: result.seconds, verdicts: result.verdicts.map((v) => ({ path: v.path, fired: v.fired, ok: v.ok })) });
+    await run.finish({
+      exports,
+      ok: result.ok,
+      seconds: result.seconds,
+      verdicts: result.verdicts.map((v) => ({ path: v.path, fired: v.fired, ok: v.ok })),
+    });
     return { name: scenario.name, runDir: run.dir, result, report: await reportAfterRun(ctx, run.dir) };
   } catch (err) {
     await run.fail(err);
@@ -54,8 +69,14 @@ export async function runScenario(ctx: LabContext, name: string): Promise<{ name
 }
 
 /** lab run NAME --repeat N: N runs one after another, then each figure's median and range and each verdict as k of N. */
-export async function repeatScenario(ctx: LabContext, name: string, times: number, onRun?: (runDir: string, i: number) => void) {
-  if (!Number.isInteger(times) || times < 1 || times > 100) throw new LabError('BAD_COUNT', `--repeat ${times} is not a number of runs`, { hint: 'give 1 to 100' });
+export async function repeatScenario(
+  ctx: LabContext,
+  name: string,
+  times: number,
+  onRun?: (runDir: string, i: number) => void,
+) {
+  if (!Number.isInteger(times) || times < 1 || times > 100)
+    throw new LabError('BAD_COUNT', `--repeat ${times} is not a number of runs`, { hint: 'give 1 to 100' });
   const runs: Array<{ runDir: string; ok: boolean }> = [];
   for (let i = 0; i < times; i++) {
     const r = await runScenario(ctx, name);

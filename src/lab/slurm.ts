@@ -25,7 +25,11 @@ function need(program: 'sbatch' | 'sacct'): void {
 async function sbatch(args: string[]): Promise<string> {
   const r = await execute({ program: 'sbatch', args, what: 'sbatch' }, { timeoutMs: 60_000 });
   const id = r.stdout.toString().trim().split(';')[0] ?? '';
-  if (r.exitCode !== 0 || !/^\d+$/.test(id)) throw new LabError('SLURM_FAILED', `sbatch ${path.basename(args.at(-1) ?? '')} failed: ${r.stderr.toString().trim().split('\n')[0] ?? `exit ${r.exitCode}`}`);
+  if (r.exitCode !== 0 || !/^\d+$/.test(id))
+    throw new LabError(
+      'SLURM_FAILED',
+      `sbatch ${path.basename(args.at(-1) ?? '')} failed: ${r.stderr.toString().trim().split('\n')[0] ?? `exit ${r.exitCode}`}`,
+    );
   return id;
 }
 
@@ -39,8 +43,16 @@ export async function writeSlurm(specFile: string, out: string, options: { submi
   const dir = slurmDir(out);
   await mkdir(dir, { recursive: true });
   const scripts = slurmScripts({
-    name: spec.name, out, spec: path.resolve(specFile), jobIds: jobs.map((j) => j.id), node: process.execPath, labMain: LAB_MAIN,
-    storeRoot: storeRoot(), vm: spec.vm, timeout: spec.timeout, partition: options.partition,
+    name: spec.name,
+    out,
+    spec: path.resolve(specFile),
+    jobIds: jobs.map((j) => j.id),
+    node: process.execPath,
+    labMain: LAB_MAIN,
+    storeRoot: storeRoot(),
+    vm: spec.vm,
+    timeout: spec.timeout,
+    partition: options.partition,
   });
   const file = (n: string) => path.join(dir, n);
   await writeFile(file('build.sbatch'), scripts.build);
@@ -64,13 +76,21 @@ export async function writeSlurm(specFile: string, out: string, options: { submi
 /** lab matrix --status OUT: each array task's state in sacct, by job name; a task sacct does not know is MISSING. */
 export async function slurmStatus(out: string) {
   const file = path.join(slurmDir(out), 'submitted.json');
-  if (!existsSync(file)) throw new LabError('MATRIX_NOT_PREPARED', `${out} was not submitted with lab matrix --slurm --submit (no slurm/submitted.json)`);
+  if (!existsSync(file))
+    throw new LabError(
+      'MATRIX_NOT_PREPARED',
+      `${out} was not submitted with lab matrix --slurm --submit (no slurm/submitted.json)`,
+    );
   const submitted = JSON.parse(await readFile(file, 'utf8')) as SlurmSubmission;
   const jobIds = (await readFile(path.join(slurmDir(out), 'jobs.txt'), 'utf8')).split('\n').filter(Boolean);
   need('sacct');
   const query = async (id: string) => {
-    const r = await execute({ program: 'sacct', args: ['-j', id, '-P', '-n', '-o', 'JobID,State,ExitCode'], what: 'sacct' }, { timeoutMs: 60_000 });
-    if (r.exitCode !== 0) throw new LabError('SLURM_FAILED', `sacct failed: ${r.stderr.toString().trim().split('\n')[0]}`);
+    const r = await execute(
+      { program: 'sacct', args: ['-j', id, '-P', '-n', '-o', 'JobID,State,ExitCode'], what: 'sacct' },
+      { timeoutMs: 60_000 },
+    );
+    if (r.exitCode !== 0)
+      throw new LabError('SLURM_FAILED', `sacct failed: ${r.stderr.toString().trim().split('\n')[0]}`);
     return r.stdout.toString();
   };
   const steps = sacctStates(await query(`${submitted.build},${submitted.gather}`));

@@ -35,19 +35,43 @@ export function traceRequest(flags: TraceFlags): TraceRequest {
 }
 
 /** lab trace: ftrace armed in the guest around a command or for a duration; tracefs restored whatever happens. */
-export async function traceGuest(ctx: LabContext, flags: TraceFlags, command: string[]): Promise<{ runDir: string; summary: TraceSummary; commandExit?: number; report?: string }> {
-  if (!command.length && !(flags.duration && flags.duration > 0)) throw new LabError('NO_TRACE_SPAN', 'say how long to trace');
+export async function traceGuest(
+  ctx: LabContext,
+  flags: TraceFlags,
+  command: string[],
+): Promise<{ runDir: string; summary: TraceSummary; commandExit?: number; report?: string }> {
+  if (!command.length && !(flags.duration && flags.duration > 0))
+    throw new LabError('NO_TRACE_SPAN', 'say how long to trace');
   const vm = await requireVm(ctx.paths);
   const request = traceRequest(flags);
-  const run = await openRun(ctx, 'trace', 'trace', vm, await readBuildRecordIfAny(ctx.paths), { ...request, guestCommand: command });
+  const run = await openRun(ctx, 'trace', 'trace', vm, await readBuildRecordIfAny(ctx.paths), {
+    ...request,
+    guestCommand: command,
+  });
   const stage = ctx.progress.stage('trace');
   const started = Date.now();
   try {
-    const r = await traceAround(guestOf(vm), request, command.length ? { command } : { durationSeconds: flags.duration }, run.dir, ctx.signal);
+    const r = await traceAround(
+      guestOf(vm),
+      request,
+      command.length ? { command } : { durationSeconds: flags.duration },
+      run.dir,
+      ctx.signal,
+    );
     stage.done(`${r.summary.records} records`);
     const exports = await writeExports(run.dir);
-    await run.finish({ exports, records: r.summary.records, commandExit: r.command?.exitCode, seconds: (Date.now() - started) / 1000 });
-    return { runDir: run.dir, summary: r.summary, commandExit: r.command?.exitCode, report: await reportAfterRun(ctx, run.dir) };
+    await run.finish({
+      exports,
+      records: r.summary.records,
+      commandExit: r.command?.exitCode,
+      seconds: (Date.now() - started) / 1000,
+    });
+    return {
+      runDir: run.dir,
+      summary: r.summary,
+      commandExit: r.command?.exitCode,
+      report: await reportAfterRun(ctx, run.dir),
+    };
   } catch (err) {
     await run.fail(err);
     throw err;

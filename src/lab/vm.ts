@@ -26,11 +26,18 @@ export interface StartFlags {
 /** The flags checked before anything starts (pure). */
 export function validateStartFlags(flags: StartFlags): void {
   if (!/^\d+[MG]?$/i.test(flags.memory)) throw new LabError('BAD_MEMORY', `--memory ${flags.memory} is not a size`);
-  if (!Number.isInteger(flags.cpus) || flags.cpus < 1 || flags.cpus > 64) throw new LabError('BAD_CPUS', `--cpus ${flags.cpus} is not a CPU count`);
-  for (const [name, port] of [['--gdb-port', flags.gdbPort], ['--ssh-port', flags.sshPort], ['--kgdb-port', flags.kgdbPort]] as const) {
-    if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new LabError('BAD_PORT', `${name} ${port} is not a port`);
+  if (!Number.isInteger(flags.cpus) || flags.cpus < 1 || flags.cpus > 64)
+    throw new LabError('BAD_CPUS', `--cpus ${flags.cpus} is not a CPU count`);
+  for (const [name, port] of [
+    ['--gdb-port', flags.gdbPort],
+    ['--ssh-port', flags.sshPort],
+    ['--kgdb-port', flags.kgdbPort],
+  ] as const) {
+    if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535))
+      throw new LabError('BAD_PORT', `${name} ${port} is not a port`);
   }
-  if (!(flags.bootTimeout > 0)) throw new LabError('BAD_TIMEOUT', `--boot-timeout ${flags.bootTimeout} is not a number of seconds`);
+  if (!(flags.bootTimeout > 0))
+    throw new LabError('BAD_TIMEOUT', `--boot-timeout ${flags.bootTimeout} is not a number of seconds`);
 }
 
 /** Boots what a build made. */
@@ -47,8 +54,20 @@ export async function startBuiltVm(ctx: LabContext, build: BuildRecord, flags: S
     ctx.paths,
     {
       qemu,
-      kernel: { bzImage: k.bzImage, vmlinux: k.vmlinux, gdbScript: k.gdbScript, version: k.version, key: k.key, sourceTree: sourceTreeOf(ctx, build) },
-      rootfs: { kind: build.rootfs.kind, file: build.rootfs.file, key: build.rootfs.key, channel: build.rootfs.channel },
+      kernel: {
+        bzImage: k.bzImage,
+        vmlinux: k.vmlinux,
+        gdbScript: k.gdbScript,
+        version: k.version,
+        key: k.key,
+        sourceTree: sourceTreeOf(ctx, build),
+      },
+      rootfs: {
+        kind: build.rootfs.kind,
+        file: build.rootfs.file,
+        key: build.rootfs.key,
+        channel: build.rootfs.channel,
+      },
       profile: build.profile,
       memory: flags.memory,
       cpus: flags.cpus,
@@ -75,7 +94,9 @@ export async function ensureVmFor(ctx: LabContext, build: BuildRecord, flags: St
   const { state } = await currentVm(ctx.paths);
   if (!state) return startBuiltVm(ctx, build, flags);
   if (state.kernel.key !== build.kernel.key) {
-    throw new LabError('VM_RUNNING', `a VM with another kernel is running (pid ${state.pid})`, { hint: 'stop it with lab down, then run the command again' });
+    throw new LabError('VM_RUNNING', `a VM with another kernel is running (pid ${state.pid})`, {
+      hint: 'stop it with lab down, then run the command again',
+    });
   }
   return state;
 }

@@ -32,11 +32,16 @@ export type LabLock = z.infer<typeof LockSchema>;
 
 /** The lock file's text: keys in a fixed order, so equal locks are equal bytes. */
 export function lockText(lock: LabLock): string {
-  const sorted = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
+  const sorted = (o: Record<string, string>) =>
+    Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
   const canonical: LabLock = {
     lockVersion: lock.lockVersion,
     lab: lock.lab,
-    inputs: { ...lock.inputs, fragments: sorted(lock.inputs.fragments), guestPackages: sorted(lock.inputs.guestPackages) },
+    inputs: {
+      ...lock.inputs,
+      fragments: sorted(lock.inputs.fragments),
+      guestPackages: sorted(lock.inputs.guestPackages),
+    },
     outputs: sorted(lock.outputs),
   };
   return JSON.stringify(canonical, null, 2) + '\n';
@@ -101,14 +106,22 @@ export function packageChanges(pinned: Record<string, string>, here: Record<stri
 export function compareLocks(pinned: LabLock, here: LabLock): LockRow[] {
   const rows: LockRow[] = [];
   const row = (item: string, a: string, b: string, detail?: string) =>
-    rows.push({ item, same: a === b, pinned: a, here: b, ...(a === b ? {} : { detail: detail ?? `${short(a)} -> ${short(b)}` }) });
+    rows.push({
+      item,
+      same: a === b,
+      pinned: a,
+      here: b,
+      ...(a === b ? {} : { detail: detail ?? `${short(a)} -> ${short(b)}` }),
+    });
   if (pinned.lab !== here.lab) row('lab', pinned.lab, here.lab);
   for (const [key, label] of Object.entries(INPUT_LABELS) as Array<[keyof typeof INPUT_LABELS, string]>) {
     const a = pinned.inputs[key];
     const b = here.inputs[key];
     row(label, Array.isArray(a) ? a.join(', ') || 'none' : a, Array.isArray(b) ? b.join(', ') || 'none' : b);
   }
-  const fragmentNames = [...new Set([...Object.keys(pinned.inputs.fragments), ...Object.keys(here.inputs.fragments)])].sort();
+  const fragmentNames = [
+    ...new Set([...Object.keys(pinned.inputs.fragments), ...Object.keys(here.inputs.fragments)]),
+  ].sort();
   for (const name of fragmentNames) {
     row(`fragment ${name}`, pinned.inputs.fragments[name] ?? 'absent', here.inputs.fragments[name] ?? 'absent');
   }
@@ -119,7 +132,11 @@ export function compareLocks(pinned: LabLock, here: LabLock): LockRow[] {
     same: moved.length === 0,
     pinned: count(pinned.inputs.guestPackages),
     here: count(here.inputs.guestPackages),
-    ...(moved.length ? { detail: moved.length > 6 ? `${moved.slice(0, 6).join('; ')}; and ${moved.length - 6} more` : moved.join('; ') } : {}),
+    ...(moved.length
+      ? {
+          detail: moved.length > 6 ? `${moved.slice(0, 6).join('; ')}; and ${moved.length - 6} more` : moved.join('; '),
+        }
+      : {}),
   });
   const outputNames = [...new Set([...Object.keys(pinned.outputs), ...Object.keys(here.outputs)])].sort();
   for (const name of outputNames) row(name, pinned.outputs[name] ?? 'absent', here.outputs[name] ?? 'absent');

@@ -26,7 +26,10 @@ export const JobSchema = z.strictObject({
     extraFragments: z.array(z.string()),
     rootfs: z.literal('debian'),
   }),
-  vm: z.strictObject({ memory: z.string().regex(MEMORY_SIZE, 'a size such as 2G or 1536M'), cpus: z.number().int().min(1) }),
+  vm: z.strictObject({
+    memory: z.string().regex(MEMORY_SIZE, 'a size such as 2G or 1536M'),
+    cpus: z.number().int().min(1),
+  }),
   timeout: z.number().int().min(1),
   pins: z.strictObject({
     /** sha256 of each extra fragment, of the lab.json, and of the scenario file. */
@@ -105,12 +108,17 @@ export function parseJob(text: string, file: string): Job {
 export function fileMismatches(pinned: Record<string, string>, here: Record<string, string | undefined>): string[] {
   return Object.entries(pinned).flatMap(([file, sha]) => {
     const now = here[file];
-    return now === sha ? [] : [`${file}: ${now === undefined ? 'missing' : `sha256 ${now.slice(0, 12)}`}, pinned ${sha.slice(0, 12)}`];
+    return now === sha
+      ? []
+      : [`${file}: ${now === undefined ? 'missing' : `sha256 ${now.slice(0, 12)}`}, pinned ${sha.slice(0, 12)}`];
   });
 }
 
 /** Each pin the machine did not reproduce, in words (pure): empty when the job's inputs are the pinned ones. */
-export function pinMismatches(pins: Job['pins'], here: { files: Record<string, string | undefined> } & KernelPins): string[] {
+export function pinMismatches(
+  pins: Job['pins'],
+  here: { files: Record<string, string | undefined> } & KernelPins,
+): string[] {
   const out = fileMismatches(pins.files, here.files);
   if (here.kernelKey !== pins.kernelKey) out.push(`kernel ${here.kernelKey}, pinned ${pins.kernelKey}`);
   if (here.rootfsKey !== pins.rootfsKey) out.push(`rootfs ${here.rootfsKey}, pinned ${pins.rootfsKey}`);

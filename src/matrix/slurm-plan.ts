@@ -88,7 +88,8 @@ echo "build $build, array $array, gather $gather"
 
 /** The sbatch argv of each step, chained by dependencies (pure): the array after the build succeeded, the gather after every task. */
 export function sbatchArgs(step: 'build' | 'array' | 'gather', script: string, after?: string): string[] {
-  const dependency = step === 'array' ? [`--dependency=afterok:${after}`] : step === 'gather' ? [`--dependency=afterany:${after}`] : [];
+  const dependency =
+    step === 'array' ? [`--dependency=afterok:${after}`] : step === 'gather' ? [`--dependency=afterany:${after}`] : [];
   return ['--parsable', ...dependency, script];
 }
 
@@ -103,7 +104,11 @@ export function sacctStates(text: string): Map<string, { state: string; exitCode
 }
 
 /** A state per job from sacct's lines of the array (pure): task N is jobIds[N], ARRAY_N in sacct; a task sacct does not list is MISSING. */
-export function parseSacct(text: string, arrayId: string, jobIds: string[]): Array<{ id: string; task: number; state: string; exitCode?: string }> {
+export function parseSacct(
+  text: string,
+  arrayId: string,
+  jobIds: string[],
+): Array<{ id: string; task: number; state: string; exitCode?: string }> {
   const states = sacctStates(text);
   return jobIds.map((id, task) => ({ id, task, ...(states.get(`${arrayId}_${task}`) ?? { state: 'MISSING' }) }));
 }

@@ -55,20 +55,33 @@ const ALLOWED_KEYS: Record<string, string[]> = {
 };
 
 /** A matrix spec, checked: a bad one names the file, the key and what is allowed (pure but for the scenario list). */
-export function parseMatrixSpec(text: string, file: string, scenarioNames = listScenarios().map((s) => s.name)): MatrixSpec {
+export function parseMatrixSpec(
+  text: string,
+  file: string,
+  scenarioNames = listScenarios().map((s) => s.name),
+): MatrixSpec {
   const spec = parseCheckedJson(text, file, MatrixSpecSchema, 'MATRIX_INVALID', {
     allowedKeysAt: (at) => ALLOWED_KEYS[String(at.find((p) => typeof p === 'string') ?? '')],
   });
   const dup = (names: string[]) => names.find((n, i) => names.indexOf(n) !== i);
   const twice = dup(spec.kernels.map((k) => k.name));
-  if (twice) throw new LabError('MATRIX_INVALID', `${file}: kernels: the name "${twice}" is used twice`, { hint: 'give each kernel its own name' });
+  if (twice)
+    throw new LabError('MATRIX_INVALID', `${file}: kernels: the name "${twice}" is used twice`, {
+      hint: 'give each kernel its own name',
+    });
   spec.scenarios.forEach((s, i) => {
     if (!scenarioNames.includes(s)) {
-      throw new LabError('MATRIX_INVALID', `${file}: scenarios.${i}: no scenario named "${s}" (allowed: ${scenarioNames.join(', ')})`);
+      throw new LabError(
+        'MATRIX_INVALID',
+        `${file}: scenarios.${i}: no scenario named "${s}" (allowed: ${scenarioNames.join(', ')})`,
+      );
     }
   });
   const again = dup(spec.scenarios);
-  if (again) throw new LabError('MATRIX_INVALID', `${file}: scenarios: "${again}" is listed twice`, { hint: 'use repeat for more runs of one scenario' });
+  if (again)
+    throw new LabError('MATRIX_INVALID', `${file}: scenarios: "${again}" is listed twice`, {
+      hint: 'use repeat for more runs of one scenario',
+    });
   return spec;
 }
 
@@ -83,6 +96,9 @@ export function fragmentFile(fragment: string, specFile: string, exists: (f: str
     ? [fragment]
     : [path.resolve(path.dirname(specFile), fragment), path.join(projectRoot(), 'kernel-configs', fragment)];
   const found = candidates.find(exists);
-  if (!found) throw new LabError('FRAGMENT_MISSING', `config fragment ${fragment} (named in ${specFile}) does not exist`, { hint: `looked at ${candidates.join(' and ')}` });
+  if (!found)
+    throw new LabError('FRAGMENT_MISSING', `config fragment ${fragment} (named in ${specFile}) does not exist`, {
+      hint: `looked at ${candidates.join(' and ')}`,
+    });
   return found;
 }

@@ -47,7 +47,17 @@ export function summarizeMatrix(matrix: string, jobs: UnpinnedJob[], results: Ma
   const problems: MatrixSummary['problems'] = [];
   const seconds = new Map<string, number[]>();
   for (const job of jobs) {
-    const cell = cells.get(job.cell) ?? { cell: job.cell, kernel: job.kernel, scenario: job.scenario, runs: 0, done: 0, ok: 0, failed: [], missing: [], verdicts: [] };
+    const cell = cells.get(job.cell) ?? {
+      cell: job.cell,
+      kernel: job.kernel,
+      scenario: job.scenario,
+      runs: 0,
+      done: 0,
+      ok: 0,
+      failed: [],
+      missing: [],
+      verdicts: [],
+    };
     cells.set(job.cell, cell);
     cell.runs++;
     const r = results.get(job.id);
@@ -65,7 +75,9 @@ export function summarizeMatrix(matrix: string, jobs: UnpinnedJob[], results: Ma
     if (r.ok) cell.ok++;
     seconds.set(job.cell, [...(seconds.get(job.cell) ?? []), r.seconds]);
     for (const v of r.verdicts) {
-      const row = cell.verdicts.find((x) => x.path === v.path) ?? cell.verdicts[cell.verdicts.push({ path: v.path, fired: 0, of: 0 }) - 1]!;
+      const row =
+        cell.verdicts.find((x) => x.path === v.path) ??
+        cell.verdicts[cell.verdicts.push({ path: v.path, fired: 0, of: 0 }) - 1]!;
       row.of++;
       if (v.fired) row.fired++;
     }

@@ -24,5 +24,7 @@ export function shellQuote(word: string): string {
 /** The command as one line a user can paste into a shell. */
 export function formatCommand(command: Command): string {
   const env = Object.entries(command.env ?? {}).map(([k, v]) => `${k}=${shellQuote(v)}`);
-  return [...env, programName(command.program), ...command.args].map((w, i) => (i < env.length ? w : shellQuote(w))).join(' ');
+  return [...env, programName(command.program), ...command.args]
+    .map((w, i) => (i < env.length ? w : shellQuote(w)))
+    .join(' ');
 }

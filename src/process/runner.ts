@@ -82,7 +82,11 @@ export function launch(command: Command, options: ExecuteOptions = {}): RunningP
     maxBuffer: 1 << 30,
     ...(options.inherit
       ? { stdio: 'inherit' as const }
-      : { stdin: options.input === undefined ? ('ignore' as const) : ('pipe' as const), stdout: 'pipe' as const, stderr: 'pipe' as const }),
+      : {
+          stdin: options.input === undefined ? ('ignore' as const) : ('pipe' as const),
+          stdout: 'pipe' as const,
+          stderr: 'pipe' as const,
+        }),
     ...(options.input !== undefined ? { input: options.input } : {}),
   });
   const log: WriteStream | undefined = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
@@ -135,7 +139,10 @@ export function launch(command: Command, options: ExecuteOptions = {}): RunningP
     if (!options.inherit) killGroup(child.pid, 'SIGKILL');
     await new Promise<void>((resolve) => (log ? log.end(resolve) : resolve()));
     if ((r as { code?: string }).code === 'ENOENT') {
-      throw new LabError('TOOL_MISSING', `${programName(command.program)} is not installed (needed for ${command.what})`);
+      throw new LabError(
+        'TOOL_MISSING',
+        `${programName(command.program)} is not installed (needed for ${command.what})`,
+      );
     }
     if (interrupted) throw new InterruptedError(command.what);
     return {
@@ -161,10 +168,17 @@ export function execute(command: Command, options: ExecuteOptions = {}): Promise
 export async function executeChecked(command: Command, options: ExecuteOptions = {}): Promise<ProcessResult> {
   const result = await execute(command, options);
   if (result.exitCode !== 0 || result.timedOut) {
-    const last = result.tail.filter((l) => l.trim()).slice(-8).join('\n  ');
+    const last = result.tail
+      .filter((l) => l.trim())
+      .slice(-8)
+      .join('\n  ');
     const where = options.logFile ? ` (full log: ${options.logFile})` : '';
-    const how = result.timedOut ? `did not finish within ${Math.round((options.timeoutMs ?? 0) / 1000)} s` : `failed with exit code ${result.exitCode}`;
-    throw new LabError('STEP_FAILED', `${command.what} ${how}${where}\n  ${last}`, { hint: `the command was: ${formatCommand(command)}` });
+    const how = result.timedOut
+      ? `did not finish within ${Math.round((options.timeoutMs ?? 0) / 1000)} s`
+      : `failed with exit code ${result.exitCode}`;
+    throw new LabError('STEP_FAILED', `${command.what} ${how}${where}\n  ${last}`, {
+      hint: `the command was: ${formatCommand(command)}`,
+    });
   }
   return result;
 }

@@ -43,16 +43,23 @@ export function kernelCommandLine(plan: Pick<QemuPlan, 'append'>): string {
 }
 
 /** The machine itself: firmware, accelerator, memory, CPUs, kernel and initrd; shared by the VM and the KVM probe. */
-export function machineArgs(plan: Pick<QemuPlan, 'firmwareDirs' | 'accel' | 'memory' | 'cpus' | 'kernel' | 'initrd'>): string[] {
+export function machineArgs(
+  plan: Pick<QemuPlan, 'firmwareDirs' | 'accel' | 'memory' | 'cpus' | 'kernel' | 'initrd'>,
+): string[] {
   const args = [
     ...(plan.firmwareDirs ?? []).flatMap((d) => ['-L', d]),
     '-nodefaults',
     '-no-user-config',
-    '-display', 'none',
-    '-machine', `pc,accel=${plan.accel}`,
-    '-m', plan.memory,
-    '-smp', String(plan.cpus),
-    '-kernel', plan.kernel,
+    '-display',
+    'none',
+    '-machine',
+    `pc,accel=${plan.accel}`,
+    '-m',
+    plan.memory,
+    '-smp',
+    String(plan.cpus),
+    '-kernel',
+    plan.kernel,
   ];
   if (plan.accel === 'kvm') args.push('-cpu', 'host');
   if (plan.initrd) args.push('-initrd', plan.initrd);
@@ -63,8 +70,10 @@ export function machineArgs(plan: Pick<QemuPlan, 'firmwareDirs' | 'accel' | 'mem
 export function kvmProbeArgs(boot: { kernel: string; initrd: string; firmwareDirs?: string[] }): string[] {
   return [
     ...machineArgs({ ...boot, accel: 'kvm', memory: '256M', cpus: 1 }),
-    '-append', [...BASE_KERNEL_ARGS, 'quiet'].join(' '),
-    '-serial', 'stdio',
+    '-append',
+    [...BASE_KERNEL_ARGS, 'quiet'].join(' '),
+    '-serial',
+    'stdio',
     '-no-reboot',
   ];
 }
@@ -72,20 +81,36 @@ export function kvmProbeArgs(boot: { kernel: string; initrd: string; firmwareDir
 export function qemuArgs(plan: QemuPlan): string[] {
   const args = machineArgs(plan);
   if (plan.disk) args.push('-drive', `file=${plan.disk},format=qcow2,if=virtio`);
-  if (plan.sshPort !== undefined) args.push('-nic', `user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:${plan.sshPort}-:22`);
+  if (plan.sshPort !== undefined)
+    args.push('-nic', `user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:${plan.sshPort}-:22`);
   args.push(
-    '-append', kernelCommandLine(plan),
+    '-append',
+    kernelCommandLine(plan),
     // ttyS0: the console, logged to a file and reachable by lab console
-    '-chardev', `socket,id=console,path=${plan.consoleSocket},server=on,wait=off,logfile=${plan.serialLog},logappend=on`,
-    '-serial', 'chardev:console',
+    '-chardev',
+    `socket,id=console,path=${plan.consoleSocket},server=on,wait=off,logfile=${plan.serialLog},logappend=on`,
+    '-serial',
+    'chardev:console',
     // ttyS1: the guest agent's channel for lab exec
-    '-chardev', `socket,id=agent,path=${plan.agentSocket},server=on,wait=off`,
-    '-serial', 'chardev:agent',
+    '-chardev',
+    `socket,id=agent,path=${plan.agentSocket},server=on,wait=off`,
+    '-serial',
+    'chardev:agent',
     // ttyS2: KGDB's own line, when asked for
-    ...(plan.kgdbPort !== undefined ? ['-chardev', `socket,id=kgdb,host=127.0.0.1,port=${plan.kgdbPort},server=on,wait=off`, '-serial', 'chardev:kgdb'] : []),
-    '-gdb', `tcp:127.0.0.1:${plan.gdbPort}`,
-    '-qmp', `unix:${plan.qmpSocket},server=on,wait=off`,
-    '-pidfile', plan.pidFile,
+    ...(plan.kgdbPort !== undefined
+      ? [
+          '-chardev',
+          `socket,id=kgdb,host=127.0.0.1,port=${plan.kgdbPort},server=on,wait=off`,
+          '-serial',
+          'chardev:kgdb',
+        ]
+      : []),
+    '-gdb',
+    `tcp:127.0.0.1:${plan.gdbPort}`,
+    '-qmp',
+    `unix:${plan.qmpSocket},server=on,wait=off`,
+    '-pidfile',
+    plan.pidFile,
     '-no-reboot',
     '-daemonize',
   );

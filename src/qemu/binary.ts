@@ -12,14 +12,18 @@ export function resolveQemu(choice: string = 'system'): string {
   if (choice === 'system') {
     const found = findOnPath(SYSTEM_QEMU);
     if (!found) {
-      throw new LabError('TOOL_MISSING', `${SYSTEM_QEMU} is not installed`, { hint: 'apt-get install qemu-system-x86' });
+      throw new LabError('TOOL_MISSING', `${SYSTEM_QEMU} is not installed`, {
+        hint: 'apt-get install qemu-system-x86',
+      });
     }
     return found;
   }
   try {
     accessSync(choice, constants.X_OK);
   } catch {
-    throw new LabError('QEMU_MISSING', `--qemu ${choice} is not an executable file`, { hint: 'give "system" or the path of a qemu-system-x86_64' });
+    throw new LabError('QEMU_MISSING', `--qemu ${choice} is not an executable file`, {
+      hint: 'give "system" or the path of a qemu-system-x86_64',
+    });
   }
   return path.resolve(choice);
 }

@@ -43,7 +43,11 @@ export async function probeKvm(
   return { ...verdict, cached: false };
 }
 
-async function probeBoot(binary: string, boot: { kernel: string; initrd: string; firmwareDirs?: string[] }, timeoutMs: number): Promise<KvmVerdict> {
+async function probeBoot(
+  binary: string,
+  boot: { kernel: string; initrd: string; firmwareDirs?: string[] },
+  timeoutMs: number,
+): Promise<KvmVerdict> {
   let ready = false;
   const probe = launch(
     { program: { path: binary }, args: kvmProbeArgs(boot), what: 'KVM probe boot' },
@@ -61,7 +65,12 @@ async function probeBoot(binary: string, boot: { kernel: string; initrd: string;
   const r = await probe.result.catch((err: Error) => err);
   if (ready) return { usable: true, reason: 'a probe boot under KVM reached userspace' };
   if (r instanceof Error) return { usable: false, reason: r.message };
-  if (r.timedOut) return { usable: false, reason: `a probe boot under KVM did not reach userspace within ${timeoutMs / 1000} s` };
-  const first = r.stderr.toString().split('\n').find((l) => l.trim()) ?? 'QEMU exited';
+  if (r.timedOut)
+    return { usable: false, reason: `a probe boot under KVM did not reach userspace within ${timeoutMs / 1000} s` };
+  const first =
+    r.stderr
+      .toString()
+      .split('\n')
+      .find((l) => l.trim()) ?? 'QEMU exited';
   return { usable: false, reason: `KVM probe failed: ${first.trim()}` };
 }

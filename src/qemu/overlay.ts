@@ -12,7 +12,11 @@ export function qemuImgFor(qemuBinary: string): Command['program'] {
 }
 
 export function overlayCommand(qemuImg: Command['program'], image: string, disk: string): Command {
-  return { program: qemuImg, args: ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', image, disk], what: 'qemu-img create (the overlay)' };
+  return {
+    program: qemuImg,
+    args: ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', image, disk],
+    what: 'qemu-img create (the overlay)',
+  };
 }
 
 /**
@@ -39,9 +43,13 @@ export async function prepareDisk(
   const c = overlayCommand(qemuImgFor(options.qemuBinary), image.file, disk);
   const r = await execute(c);
   if (r.exitCode !== 0) {
-    throw new LabError('DISK_FAILED', `qemu-img could not make the overlay: ${r.stderr.toString().trim().split('\n')[0] ?? r.exitCode}`, {
-      hint: 'apt-get install qemu-utils',
-    });
+    throw new LabError(
+      'DISK_FAILED',
+      `qemu-img could not make the overlay: ${r.stderr.toString().trim().split('\n')[0] ?? r.exitCode}`,
+      {
+        hint: 'apt-get install qemu-utils',
+      },
+    );
   }
   await writeFile(info, JSON.stringify({ imageKey: image.key, backing: image.file }));
   return { disk, made: true, why };

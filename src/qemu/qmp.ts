@@ -24,7 +24,9 @@ export class QmpConversation {
     try {
       msg = JSON.parse(line) as Record<string, unknown>;
     } catch {
-      return { error: new LabError('QMP_FAILED', `QEMU's QMP answer to ${this.execute} is not JSON: ${line.slice(0, 80)}`) };
+      return {
+        error: new LabError('QMP_FAILED', `QEMU's QMP answer to ${this.execute} is not JSON: ${line.slice(0, 80)}`),
+      };
     }
     if ('event' in msg) return { wait: true };
     if (this.phase === 'greeting' && 'QMP' in msg) {
@@ -33,7 +35,12 @@ export class QmpConversation {
     }
     if ('error' in msg) {
       const e = msg.error as { desc?: string; class?: string };
-      return { error: new LabError('QMP_FAILED', `QMP ${this.phase === 'command' ? this.execute : 'qmp_capabilities'} failed: ${e?.desc ?? JSON.stringify(msg.error)}`) };
+      return {
+        error: new LabError(
+          'QMP_FAILED',
+          `QMP ${this.phase === 'command' ? this.execute : 'qmp_capabilities'} failed: ${e?.desc ?? JSON.stringify(msg.error)}`,
+        ),
+      };
     }
     if (this.phase === 'capabilities' && 'return' in msg) {
       this.phase = 'command';
@@ -59,7 +66,11 @@ export function qmpCommand(socketPath: string, execute: string, timeoutMs = 5000
       if (err) reject(err);
       else resolve(value);
     };
-    const timer = setTimeout(() => finish(new LabError('QMP_TIMEOUT', `QEMU did not answer ${execute} on ${socketPath} within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        finish(new LabError('QMP_TIMEOUT', `QEMU did not answer ${execute} on ${socketPath} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     socket.on('error', (err) => finish(new LabError('QMP_FAILED', `QMP socket ${socketPath}: ${err.message}`)));
     socket.on('close', () => {
       // quit closes the connection before or instead of answering

@@ -23,16 +23,22 @@ export function recipesDir(): string {
 }
 
 export function loadRecipe(version: string, dir = recipesDir()): { recipe: Recipe; text: string } {
-  const known = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+  const known = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -5));
   if (!known.includes(version)) {
-    throw new LabError('RECIPE_UNKNOWN', `no QEMU recipe for version ${version}`, { hint: `add qemu/${version}.json, or use one of ${known.sort().join(', ')}` });
+    throw new LabError('RECIPE_UNKNOWN', `no QEMU recipe for version ${version}`, {
+      hint: `add qemu/${version}.json, or use one of ${known.sort().join(', ')}`,
+    });
   }
   const file = path.join(dir, `${version}.json`);
   const text = readFileSync(file, 'utf8');
   const parsed = RecipeSchema.safeParse(JSON.parse(text));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new LabError('RECIPE_INVALID', `${file}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`, { hint: 'fix the recipe' });
+    throw new LabError('RECIPE_INVALID', `${file}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`, {
+      hint: 'fix the recipe',
+    });
   }
   return { recipe: parsed.data, text };
 }
@@ -44,13 +50,23 @@ export function configureArgs(recipe: Recipe, prefix: string): string[] {
 
 /** The source tree's configure, run in the build directory. */
 export function configureCommand(recipe: Recipe, sourceTree: string, buildDir: string, prefix: string): Command {
-  return { program: { path: path.join(sourceTree, 'configure') }, args: configureArgs(recipe, prefix), cwd: buildDir, what: `QEMU ${recipe.version} configure` };
+  return {
+    program: { path: path.join(sourceTree, 'configure') },
+    args: configureArgs(recipe, prefix),
+    cwd: buildDir,
+    what: `QEMU ${recipe.version} configure`,
+  };
 }
 
 export const QEMU_TARGETS = ['qemu-system-x86_64', 'qemu-img'];
 
 export function ninjaCommand(recipe: Recipe, buildDir: string, jobs: number): Command {
-  return { program: 'ninja', args: ['-j', String(jobs), ...QEMU_TARGETS], cwd: buildDir, what: `QEMU ${recipe.version} build (ninja)` };
+  return {
+    program: 'ninja',
+    args: ['-j', String(jobs), ...QEMU_TARGETS],
+    cwd: buildDir,
+    what: `QEMU ${recipe.version} build (ninja)`,
+  };
 }
 
 /** The edk2 blob names listed in pc-bios/meson.build's fds = [...] (pure). */

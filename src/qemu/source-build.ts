@@ -12,7 +12,14 @@ import { keyOf, sha256 } from '../util/hash.js';
 import { executeChecked } from '../process/runner.js';
 import { compilerVersion } from '../toolchain/compiler.js';
 import { qemuVersion } from './binary.js';
-import { configureCommand, EMPTY_BZIP2, edk2BlobNames, loadRecipe, ninjaCommand, parseNinjaProgress } from './recipe.js';
+import {
+  configureCommand,
+  EMPTY_BZIP2,
+  edk2BlobNames,
+  loadRecipe,
+  ninjaCommand,
+  parseNinjaProgress,
+} from './recipe.js';
 
 /** A QEMU lab can run: the system's, or one built from source into the store. */
 export interface QemuInstall {
@@ -30,9 +37,13 @@ export async function buildQemu(
   const { recipe, text } = loadRecipe(request.recipe);
   for (const dir of recipe.firmwareDirs) {
     if (!existsSync(dir)) {
-      throw new LabError('FIRMWARE_MISSING', `${dir} is missing (firmware for QEMU ${recipe.version} built from source)`, {
-        hint: `apt-get install ${recipe.packages.run.join(' ')}`,
-      });
+      throw new LabError(
+        'FIRMWARE_MISSING',
+        `${dir} is missing (firmware for QEMU ${recipe.version} built from source)`,
+        {
+          hint: `apt-get install ${recipe.packages.run.join(' ')}`,
+        },
+      );
     }
   }
   const tarball = await ensureTarball(store, request.source, { ...options, what: 'QEMU source' });
@@ -60,7 +71,10 @@ export async function buildQemu(
       const build = path.join(src, 'build');
       await mkdir(build);
       const configure = options.progress.stage(`QEMU ${recipe.version} configure`);
-      await executeChecked(configureCommand(recipe, src, build, path.join(entry, 'prefix')), { logFile, signal: options.signal });
+      await executeChecked(configureCommand(recipe, src, build, path.join(entry, 'prefix')), {
+        logFile,
+        signal: options.signal,
+      });
       configure.done();
       const stage = options.progress.stage(`QEMU ${recipe.version} build`);
       await executeChecked(ninjaCommand(recipe, build, options.jobs ?? os.availableParallelism()), {
@@ -78,14 +92,19 @@ export async function buildQemu(
         await copyFile(path.join(build, 'qemu-img'), path.join(dir, 'bin', 'qemu-img'));
         await chmod(path.join(dir, 'bin', 'qemu-system-x86_64'), 0o755);
         await chmod(path.join(dir, 'bin', 'qemu-img'), 0o755);
-        await writeFile(path.join(dir, 'build.json'), JSON.stringify({ recipe: recipe.version, tarball: tarball.sha256, compiler, placeholders }, null, 2));
+        await writeFile(
+          path.join(dir, 'build.json'),
+          JSON.stringify({ recipe: recipe.version, tarball: tarball.sha256, compiler, placeholders }, null, 2),
+        );
       });
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
     return false;
   });
-  if (cached) placeholders = (JSON.parse(await readFile(path.join(entry, 'build.json'), 'utf8')) as { placeholders: string[] }).placeholders;
+  if (cached)
+    placeholders = (JSON.parse(await readFile(path.join(entry, 'build.json'), 'utf8')) as { placeholders: string[] })
+      .placeholders;
   const binary = path.join(entry, 'bin', 'qemu-system-x86_64');
   return {
     binary,

@@ -9,11 +9,25 @@ export type RunKind = 'debug' | 'trace' | 'scenario';
 function kernelOf(vm: VmState, build: BuildRecord | undefined) {
   const k = build?.kernel;
   if (!k || k.key !== vm.kernel.key) return { version: vm.kernel.version, key: vm.kernel.key };
-  return { version: k.version, key: k.key, source: k.sourceId, origin: k.sourceOrigin, configSha256: k.configSha256, compiler: k.compiler };
+  return {
+    version: k.version,
+    key: k.key,
+    source: k.sourceId,
+    origin: k.sourceOrigin,
+    configSha256: k.configSha256,
+    compiler: k.compiler,
+  };
 }
 
 /** What every run's manifest says of the lab it ran in (pure). */
-export function manifestBase(kind: RunKind, id: string, vm: VmState, build: BuildRecord | undefined, commandLine: string[], now = new Date()) {
+export function manifestBase(
+  kind: RunKind,
+  id: string,
+  vm: VmState,
+  build: BuildRecord | undefined,
+  commandLine: string[],
+  now = new Date(),
+) {
   return {
     id,
     kind,
@@ -59,6 +73,7 @@ export async function openRun(
     id,
     dir,
     finish: async (fields) => void (await writeManifest(dir, { ...manifest, ...fields })),
-    fail: async (err) => void (await writeManifest(dir, { ...manifest, error: err instanceof Error ? err.message : String(err) })),
+    fail: async (err) =>
+      void (await writeManifest(dir, { ...manifest, error: err instanceof Error ? err.message : String(err) })),
   };
 }

@@ -5,7 +5,11 @@ import path from 'node:path';
 
 /** runs/<timestamp>-<name>: sortable by time, unique within the lab. */
 export function runId(name: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.(\d{3})Z$/, '$1Z').replace('T', '-');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.(\d{3})Z$/, '$1Z')
+    .replace('T', '-');
   return `${stamp}-${name}`;
 }
 

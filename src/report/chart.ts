@@ -57,7 +57,13 @@ export function scenarioChart(title: string, samples: Sample[]): string {
   // the fragmentation score, 0 to 100
   const top1 = TOP + 10;
   axes(top1, 'fragmentation score (node 0, as kcompactd computes it)', '100');
-  if (samples.length) parts.push(polyline(samples.map((s) => [x(s.t), top1 + PANEL - (s.score / 100) * PANEL]), COLORS[0]!));
+  if (samples.length)
+    parts.push(
+      polyline(
+        samples.map((s) => [x(s.t), top1 + PANEL - (s.score / 100) * PANEL]),
+        COLORS[0]!,
+      ),
+    );
 
   // the counters, growth since the first sample
   const top2 = top1 + PANEL + GAP;
@@ -69,11 +75,21 @@ export function scenarioChart(title: string, samples: Sample[]): string {
     const max = Math.max(0, ...deltas);
     if (max <= 0) return;
     const color = COLORS[i % COLORS.length]!;
-    parts.push(polyline(samples.map((s, j) => [x(s.t), top2 + PANEL - (deltas[j]! / max) * PANEL]), color));
-    parts.push(`<text x="${LEFT + plotW + 8}" y="${top2 + 12 + legend * 16}" fill="${color}">${esc(name)} +${max}</text>`);
+    parts.push(
+      polyline(
+        samples.map((s, j) => [x(s.t), top2 + PANEL - (deltas[j]! / max) * PANEL]),
+        color,
+      ),
+    );
+    parts.push(
+      `<text x="${LEFT + plotW + 8}" y="${top2 + 12 + legend * 16}" fill="${color}">${esc(name)} +${max}</text>`,
+    );
     legend++;
   });
-  if (legend === 0) parts.push(`<text x="${LEFT + plotW / 2}" y="${top2 + PANEL / 2}" text-anchor="middle" fill="#666">no compaction counter moved</text>`);
+  if (legend === 0)
+    parts.push(
+      `<text x="${LEFT + plotW / 2}" y="${top2 + PANEL / 2}" text-anchor="middle" fill="#666">no compaction counter moved</text>`,
+    );
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }

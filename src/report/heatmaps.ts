@@ -44,4 +44,3 @@ export function pagetypeHeatmap(title: string, info: PagetypeInfo): Heatmap {
     values: rows.map((f) => Array.from({ length: orders }, (_, i) => f.free[i] ?? 0)),
   };
 }
-

@@ -42,7 +42,8 @@ let cached: PageAssets | undefined;
 
 export async function loadPageAssets(): Promise<PageAssets> {
   if (cached) return cached;
-  const read = (pairs: Array<[string, string]>) => Promise.all(pairs.map(([pkg, file]) => readFile(path.join(packageDir(pkg), file), 'utf8')));
+  const read = (pairs: Array<[string, string]>) =>
+    Promise.all(pairs.map(([pkg, file]) => readFile(path.join(packageDir(pkg), file), 'utf8')));
   const page = path.join(projectRoot(), 'src', 'report', 'page');
   const [vendorScripts, vendorStyles, client, css] = await Promise.all([
     read(VENDOR_SCRIPTS),
@@ -60,11 +61,18 @@ function escapeHtml(s: string): string {
 
 /** JSON that cannot end its <script> element early, whatever strings the run holds. */
 export function scriptJson(data: unknown): string {
-  return JSON.stringify(data).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(data)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** The page (pure, given the assets): `data.page` tells the page script what to draw. */
-export function renderPage(title: string, data: { page: 'run' | 'compare' } & Record<string, unknown>, assets: PageAssets): string {
+export function renderPage(
+  title: string,
+  data: { page: 'run' | 'compare' } & Record<string, unknown>,
+  assets: PageAssets,
+): string {
   return [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',

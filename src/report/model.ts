@@ -58,7 +58,14 @@ export interface RunReport {
   functions?: Table;
   events?: Table;
   eventTimeline?: LaneTimeline;
-  verdicts?: Array<{ path: string; fired: boolean; ok: boolean; expected: string; rows: Array<{ what: string; need: string; got: string; met: boolean }>; why: string[] }>;
+  verdicts?: Array<{
+    path: string;
+    fired: boolean;
+    ok: boolean;
+    expected: string;
+    rows: Array<{ what: string; need: string; got: string; met: boolean }>;
+    why: string[];
+  }>;
   series?: ScenarioSeries;
   /** pageblocks per migrate type, before and after */
   pageblocks?: Table;
@@ -118,7 +125,8 @@ function header(m: Obj): Array<[string, string]> {
 function titleOf(m: Obj): string {
   const request = obj(m.request);
   if (m.kind === 'scenario') return `lab run ${str(obj(request.scenario).name)}`;
-  if (m.kind === 'debug') return `lab debug --break ${Array.isArray(request.breakpoints) ? request.breakpoints.join(' --break ') : '?'}`;
+  if (m.kind === 'debug')
+    return `lab debug --break ${Array.isArray(request.breakpoints) ? request.breakpoints.join(' --break ') : '?'}`;
   return `lab trace (${str(request.tracer)})`;
 }
 
@@ -142,6 +150,7 @@ export function buildRunReport(files: RunFiles): RunReport {
   }
   const snaps = snapshotHeatmaps(files.snapshots ?? []);
   if (snaps.length) r.heatmaps = [...(r.heatmaps ?? []), ...snaps];
-  if (m.ok === false || m.error) r.notes.push(`the run did not finish as expected: ${str(obj(m.error).message ?? m.error ?? 'see manifest.json')}`);
+  if (m.ok === false || m.error)
+    r.notes.push(`the run did not finish as expected: ${str(obj(m.error).message ?? m.error ?? 'see manifest.json')}`);
   return r;
 }

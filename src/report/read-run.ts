@@ -51,7 +51,10 @@ export async function readRunFiles(dir: string): Promise<RunFiles> {
   if (verdicts) files.verdicts = json(verdicts, path.join(dir, 'verdicts.json'));
   const steps = await text(dir, 'steps.json');
   if (steps) files.steps = json(steps, path.join(dir, 'steps.json'));
-  for (const [name, key] of [['before.txt', 'pagetypeBefore'], ['after.txt', 'pagetypeAfter']] as const) {
+  for (const [name, key] of [
+    ['before.txt', 'pagetypeBefore'],
+    ['after.txt', 'pagetypeAfter'],
+  ] as const) {
     const raw = await text(dir, name);
     const pagetype = raw ? splitTailOutput(raw)['/proc/pagetypeinfo'] : undefined;
     if (pagetype) files[key] = parsePagetypeinfo(pagetype);

@@ -24,7 +24,12 @@ export function debugSections(r: RunReport, hits: Hit[]): void {
     return;
   }
   const tree = flameFromHits(hits);
-  r.flame = { title: 'recorded backtraces (inlined frames in their own colour; click a frame to zoom)', unit: 'hits', tree, frames: flameFrameCount(tree) };
+  r.flame = {
+    title: 'recorded backtraces (inlined frames in their own colour; click a frame to zoom)',
+    unit: 'hits',
+    tree,
+    frames: flameFrameCount(tree),
+  };
   const per = new Map<string, { hits: number; sites: number; functions: Set<string> }>();
   for (const h of hits) {
     const p = per.get(h.breakpoint) ?? { hits: 0, sites: h.sites ?? 1, functions: new Set<string>() };
@@ -32,7 +37,10 @@ export function debugSections(r: RunReport, hits: Hit[]): void {
     if (h.function) p.functions.add(h.function);
     per.set(h.breakpoint, p);
   }
-  r.breakpoints = { columns: ['breakpoint', 'hits', 'sites', 'stopped in'], rows: [...per].map(([b, p]) => [b, p.hits, p.sites, [...p.functions].join(', ')]) };
+  r.breakpoints = {
+    columns: ['breakpoint', 'hits', 'sites', 'stopped in'],
+    rows: [...per].map(([b, p]) => [b, p.hits, p.sites, [...p.functions].join(', ')]),
+  };
   const lanes = [...per.keys()];
   const sorted = [...hits].sort((a, b) => a.elapsed - b.elapsed);
   const { kept, omitted } = capped(sorted, MAX_POINTS);
@@ -49,7 +57,18 @@ export function debugSections(r: RunReport, hits: Hit[]): void {
   const rows = capped(hits, MAX_ROWS);
   r.hitsTable = {
     columns: ['seq', 'seconds', 'breakpoint', 'function', 'line', 'cpu', 'comm', 'pid', 'depth', ...captureNames],
-    rows: rows.kept.map((h) => [h.seq, h.elapsed, h.breakpoint, h.function, h.line, h.cpu, h.comm, h.pid, h.frames.length, ...captureNames.map((c) => (h.captures?.[c] === undefined ? null : captureText(h.captures[c])))]),
+    rows: rows.kept.map((h) => [
+      h.seq,
+      h.elapsed,
+      h.breakpoint,
+      h.function,
+      h.line,
+      h.cpu,
+      h.comm,
+      h.pid,
+      h.frames.length,
+      ...captureNames.map((c) => (h.captures?.[c] === undefined ? null : captureText(h.captures[c]))),
+    ]),
     ...(rows.omitted ? { omitted: rows.omitted } : {}),
   };
 }
@@ -60,17 +79,34 @@ export function traceSections(r: RunReport, records: TraceRecord[]): void {
     const tree = callTree(records);
     r.callTree = tree;
     const flame = flameFromCallTree(tree);
-    r.flame = { title: 'function_graph call tree by inclusive time (click a frame to zoom)', unit: 'ns', tree: flame, frames: flameFrameCount(flame) };
+    r.flame = {
+      title: 'function_graph call tree by inclusive time (click a frame to zoom)',
+      unit: 'ns',
+      tree: flame,
+      frames: flameFrameCount(flame),
+    };
     const exclusive = exclusiveByFunction(tree);
     const stats = functionStats(records);
     r.functions = {
       columns: ['function', 'calls', 'inclusive µs', 'exclusive µs', 'max µs', 'per CPU'],
-      rows: stats.map((s) => [s.fn, s.calls, s.totalUs, Math.round((exclusive.get(s.fn) ?? 0) * 1000) / 1000, s.maxUs, Object.entries(s.perCpu).map(([c, n]) => `${c}:${n}`).join(' ')]),
+      rows: stats.map((s) => [
+        s.fn,
+        s.calls,
+        s.totalUs,
+        Math.round((exclusive.get(s.fn) ?? 0) * 1000) / 1000,
+        s.maxUs,
+        Object.entries(s.perCpu)
+          .map(([c, n]) => `${c}:${n}`)
+          .join(' '),
+      ]),
     };
   }
   const counts = eventCounts(records);
-  if (Object.keys(counts).length) r.events = { columns: ['event', 'count'], rows: Object.entries(counts).sort((a, b) => b[1] - a[1]) };
-  const timed = records.filter((x): x is Extract<TraceRecord, { kind: 'event' }> => x.kind === 'event' && x.timestamp !== undefined);
+  if (Object.keys(counts).length)
+    r.events = { columns: ['event', 'count'], rows: Object.entries(counts).sort((a, b) => b[1] - a[1]) };
+  const timed = records.filter(
+    (x): x is Extract<TraceRecord, { kind: 'event' }> => x.kind === 'event' && x.timestamp !== undefined,
+  );
   if (timed.length) {
     const sorted = [...timed].sort((a, b) => a.timestamp! - b.timestamp!);
     const { kept, omitted } = capped(sorted, MAX_POINTS);
@@ -86,7 +122,7 @@ export function traceSections(r: RunReport, records: TraceRecord[]): void {
       ...(omitted ? { omitted } : {}),
     };
   } else if (records.some((x) => x.kind === 'event')) {
-    r.notes.push('the trace\'s events carry no timestamps (function_graph prints none), so they have no timeline');
+    r.notes.push("the trace's events carry no timestamps (function_graph prints none), so they have no timeline");
   }
 }
 
@@ -97,7 +133,9 @@ export function scenarioSections(r: RunReport, files: RunFiles): void {
     fired: v.fired === true,
     ok: v.ok === true,
     expected: v.expectedToFire === 'either' ? 'either' : v.expectedToFire ? 'fires' : 'stays quiet',
-    rows: Array.isArray(v.rows) ? v.rows.map(obj).map((x) => ({ what: str(x.what), need: str(x.need), got: str(x.got), met: x.met === true })) : [],
+    rows: Array.isArray(v.rows)
+      ? v.rows.map(obj).map((x) => ({ what: str(x.what), need: str(x.need), got: str(x.got), met: x.met === true }))
+      : [],
     why: Array.isArray(v.why) ? v.why.map(str) : [],
   }));
   const samples = [...(files.samples ?? [])].sort((a, b) => a.t - b.t);
@@ -117,17 +155,23 @@ export function scenarioSections(r: RunReport, files: RunFiles): void {
       ];
     }
   }
-  if (files.pagetypeBefore) (r.heatmaps ??= []).push(pagetypeHeatmap('pagetypeinfo before: free blocks per zone, migrate type and order', files.pagetypeBefore));
+  if (files.pagetypeBefore)
+    (r.heatmaps ??= []).push(
+      pagetypeHeatmap('pagetypeinfo before: free blocks per zone, migrate type and order', files.pagetypeBefore),
+    );
   if (files.pagetypeAfter) (r.heatmaps ??= []).push(pagetypeHeatmap('pagetypeinfo after', files.pagetypeAfter));
-  const blocks = (info: PagetypeInfo | undefined) => new Map((info?.blocks ?? []).map((b) => [`node ${b.node} ${b.zone}`, b.counts]));
+  const blocks = (info: PagetypeInfo | undefined) =>
+    new Map((info?.blocks ?? []).map((b) => [`node ${b.node} ${b.zone}`, b.counts]));
   const before = blocks(files.pagetypeBefore);
   const after = blocks(files.pagetypeAfter);
   if (before.size || after.size) {
     const types = [...new Set([...before.values(), ...after.values()].flatMap((c) => Object.keys(c)))];
     r.pageblocks = {
       columns: ['zone', ...types.flatMap((t) => [`${t} before`, `${t} after`])],
-      rows: [...new Set([...before.keys(), ...after.keys()])].map((z) => [z, ...types.flatMap((t) => [before.get(z)?.[t] ?? null, after.get(z)?.[t] ?? null])]),
+      rows: [...new Set([...before.keys(), ...after.keys()])].map((z) => [
+        z,
+        ...types.flatMap((t) => [before.get(z)?.[t] ?? null, after.get(z)?.[t] ?? null]),
+      ]),
     };
   }
 }
-

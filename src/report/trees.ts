@@ -67,7 +67,13 @@ const UNKNOWN_CALLER = '[caller not in the trace]';
 
 /** Adds `node`'s counts and subtree into `parent`'s child of the same name. */
 function mergeInto(parent: CallNode, node: CallNode, index: Map<CallNode, Map<string, CallNode>>): void {
-  const target = childOf(parent, index, node.fn, () => ({ fn: node.fn, calls: 0, inclusiveUs: 0, exclusiveUs: 0, children: [] }));
+  const target = childOf(parent, index, node.fn, () => ({
+    fn: node.fn,
+    calls: 0,
+    inclusiveUs: 0,
+    exclusiveUs: 0,
+    children: [],
+  }));
   target.calls += node.calls;
   target.inclusiveUs += node.inclusiveUs;
   target.exclusiveUs += node.exclusiveUs;
@@ -101,7 +107,8 @@ export function callTree(records: TraceRecord[]): CallNode[] {
     const { open, orphans } = st;
     const d = r.depth - base;
     const caller = d > 0 ? open[d - 1] : undefined;
-    const orphanSlot = () => (orphans[d] ??= { holder: { fn: '', calls: 0, inclusiveUs: 0, exclusiveUs: 0, children: [] }, us: 0 });
+    const orphanSlot = () =>
+      (orphans[d] ??= { holder: { fn: '', calls: 0, inclusiveUs: 0, exclusiveUs: 0, children: [] }, us: 0 });
     const parent = d === 0 ? root : (caller?.node ?? orphanSlot().holder);
     const us = r.durationUs ?? 0;
     const credit = () => {
@@ -183,7 +190,10 @@ export function flameFromCallTree(tree: CallNode[], rootName = 'traced calls'): 
   const convert = (n: CallNode): FlameNode => {
     const children = n.children.map(convert);
     // never less than its callees: an exit whose entry fell before the trace began has no callees' time subtracted
-    const value = Math.max(Math.round(n.inclusiveUs * 1000), children.reduce((s, c) => s + c.value, 0));
+    const value = Math.max(
+      Math.round(n.inclusiveUs * 1000),
+      children.reduce((s, c) => s + c.value, 0),
+    );
     return { name: n.fn, value, libtype: 'kernel', children };
   };
   const children = tree.map(convert);

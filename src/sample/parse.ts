@@ -18,7 +18,11 @@ export function isCompactionCounter(name: string): boolean {
   return /^(compact_|thp_|pgmigrate_|pgsteal_kswapd|pgscan_kswapd|kswapd_|allocstall|nr_free_pages$)/.test(name);
 }
 
-export function vmstatDelta(before: Record<string, number>, after: Record<string, number>, keep = isCompactionCounter): Record<string, number> {
+export function vmstatDelta(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  keep = isCompactionCounter,
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const name of Object.keys(after)) if (keep(name)) out[name] = after[name]! - (before[name] ?? 0);
   return out;
@@ -82,7 +86,10 @@ export function parsePagetypeinfo(text: string): PagetypeInfo {
         node: Number(free[1]),
         zone: free[2]!,
         type: free[3]!,
-        free: free[4]!.trim().split(/\s+/).map((v) => Number(v.replace('>', ''))),
+        free: free[4]!
+          .trim()
+          .split(/\s+/)
+          .map((v) => Number(v.replace('>', ''))),
       });
       continue;
     }
@@ -94,9 +101,12 @@ export function parsePagetypeinfo(text: string): PagetypeInfo {
     const blocks = /^Node\s+(\d+),\s+zone\s+(\S+)\s+([\d\s]+)$/.exec(line);
     if (blocks && blockTypes.length) {
       const counts: Record<string, number> = {};
-      blocks[3]!.trim().split(/\s+/).forEach((v, i) => {
-        if (blockTypes[i]) counts[blockTypes[i]!] = Number(v);
-      });
+      blocks[3]!
+        .trim()
+        .split(/\s+/)
+        .forEach((v, i) => {
+          if (blockTypes[i]) counts[blockTypes[i]!] = Number(v);
+        });
       info.blocks.push({ node: Number(blocks[1]), zone: blocks[2]!, counts });
     }
   }

@@ -61,7 +61,9 @@ export function snapshotFromFiles(files: Record<string, string>, t: number): Sna
     .filter((z) => z.node === 0)
     .map((z) => ({ ...z, present: present.find((p) => p.node === z.node && p.zone === z.zone)?.present ?? 0 }));
   // zones with no free list still count in the node's present pages
-  const others = present.filter((p) => p.node === 0 && !buddyinfo.some((z) => z.zone === p.zone)).map((p) => ({ ...p, free: [] as number[] }));
+  const others = present
+    .filter((p) => p.node === 0 && !buddyinfo.some((z) => z.zone === p.zone))
+    .map((p) => ({ ...p, free: [] as number[] }));
   const snap: Snapshot = {
     t,
     vmstat: parseVmstat(files['/proc/vmstat'] ?? ''),
@@ -69,8 +71,10 @@ export function snapshotFromFiles(files: Record<string, string>, t: number): Sna
     score: nodeFragmentationScore([...zones, ...others]),
   };
   if (files['/proc/pagetypeinfo']) snap.pagetypeinfo = parsePagetypeinfo(files['/proc/pagetypeinfo']);
-  if (files['/sys/kernel/debug/extfrag/unusable_index']) snap.unusableIndex = parseExtfragIndex(files['/sys/kernel/debug/extfrag/unusable_index']);
-  if (files['/sys/kernel/debug/extfrag/extfrag_index']) snap.extfragIndex = parseExtfragIndex(files['/sys/kernel/debug/extfrag/extfrag_index']);
+  if (files['/sys/kernel/debug/extfrag/unusable_index'])
+    snap.unusableIndex = parseExtfragIndex(files['/sys/kernel/debug/extfrag/unusable_index']);
+  if (files['/sys/kernel/debug/extfrag/extfrag_index'])
+    snap.extfragIndex = parseExtfragIndex(files['/sys/kernel/debug/extfrag/extfrag_index']);
   return snap;
 }
 
@@ -86,7 +90,10 @@ export class Sampler {
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
 
-  constructor(private readonly guest: Guest, private readonly intervalMs: number) {}
+  constructor(
+    private readonly guest: Guest,
+    private readonly intervalMs: number,
+  ) {}
 
   start(): void {
     const started = Date.now();

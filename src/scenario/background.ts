@@ -38,7 +38,10 @@ export function readyArgv(out: string, pid: number, timeoutSeconds: number): str
 export class BackgroundJobs {
   private readonly jobs: Array<{ pid: number; argv: string[]; out: string }> = [];
 
-  constructor(private readonly guest: Guest, private readonly guestDir: string) {}
+  constructor(
+    private readonly guest: Guest,
+    private readonly guestDir: string,
+  ) {}
 
   async start(argv: string[], signal?: AbortSignal): Promise<{ pid: number; out: string }> {
     if (!this.jobs.length) await this.guest.exec(['mkdir', '-p', this.guestDir], { timeoutMs: 60_000 });
@@ -50,8 +53,16 @@ export class BackgroundJobs {
   }
 
   /** Waits until the job reports itself ready; a slow guest (TCG on a loaded host) waits longer, it never races ahead. */
-  async ready(job: { pid: number; out: string }, argv: string[], timeoutSeconds: number, signal?: AbortSignal): Promise<void> {
-    const r = await this.guest.exec(readyArgv(job.out, job.pid, timeoutSeconds), { signal, timeoutMs: (timeoutSeconds + 60) * 1000 });
+  async ready(
+    job: { pid: number; out: string },
+    argv: string[],
+    timeoutSeconds: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const r = await this.guest.exec(readyArgv(job.out, job.pid, timeoutSeconds), {
+      signal,
+      timeoutMs: (timeoutSeconds + 60) * 1000,
+    });
     if (r.exitCode === 0) return;
     const output = await this.guest.exec(['cat', job.out], { timeoutMs: 60_000 }).catch(() => undefined);
     const last = output?.stdout.toString().trim().split('\n').at(-1) ?? '';

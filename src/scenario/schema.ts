@@ -6,7 +6,10 @@ import { parseCheckedJson } from '../util/checked-json.js';
 import { projectRoot } from '../config/paths.js';
 
 const argv = z.array(z.string()).min(1);
-const counts = z.record(z.string().regex(/^[\w.]+(\|[\w.]+)*$/, 'a name, or names joined by | for a function another kernel renamed'), z.number().int().min(0));
+const counts = z.record(
+  z.string().regex(/^[\w.]+(\|[\w.]+)*$/, 'a name, or names joined by | for a function another kernel renamed'),
+  z.number().int().min(0),
+);
 const settingPath = z.string().regex(/^\/(proc\/sys|sys)\/[\w./-]+$/, 'a path under /proc/sys or /sys');
 
 export const StepSchema = z.union([
@@ -24,7 +27,10 @@ export const StepSchema = z.union([
    * goes on and the verdict judges. A fixed sleep raced the kernel: kswapd
    * wakes kcompactd only when it goes back to sleep, later on a slower guest.
    */
-  z.strictObject({ until: z.record(z.string().regex(/^\w+$/, 'a /proc/vmstat counter'), z.number().int().min(1)), within: z.number().positive().max(600) }),
+  z.strictObject({
+    until: z.record(z.string().regex(/^\w+$/, 'a /proc/vmstat counter'), z.number().int().min(1)),
+    within: z.number().positive().max(600),
+  }),
   z.strictObject({ set: z.record(settingPath, z.string()) }),
 ]);
 export type Step = z.infer<typeof StepSchema>;
@@ -50,7 +56,10 @@ export type Expectation = z.infer<typeof ExpectSchema>;
 export const ScenarioSchema = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lowercase words joined by -'),
   description: z.string(),
-  rootfs: z.array(z.enum(['debian', 'initramfs'])).min(1).default(['debian', 'initramfs']),
+  rootfs: z
+    .array(z.enum(['debian', 'initramfs']))
+    .min(1)
+    .default(['debian', 'initramfs']),
   /** Set before the steps and restored after them, whatever happens. */
   settings: z.record(settingPath, z.string()).default({}),
   /**
@@ -127,7 +136,9 @@ export function loadScenario(nameOrPath: string): Scenario {
   const file = path.join(scenariosDir(), `${nameOrPath}.json`);
   if (!existsSync(file)) {
     throw new LabError('SCENARIO_UNKNOWN', `no scenario named "${nameOrPath}"`, {
-      hint: `choose one of ${listScenarios().map((s) => s.name).join(', ')} (lab run --list)`,
+      hint: `choose one of ${listScenarios()
+        .map((s) => s.name)
+        .join(', ')} (lab run --list)`,
     });
   }
   return loadScenarioFile(file);

@@ -26,7 +26,11 @@ export interface ScenarioResult {
 }
 
 /** Records breakpoint hits for the scenario's breakpoints (gdb on the VM; a test gives its own). */
-export type StartDebug = (request: DebugRequest, runDir: string, options: { signal: AbortSignal; onArmed: () => void }) => Promise<DebugResult>;
+export type StartDebug = (
+  request: DebugRequest,
+  runDir: string,
+  options: { signal: AbortSignal; onArmed: () => void },
+) => Promise<DebugResult>;
 
 export interface ScenarioOptions {
   guest: Guest;
@@ -56,7 +60,11 @@ export function resolveArgv(guest: Guest, argv: string[]): string[] {
  * restored in reverse), on success, failure and Ctrl-C alike; a restore that
  * fails after a failure is reported with it, never instead of it.
  */
-export async function performScenario(scenario: Scenario, runDir: string, options: ScenarioOptions): Promise<ScenarioResult> {
+export async function performScenario(
+  scenario: Scenario,
+  runDir: string,
+  options: ScenarioOptions,
+): Promise<ScenarioResult> {
   const started = Date.now();
   const { guest, progress, signal } = options;
   await mkdir(runDir, { recursive: true });
@@ -91,20 +99,34 @@ export async function performScenario(scenario: Scenario, runDir: string, option
     context = await readSettings(guest, [PROACTIVENESS, DEFRAG]);
     for (const argv of scenario.prepare) {
       const r = await guest.exec(resolveArgv(guest, argv), { signal, timeoutMs: 300_000 });
-      if (r.exitCode !== 0) throw new LabError('GUEST_STEP_FAILED', `preparing (${argv.join(' ')}) exited ${r.exitCode}: ${r.stderr.toString().trim().split('\n').at(-1) ?? ''}`);
+      if (r.exitCode !== 0)
+        throw new LabError(
+          'GUEST_STEP_FAILED',
+          `preparing (${argv.join(' ')}) exited ${r.exitCode}: ${r.stderr.toString().trim().split('\n').at(-1) ?? ''}`,
+        );
     }
     const first = await takeSnapshot(guest, 0);
     before = first.snapshot;
     await writeFile(path.join(runDir, 'before.txt'), first.raw);
     sampler.start();
     const samplingFrom = Date.now();
-    if (scenario.trace) trace = await startTrace(guest, { ...scenario.trace, pid: await tracedPid(guest, scenario.trace.pidOf) });
+    if (scenario.trace)
+      trace = await startTrace(guest, { ...scenario.trace, pid: await tracedPid(guest, scenario.trace.pidOf) });
     if (scenario.breakpoints) {
-      if (!options.startDebug) throw new LabError('BAD_OPTION', `scenario ${scenario.name} has breakpoints, and no debugger was given`);
+      if (!options.startDebug)
+        throw new LabError('BAD_OPTION', `scenario ${scenario.name} has breakpoints, and no debugger was given`);
       let armed!: () => void;
       const isArmed = new Promise<void>((resolve) => (armed = resolve));
-      const request = { breakpoints: scenario.breakpoints.functions.map((f) => options.resolveFunction?.(f) ?? f.split('|')[0]!), count: scenario.breakpoints.count, timeoutSeconds: 3600, sourceTree: options.sourceTree };
-      debugRun = options.startDebug(request, runDir, { signal: AbortSignal.any([debugStop.signal, ...(signal ? [signal] : [])]), onArmed: armed });
+      const request = {
+        breakpoints: scenario.breakpoints.functions.map((f) => options.resolveFunction?.(f) ?? f.split('|')[0]!),
+        count: scenario.breakpoints.count,
+        timeoutSeconds: 3600,
+        sourceTree: options.sourceTree,
+      };
+      debugRun = options.startDebug(request, runDir, {
+        signal: AbortSignal.any([debugStop.signal, ...(signal ? [signal] : [])]),
+        onArmed: armed,
+      });
       await Promise.race([isArmed, debugRun.then(() => undefined)]);
     }
     await runSteps(scenario, runDir, {
@@ -167,16 +189,27 @@ export async function performScenario(scenario: Scenario, runDir: string, option
 export function stepLabel(step: Scenario['steps'][number]): string {
   if ('sleep' in step) return `sleep ${step.sleep}`;
   if ('until' in step) return `until ${Object.keys(step.until).join(', ')} (≤ ${step.within} s)`;
-  if ('set' in step) return Object.entries(step.set).map(([k, v]) => `${k.split('/').at(-1)}=${v}`).join(' ');
+  if ('set' in step)
+    return Object.entries(step.set)
+      .map(([k, v]) => `${k.split('/').at(-1)}=${v}`)
+      .join(' ');
   const words = step.run.slice(0, 3).join(' ') + (step.run.length > 3 ? ' …' : '');
   return step.background ? `${words} &` : words;
 }
 
 /** Polls /proc/vmstat until every counter has grown by its amount over the baseline, or the time is up (pure waiting: no verdict here). */
-async function waitForCounters(guest: Guest, until: Record<string, number>, baseline: Record<string, number>, withinSeconds: number, signal?: AbortSignal): Promise<void> {
+async function waitForCounters(
+  guest: Guest,
+  until: Record<string, number>,
+  baseline: Record<string, number>,
+  withinSeconds: number,
+  signal?: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + withinSeconds * 1000;
   while (Date.now() < deadline) {
-    const now = parseVmstat((await guest.exec(['cat', '/proc/vmstat'], { signal, timeoutMs: 60_000 })).stdout.toString());
+    const now = parseVmstat(
+      (await guest.exec(['cat', '/proc/vmstat'], { signal, timeoutMs: 60_000 })).stdout.toString(),
+    );
     if (Object.entries(until).every(([name, grow]) => (now[name] ?? 0) - (baseline[name] ?? 0) >= grow)) return;
     await sleep(500, signal);
   }
@@ -193,7 +226,14 @@ async function tracedPid(guest: Guest, name: string | undefined): Promise<number
 async function runSteps(
   scenario: Scenario,
   runDir: string,
-  s: { guest: Guest; background: BackgroundJobs; settings: GuestSettings; baseline: Record<string, number>; signal?: AbortSignal; onStep: (n: number) => void },
+  s: {
+    guest: Guest;
+    background: BackgroundJobs;
+    settings: GuestSettings;
+    baseline: Record<string, number>;
+    signal?: AbortSignal;
+    onStep: (n: number) => void;
+  },
 ): Promise<void> {
   let n = 0;
   const started: Array<{ argv: string[]; out: string }> = [];
@@ -215,7 +255,10 @@ async function runSteps(
       const r = await s.guest.exec(resolveArgv(s.guest, step.run), { signal: s.signal, timeoutMs: 900_000 });
       await writeFile(path.join(runDir, `step-${n}.out`), Buffer.concat([r.stdout, r.stderr]));
       if (r.exitCode !== 0) {
-        throw new LabError('GUEST_STEP_FAILED', `step ${n} (${step.run.join(' ')}) exited ${r.exitCode}: ${r.stderr.toString().trim().split('\n').at(-1) ?? ''}`);
+        throw new LabError(
+          'GUEST_STEP_FAILED',
+          `step ${n} (${step.run.join(' ')}) exited ${r.exitCode}: ${r.stderr.toString().trim().split('\n').at(-1) ?? ''}`,
+        );
       }
     }
   }

@@ -24,7 +24,8 @@ export async function readSettings(guest: Guest, files: string[]): Promise<Recor
 async function writeSettings(guest: Guest, values: Array<[string, string]>): Promise<void> {
   if (!values.length) return;
   const r = await guest.exec([guestTool(guest, 'lab-write'), ...values.flat()], { timeoutMs: 60_000 });
-  if (r.exitCode !== 0) throw new LabError('SETTING_FAILED', r.stderr.toString().trim().split('\n')[0] || `lab-write exited ${r.exitCode}`);
+  if (r.exitCode !== 0)
+    throw new LabError('SETTING_FAILED', r.stderr.toString().trim().split('\n')[0] || `lab-write exited ${r.exitCode}`);
 }
 
 /**
@@ -59,6 +60,10 @@ export class GuestSettings {
         failures.push(`${file} back to ${value}: ${(err as Error).message}`);
       }
     }
-    if (failures.length) throw new LabError('SETTING_FAILED', `${failures.length} guest setting(s) could not be restored: ${failures.join('; ')}`);
+    if (failures.length)
+      throw new LabError(
+        'SETTING_FAILED',
+        `${failures.length} guest setting(s) could not be restored: ${failures.join('; ')}`,
+      );
   }
 }

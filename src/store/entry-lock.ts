@@ -25,7 +25,11 @@ const POLL_MS = 250;
  * this host a dead pid settles it at once; another host's holder (a node on
  * a shared filesystem) is judged by its heartbeat alone.
  */
-export function staleness(owner: LockOwner | undefined, ageMs: number, here: { host: string; alive: (pid: number) => boolean }): string | undefined {
+export function staleness(
+  owner: LockOwner | undefined,
+  ageMs: number,
+  here: { host: string; alive: (pid: number) => boolean },
+): string | undefined {
   if (!owner) return ageMs > STALE_MS ? 'unreadable and untouched' : undefined;
   if (owner.host === here.host && !here.alive(owner.pid)) return `process ${owner.pid} is gone`;
   if (ageMs > STALE_MS) return `untouched for ${Math.round(ageMs / 1000)} s`;
@@ -71,10 +75,17 @@ async function tryCreate(file: string, owner: LockOwner): Promise<boolean> {
  */
 async function breakStale(file: string, judged: LockOwner | undefined): Promise<void> {
   const guard = `${file}.break`;
-  const me: LockOwner = { pid: process.pid, host: os.hostname(), token: randomBytes(8).toString('hex'), since: new Date().toISOString(), what: 'breaking a stale lock' };
+  const me: LockOwner = {
+    pid: process.pid,
+    host: os.hostname(),
+    token: randomBytes(8).toString('hex'),
+    since: new Date().toISOString(),
+    what: 'breaking a stale lock',
+  };
   if (!(await tryCreate(guard, me))) {
     const other = await readOwner(guard);
-    if (other && staleness(other.owner, other.ageMs, { host: os.hostname(), alive: isAlive }) !== undefined) await rm(guard, { force: true });
+    if (other && staleness(other.owner, other.ageMs, { host: os.hostname(), alive: isAlive }) !== undefined)
+      await rm(guard, { force: true });
     return;
   }
   try {
@@ -107,7 +118,13 @@ export async function acquireLock(
   options: { signal?: AbortSignal; onWait?: (holder: LockOwner | undefined) => void } = {},
 ): Promise<HeldLock> {
   await mkdir(path.dirname(file), { recursive: true });
-  const owner: LockOwner = { pid: process.pid, host: os.hostname(), token: randomBytes(8).toString('hex'), since: new Date().toISOString(), what };
+  const owner: LockOwner = {
+    pid: process.pid,
+    host: os.hostname(),
+    token: randomBytes(8).toString('hex'),
+    since: new Date().toISOString(),
+    what,
+  };
   let told = false;
   let brokeStale = false;
   for (;;) {

@@ -23,7 +23,15 @@ async function rememberedOf(
   valid: (fact: string) => boolean,
 ): Promise<string> {
   const st = await stat(file, { bigint: true });
-  const identity = { file: path.resolve(file), dev: String(st.dev), ino: String(st.ino), size: String(st.size), mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs), ...question };
+  const identity = {
+    file: path.resolve(file),
+    dev: String(st.dev),
+    ino: String(st.ino),
+    size: String(st.size),
+    mtimeNs: String(st.mtimeNs),
+    ctimeNs: String(st.ctimeNs),
+    ...question,
+  };
   const memo = path.join(store.root, kind, keyOf(identity));
   try {
     const remembered = (await readFile(memo, 'utf8')).replace(/\n$/, '');
@@ -41,7 +49,14 @@ async function rememberedOf(
 
 /** A local file's sha256, remembered by the file's identity. */
 export function sha256FileMemo(store: Store, file: string): Promise<string> {
-  return rememberedOf(store, 'hashes', file, {}, () => sha256File(file), (h) => /^[0-9a-f]{64}$/.test(h));
+  return rememberedOf(
+    store,
+    'hashes',
+    file,
+    {},
+    () => sha256File(file),
+    (h) => /^[0-9a-f]{64}$/.test(h),
+  );
 }
 
 /**
@@ -53,5 +68,12 @@ export async function versionLineMemo(store: Store | undefined, command: Command
   const name = programName(command.program);
   const file = name.includes('/') ? name : findOnPath(name);
   if (!store || !file) return versionLine(command);
-  return rememberedOf(store, 'versions', file, { args: command.args }, () => versionLine(command), (v) => v.length > 0 && !v.includes('\n'));
+  return rememberedOf(
+    store,
+    'versions',
+    file,
+    { args: command.args },
+    () => versionLine(command),
+    (v) => v.length > 0 && !v.includes('\n'),
+  );
 }

@@ -108,7 +108,11 @@ export class Store {
    * Returns the entry, filling it first if absent: fill() writes into a scratch
    * directory that becomes the entry only if fill() succeeds.
    */
-  async ensure(kind: EntryKind, key: string, fill: (dir: string) => Promise<void>): Promise<{ path: string; hit: boolean }> {
+  async ensure(
+    kind: EntryKind,
+    key: string,
+    fill: (dir: string) => Promise<void>,
+  ): Promise<{ path: string; hit: boolean }> {
     const target = this.entry(kind, key);
     if (existsSync(target)) return { path: target, hit: true };
     return this.locked(`${kind}/${key}`, async () => {

@@ -11,6 +11,10 @@ export function compiler(env: NodeJS.ProcessEnv = process.env): Program {
 
 /** The compiler's identity, part of every build key: "gcc (Debian 12.2.0-14) 12.2.0". */
 export async function compilerVersion(store?: Store): Promise<string> {
-  cached ??= await versionLineMemo(store, { program: compiler(), args: ['--version'], what: 'building the kernel (the C compiler)' });
+  cached ??= await versionLineMemo(store, {
+    program: compiler(),
+    args: ['--version'],
+    what: 'building the kernel (the C compiler)',
+  });
   return cached;
 }

@@ -33,7 +33,9 @@ export type TraceRecord = GraphRecord | EventRecord;
 const GRAPH = /^\s*(\d+)\)\s+(?:[+!#*@$]\s+)?(?:(\d+(?:\.\d+)?)\s+us\s+)?\|(\s*)(.*)$/;
 const EVENT_LINE = /^\s*(.+?)-(\d+)\s+\[(\d+)\]\s+(?:\S+\s+)?(\d+\.\d+):\s+([\w:]+):\s?(.*)$/;
 
-function graphBody(body: string): { kind: GraphRecord['kind']; fn: string } | { kind: 'event'; event: string; detail: string } | undefined {
+function graphBody(
+  body: string,
+): { kind: GraphRecord['kind']; fn: string } | { kind: 'event'; event: string; detail: string } | undefined {
   let m = /^([\w.$]+)\(\);$/.exec(body);
   if (m) return { kind: 'leaf', fn: m[1]! };
   m = /^([\w.$]+)\(\) \{$/.exec(body);
@@ -61,7 +63,15 @@ export function parseTraceLine(line: string): TraceRecord | undefined {
   }
   const e = EVENT_LINE.exec(line);
   if (e) {
-    return { kind: 'event', task: e[1]!.trim(), pid: Number(e[2]), cpu: Number(e[3]), timestamp: Number(e[4]), event: e[5]!, detail: e[6]! };
+    return {
+      kind: 'event',
+      task: e[1]!.trim(),
+      pid: Number(e[2]),
+      cpu: Number(e[3]),
+      timestamp: Number(e[4]),
+      event: e[5]!,
+      detail: e[6]!,
+    };
   }
   return undefined;
 }

@@ -16,7 +16,9 @@ export type TracefsWrite = [file: string, value: string];
 /** An --event as set_event takes it: a group ("compaction") means all its events. */
 export function eventSpec(event: string): string {
   if (!/^[\w]+(:[\w*]+)?$/.test(event)) {
-    throw new LabError('BAD_EVENT', `--event ${event} is not an event or a group`, { hint: 'e.g. compaction or migrate:mm_migrate_pages' });
+    throw new LabError('BAD_EVENT', `--event ${event} is not an event or a group`, {
+      hint: 'e.g. compaction or migrate:mm_migrate_pages',
+    });
   }
   return event.includes(':') ? event : `${event}:*`;
 }

@@ -12,9 +12,13 @@ async function tracefs(guest: Guest, writes: TracefsWrite[]): Promise<void> {
   const r = await guest.exec(tracefsArgs(guestTool(guest, 'lab-write'), writes), { timeoutMs: 60_000 });
   if (r.exitCode !== 0) {
     const lines = r.stderr.toString().trim().split('\n');
-    throw new LabError('TRACE_SETUP', lines.find((l) => l.startsWith('lab-write:')) ?? lines[0] ?? `lab-write exit ${r.exitCode}`, {
-      hint: 'check the filter, function and event names against available_filter_functions and available_events',
-    });
+    throw new LabError(
+      'TRACE_SETUP',
+      lines.find((l) => l.startsWith('lab-write:')) ?? lines[0] ?? `lab-write exit ${r.exitCode}`,
+      {
+        hint: 'check the filter, function and event names against available_filter_functions and available_events',
+      },
+    );
   }
 }
 
@@ -50,7 +54,8 @@ export async function startTrace(guest: Guest, req: TraceRequest): Promise<Activ
         async () => {
           await tracefs(guest, [['tracing_on', '0']]);
           const r = await guest.exec(['cat', TRACE_FILE], { timeoutMs: 300_000 });
-          if (r.exitCode !== 0) throw new LabError('TRACE_READ', `reading ${TRACE_FILE} failed: ${r.stderr.toString().trim()}`);
+          if (r.exitCode !== 0)
+            throw new LabError('TRACE_READ', `reading ${TRACE_FILE} failed: ${r.stderr.toString().trim()}`);
           return r.stdout.toString('utf8');
         },
         restore,
@@ -75,7 +80,9 @@ export function summarizeTrace(text: string): TraceSummary {
     records: records.length,
     functions: functionStats(records),
     events: eventCounts(records),
-    timeline: records.flatMap((r) => (r.kind === 'event' ? [{ timestamp: r.timestamp, cpu: r.cpu, event: r.event, detail: r.detail }] : [])),
+    timeline: records.flatMap((r) =>
+      r.kind === 'event' ? [{ timestamp: r.timestamp, cpu: r.cpu, event: r.event, detail: r.detail }] : [],
+    ),
   };
 }
 

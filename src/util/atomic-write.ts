@@ -10,7 +10,10 @@ import path from 'node:path';
  */
 export async function writeFileAtomically(file: string, text: string): Promise<number> {
   await mkdir(path.dirname(file), { recursive: true });
-  const partial = path.join(path.dirname(file), `.${path.basename(file)}-${process.pid}-${randomBytes(4).toString('hex')}.partial`);
+  const partial = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}-${process.pid}-${randomBytes(4).toString('hex')}.partial`,
+  );
   try {
     await writeFile(partial, text, { flag: 'wx' });
     await rename(partial, file);

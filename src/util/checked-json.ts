@@ -5,7 +5,8 @@ import { LabError, type ErrorCode } from '../errors.js';
 export function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') return `unknown key "${issue.keys.join('", "')}"`;
   if (issue.code === 'invalid_key') return `the key is not ${issue.issues[0]?.message ?? 'allowed'}`;
-  if (issue.code === 'invalid_value' && 'values' in issue) return `${issue.message} (allowed: ${(issue.values as unknown[]).join(', ')})`;
+  if (issue.code === 'invalid_value' && 'values' in issue)
+    return `${issue.message} (allowed: ${(issue.values as unknown[]).join(', ')})`;
   return issue.message;
 }
 
@@ -32,7 +33,11 @@ export function parseCheckedJson<S extends z.ZodType>(
     const issue = r.error.issues[0]!;
     const key = issue.path.length ? issue.path.join('.') : '(top level)';
     const allowed = issue.code === 'unrecognized_keys' ? options.allowedKeysAt?.(issue.path) : undefined;
-    throw new LabError(code, `${file}: ${key}: ${describeIssue(issue)}${allowed ? ` (allowed: ${allowed.join(', ')})` : ''}`, options.hint ? { hint: options.hint } : {});
+    throw new LabError(
+      code,
+      `${file}: ${key}: ${describeIssue(issue)}${allowed ? ` (allowed: ${allowed.join(', ')})` : ''}`,
+      options.hint ? { hint: options.hint } : {},
+    );
   }
   return r.data;
 }

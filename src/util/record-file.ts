@@ -5,7 +5,12 @@ import { LabError, type ErrorCode } from '../errors.js';
  * the fields lab reads, each with its typeof: a damaged or foreign file is
  * one error with the given code, naming the file and what is wrong.
  */
-export function parseRecordFile<T>(text: string, file: string, code: ErrorCode, fields: Record<string, 'string' | 'number' | 'object'>): T {
+export function parseRecordFile<T>(
+  text: string,
+  file: string,
+  code: ErrorCode,
+  fields: Record<string, 'string' | 'number' | 'object'>,
+): T {
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -17,7 +17,10 @@ function ipv6FromHex(hex: string): string {
     const bytes = [6, 4, 2, 0].map((i) => chunk.slice(i, i + 2)).join('');
     words.push(bytes.slice(0, 4), bytes.slice(4, 8));
   }
-  return words.map((x) => parseInt(x, 16).toString(16)).join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+  return words
+    .map((x) => parseInt(x, 16).toString(16))
+    .join(':')
+    .replace(/(^|:)0(:0)+(:|$)/, '::');
 }
 
 /** Listening TCP sockets from /proc/net/tcp or tcp6 text, by inode (pure). */

@@ -28,4 +28,3 @@ export async function assertPortFree(port: number, what: 'gdb' | 'ssh' | 'kgdb' 
     server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolve()));
   });
 }
-

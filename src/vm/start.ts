@@ -35,13 +35,15 @@ export interface StartRequest {
   kgdbPort?: number;
 }
 
-
 const UNIX_PATH_MAX = 107;
 
 export async function lastSerialLines(paths: LabPaths, n = 15): Promise<string[]> {
   if (!existsSync(paths.serialLog)) return [];
   const text = await readFile(paths.serialLog, 'utf8');
-  return text.split(/\r?\n/).filter((l) => l.trim()).slice(-n);
+  return text
+    .split(/\r?\n/)
+    .filter((l) => l.trim())
+    .slice(-n);
 }
 
 export async function startVm(
@@ -53,16 +55,25 @@ export async function startVm(
   const { progress, signal } = options;
   const existing = await currentVm(paths);
   if (existing.state) {
-    throw new LabError('VM_RUNNING', `a VM is already running (pid ${existing.state.pid}, gdb port ${existing.state.gdbPort})`, {
-      hint: 'stop it with lab down first',
-    });
+    throw new LabError(
+      'VM_RUNNING',
+      `a VM is already running (pid ${existing.state.pid}, gdb port ${existing.state.gdbPort})`,
+      {
+        hint: 'stop it with lab down first',
+      },
+    );
   }
-  if (existing.staleCleaned) progress.notice(`lab: cleaned the state of a VM that had stopped (pid ${existing.staleCleaned.pid})`);
+  if (existing.staleCleaned)
+    progress.notice(`lab: cleaned the state of a VM that had stopped (pid ${existing.staleCleaned.pid})`);
   for (const socket of [paths.consoleSocket, paths.agentSocket, paths.qmpSocket]) {
     if (socket.length > UNIX_PATH_MAX) {
-      throw new LabError('PATH_TOO_LONG', `${socket} is longer than a unix socket path may be (${UNIX_PATH_MAX} bytes)`, {
-        hint: 'use a shorter --lab-dir',
-      });
+      throw new LabError(
+        'PATH_TOO_LONG',
+        `${socket} is longer than a unix socket path may be (${UNIX_PATH_MAX} bytes)`,
+        {
+          hint: 'use a shorter --lab-dir',
+        },
+      );
     }
   }
   await assertPortFree(request.gdbPort);
@@ -70,7 +81,11 @@ export async function startVm(
 
   let accel: Accel = request.accel === 'auto' ? 'tcg' : request.accel;
   if (request.accel === 'auto') {
-    const verdict = await probeKvm(store, request.qemu, { kernel: request.kernel.bzImage, initrd: request.rootfs.file, firmwareDirs: request.qemu.firmwareDirs });
+    const verdict = await probeKvm(store, request.qemu, {
+      kernel: request.kernel.bzImage,
+      initrd: request.rootfs.file,
+      firmwareDirs: request.qemu.firmwareDirs,
+    });
     if (verdict.usable) accel = 'kvm';
     else progress.notice(`lab: using TCG (software emulation): ${verdict.reason}`);
   }
@@ -79,8 +94,12 @@ export async function startVm(
   let ssh: VmState['ssh'];
   const append = [...(request.append ?? [])];
   if (request.rootfs.kind === 'debian') {
-    const prepared = await prepareDisk(paths.disk, request.rootfs, { fresh: request.fresh ?? false, qemuBinary: request.qemu.binary });
-    if (prepared.made && prepared.why !== 'new') progress.notice(`lab: a new overlay on the stored image (${prepared.why})`);
+    const prepared = await prepareDisk(paths.disk, request.rootfs, {
+      fresh: request.fresh ?? false,
+      qemuBinary: request.qemu.binary,
+    });
+    if (prepared.made && prepared.why !== 'new')
+      progress.notice(`lab: a new overlay on the stored image (${prepared.why})`);
     disk = prepared.disk;
     const key = await ensureLabKey(paths.sshKey);
     const port = request.sshPort ?? (await freeLocalPort());
@@ -118,10 +137,16 @@ export async function startVm(
   });
   const started = await execute({ program: { path: request.qemu.binary }, args, what: 'starting QEMU' });
   if (started.exitCode !== 0) {
-    const first = started.stderr.toString().split('\n').find((l) => l.trim()) ?? `exit code ${started.exitCode}`;
+    const first =
+      started.stderr
+        .toString()
+        .split('\n')
+        .find((l) => l.trim()) ?? `exit code ${started.exitCode}`;
     await clearVmFiles(paths);
     if (/gdb|4321|bind|Address already in use/i.test(first) && /in use/i.test(first)) {
-      throw new LabError('PORT_IN_USE', `port ${request.gdbPort} on 127.0.0.1 is already in use`, { hint: 'pass --gdb-port with a free port' });
+      throw new LabError('PORT_IN_USE', `port ${request.gdbPort} on 127.0.0.1 is already in use`, {
+        hint: 'pass --gdb-port with a free port',
+      });
     }
     throw new LabError('QEMU_FAILED', `QEMU did not start: ${first.replace(/^qemu-system-x86_64: /, '')}`);
   }
@@ -169,9 +194,17 @@ async function waitReady(paths: LabPaths, state: VmState, timeoutMs: number, sig
     if (signal?.aborted) throw new InterruptedError('lab up');
     if (!(await isQemuAlive(state.pid))) {
       const lines = await lastSerialLines(paths);
-      throw new LabError('BOOT_FAILED', `the VM stopped before the guest was ready; last serial lines:\n  ${lines.join('\n  ')}`);
+      throw new LabError(
+        'BOOT_FAILED',
+        `the VM stopped before the guest was ready; last serial lines:\n  ${lines.join('\n  ')}`,
+      );
     }
-    if (state.ssh ? (await sshBanner(state.ssh.port)) && (await sshAnswers(state.ssh)) : await agentPing(state.sockets.agent, 1000)) return;
+    if (
+      state.ssh
+        ? (await sshBanner(state.ssh.port)) && (await sshAnswers(state.ssh))
+        : await agentPing(state.sockets.agent, 1000)
+    )
+      return;
     await new Promise((r) => setTimeout(r, 200));
   }
   const lines = await lastSerialLines(paths);
@@ -180,4 +213,3 @@ async function waitReady(paths: LabPaths, state: VmState, timeoutMs: number, sig
     `the guest was not ready within ${Math.round(timeoutMs / 1000)} s (the VM was stopped); last serial lines:\n  ${lines.join('\n  ') || '(none)'}`,
   );
 }
-

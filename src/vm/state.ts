@@ -85,4 +85,3 @@ export async function killVm(paths: LabPaths, state: VmState): Promise<void> {
   if (state.ssh) await closeMux(state.ssh);
   await clearVmFiles(paths);
 }
-

@@ -52,7 +52,6 @@ export async function stopVm(paths: LabPaths): Promise<{ outcome: StopOutcome; p
   return { outcome: 'killed', pid: state.pid };
 }
 
-
 /**
  * A damaged state.json names no VM, but QEMU's own pid file does: the QEMU it
  * names is killed (it is ours if it is still a QEMU), and the files cleared.

@@ -35,44 +35,62 @@ describe('lab.json', () => {
   it('is what every command uses: the build record names the lab, and a broken lab.json stops a build with one line and exit 2', async () => {
     expect(JSON.parse(readFileSync(path.join(labDir, 'build.json'), 'utf8')).profile).toBe('compaction-course');
     const broken = tempDir('class-broken');
-    writeFileSync(path.join(broken, 'lab.json'), readFileSync(path.join(cwd, 'lab.json'), 'utf8').replace('"profile": "debian"', '"profile": 6'));
+    writeFileSync(
+      path.join(broken, 'lab.json'),
+      readFileSync(path.join(cwd, 'lab.json'), 'utf8').replace('"profile": "debian"', '"profile": 6'),
+    );
     const r = await lab(['build'], { cwd: broken });
     expect(r.exitCode).toBe(2);
-    expect(r.stderr.trim().split('\n')).toEqual([`lab: ${path.join(broken, 'lab.json')}: profile: Invalid input: expected string, received number: fix lab.json`]);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `lab: ${path.join(broken, 'lab.json')}: profile: Invalid input: expected string, received number: fix lab.json`,
+    ]);
     expect(existsSync(path.join(broken, '.lab'))).toBe(false);
   });
 });
 
 describe('lab lock and lab verify', () => {
-  it('pins every input and output, and verify on the same machine says all same', async () => {
-    const locked = await lab(['lock', '--json'], { cwd, timeout: 20 * 60_000 });
-    expect(locked.exitCode, locked.stderr).toBe(0);
-    const lock = JSON.parse(readFileSync(path.join(cwd, 'lab.lock'), 'utf8'));
-    expect(Object.keys(lock.outputs).sort()).toEqual(['bzImage', 'debian image', 'initramfs', 'vmlinux']);
-    expect(Object.keys(lock.inputs.fragments)).toEqual(['lab.config', 'systemd.config']);
-    expect(lock.inputs.guestPackages['openssh-server']).toMatch(/^1:9\./);
-    expect(lock.inputs.gdb).toMatch(/^GNU gdb/);
-    const verified = await lab(['verify'], { cwd, timeout: 10 * 60_000 });
-    expect(verified.exitCode, verified.stdout + verified.stderr).toBe(0);
-    expect(verified.stdout).toMatch(/every item of .*lab\.lock is the same here/);
-    expect(verified.stdout).not.toMatch(/DIFFERENT/);
-  }, 30 * 60_000);
+  it(
+    'pins every input and output, and verify on the same machine says all same',
+    async () => {
+      const locked = await lab(['lock', '--json'], { cwd, timeout: 20 * 60_000 });
+      expect(locked.exitCode, locked.stderr).toBe(0);
+      const lock = JSON.parse(readFileSync(path.join(cwd, 'lab.lock'), 'utf8'));
+      expect(Object.keys(lock.outputs).sort()).toEqual(['bzImage', 'debian image', 'initramfs', 'vmlinux']);
+      expect(Object.keys(lock.inputs.fragments)).toEqual(['lab.config', 'systemd.config']);
+      expect(lock.inputs.guestPackages['openssh-server']).toMatch(/^1:9\./);
+      expect(lock.inputs.gdb).toMatch(/^GNU gdb/);
+      const verified = await lab(['verify'], { cwd, timeout: 10 * 60_000 });
+      expect(verified.exitCode, verified.stdout + verified.stderr).toBe(0);
+      expect(verified.stdout).toMatch(/every item of .*lab\.lock is the same here/);
+      expect(verified.stdout).not.toMatch(/DIFFERENT/);
+    },
+    30 * 60_000,
+  );
 
-  it('names the fragment, the .config and the kernel when they differ from the pins', async () => {
-    const other = tempDir('class-verify');
-    copyFileSync(path.join(cwd, 'lab.json'), path.join(other, 'lab.json'));
-    const lock = JSON.parse(readFileSync(path.join(cwd, 'lab.lock'), 'utf8'));
-    lock.inputs.fragments['lab.config'] = '0'.repeat(64);
-    lock.inputs.kernelConfig = '1'.repeat(64);
-    lock.outputs.bzImage = '2'.repeat(64);
-    lock.inputs.guestPackages.bash = '0.0-1';
-    writeFileSync(path.join(other, 'lab.lock'), JSON.stringify(lock));
-    const r = await lab(['verify', '--json'], { cwd: other, timeout: 10 * 60_000 });
-    expect(r.exitCode).toBe(1);
-    const differ = JSON.parse(r.stdout).rows.filter((x: { same: boolean }) => !x.same);
-    expect(differ.map((x: { item: string }) => x.item)).toEqual(['kernel .config', 'fragment lab.config', 'guest packages', 'bzImage']);
-    expect(differ[2].detail).toMatch(/^bash moved 0\.0-1 -> 5\.2/);
-  }, 20 * 60_000);
+  it(
+    'names the fragment, the .config and the kernel when they differ from the pins',
+    async () => {
+      const other = tempDir('class-verify');
+      copyFileSync(path.join(cwd, 'lab.json'), path.join(other, 'lab.json'));
+      const lock = JSON.parse(readFileSync(path.join(cwd, 'lab.lock'), 'utf8'));
+      lock.inputs.fragments['lab.config'] = '0'.repeat(64);
+      lock.inputs.kernelConfig = '1'.repeat(64);
+      lock.outputs.bzImage = '2'.repeat(64);
+      lock.inputs.guestPackages.bash = '0.0-1';
+      writeFileSync(path.join(other, 'lab.lock'), JSON.stringify(lock));
+      const r = await lab(['verify', '--json'], { cwd: other, timeout: 10 * 60_000 });
+      expect(r.exitCode).toBe(1);
+      const differ = JSON.parse(r.stdout).rows.filter((x: { same: boolean }) => !x.same);
+      expect(differ.map((x: { item: string }) => x.item)).toEqual([
+        'kernel .config',
+        'fragment lab.config',
+        'guest packages',
+        'bzImage',
+      ]);
+      expect(differ[2].detail).toMatch(/^bash moved 0\.0-1 -> 5\.2/);
+    },
+    20 * 60_000,
+  );
 });
 
 describe('lab pack and lab check', () => {
@@ -91,7 +109,10 @@ describe('lab pack and lab check', () => {
     const checked = await lab(['check', good, '--exercise', 'seed-breakpoints', '--json'], { cwd });
     expect(checked.exitCode, checked.stdout + checked.stderr).toBe(0);
     const rows = JSON.parse(checked.stdout).rows;
-    expect(rows.map((r: { exercise: string; result: string }) => `${r.exercise} ${r.result}`)).toEqual(['(lab.lock) pass', 'seed-breakpoints pass']);
+    expect(rows.map((r: { exercise: string; result: string }) => `${r.exercise} ${r.result}`)).toEqual([
+      '(lab.lock) pass',
+      'seed-breakpoints pass',
+    ]);
     expect(rows[1].evidence).toMatch(/compact_zone 1.*frames have compact_zone, sysctl_compaction_handler/);
   });
 
@@ -99,7 +120,9 @@ describe('lab pack and lab check', () => {
     const id = `${path.basename(demoRun)}-nozone`;
     const dir = path.join(labDir, 'runs', id);
     cpSync(demoRun, dir, { recursive: true });
-    const hits = readFileSync(path.join(dir, 'hits.jsonl'), 'utf8').split('\n').filter((l) => l && JSON.parse(l).breakpoint !== 'compact_zone');
+    const hits = readFileSync(path.join(dir, 'hits.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l && JSON.parse(l).breakpoint !== 'compact_zone');
     writeFileSync(path.join(dir, 'hits.jsonl'), hits.join('\n') + '\n');
     const bundle = path.join(cwd, 'bob.tar.gz');
     expect((await lab(['pack', id, '--student', 'bob', '-o', bundle], { cwd })).exitCode).toBe(0);
@@ -114,11 +137,18 @@ describe('lab pack and lab check', () => {
     writeFileSync(path.join(evil, 'in', 'bundle.json'), '{}');
     writeFileSync(path.join(evil, 'escape-marker'), 'x');
     const file = path.join(evil, 'mallory.tar.gz');
-    await tar.create({ gzip: true, file, cwd: path.join(evil, 'in'), preservePaths: true }, ['bundle.json', '../escape-marker']);
+    await tar.create({ gzip: true, file, cwd: path.join(evil, 'in'), preservePaths: true }, [
+      'bundle.json',
+      '../escape-marker',
+    ]);
     const r = await lab(['check', file, good, '--exercise', 'seed-breakpoints', '--json'], { cwd });
     expect(r.exitCode).toBe(1);
     const rows = JSON.parse(r.stdout).rows;
-    expect(rows[0]).toMatchObject({ bundle: 'mallory.tar.gz', result: 'refused', evidence: 'mallory.tar.gz refused: entry ../escape-marker climbs out of the bundle ("..")' });
+    expect(rows[0]).toMatchObject({
+      bundle: 'mallory.tar.gz',
+      result: 'refused',
+      evidence: 'mallory.tar.gz refused: entry ../escape-marker climbs out of the bundle ("..")',
+    });
     expect(rows.slice(1).every((x: { result: string }) => x.result === 'pass')).toBe(true);
     expect(readdirSync(path.dirname(evil)).filter((n) => n === 'escape-marker')).toEqual([]);
   });
@@ -136,7 +166,9 @@ describe('lab pack and lab check', () => {
     const out = JSON.parse(r.stdout);
     expect(out.bundles).toBe(40);
     expect(out.rows).toHaveLength(40 * 7);
-    console.log(`lab check: 40 bundles, ${out.rows.length} rows in ${seconds.toFixed(1)} s (${out.seconds.toFixed(1)} s inside lab)`);
+    console.log(
+      `lab check: 40 bundles, ${out.rows.length} rows in ${seconds.toFixed(1)} s (${out.seconds.toFixed(1)} s inside lab)`,
+    );
   });
 });
 
@@ -147,7 +179,10 @@ describe('a prefix-mapped kernel', () => {
     const vmlinux = readFileSync(build.kernel.vmlinux);
     expect(vmlinux.includes(Buffer.from(store))).toBe(false);
     expect(vmlinux.includes(Buffer.from(`${SOURCE_PREFIX}/mm`))).toBe(true);
-    const gdb = (extra: string[]) => execa('gdb', ['-nx', '-q', '-batch', ...extra, '-ex', 'list compact_zone', build.kernel.vmlinux], { reject: false });
+    const gdb = (extra: string[]) =>
+      execa('gdb', ['-nx', '-q', '-batch', ...extra, '-ex', 'list compact_zone', build.kernel.vmlinux], {
+        reject: false,
+      });
     const mapped = await gdb(['-iex', `set substitute-path ${SOURCE_PREFIX} ${sources}`]);
     expect(mapped.stdout).toMatch(/compact_zone\(struct compact_control \*cc/);
     const unmapped = await gdb([]);

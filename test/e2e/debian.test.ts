@@ -42,7 +42,7 @@ afterAll(async () => {
 });
 
 describe('the Debian image', () => {
-  it('is the profile\'s default rootfs, and a cache hit the second time', async () => {
+  it("is the profile's default rootfs, and a cache hit the second time", async () => {
     expect(build.rootfs.kind).toBe('debian');
     const again = await lab(['build', '--json'], { cwd });
     expect(JSON.parse(again.stdout).rootfs).toMatchObject({ kind: 'debian', cached: true, file: build.rootfs.file });
@@ -64,7 +64,17 @@ describe('the Debian image', () => {
   });
 
   it('hands arguments over byte for byte over ssh and runs nothing else', async () => {
-    const tricky = ['a b', "q'uote\"", '; touch /tmp/pwned1', '$(touch /tmp/pwned2)', '`touch /tmp/pwned3`', 'line1\nline2\n\n', '', '*', '|| true &'];
+    const tricky = [
+      'a b',
+      'q\'uote"',
+      '; touch /tmp/pwned1',
+      '$(touch /tmp/pwned2)',
+      '`touch /tmp/pwned3`',
+      'line1\nline2\n\n',
+      '',
+      '*',
+      '|| true &',
+    ];
     const r = await lab(['exec', '--', 'printf', '<%s>', ...tricky], { cwd });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toBe(tricky.map((t) => `<${t}>`).join(''));
@@ -120,7 +130,7 @@ describe('the Debian image', () => {
     for (const l of listeners) if (l.kind === 'tcp') expect(l.address).toBe('127.0.0.1');
   });
 
-  it('keeps the student\'s files across lab up, discards them with --fresh, and never writes the stored image', async () => {
+  it("keeps the student's files across lab up, discards them with --fresh, and never writes the stored image", async () => {
     expect((await lab(['exec', '--', 'touch', '/root/marker'], { cwd })).exitCode).toBe(0);
     expect((await lab(['down'], { cwd })).exitCode).toBe(0);
     expect((await up()).exitCode).toBe(0);
@@ -137,7 +147,9 @@ describe('the Debian image', () => {
     const { controlPath } = state().ssh;
     expect(controlPath).toBe(path.join(labDir, 'vm', `ssh-${state().ssh.port}.sock`));
     expect(statSync(controlPath!).isSocket()).toBe(true);
-    const check = await execa('ssh', ['-o', `ControlPath=${controlPath}`, '-O', 'check', 'root@127.0.0.1'], { reject: false });
+    const check = await execa('ssh', ['-o', `ControlPath=${controlPath}`, '-O', 'check', 'root@127.0.0.1'], {
+      reject: false,
+    });
     const master = Number(/pid=(\d+)/.exec(check.stderr)?.[1]);
     expect(master, check.stderr).toBeGreaterThan(0);
     expect((await lab(['exec', '--', 'true'], { cwd })).exitCode).toBe(0);
@@ -151,9 +163,14 @@ describe('a machine without debootstrap', () => {
   it('gets one line naming the package to install, and no half-built image', async () => {
     const other = tempDir('e2e-nodebootstrap');
     // another mirror is another image: not in the store, so lab must build it
-    const r = await lab(['build'], { cwd: other, env: { PATH: '/usr/local/bin:/usr/bin:/bin', LAB_DEBIAN_MIRROR: 'http://127.0.0.1:9/debian' } });
+    const r = await lab(['build'], {
+      cwd: other,
+      env: { PATH: '/usr/local/bin:/usr/bin:/bin', LAB_DEBIAN_MIRROR: 'http://127.0.0.1:9/debian' },
+    });
     expect(r.exitCode).toBe(3);
-    expect(r.stderr.trim().split('\n').at(-1)).toBe('lab: debootstrap is not installed (it builds the Debian image): apt-get install debootstrap');
+    expect(r.stderr.trim().split('\n').at(-1)).toBe(
+      'lab: debootstrap is not installed (it builds the Debian image): apt-get install debootstrap',
+    );
   }, 300_000);
 });
 

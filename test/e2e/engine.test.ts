@@ -28,8 +28,13 @@ async function guest(...argv: string[]): Promise<{ exitCode: number; stdout: str
 
 /** What the engine may leave in the guest: its instance and its probes (none, after every run). */
 async function engineLeftovers(): Promise<string[]> {
-  const probes = (await guest('cat', '/sys/kernel/tracing/kprobe_events')).stdout.split('\n').filter((l) => l.includes('lab_engine'));
-  const instance = (await guest('test', '-d', '/sys/kernel/tracing/instances/lab_engine')).exitCode === 0 ? ['instances/lab_engine'] : [];
+  const probes = (await guest('cat', '/sys/kernel/tracing/kprobe_events')).stdout
+    .split('\n')
+    .filter((l) => l.includes('lab_engine'));
+  const instance =
+    (await guest('test', '-d', '/sys/kernel/tracing/instances/lab_engine')).exitCode === 0
+      ? ['instances/lab_engine']
+      : [];
   return [...probes, ...instance];
 }
 
@@ -46,7 +51,20 @@ afterAll(async () => {
 });
 
 describe('lab debug --engine guest', () => {
-  const breaks = ['--break', 'compact_zone', '--break', 'compact_unlock_should_abort', '--break', 'isolation_suitable', '--trigger', 'compact', '--count', '0', '--timeout', '300'];
+  const breaks = [
+    '--break',
+    'compact_zone',
+    '--break',
+    'compact_unlock_should_abort',
+    '--break',
+    'isolation_suitable',
+    '--trigger',
+    'compact',
+    '--count',
+    '0',
+    '--timeout',
+    '300',
+  ];
 
   it('records every hit of a manual compaction, as the kernel counted them, with gdb-quality frames', async () => {
     const { hits, run, json } = await record('--engine', 'guest', ...breaks);
@@ -64,7 +82,11 @@ describe('lab debug --engine guest', () => {
     expect(zone.frames[0]!.pc).toBe(zone.frames[0]!.pc.toLowerCase());
     // an inlined function: its own frame marked inlined, then the function it is inlined into, at the same pc
     const unlock = hits.find((h) => h.breakpoint === 'compact_unlock_should_abort')!;
-    expect(unlock.frames[0]).toMatchObject({ function: 'compact_unlock_should_abort', inlined: true, file: 'mm/compaction.c' });
+    expect(unlock.frames[0]).toMatchObject({
+      function: 'compact_unlock_should_abort',
+      inlined: true,
+      file: 'mm/compaction.c',
+    });
     expect(unlock.frames[1]).toMatchObject({ inlined: false, pc: unlock.frames[0]!.pc });
     // every inlined copy is a site of its own
     const suitable = hits.filter((h) => h.breakpoint === 'isolation_suitable');
@@ -72,7 +94,9 @@ describe('lab debug --engine guest', () => {
     expect(suitable.every((h) => h.sites! > 1 && h.site! >= 1 && h.site! <= h.sites!)).toBe(true);
     expect(hits.every((h) => h.cpu !== null && h.pid !== null && h.elapsed >= 0)).toBe(true);
     expect(hits.map((h) => h.seq)).toEqual(hits.map((_, i) => i + 1));
-    expect(readFileSync(path.join(run, 'backtraces.txt'), 'utf8')).toMatch(/^#1 {2}0x[0-9a-f]+ in compact_node \(\) at mm\/compaction\.c:\d+$/m);
+    expect(readFileSync(path.join(run, 'backtraces.txt'), 'utf8')).toMatch(
+      /^#1 {2}0x[0-9a-f]+ in compact_node \(\) at mm\/compaction\.c:\d+$/m,
+    );
     expect(await engineLeftovers()).toEqual([]);
   }, 600_000);
 
@@ -84,15 +108,23 @@ describe('lab debug --engine guest', () => {
     const missing = [...gdbStacks].filter((s) => !guestStacks.has(s));
     expect(gdbStacks.size).toBeGreaterThan(0);
     // the issue's bar: 95 % of gdb's distinct stacks, identically
-    expect(missing.length / gdbStacks.size, `gdb stacks the guest engine did not record:\n${missing.join('\n')}`).toBeLessThanOrEqual(0.05);
+    expect(
+      missing.length / gdbStacks.size,
+      `gdb stacks the guest engine did not record:\n${missing.join('\n')}`,
+    ).toBeLessThanOrEqual(0.05);
   }, 900_000);
 
   it('removes its probes and its tracing instance when interrupted, and refuses what no kprobe can read', async () => {
-    const child = execa('node', [LAB, 'debug', '--engine', 'guest', '--break', 'compact_zone', '--count', '0', '--timeout', '300'], { cwd, reject: false });
+    const child = execa(
+      'node',
+      [LAB, 'debug', '--engine', 'guest', '--break', 'compact_zone', '--count', '0', '--timeout', '300'],
+      { cwd, reject: false },
+    );
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     const deadline = Date.now() + 120_000;
-    while (!/recording in the guest/.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    while (!/recording in the guest/.test(stderr) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 250));
     expect(stderr).toMatch(/recording in the guest/);
     child.kill('SIGINT');
     expect((await child).exitCode).toBe(130);

@@ -18,7 +18,12 @@ import { freePort, lab, LAB, newestRun, recorderGdbsOf, tempDir } from '../helpe
 const cwd = tempDir('e2e');
 const labDir = path.join(cwd, '.lab');
 let port: number;
-let build: { profile: string; fellBackFrom?: string; kernel: { version: string; vmlinux: string; cached: boolean }; rootfs: { cached: boolean } };
+let build: {
+  profile: string;
+  fellBackFrom?: string;
+  kernel: { version: string; vmlinux: string; cached: boolean };
+  rootfs: { cached: boolean };
+};
 
 function state(): { pid: number } {
   return JSON.parse(readFileSync(path.join(labDir, 'state.json'), 'utf8'));
@@ -33,7 +38,15 @@ async function unreachableProfile(): Promise<string> {
   const closed = await freePort();
   const file = path.join(tempDir('e2e-profile'), 'unreachable.json');
   const url = `http://127.0.0.1:${closed}/linux-6.6.tar.xz`;
-  writeFileSync(file, JSON.stringify({ name: 'unreachable', kernel: { source: { kind: 'url', url, sha256: '0'.repeat(64) } }, qemu: { use: 'system' }, fallback: 'debian' }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      name: 'unreachable',
+      kernel: { source: { kind: 'url', url, sha256: '0'.repeat(64) } },
+      qemu: { use: 'system' },
+      fallback: 'debian',
+    }),
+  );
   return file;
 }
 
@@ -54,7 +67,7 @@ afterAll(async () => {
 });
 
 describe('lab build', () => {
-  it('fell back to the debian profile when the default profile\'s source could not be fetched, and said so', () => {
+  it("fell back to the debian profile when the default profile's source could not be fetched, and said so", () => {
     expect(build.profile).toBe('debian');
     expect(build.fellBackFrom).toBe('unreachable');
     expect(build.kernel.version).toMatch(/^6\.1\.\d+$/);
@@ -63,7 +76,10 @@ describe('lab build', () => {
   it('runs no make the second time', async () => {
     const log = path.join(labDir, 'logs', 'kernel-build.log');
     const before = existsSync(log) ? statSync(log).size : 0;
-    const again = await lab(['build', '--rootfs', 'initramfs', '--json'], { cwd, env: { LAB_PROFILE: defaultProfile } });
+    const again = await lab(['build', '--rootfs', 'initramfs', '--json'], {
+      cwd,
+      env: { LAB_PROFILE: defaultProfile },
+    });
     expect(again.exitCode, again.stderr).toBe(0);
     const record = JSON.parse(again.stdout);
     expect(record.kernel.cached).toBe(true);
@@ -95,7 +111,7 @@ describe('the running VM', () => {
     const uname = await lab(['exec', '--', 'uname', '-r'], { cwd });
     expect(uname.stdout.trim()).toBe(build.kernel.version);
     expect((await lab(['exec', '--', 'sh', '-c', 'exit 3'], { cwd })).exitCode).toBe(3);
-    const tricky = ['a b', "q'uote\"", '; echo pwned', '$(id)', '`id`', 'line1\nline2\n\n', '', '*'];
+    const tricky = ['a b', 'q\'uote"', '; echo pwned', '$(id)', '`id`', 'line1\nline2\n\n', '', '*'];
     const r = await lab(['exec', '--', 'printf', '<%s>', ...tricky], { cwd });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toBe(tricky.map((t) => `<${t}>`).join(''));
@@ -127,7 +143,13 @@ describe('lab console', () => {
 /** A CLI command in a real terminal (node-pty): what it printed so far (colours stripped), typing, and its exit. */
 async function inTerminal(args: string[]) {
   const pty = await import('node-pty');
-  const term = pty.spawn(process.execPath, [LAB, ...args], { cwd, cols: 160, rows: 50, name: 'xterm', env: { ...process.env, LAB_PROFILE: 'debian' } as Record<string, string> });
+  const term = pty.spawn(process.execPath, [LAB, ...args], {
+    cwd,
+    cols: 160,
+    rows: 50,
+    name: 'xterm',
+    env: { ...process.env, LAB_PROFILE: 'debian' } as Record<string, string>,
+  });
   let screen = '';
   // eslint-disable-next-line no-control-regex
   term.onData((d) => (screen += d.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')));
@@ -149,7 +171,9 @@ describe('lab gdb', () => {
       const step = async (input: string, expected: RegExp) => {
         const from = gdb.since();
         gdb.term.write(input);
-        expect(await gdb.waitFor(expected, from), `${JSON.stringify(input)} gave:\n${gdb.screen().slice(from)}`).toBe(true);
+        expect(await gdb.waitFor(expected, from), `${JSON.stringify(input)} gave:\n${gdb.screen().slice(from)}`).toBe(
+          true,
+        );
       };
       await step('bt\r', /#0 .*\(gdb\) $/s);
       await step('lx-dmesg\r', /Linux version 6\.\d+.*\(gdb\) $/s);
@@ -176,7 +200,9 @@ describe('lab gdb', () => {
   }, 180_000);
 
   it('passes gdb arguments through: lab gdb -- -batch -ex CMD', async () => {
-    const r = await lab(['gdb', '--', '-batch', '-ex', 'print sizeof(struct page)', '-ex', 'lab-buddy --json'], { cwd });
+    const r = await lab(['gdb', '--', '-batch', '-ex', 'print sizeof(struct page)', '-ex', 'lab-buddy --json'], {
+      cwd,
+    });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^\$1 = \d+$/m);
     const rows = JSON.parse(r.stdout.split('\n').find((l) => l.startsWith('[{'))!);
@@ -187,8 +213,21 @@ describe('lab gdb', () => {
 });
 
 describe('lab debug', () => {
-  it('records the seed\'s backtraces around a manual compaction', async () => {
-    const r = await lab(['debug', '--break', 'compact_zone', '--break', 'compact_unlock_should_abort', '--trigger', 'compact', '--count', '10'], { cwd });
+  it("records the seed's backtraces around a manual compaction", async () => {
+    const r = await lab(
+      [
+        'debug',
+        '--break',
+        'compact_zone',
+        '--break',
+        'compact_unlock_should_abort',
+        '--trigger',
+        'compact',
+        '--count',
+        '10',
+      ],
+      { cwd },
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     const run = newestRun(labDir);
     const hits = parseHits(readFileSync(path.join(run, 'hits.jsonl'), 'utf8'));
@@ -206,13 +245,23 @@ describe('lab debug', () => {
 
     const abort = hits.find((h) => h.function === 'compact_unlock_should_abort');
     expect(abort, 'a compact_unlock_should_abort hit').toBeDefined();
-    expect(abort!.frames[0]).toMatchObject({ function: 'compact_unlock_should_abort', inlined: true, file: 'mm/compaction.c' });
+    expect(abort!.frames[0]).toMatchObject({
+      function: 'compact_unlock_should_abort',
+      inlined: true,
+      file: 'mm/compaction.c',
+    });
     expect(abort!.frames[1]).toMatchObject({ function: 'isolate_freepages_block', inlined: false });
 
     const text = readFileSync(path.join(run, 'backtraces.txt'), 'utf8');
     expect(text).toContain('#0  compact_unlock_should_abort () at mm/compaction.c:');
     const manifest = JSON.parse(readFileSync(path.join(run, 'manifest.json'), 'utf8'));
-    expect(manifest).toMatchObject({ profile: 'debian', fellBackFrom: 'unreachable', outcome: 'count-reached', hits: 10, trigger: { exitCode: 0 } });
+    expect(manifest).toMatchObject({
+      profile: 'debian',
+      fellBackFrom: 'unreachable',
+      outcome: 'count-reached',
+      hits: 10,
+      trigger: { exitCode: 0 },
+    });
     expect(manifest.kernel.version).toBe(build.kernel.version);
     expect(manifest.gdb).toMatch(/GNU gdb/);
     expect(manifest.qemu.version).toMatch(/QEMU emulator version/);
@@ -229,14 +278,20 @@ describe('lab debug', () => {
   });
 
   it('leaves no gdb and a running VM when interrupted with SIGINT', async () => {
-    const child = execa('node', [LAB, 'debug', '--break', 'compact_zone', '--count', '0', '--timeout', '300'], { cwd, reject: false });
+    const child = execa('node', [LAB, 'debug', '--break', 'compact_zone', '--count', '0', '--timeout', '300'], {
+      cwd,
+      reject: false,
+    });
     // wait until gdb is attached and armed
     const deadline = Date.now() + 60_000;
     let armed = false;
     while (!armed && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
       const run = existsSync(path.join(labDir, 'runs')) ? newestRun(labDir) : undefined;
-      armed = !!run && existsSync(path.join(run, 'gdb.log')) && readFileSync(path.join(run, 'gdb.log'), 'utf8').includes('"armed"');
+      armed =
+        !!run &&
+        existsSync(path.join(run, 'gdb.log')) &&
+        readFileSync(path.join(run, 'gdb.log'), 'utf8').includes('"armed"');
     }
     expect(armed).toBe(true);
     child.kill('SIGINT');
@@ -256,7 +311,9 @@ describe('lab up and lab down', () => {
     expect((await lab(['build', '--rootfs', 'initramfs'], { cwd: other })).exitCode).toBe(0);
     const up = await lab(['up', '--gdb-port', String(port)], { cwd: other });
     expect(up.exitCode).toBe(5);
-    expect(up.stderr.trim().split('\n')).toEqual([`lab: port ${port} on 127.0.0.1 is already in use: pass --gdb-port with a free port, or stop what holds ${port}`]);
+    expect(up.stderr.trim().split('\n')).toEqual([
+      `lab: port ${port} on 127.0.0.1 is already in use: pass --gdb-port with a free port, or stop what holds ${port}`,
+    ]);
     expect(existsSync(path.join(other, '.lab', 'state.json'))).toBe(false);
   });
 
@@ -268,10 +325,14 @@ describe('lab up and lab down', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain(`the VM (pid ${pid}) had already stopped; its state was cleaned`);
     expect(existsSync(path.join(labDir, 'state.json'))).toBe(false);
-    for (const sock of ['console.sock', 'agent.sock', 'qmp.sock']) expect(existsSync(path.join(labDir, 'vm', sock))).toBe(false);
+    for (const sock of ['console.sock', 'agent.sock', 'qmp.sock'])
+      expect(existsSync(path.join(labDir, 'vm', sock))).toBe(false);
     // and the port is free again
     await new Promise<void>((resolve, reject) => {
-      const s = net.createServer().once('error', reject).listen(port, '127.0.0.1', () => s.close(() => resolve()));
+      const s = net
+        .createServer()
+        .once('error', reject)
+        .listen(port, '127.0.0.1', () => s.close(() => resolve()));
     });
   });
 });

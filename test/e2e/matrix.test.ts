@@ -14,14 +14,28 @@ import { lab, LAB, PROJECT, tempDir } from '../helpers/cli.js';
 
 const cwd = tempDir('e2e-matrix');
 const spec = path.join(cwd, 'three.json');
-writeFileSync(spec, JSON.stringify({ name: 'three', kernels: [{ name: 'base', profile: 'debian' }], scenarios: ['manual'], repeat: 3, timeout: 600 }));
+writeFileSync(
+  spec,
+  JSON.stringify({
+    name: 'three',
+    kernels: [{ name: 'base', profile: 'debian' }],
+    scenarios: ['manual'],
+    repeat: 3,
+    timeout: 600,
+  }),
+);
 
 interface Summary {
   jobs: number;
   done: number;
   failed: number;
   missing: number;
-  cells: Array<{ cell: string; runs: number; done: number; verdicts: Array<{ path: string; fired: number; of: number }> }>;
+  cells: Array<{
+    cell: string;
+    runs: number;
+    done: number;
+    verdicts: Array<{ path: string; fired: number; of: number }>;
+  }>;
   problems: Array<{ id: string; status: string; error?: string }>;
 }
 const summaryOf = (out: string): Summary => JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8'));
@@ -46,41 +60,74 @@ describe('lab matrix here', () => {
     const jobs = readdirSync(path.join(local, 'jobs')).sort();
     expect(jobs).toEqual(['base.manual.r1.json', 'base.manual.r2.json', 'base.manual.r3.json']);
     const job = JSON.parse(readFileSync(path.join(local, 'jobs', jobs[0]!), 'utf8'));
-    expect(job.pins.files).toHaveProperty([path.join(PROJECT, 'scenarios', 'manual.json')], expect.stringMatching(/^[0-9a-f]{64}$/));
+    expect(job.pins.files).toHaveProperty(
+      [path.join(PROJECT, 'scenarios', 'manual.json')],
+      expect.stringMatching(/^[0-9a-f]{64}$/),
+    );
     const build = JSON.parse(readFileSync(path.join(local, 'kernels', 'base', 'build.json'), 'utf8'));
-    expect(job.pins).toMatchObject({ kernelKey: build.kernel.key, rootfsKey: build.rootfs.key, qemu: build.qemu.version });
+    expect(job.pins).toMatchObject({
+      kernelKey: build.kernel.key,
+      rootfsKey: build.rootfs.key,
+      qemu: build.qemu.version,
+    });
   });
 
-  it('runs the jobs two at a time, each with its own VM and gdb port; a failing job is named and the others go on', async () => {
-    // the third job pins a kernel this machine does not build: it must fail alone
-    const third = path.join(local, 'jobs', 'base.manual.r3.json');
-    const job = JSON.parse(readFileSync(third, 'utf8'));
-    writeFileSync(third, JSON.stringify({ ...job, pins: { ...job.pins, kernelKey: 'f'.repeat(32) } }));
-    const r = await lab(['matrix', '--run', local, '--jobs', '2'], { cwd, timeout: 15 * 60_000 });
-    expect(r.exitCode, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/^\[\d\/3\] base\.manual\.r3: FAILED: job base\.manual\.r3: kernel [0-9a-f]{32}, pinned f{32}/m);
-    localSummary = summaryOf(local);
-    expect(localSummary).toMatchObject({ jobs: 3, done: 2, failed: 1, missing: 0, problems: [{ id: 'base.manual.r3', status: 'failed' }] });
-    expect(localSummary.cells).toEqual([expect.objectContaining({ cell: 'base.manual', runs: 3, done: 2, verdicts: [{ path: 'manual', fired: 2, of: 2 }] })]);
-    const ports = [jobResult(local, 'base.manual.r1').gdbPort, jobResult(local, 'base.manual.r2').gdbPort];
-    expect(new Set(ports).size).toBe(2);
-    expect(r.stdout).toMatch(/^base\.manual +2\/3 +2\/2 +manual 2\/2 /m);
-    expect(await qemusUnder(local)).toEqual([]);
-  }, 15 * 60_000);
+  it(
+    'runs the jobs two at a time, each with its own VM and gdb port; a failing job is named and the others go on',
+    async () => {
+      // the third job pins a kernel this machine does not build: it must fail alone
+      const third = path.join(local, 'jobs', 'base.manual.r3.json');
+      const job = JSON.parse(readFileSync(third, 'utf8'));
+      writeFileSync(third, JSON.stringify({ ...job, pins: { ...job.pins, kernelKey: 'f'.repeat(32) } }));
+      const r = await lab(['matrix', '--run', local, '--jobs', '2'], { cwd, timeout: 15 * 60_000 });
+      expect(r.exitCode, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(
+        /^\[\d\/3\] base\.manual\.r3: FAILED: job base\.manual\.r3: kernel [0-9a-f]{32}, pinned f{32}/m,
+      );
+      localSummary = summaryOf(local);
+      expect(localSummary).toMatchObject({
+        jobs: 3,
+        done: 2,
+        failed: 1,
+        missing: 0,
+        problems: [{ id: 'base.manual.r3', status: 'failed' }],
+      });
+      expect(localSummary.cells).toEqual([
+        expect.objectContaining({
+          cell: 'base.manual',
+          runs: 3,
+          done: 2,
+          verdicts: [{ path: 'manual', fired: 2, of: 2 }],
+        }),
+      ]);
+      const ports = [jobResult(local, 'base.manual.r1').gdbPort, jobResult(local, 'base.manual.r2').gdbPort];
+      expect(new Set(ports).size).toBe(2);
+      expect(r.stdout).toMatch(/^base\.manual +2\/3 +2\/2 +manual 2\/2 /m);
+      expect(await qemusUnder(local)).toEqual([]);
+    },
+    15 * 60_000,
+  );
 
-  it('leaves no VM when interrupted, and names each job it stopped', async () => {
-    const child = execa('node', [LAB, 'matrix', '--run', local, '--jobs', '2'], { cwd, reject: false });
-    const deadline = Date.now() + 120_000;
-    while ((await qemusUnder(local)).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
-    expect((await qemusUnder(local)).length).toBe(2);
-    child.kill('SIGINT');
-    const r = await child;
-    expect(r.exitCode).toBe(130);
-    expect(r.stderr).toMatch(/\] base\.manual\.r1: interrupted/);
-    expect(r.stderr).toMatch(/\] base\.manual\.r2: interrupted/);
-    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^lab: matrix three interrupted: \d of 3 jobs had finished, no VM is left/);
-    expect(await qemusUnder(local)).toEqual([]);
-  }, 5 * 60_000);
+  it(
+    'leaves no VM when interrupted, and names each job it stopped',
+    async () => {
+      const child = execa('node', [LAB, 'matrix', '--run', local, '--jobs', '2'], { cwd, reject: false });
+      const deadline = Date.now() + 120_000;
+      while ((await qemusUnder(local)).length < 2 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 500));
+      expect((await qemusUnder(local)).length).toBe(2);
+      child.kill('SIGINT');
+      const r = await child;
+      expect(r.exitCode).toBe(130);
+      expect(r.stderr).toMatch(/\] base\.manual\.r1: interrupted/);
+      expect(r.stderr).toMatch(/\] base\.manual\.r2: interrupted/);
+      expect(r.stderr.trim().split('\n').at(-1)).toMatch(
+        /^lab: matrix three interrupted: \d of 3 jobs had finished, no VM is left/,
+      );
+      expect(await qemusUnder(local)).toEqual([]);
+    },
+    5 * 60_000,
+  );
 });
 
 describe('lab matrix --slurm on a real Slurm', () => {
@@ -90,7 +137,9 @@ describe('lab matrix --slurm on a real Slurm', () => {
   const sacct = (args: string[]) => execa('sacct', args, { env, reject: false });
 
   beforeAll(async () => {
-    const started = await execa('bash', [path.join(PROJECT, 'scripts', 'local-slurm.sh'), 'start', cluster], { reject: false });
+    const started = await execa('bash', [path.join(PROJECT, 'scripts', 'local-slurm.sh'), 'start', cluster], {
+      reject: false,
+    });
     expect(started.exitCode, started.stderr).toBe(0);
     env = { ...process.env, SLURM_CONF: started.stdout.trim().split('=').slice(1).join('=') };
   }, 120_000);
@@ -99,37 +148,51 @@ describe('lab matrix --slurm on a real Slurm', () => {
     await execa('bash', [path.join(PROJECT, 'scripts', 'local-slurm.sh'), 'stop', cluster], { reject: false });
   });
 
-  it('runs the jobs as array tasks, gathers them, and names a cancelled task as missing', async () => {
-    const sub = await lab(['matrix', spec, '--slurm', '--submit', '--out', out, '--json'], { cwd, env });
-    expect(sub.exitCode, sub.stderr).toBe(0);
-    const { submitted, tasks } = JSON.parse(sub.stdout);
-    expect(tasks).toBe(3);
-    // the node fits one task at a time: cancel the last while the first runs
-    const deadline = Date.now() + 10 * 60_000;
-    const stateOf = async (id: string) => (await sacct(['-j', id, '-P', '-n', '-o', 'JobID,State'])).stdout;
-    while (!/_0\|RUNNING/.test(await stateOf(submitted.array)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
-    expect((await execa('scancel', [`${submitted.array}_2`], { env, reject: false })).exitCode).toBe(0);
-    while (!/^\d+\|(COMPLETED|FAILED|CANCELLED)/m.test(await stateOf(submitted.gather)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2000));
+  it(
+    'runs the jobs as array tasks, gathers them, and names a cancelled task as missing',
+    async () => {
+      const sub = await lab(['matrix', spec, '--slurm', '--submit', '--out', out, '--json'], { cwd, env });
+      expect(sub.exitCode, sub.stderr).toBe(0);
+      const { submitted, tasks } = JSON.parse(sub.stdout);
+      expect(tasks).toBe(3);
+      // the node fits one task at a time: cancel the last while the first runs
+      const deadline = Date.now() + 10 * 60_000;
+      const stateOf = async (id: string) => (await sacct(['-j', id, '-P', '-n', '-o', 'JobID,State'])).stdout;
+      while (!/_0\|RUNNING/.test(await stateOf(submitted.array)) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 1000));
+      expect((await execa('scancel', [`${submitted.array}_2`], { env, reject: false })).exitCode).toBe(0);
+      while (!/^\d+\|(COMPLETED|FAILED|CANCELLED)/m.test(await stateOf(submitted.gather)) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 2000));
 
-    const status = await lab(['matrix', '--status', out, '--json'], { cwd, env });
-    expect(status.exitCode).toBe(1);
-    const s = JSON.parse(status.stdout);
-    expect(s.build).toBe('COMPLETED');
-    expect(s.gather).toBe('COMPLETED');
-    expect(s.jobs.map((j: { id: string; state: string }) => `${j.id} ${j.state}`)).toEqual([
-      'base.manual.r1 COMPLETED',
-      'base.manual.r2 COMPLETED',
-      expect.stringMatching(/^base\.manual\.r3 (CANCELLED|MISSING)$/),
-    ]);
-    const text = await lab(['matrix', '--status', out], { cwd, env });
-    expect(text.stdout).toMatch(/^ {2}base\.manual\.r3 \(task 2\): (CANCELLED|missing)$/m);
+      const status = await lab(['matrix', '--status', out, '--json'], { cwd, env });
+      expect(status.exitCode).toBe(1);
+      const s = JSON.parse(status.stdout);
+      expect(s.build).toBe('COMPLETED');
+      expect(s.gather).toBe('COMPLETED');
+      expect(s.jobs.map((j: { id: string; state: string }) => `${j.id} ${j.state}`)).toEqual([
+        'base.manual.r1 COMPLETED',
+        'base.manual.r2 COMPLETED',
+        expect.stringMatching(/^base\.manual\.r3 (CANCELLED|MISSING)$/),
+      ]);
+      const text = await lab(['matrix', '--status', out], { cwd, env });
+      expect(text.stdout).toMatch(/^ {2}base\.manual\.r3 \(task 2\): (CANCELLED|missing)$/m);
 
-    const gathered = summaryOf(out);
-    expect(gathered).toMatchObject({ jobs: 3, done: 2, failed: 0, missing: 1, problems: [{ id: 'base.manual.r3', status: 'missing' }] });
-    // the same table as the run here: same fields, same cells, same verdicts
-    expect(Object.keys(gathered).sort()).toEqual(Object.keys(localSummary).sort());
-    expect(gathered.cells.map((c) => [c.cell, c.runs, c.verdicts])).toEqual(localSummary.cells.map((c) => [c.cell, c.runs, c.verdicts]));
-    expect(existsSync(path.join(out, 'labs', 'base.manual.r1', 'runs'))).toBe(true);
-    expect(await qemusUnder(out)).toEqual([]);
-  }, 20 * 60_000);
+      const gathered = summaryOf(out);
+      expect(gathered).toMatchObject({
+        jobs: 3,
+        done: 2,
+        failed: 0,
+        missing: 1,
+        problems: [{ id: 'base.manual.r3', status: 'missing' }],
+      });
+      // the same table as the run here: same fields, same cells, same verdicts
+      expect(Object.keys(gathered).sort()).toEqual(Object.keys(localSummary).sort());
+      expect(gathered.cells.map((c) => [c.cell, c.runs, c.verdicts])).toEqual(
+        localSummary.cells.map((c) => [c.cell, c.runs, c.verdicts]),
+      );
+      expect(existsSync(path.join(out, 'labs', 'base.manual.r1', 'runs'))).toBe(true);
+      expect(await qemusUnder(out)).toEqual([]);
+    },
+    20 * 60_000,
+  );
 });

@@ -10,7 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, lab, tempDir } from '../helpers/cli.js';
 
 const cwd = tempDir('e2e-qemu');
-let record: { qemu: { binary: string; version: string; firmwareDirs: string[]; built: { recipe: string; cached: boolean; placeholders: string[]; tarballSha256: string } } };
+let record: {
+  qemu: {
+    binary: string;
+    version: string;
+    firmwareDirs: string[];
+    built: { recipe: string; cached: boolean; placeholders: string[]; tarballSha256: string };
+  };
+};
 
 beforeAll(async () => {
   const r = await lab(['build', '--profile', 'debian', '--qemu-build', '--json'], { cwd });
@@ -22,7 +29,7 @@ afterAll(async () => {
   await lab(['down'], { cwd });
 });
 
-describe('QEMU from Debian\'s orig tarball', () => {
+describe("QEMU from Debian's orig tarball", () => {
   it('was verified and built with the 7.2 recipe into the store', () => {
     expect(record.qemu.built.tarballSha256).toBe('91aca71520040edc40b8d437aa3004dae614f58e286cf653ee8996c07af2962f');
     expect(record.qemu.built.recipe).toBe('7.2');
@@ -45,7 +52,20 @@ describe('QEMU from Debian\'s orig tarball', () => {
     const port = await freePort();
     const up = await lab(['up', '--gdb-port', String(port)], { cwd });
     expect(up.exitCode, up.stderr).toBe(0);
-    const d = await lab(['debug', '--break', 'compact_zone', '--break', 'compact_unlock_should_abort', '--trigger', 'compact', '--count', '3'], { cwd });
+    const d = await lab(
+      [
+        'debug',
+        '--break',
+        'compact_zone',
+        '--break',
+        'compact_unlock_should_abort',
+        '--trigger',
+        'compact',
+        '--count',
+        '3',
+      ],
+      { cwd },
+    );
     expect(d.exitCode, d.stderr).toBe(0);
     const runs = path.join(cwd, '.lab', 'runs');
     const run = path.join(runs, readdirSync(runs).sort().at(-1)!);

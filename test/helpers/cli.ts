@@ -32,7 +32,12 @@ export function lab(args: string[], options: { cwd?: string; env?: NodeJS.Proces
 }
 
 export function labSpawn(args: string[], options: { cwd?: string } = {}): ResultPromise {
-  return execa(process.execPath, [LAB, ...args], { cwd: options.cwd, env: { ...process.env, LAB_PROFILE: TEST_PROFILE }, reject: false, stdin: 'ignore' });
+  return execa(process.execPath, [LAB, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, LAB_PROFILE: TEST_PROFILE },
+    reject: false,
+    stdin: 'ignore',
+  });
 }
 
 /** The newest run directory of a lab directory (run ids sort by time). */
@@ -62,7 +67,10 @@ export async function recorderGdbsOf(labDir: string): Promise<string[]> {
   const mine: string[] = [];
   for (const pid of r.stdout.split('\n').filter((l) => /^\d+$/.test(l.trim()))) {
     const environ = await readFile(`/proc/${pid.trim()}/environ`, 'utf8').catch(() => '');
-    const config = environ.split('\0').find((v) => v.startsWith('LAB_RECORDER_CONFIG='))?.slice('LAB_RECORDER_CONFIG='.length);
+    const config = environ
+      .split('\0')
+      .find((v) => v.startsWith('LAB_RECORDER_CONFIG='))
+      ?.slice('LAB_RECORDER_CONFIG='.length);
     if (config && path.resolve(config).startsWith(path.resolve(labDir) + path.sep)) mine.push(pid.trim());
   }
   return mine;

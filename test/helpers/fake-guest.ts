@@ -43,7 +43,8 @@ export class FakeGuest implements Guest {
       case `${this.toolDir}/lab-write`: {
         for (let i = 0; i + 1 < args.length; i += 2) {
           const file = args[i]!.startsWith('/') ? args[i]! : `/sys/kernel/tracing/${args[i]}`;
-          if (this.failWrites.has(file) || this.failWrites.has(`${file}=${args[i + 1]}`)) return fail(`lab-write: could not write "${args[i + 1]}" to ${file}`);
+          if (this.failWrites.has(file) || this.failWrites.has(`${file}=${args[i + 1]}`))
+            return fail(`lab-write: could not write "${args[i + 1]}" to ${file}`);
           this.files.set(file, args[i + 1]!);
         }
         return ok();
@@ -57,7 +58,9 @@ export class FakeGuest implements Guest {
             .join('\n'),
         );
       case 'cat':
-        return this.files.has(args[0]!) ? ok(this.files.get(args[0]!)) : fail(`cat: ${args[0]}: No such file or directory`);
+        return this.files.has(args[0]!)
+          ? ok(this.files.get(args[0]!))
+          : fail(`cat: ${args[0]}: No such file or directory`);
       case 'sh': {
         // the background launcher: sh -c SCRIPT sh OUT ARGV...
         const pid = this.nextPid++;

@@ -24,7 +24,10 @@ function brokenAround(test: TestCase): boolean {
  * no test to blame (an afterAll that threw, a file that failed to load), and
  * an error outside every test.
  */
-export function countRun(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError> = []): RunCounts {
+export function countRun(
+  modules: ReadonlyArray<TestModule>,
+  unhandledErrors: ReadonlyArray<SerializedError> = [],
+): RunCounts {
   const counts: RunCounts = { passed: 0, failed: unhandledErrors.length, skipped: 0 };
   for (const m of modules) {
     for (const test of m.children.allTests()) {

@@ -23,7 +23,14 @@ export const TraceEventSchema = z.discriminatedUnion('ph', [
   z.object({ ...base, ph: z.literal('i'), s: z.enum(['g', 'p', 't']), args: args.optional() }).strict(),
   // a counter's args are its series: every value a number
   z.object({ ...base, ph: z.literal('C'), args: z.record(z.string(), z.number()) }).strict(),
-  z.object({ ...base, ph: z.literal('M'), name: z.enum(['process_name', 'thread_name', 'process_sort_index', 'thread_sort_index']), args: z.object({ name: z.string() }).strict() }).strict(),
+  z
+    .object({
+      ...base,
+      ph: z.literal('M'),
+      name: z.enum(['process_name', 'thread_name', 'process_sort_index', 'thread_sort_index']),
+      args: z.object({ name: z.string() }).strict(),
+    })
+    .strict(),
 ]);
 
 export const TraceFileSchema = z
@@ -34,7 +41,9 @@ export const TraceFileSchema = z
   .strict();
 
 /** Every B has its E on the same pid and tid, in order, none left open (a viewer would draw an open one to the end). */
-export function unbalancedSlices(events: Array<{ ph: string; name: string; pid: number; tid: number; ts: number }>): string[] {
+export function unbalancedSlices(
+  events: Array<{ ph: string; name: string; pid: number; tid: number; ts: number }>,
+): string[] {
   const open = new Map<string, string[]>();
   const problems: string[] = [];
   for (const e of [...events].filter((x) => x.ph === 'B' || x.ph === 'E').sort((a, b) => a.ts - b.ts)) {

@@ -36,6 +36,9 @@ describe('lab doctor --all', () => {
     expect(report.install).toBe('sudo apt-get install -y debootstrap');
     const text = await lab(['doctor', '--all'], { env: { PATH: pathWithout('debootstrap', 'mmdebstrap') } });
     expect(text.stdout).toContain('MISSING  debootstrap or mmdebstrap  (package debootstrap, for image)');
-    expect(text.stdout.trim().split('\n').slice(-2)).toEqual(['1 missing; install with:', '  sudo apt-get install -y debootstrap']);
+    expect(text.stdout.trim().split('\n').slice(-2)).toEqual([
+      '1 missing; install with:',
+      '  sudo apt-get install -y debootstrap',
+    ]);
   });
 });

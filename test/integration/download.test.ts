@@ -38,7 +38,10 @@ beforeAll(async () => {
   const pkg = path.join(dir, 'pkg');
   mkdirSync(path.join(pkg, 'DEBIAN'), { recursive: true });
   mkdirSync(path.join(pkg, 'usr', 'src'), { recursive: true });
-  writeFileSync(path.join(pkg, 'DEBIAN', 'control'), 'Package: linux-source-9.9\nVersion: 9.9-1\nArchitecture: all\nMaintainer: lab <lab@example.org>\nDescription: test\n');
+  writeFileSync(
+    path.join(pkg, 'DEBIAN', 'control'),
+    'Package: linux-source-9.9\nVersion: 9.9-1\nArchitecture: all\nMaintainer: lab <lab@example.org>\nDescription: test\n',
+  );
   writeFileSync(path.join(pkg, 'usr', 'src', 'linux-source-9.9.tar.xz'), tarball);
   execaSync('dpkg-deb', ['--build', '--root-owner-group', pkg, path.join(dir, 'linux-source-9.9_9.9-1_all.deb')]);
   deb = readFileSync(path.join(dir, 'linux-source-9.9_9.9-1_all.deb'));
@@ -87,7 +90,9 @@ describe('download and verify', () => {
     const dir = tempDir('dl');
     const dest = path.join(dir, 'entry', 'linux-9.9.tar.xz');
     const wrong = '0'.repeat(64);
-    const err = await download([`${base}/linux-9.9.tar.xz`], wrong, dest, { partialPath: path.join(dir, 'p.part') }).catch((e) => e);
+    const err = await download([`${base}/linux-9.9.tar.xz`], wrong, dest, {
+      partialPath: path.join(dir, 'p.part'),
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(LabError);
     expect(err.code).toBe('SHA256_MISMATCH');
     expect(err.message).toContain(sha);
@@ -123,8 +128,15 @@ describe('download and verify', () => {
 
   it('tries the mirrors in order and names every failure when none works', async () => {
     const dir = tempDir('dl');
-    await download([`${base}/missing.tar.xz`, `${base}/linux-9.9.tar.xz`], sha, path.join(dir, 'a.tar.xz'), { partialPath: path.join(dir, 'p') });
-    const err = await download([`${base}/missing.tar.xz`, 'http://127.0.0.1:1/x.tar.xz'], sha, path.join(dir, 'b.tar.xz'), { partialPath: path.join(dir, 'q') }).catch((e) => e);
+    await download([`${base}/missing.tar.xz`, `${base}/linux-9.9.tar.xz`], sha, path.join(dir, 'a.tar.xz'), {
+      partialPath: path.join(dir, 'p'),
+    });
+    const err = await download(
+      [`${base}/missing.tar.xz`, 'http://127.0.0.1:1/x.tar.xz'],
+      sha,
+      path.join(dir, 'b.tar.xz'),
+      { partialPath: path.join(dir, 'q') },
+    ).catch((e) => e);
     expect(err.code).toBe('FETCH_FAILED');
     expect(err.message).toMatch(/HTTP 404.*ECONNREFUSED/);
   });
@@ -150,7 +162,11 @@ describe('sources in the store', () => {
     mkdirSync(path.join(dir, 'x', 'y'), { recursive: true });
     writeFileSync(path.join(dir, 'x', 'y', 'z'), 'z');
     execaSync('tar', ['-cJf', notKernel, '-C', dir, 'x']);
-    const err = await materializeSource(store, { kind: 'file', path: notKernel }, { progress: silentProgress, what: 't' }).catch((e) => e);
+    const err = await materializeSource(
+      store,
+      { kind: 'file', path: notKernel },
+      { progress: silentProgress, what: 't' },
+    ).catch((e) => e);
     expect(err.code).toBe('SOURCE_INVALID');
     expect(existsSync(path.join(store.root, 'sources'))).toBe(false);
     expect(execaSync('ls', [path.join(store.root, 'tmp')]).stdout).toBe('');
@@ -158,22 +174,38 @@ describe('sources in the store', () => {
 
   it('takes a kernel tarball out of a Debian package fetched by URL and sha256, and names a member it lacks', async () => {
     const store = new Store(tempDir('store'));
-    const source = { kind: 'deb' as const, url: `${base}/linux-source-9.9_9.9-1_all.deb`, sha256: debSha, mirrors: [], member: 'usr/src/linux-source-9.9.tar.xz' };
+    const source = {
+      kind: 'deb' as const,
+      url: `${base}/linux-source-9.9_9.9-1_all.deb`,
+      sha256: debSha,
+      mirrors: [],
+      member: 'usr/src/linux-source-9.9.tar.xz',
+    };
     const got = await materializeSource(store, source, { progress: silentProgress, what: 't' });
     expect(got.id).toBe(debSha);
     expect(readFileSync(path.join(got.tree, 'Makefile'), 'utf8')).toMatch(/^VERSION = 9/);
     const again = await materializeSource(store, source, { progress: silentProgress, what: 't' });
     expect(again.tree).toBe(got.tree);
     const other = new Store(tempDir('store'));
-    const err = await materializeSource(other, { ...source, member: 'usr/src/linux-source-9.8.tar.xz' }, { progress: silentProgress, what: 't' }).catch((e) => e);
-    expect(err.line()).toBe('linux-source-9.9_9.9-1_all.deb has no usr/src/linux-source-9.8.tar.xz: check the package URL and the member path');
+    const err = await materializeSource(
+      other,
+      { ...source, member: 'usr/src/linux-source-9.8.tar.xz' },
+      { progress: silentProgress, what: 't' },
+    ).catch((e) => e);
+    expect(err.line()).toBe(
+      'linux-source-9.9_9.9-1_all.deb has no usr/src/linux-source-9.8.tar.xz: check the package URL and the member path',
+    );
     expect(other.has('sources', debSha)).toBe(false);
     expect(execaSync('ls', [path.join(other.root, 'tmp')]).stdout).toBe('');
   });
 
   it('tells which package to install when the Debian source package is missing', async () => {
     const store = new Store(tempDir('store'));
-    const err = await materializeSource(store, { kind: 'debian-package', package: 'linux-source-9.9', path: '/usr/src/none.tar.xz' }, { progress: silentProgress, what: 't' }).catch((e) => e);
+    const err = await materializeSource(
+      store,
+      { kind: 'debian-package', package: 'linux-source-9.9', path: '/usr/src/none.tar.xz' },
+      { progress: silentProgress, what: 't' },
+    ).catch((e) => e);
     expect(err.line()).toBe('/usr/src/none.tar.xz is missing: install it with: apt-get install linux-source-9.9');
   });
 });
@@ -188,17 +220,22 @@ describe('the store', () => {
     mkdirSync(path.join(store.root, 'tmp', `kernels-1a2b@${here}@${deadPid}-XyZ123`));
     // another node's scratch on a shared store: its pid means nothing here
     mkdirSync(path.join(store.root, 'tmp', `kernels-1a2b@node-07.cluster@${deadPid}-QrS456`));
-    expect((await store.sweep()).sort()).toEqual([`kbuild-${deadPid}-AbCd12`, `kernels-1a2b@${here}@${deadPid}-XyZ123`]);
+    expect((await store.sweep()).sort()).toEqual([
+      `kbuild-${deadPid}-AbCd12`,
+      `kernels-1a2b@${here}@${deadPid}-XyZ123`,
+    ]);
     expect(existsSync(mine)).toBe(true);
     expect(existsSync(path.join(store.root, 'tmp', `kernels-1a2b@node-07.cluster@${deadPid}-QrS456`))).toBe(true);
   });
 
   it('leaves no entry when filling it fails', async () => {
     const store = new Store(tempDir('store'));
-    await expect(store.ensure('kernels', 'k1', async (dir) => {
-      writeFileSync(path.join(dir, 'half'), 'x');
-      throw new Error('make failed');
-    })).rejects.toThrow('make failed');
+    await expect(
+      store.ensure('kernels', 'k1', async (dir) => {
+        writeFileSync(path.join(dir, 'half'), 'x');
+        throw new Error('make failed');
+      }),
+    ).rejects.toThrow('make failed');
     expect(store.has('kernels', 'k1')).toBe(false);
     expect(execaSync('ls', [path.join(store.root, 'tmp')]).stdout).toBe('');
   });

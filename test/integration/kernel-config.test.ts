@@ -17,14 +17,21 @@ const LAB_FRAGMENT = path.resolve(import.meta.dirname, '..', '..', 'kernel-confi
 let source: MaterializedSource;
 
 beforeAll(async () => {
-  source = await materializeSource(new Store(storeRoot()), loadProfile('debian').kernel.source, { progress: silentProgress, what: 'test' });
+  source = await materializeSource(new Store(storeRoot()), loadProfile('debian').kernel.source, {
+    progress: silentProgress,
+    what: 'test',
+  });
 }, 5 * 60_000);
 
 describe('kernel config merge on the real Debian 6.1 source', () => {
   it('merges the lab fragment into tinyconfig and verifies every required option', async () => {
     const store = new Store(tempDir('cfg'));
     const log = path.join(tempDir('log'), 'k.log');
-    const r = await configureKernel(store, { source, base: 'tinyconfig', fragments: [LAB_FRAGMENT] }, { progress: silentProgress, logFile: log });
+    const r = await configureKernel(
+      store,
+      { source, base: 'tinyconfig', fragments: [LAB_FRAGMENT] },
+      { progress: silentProgress, logFile: log },
+    );
     expect(r.cached).toBe(false);
     const c = parseConfig(r.config);
     expect(c.get('CONFIG_DEBUG_INFO')).toBe('y');
@@ -35,7 +42,11 @@ describe('kernel config merge on the real Debian 6.1 source', () => {
     // a scratch build dir never outlives the call; the config entry is whole
     expect(readdirSync(path.join(store.root, 'tmp'))).toEqual([]);
     expect(existsSync(path.join(store.entry('configs', r.configKey), 'config'))).toBe(true);
-    const again = await configureKernel(store, { source, base: 'tinyconfig', fragments: [LAB_FRAGMENT] }, { progress: silentProgress, logFile: log });
+    const again = await configureKernel(
+      store,
+      { source, base: 'tinyconfig', fragments: [LAB_FRAGMENT] },
+      { progress: silentProgress, logFile: log },
+    );
     expect(again).toMatchObject({ cached: true, configKey: r.configKey, config: r.config });
   }, 120_000);
 
@@ -45,13 +56,19 @@ describe('kernel config merge on the real Debian 6.1 source', () => {
     const impossible = path.join(dir, 'arm-only.config');
     // software tag-based KASAN exists only on arm64: on x86 its dependency is off
     writeFileSync(impossible, 'CONFIG_KASAN=y\nCONFIG_KASAN_SW_TAGS=y\n');
-    const err = await configureKernel(store, { source, base: 'tinyconfig', fragments: [LAB_FRAGMENT, impossible] }, {
-      progress: silentProgress,
-      logFile: path.join(dir, 'k.log'),
-    }).catch((e) => e);
+    const err = await configureKernel(
+      store,
+      { source, base: 'tinyconfig', fragments: [LAB_FRAGMENT, impossible] },
+      {
+        progress: silentProgress,
+        logFile: path.join(dir, 'k.log'),
+      },
+    ).catch((e) => e);
     expect(err).toBeInstanceOf(LabError);
     expect(err.code).toBe('CONFIG_UNMET');
-    expect(err.message).toMatch(/CONFIG_KASAN_SW_TAGS wanted =y, got absent \(a dependency is off\) \(arm-only\.config:2\)/);
+    expect(err.message).toMatch(
+      /CONFIG_KASAN_SW_TAGS wanted =y, got absent \(a dependency is off\) \(arm-only\.config:2\)/,
+    );
     expect(existsSync(path.join(store.root, 'configs'))).toBe(false);
     expect(readdirSync(path.join(store.root, 'tmp'))).toEqual([]);
   }, 120_000);

@@ -23,7 +23,9 @@ import { closeServer } from '../helpers/http.js';
  */
 const RUNS = path.resolve(import.meta.dirname, '..', 'data', 'runs');
 const SPEEDSCOPE = path.resolve(import.meta.dirname, '..', '..', 'node_modules', 'speedscope', 'dist', 'release');
-const CHROMIUM = [process.env.LAB_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p));
+const CHROMIUM = [process.env.LAB_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
+  (p): p is string => !!p && existsSync(p),
+);
 
 tmp.setGracefulCleanup();
 const work = tmp.dirSync({ prefix: 'lab-report-browser-', unsafeCleanup: true }).name;
@@ -31,13 +33,20 @@ const shots = process.env.LAB_SCREENSHOTS ? path.resolve(process.env.LAB_SCREENS
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!CHROMIUM) throw new Error('chromium is not installed: bash scripts/install-deps.sh tests (or set LAB_CHROMIUM to a chromium binary)');
+  if (!CHROMIUM)
+    throw new Error(
+      'chromium is not installed: bash scripts/install-deps.sh tests (or set LAB_CHROMIUM to a chromium binary)',
+    );
   mkdirSync(shots, { recursive: true });
   browser = await puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,
     // root has no user namespace sandbox to give; speedscope draws with WebGL, which swiftshader provides headless
-    args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+    args: [
+      ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+      '--use-angle=swiftshader',
+      '--enable-unsafe-swiftshader',
+    ],
   });
 });
 
@@ -78,9 +87,14 @@ async function reportOf(kind: string): Promise<{ dir: string; file: string; byte
   return { dir, file: r.file, bytes: r.bytes };
 }
 
-async function drawReport(file: string, shot: string): Promise<{ drawn: Drawn; problems: string[]; requests: string[]; page: Page }> {
+async function drawReport(
+  file: string,
+  shot: string,
+): Promise<{ drawn: Drawn; problems: string[]; requests: string[]; page: Page }> {
   const { page, problems, requests } = await openPage(`file://${file}`);
-  await page.waitForFunction(() => (window as unknown as { labReport?: Drawn }).labReport?.ready === true, { timeout: 20_000 }).catch(() => problems.push('the page never said it was drawn'));
+  await page
+    .waitForFunction(() => (window as unknown as { labReport?: Drawn }).labReport?.ready === true, { timeout: 20_000 })
+    .catch(() => problems.push('the page never said it was drawn'));
   const drawn = (await page.evaluate(() => (window as unknown as { labReport: Drawn }).labReport)) as Drawn;
   const png = path.join(shots, shot);
   await page.screenshot({ path: png, fullPage: true });
@@ -90,8 +104,10 @@ async function drawReport(file: string, shot: string): Promise<{ drawn: Drawn; p
   return { drawn, problems, requests, page };
 }
 
-
-const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).length;
+const lines = (file: string) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim()).length;
 
 describe('report.html in chromium', () => {
   it('a debug run (lab demo): no errors, nothing fetched, a frame per call path of hits.folded, a point per hit', async () => {
@@ -104,7 +120,9 @@ describe('report.html in chromium', () => {
     // the hits table sorts: a first click on "seconds" puts the latest hit first, a second the earliest
     const firstSeq = () =>
       page.evaluate(() => {
-        const th = [...document.querySelectorAll('table.data th')].find((t) => t.textContent === 'seconds') as HTMLElement;
+        const th = [...document.querySelectorAll('table.data th')].find(
+          (t) => t.textContent === 'seconds',
+        ) as HTMLElement;
         th.click();
         return Number(th.closest('table')!.querySelector('tbody tr td')!.textContent);
       });
@@ -123,7 +141,9 @@ describe('report.html in chromium', () => {
     for (const c of series) expect(c.points).toBe(samples);
     expect(drawn.flameFrames).toBe(foldedFrames(readFileSync(path.join(dir, 'hits.folded'), 'utf8')) + 1);
     expect(drawn.heatmaps).toBeGreaterThanOrEqual(4);
-    const verdicts = JSON.parse(readFileSync(path.join(dir, 'verdicts.json'), 'utf8')) as { verdicts: Array<{ path: string }> };
+    const verdicts = JSON.parse(readFileSync(path.join(dir, 'verdicts.json'), 'utf8')) as {
+      verdicts: Array<{ path: string }>;
+    };
     const text = await page.evaluate(() => document.body.innerText);
     for (const v of verdicts.verdicts) expect(text).toContain(`${v.path}: fired`);
     await page.close();
@@ -134,8 +154,11 @@ describe('report.html in chromium', () => {
     const { drawn, problems, page } = await drawReport(file, 'report-trace.png');
     expect(problems).toEqual([]);
     const nodes = await page.evaluate(() => {
-      const data = JSON.parse(document.getElementById('lab-data')!.textContent!) as { report: { callTree: Array<{ children: unknown[] }> } };
-      const count = (ns: Array<{ children: unknown[] }>): number => ns.reduce((n, c) => n + 1 + count(c.children as Array<{ children: unknown[] }>), 0);
+      const data = JSON.parse(document.getElementById('lab-data')!.textContent!) as {
+        report: { callTree: Array<{ children: unknown[] }> };
+      };
+      const count = (ns: Array<{ children: unknown[] }>): number =>
+        ns.reduce((n, c) => n + 1 + count(c.children as Array<{ children: unknown[] }>), 0);
       return count(data.report.callTree);
     });
     expect(drawn.flameFrames).toBe(nodes + 1);
@@ -163,7 +186,10 @@ describe('report.html in chromium', () => {
   // LAB_REPORT_FILES=a.html,b.html: reports a real run just wrote (scripts/pictures-check.sh passes them)
   const given = (process.env.LAB_REPORT_FILES ?? '').split(',').filter(Boolean);
   it.runIf(given.length > 0).each(given)('%s opens and draws without errors', async (file) => {
-    const { drawn, problems, page } = await drawReport(path.resolve(file), `given-${path.basename(path.dirname(file))}.png`);
+    const { drawn, problems, page } = await drawReport(
+      path.resolve(file),
+      `given-${path.basename(path.dirname(file))}.png`,
+    );
     expect(problems).toEqual([]);
     expect(drawn.ready).toBe(true);
     await page.close();
@@ -186,7 +212,15 @@ describe('report.html in chromium', () => {
     const dir = path.join(work, 'fixture');
     mkdirSync(dir);
     cpSync(path.join(FIXTURES, 'ftrace', 'function_graph_manual_compaction_x86.txt'), path.join(dir, 'trace.txt'));
-    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ id: 'fixture', kind: 'trace', command: ['lab', 'trace'], request: { tracer: 'function_graph' } }));
+    writeFileSync(
+      path.join(dir, 'manifest.json'),
+      JSON.stringify({
+        id: 'fixture',
+        kind: 'trace',
+        command: ['lab', 'trace'],
+        request: { tracer: 'function_graph' },
+      }),
+    );
     const r = await writeRunReport(dir);
     expect(r.bytes).toBeLessThan(3 * 1024 * 1024);
     const { problems, page } = await drawReport(r.file, 'report-fixture.png');
@@ -221,17 +255,30 @@ interface SpeedscopeExport {
 }
 
 /** Loads a profile into speedscope, then saves it with speedscope's Export button: what its importer made of the file. */
-async function importInSpeedscope(name: string, file: string): Promise<{ exported: SpeedscopeExport; problems: string[] }> {
+async function importInSpeedscope(
+  name: string,
+  file: string,
+): Promise<{ exported: SpeedscopeExport; problems: string[] }> {
   const server = await serve({ [`/profile/${name}`]: file });
   const downloads = path.join(work, `speedscope-${name}`);
   mkdirSync(downloads, { recursive: true });
   try {
-    const { page, problems } = await openPage(`${server.url}/index.html#profileURL=${encodeURIComponent(`/profile/${name}`)}`);
+    const { page, problems } = await openPage(
+      `${server.url}/index.html#profileURL=${encodeURIComponent(`/profile/${name}`)}`,
+    );
     const cdp = await page.createCDPSession();
     await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
-    await page.waitForFunction(() => [...document.querySelectorAll('div')].some((d) => d.textContent?.trim().endsWith('Export') && d.children.length <= 2), { timeout: 20_000 });
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('div')].some(
+          (d) => d.textContent?.trim().endsWith('Export') && d.children.length <= 2,
+        ),
+      { timeout: 20_000 },
+    );
     await page.evaluate(() => {
-      const button = [...document.querySelectorAll('div')].find((d) => d.textContent?.trim().endsWith('Export') && d.children.length <= 2)!;
+      const button = [...document.querySelectorAll('div')].find(
+        (d) => d.textContent?.trim().endsWith('Export') && d.children.length <= 2,
+      )!;
       button.click();
     });
     const deadline = Date.now() + 20_000;
@@ -249,13 +296,17 @@ async function importInSpeedscope(name: string, file: string): Promise<{ exporte
 }
 
 describe('exports in speedscope', () => {
-  it("trace.json (Trace Event format) passes the schema and imports with one frame opened per slice", async () => {
+  it('trace.json (Trace Event format) passes the schema and imports with one frame opened per slice', async () => {
     const dir = path.join(work, 'speedscope-scenario');
     cpSync(path.join(RUNS, 'scenario'), dir, { recursive: true });
     await writeExports(dir);
-    const trace = JSON.parse(readFileSync(path.join(dir, 'trace.json'), 'utf8')) as { traceEvents: Array<{ ph: string; name: string; pid: number; tid: number; ts: number }> };
+    const trace = JSON.parse(readFileSync(path.join(dir, 'trace.json'), 'utf8')) as {
+      traceEvents: Array<{ ph: string; name: string; pid: number; tid: number; ts: number }>;
+    };
     const parsed = TraceFileSchema.safeParse(trace);
-    expect(parsed.success ? [] : parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([]);
+    expect(
+      parsed.success ? [] : parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),
+    ).toEqual([]);
     expect(unbalancedSlices(trace.traceEvents)).toEqual([]);
     const slices = trace.traceEvents.filter((e) => e.ph === 'B' || e.ph === 'X').length;
     expect(slices).toBeGreaterThan(0);
@@ -273,8 +324,12 @@ describe('exports in speedscope', () => {
     const { exported, problems } = await importInSpeedscope('hits.folded', path.join(dir, 'hits.folded'));
     expect(problems).toEqual([]);
     expect(exported.profiles.reduce((n, p) => n + p.endValue, 0)).toBe(lines(path.join(dir, 'hits.jsonl')));
-    const names = new Set(folded.trim().split('\n').flatMap((l) => l.slice(0, l.lastIndexOf(' ')).split(';')));
+    const names = new Set(
+      folded
+        .trim()
+        .split('\n')
+        .flatMap((l) => l.slice(0, l.lastIndexOf(' ')).split(';')),
+    );
     expect(new Set(exported.shared.frames.map((f) => f.name))).toEqual(names);
   });
 });
-

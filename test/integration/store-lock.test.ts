@@ -29,7 +29,14 @@ async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void
   }
 }
 
-const owner = (over: Partial<LockOwner> = {}): LockOwner => ({ pid: 4242, host: 'here', token: 't', since: '', what: 'kernels/k', ...over });
+const owner = (over: Partial<LockOwner> = {}): LockOwner => ({
+  pid: 4242,
+  host: 'here',
+  token: 't',
+  since: '',
+  what: 'kernels/k',
+  ...over,
+});
 
 describe('a store lock', () => {
   it('is stale when its holder on this host is gone, or when no one has touched it for a while', () => {
@@ -45,7 +52,7 @@ describe('a store lock', () => {
 });
 
 describe('the store in one process', () => {
-  it('lets a build that holds an entry\'s lock end in ensure() for it, while another call chain waits', async () => {
+  it("lets a build that holds an entry's lock end in ensure() for it, while another call chain waits", async () => {
     const store = new Store(tempDir('store-nested'));
     const order: string[] = [];
     const build = store.locked('kernels/k', async () => {
@@ -82,7 +89,11 @@ describe('the store shared by processes', () => {
     const log = path.join(root, 'log');
     const doomed = filler(root, 'k-kill', log, 'forever');
     await until('the first fill and its worker', () => lines(log).some((l) => l.startsWith('worker ')));
-    const worker = Number(lines(log).find((l) => l.startsWith('worker '))!.split(' ')[1]);
+    const worker = Number(
+      lines(log)
+        .find((l) => l.startsWith('worker '))!
+        .split(' ')[1],
+    );
     const waiter = filler(root, 'k-kill', log, '10');
     await until('the second process to wait', () => lines(log).some((l) => l.startsWith('wait ')));
     doomed.kill('SIGKILL');
@@ -104,7 +115,10 @@ describe('the store shared by processes', () => {
     const log = path.join(root, 'log');
     mkdirSync(path.join(root, 'locks'));
     const lock = path.join(root, 'locks', 'kernels-k-remote.lock');
-    writeFileSync(lock, JSON.stringify(owner({ host: 'node-07.cluster', pid: 1, token: 'remote', what: 'kernels/k-remote' })));
+    writeFileSync(
+      lock,
+      JSON.stringify(owner({ host: 'node-07.cluster', pid: 1, token: 'remote', what: 'kernels/k-remote' })),
+    );
     const waiter = filler(root, 'k-remote', log, '10');
     await until('the process to wait', () => lines(log).some((l) => l.startsWith('wait ')));
     expect(lines(log)).toEqual([expect.stringMatching(/^wait \d+ for 1$/)]);

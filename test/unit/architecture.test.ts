@@ -26,26 +26,44 @@ describe('the layers', () => {
   it('no module outside cli/ imports cli/', () => {
     const offenders = files
       .filter((f) => layerOf(f) !== 'cli')
-      .flatMap((f) => imports(f).filter((spec) => spec.startsWith('.') && layerOf(path.resolve(path.dirname(f), spec)) === 'cli').map((spec) => `${path.relative(SRC, f)} imports ${spec}`));
+      .flatMap((f) =>
+        imports(f)
+          .filter((spec) => spec.startsWith('.') && layerOf(path.resolve(path.dirname(f), spec)) === 'cli')
+          .map((spec) => `${path.relative(SRC, f)} imports ${spec}`),
+      );
     expect(offenders).toEqual([]);
   });
 
   it('only cli/ knows yargs; only lab/ and cli/ import the use cases', () => {
-    const yargsUsers = files.filter((f) => imports(f).some((s) => s === 'yargs' || s.startsWith('yargs/'))).map((f) => layerOf(f));
+    const yargsUsers = files
+      .filter((f) => imports(f).some((s) => s === 'yargs' || s.startsWith('yargs/')))
+      .map((f) => layerOf(f));
     expect(new Set(yargsUsers)).toEqual(new Set(['cli']));
     const labUsers = files
       .filter((f) => !['cli', 'lab'].includes(layerOf(f)))
-      .filter((f) => imports(f).some((spec) => spec.startsWith('.') && layerOf(path.resolve(path.dirname(f), spec)) === 'lab' && !spec.endsWith('/context.js') && !spec.endsWith('/build-record.js')));
+      .filter((f) =>
+        imports(f).some(
+          (spec) =>
+            spec.startsWith('.') &&
+            layerOf(path.resolve(path.dirname(f), spec)) === 'lab' &&
+            !spec.endsWith('/context.js') &&
+            !spec.endsWith('/build-record.js'),
+        ),
+      );
     expect(labUsers.map((f) => path.relative(SRC, f))).toEqual([]);
   });
 
   it('every process is started by the one runner', () => {
-    const spawners = files.filter((f) => imports(f).some((s) => s === 'execa' || s === 'node:child_process')).map((f) => path.relative(SRC, f));
+    const spawners = files
+      .filter((f) => imports(f).some((s) => s === 'execa' || s === 'node:child_process'))
+      .map((f) => path.relative(SRC, f));
     expect(spawners).toEqual([path.join('process', 'runner.ts')]);
   });
 
   it('no source file is over 250 lines', () => {
-    const long = files.map((f) => ({ f: path.relative(SRC, f), n: readFileSync(f, 'utf8').split('\n').length })).filter((x) => x.n > 250);
+    const long = files
+      .map((f) => ({ f: path.relative(SRC, f), n: readFileSync(f, 'utf8').split('\n').length }))
+      .filter((x) => x.n > 250);
     expect(long).toEqual([]);
   });
 });

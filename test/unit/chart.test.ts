@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { CHART_COUNTERS, scenarioChart } from '../../src/report/chart.js';
 
 describe('the scenario chart', () => {
-  const samples = [0, 1, 2, 3].map((t) => ({ t, score: [10, 60, 40, 5][t]!, vmstat: { compact_migrate_scanned: [0, 100, 900, 1000][t]!, compact_stall: 0 } }));
+  const samples = [0, 1, 2, 3].map((t) => ({
+    t,
+    score: [10, 60, 40, 5][t]!,
+    vmstat: { compact_migrate_scanned: [0, 100, 900, 1000][t]!, compact_stall: 0 },
+  }));
 
   it('draws the score and each counter that moved, labelled with its growth', () => {
     const svg = scenarioChart('lab run proactive', samples);

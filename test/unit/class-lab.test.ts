@@ -10,7 +10,13 @@ import { judgeExercises, type RunEvidence } from '../../src/bundle/exercises.js'
 import { applyLabFile, checkExerciseNames, parseLabFile } from '../../src/config/lab-file.js';
 import { loadProfile } from '../../src/config/profile.js';
 import { installedPackages } from '../../src/image/dpkg-status.js';
-import { BUILD_PREFIX, kernelKeyInputs, REPRODUCIBLE_RECIPE, reproducibleBuildEnv, SOURCE_PREFIX } from '../../src/kernel/plan.js';
+import {
+  BUILD_PREFIX,
+  kernelKeyInputs,
+  REPRODUCIBLE_RECIPE,
+  reproducibleBuildEnv,
+  SOURCE_PREFIX,
+} from '../../src/kernel/plan.js';
 import { compareLocks, lockDigest, lockText, packageChanges, parseLock, type LabLock } from '../../src/lock/lock.js';
 import { courseTemplate } from '../../src/lab/init.js';
 import { LabError } from '../../src/errors.js';
@@ -32,20 +38,31 @@ describe('lab.json', () => {
   it('parses the course template with its comments: the seed breakpoints and the five scenarios', () => {
     const lab = parseLabFile(course, 'lab.json');
     expect(lab.profile).toBe('debian');
-    expect(lab.exercises.map((e) => e.name)).toEqual(['seed-breakpoints', 'manual', 'direct', 'kcompactd', 'proactive', 'stress']);
+    expect(lab.exercises.map((e) => e.name)).toEqual([
+      'seed-breakpoints',
+      'manual',
+      'direct',
+      'kcompactd',
+      'proactive',
+      'stress',
+    ]);
     expect(lab.exercises[0]!.debug!.break).toContain('compact_unlock_should_abort');
     expect(() => checkExerciseNames(lab, 'lab.json', ['compact'], () => true)).not.toThrow();
   });
 
   it('names the file, the key and what is allowed when a value is wrong', () => {
     const bad = course.replace('"count": 20', '"count": "twenty"');
-    expect(labError(() => parseLabFile(bad, '/c/lab.json')).message).toMatch(/^\/c\/lab\.json: exercises\.0\.debug\.count: .*expected number/);
+    expect(labError(() => parseLabFile(bad, '/c/lab.json')).message).toMatch(
+      /^\/c\/lab\.json: exercises\.0\.debug\.count: .*expected number/,
+    );
     const unknown = course.replace('"profile": "debian",', '"profile": "debian", "kernal": {},');
     const e = labError(() => parseLabFile(unknown, 'lab.json'));
     expect(e.message).toMatch(/\(top level\): unknown key "kernal" \(allowed: .*kernel.*exercises/);
     expect(e.exitCode).toBe(2);
     const rootfs = course.replace('"kind": "debian"', '"kind": "ubuntu"');
-    expect(labError(() => parseLabFile(rootfs, 'lab.json')).message).toMatch(/rootfs\.kind: .*\(allowed: initramfs, debian\)/);
+    expect(labError(() => parseLabFile(rootfs, 'lab.json')).message).toMatch(
+      /rootfs\.kind: .*\(allowed: initramfs, debian\)/,
+    );
   });
 
   it('gives line and column for a syntax error', () => {
@@ -54,20 +71,56 @@ describe('lab.json', () => {
   });
 
   it('refuses an exercise that is both debug and scenario, a name given twice, an unknown trigger or scenario', () => {
-    const both = { name: 'x', profile: 'debian', exercises: [{ name: 'a', scenario: 'manual', debug: { break: ['compact_zone'] }, expect: {} }] };
-    expect(labError(() => parseLabFile(JSON.stringify(both), 'lab.json')).message).toMatch(/either "debug" or "scenario"/);
-    const twice = { name: 'x', profile: 'debian', exercises: [{ name: 'a', scenario: 'manual', expect: {} }, { name: 'a', scenario: 'direct', expect: {} }] };
+    const both = {
+      name: 'x',
+      profile: 'debian',
+      exercises: [{ name: 'a', scenario: 'manual', debug: { break: ['compact_zone'] }, expect: {} }],
+    };
+    expect(labError(() => parseLabFile(JSON.stringify(both), 'lab.json')).message).toMatch(
+      /either "debug" or "scenario"/,
+    );
+    const twice = {
+      name: 'x',
+      profile: 'debian',
+      exercises: [
+        { name: 'a', scenario: 'manual', expect: {} },
+        { name: 'a', scenario: 'direct', expect: {} },
+      ],
+    };
     expect(labError(() => parseLabFile(JSON.stringify(twice), 'lab.json')).message).toMatch(/"a" is named twice/);
-    const trig = parseLabFile(JSON.stringify({ name: 'x', profile: 'debian', exercises: [{ name: 'a', debug: { break: ['f'], trigger: 'boom' }, expect: {} }] }), 'l');
-    expect(labError(() => checkExerciseNames(trig, 'l', ['compact'], () => true)).message).toMatch(/trigger: "boom" is not a trigger \(allowed: compact\)/);
-    const scen = parseLabFile(JSON.stringify({ name: 'x', profile: 'debian', exercises: [{ name: 'a', scenario: 'nope', expect: {} }] }), 'l');
-    expect(labError(() => checkExerciseNames(scen, 'l', ['compact'], () => false)).message).toMatch(/no scenario named "nope"/);
+    const trig = parseLabFile(
+      JSON.stringify({
+        name: 'x',
+        profile: 'debian',
+        exercises: [{ name: 'a', debug: { break: ['f'], trigger: 'boom' }, expect: {} }],
+      }),
+      'l',
+    );
+    expect(labError(() => checkExerciseNames(trig, 'l', ['compact'], () => true)).message).toMatch(
+      /trigger: "boom" is not a trigger \(allowed: compact\)/,
+    );
+    const scen = parseLabFile(
+      JSON.stringify({ name: 'x', profile: 'debian', exercises: [{ name: 'a', scenario: 'nope', expect: {} }] }),
+      'l',
+    );
+    expect(labError(() => checkExerciseNames(scen, 'l', ['compact'], () => false)).message).toMatch(
+      /no scenario named "nope"/,
+    );
   });
 
   it('applies its overrides to the profile: files beside lab.json, lab fragments by name, no fallback, extra guest packages', () => {
     const base = loadProfile('6.6');
     expect(base.fallback).toBe('debian');
-    const data = parseLabFile(JSON.stringify({ name: 'c', profile: '6.6', kernel: { config: 'my.config', fragments: ['lab.config', 'extra.config'] }, rootfs: { packages: ['stress-ng'] }, qemu: 'system' }), 'l');
+    const data = parseLabFile(
+      JSON.stringify({
+        name: 'c',
+        profile: '6.6',
+        kernel: { config: 'my.config', fragments: ['lab.config', 'extra.config'] },
+        rootfs: { packages: ['stress-ng'] },
+        qemu: 'system',
+      }),
+      'l',
+    );
     const p = applyLabFile(base, data, '/course', (f) => f === '/course/extra.config');
     expect(p.name).toBe('c');
     expect(p.kernel.base).toEqual({ file: '/course/my.config' });
@@ -80,8 +133,17 @@ describe('lab.json', () => {
 
 describe('reproducible kernel builds', () => {
   it('fixes user, host, time and build number, and maps both the source and the build directory out of the debug info', () => {
-    const env = reproducibleBuildEnv('/home/a/.cache/lab/sources/abc', '/home/a/.cache/lab/tmp/kbuild-1', 'Sat, 01 Nov 2025 00:00:00 GMT');
-    expect(env).toMatchObject({ KBUILD_BUILD_USER: 'lab', KBUILD_BUILD_HOST: 'lab', KBUILD_BUILD_VERSION: '1', KBUILD_BUILD_TIMESTAMP: 'Sat, 01 Nov 2025 00:00:00 GMT' });
+    const env = reproducibleBuildEnv(
+      '/home/a/.cache/lab/sources/abc',
+      '/home/a/.cache/lab/tmp/kbuild-1',
+      'Sat, 01 Nov 2025 00:00:00 GMT',
+    );
+    expect(env).toMatchObject({
+      KBUILD_BUILD_USER: 'lab',
+      KBUILD_BUILD_HOST: 'lab',
+      KBUILD_BUILD_VERSION: '1',
+      KBUILD_BUILD_TIMESTAMP: 'Sat, 01 Nov 2025 00:00:00 GMT',
+    });
     for (const flags of [env.KCFLAGS!, env.KAFLAGS!]) {
       expect(flags).toContain(`-ffile-prefix-map=/home/a/.cache/lab/sources/abc=${SOURCE_PREFIX}`);
       expect(flags).toContain(`-ffile-prefix-map=/home/a/.cache/lab/tmp/kbuild-1=${BUILD_PREFIX}`);
@@ -117,7 +179,10 @@ function lock(over: Partial<LabLock['inputs']> = {}, outputs: Record<string, str
 describe('lab.lock', () => {
   it('is the same bytes whatever order its maps were built in, and parses back', () => {
     const a = lock();
-    const b = lock({ fragments: { 'systemd.config': 'c'.repeat(64), 'lab.config': 'b'.repeat(64) }, guestPackages: { bash: '5.2.15-2+b9', libc6: '2.36-9+deb12u13' } });
+    const b = lock({
+      fragments: { 'systemd.config': 'c'.repeat(64), 'lab.config': 'b'.repeat(64) },
+      guestPackages: { bash: '5.2.15-2+b9', libc6: '2.36-9+deb12u13' },
+    });
     expect(lockText(a)).toBe(lockText(b));
     expect(lockDigest(a)).toBe(lockDigest(b));
     expect(parseLock(lockText(a), 'lab.lock')).toEqual(parseLock(lockText(b), 'lab.lock'));
@@ -126,16 +191,32 @@ describe('lab.lock', () => {
 
   it('says all same for the same lock, and names what differs: a fragment, the .config, the kernel, a compiler, a package that moved', () => {
     expect(compareLocks(lock(), lock()).every((r) => r.same)).toBe(true);
-    const rows = compareLocks(lock(), lock({ fragments: { 'lab.config': '1'.repeat(64), 'systemd.config': 'c'.repeat(64) }, kernelConfig: '2'.repeat(64), compiler: 'gcc (Debian 13.1.0) 13.1.0', guestPackages: { libc6: '2.36-9+deb12u14', bash: '5.2.15-2+b9', vim: '9' } }, { bzImage: '3'.repeat(64) }));
+    const rows = compareLocks(
+      lock(),
+      lock(
+        {
+          fragments: { 'lab.config': '1'.repeat(64), 'systemd.config': 'c'.repeat(64) },
+          kernelConfig: '2'.repeat(64),
+          compiler: 'gcc (Debian 13.1.0) 13.1.0',
+          guestPackages: { libc6: '2.36-9+deb12u14', bash: '5.2.15-2+b9', vim: '9' },
+        },
+        { bzImage: '3'.repeat(64) },
+      ),
+    );
     const differ = rows.filter((r) => !r.same).map((r) => r.item);
     expect(differ).toEqual(['kernel .config', 'compiler', 'fragment lab.config', 'guest packages', 'bzImage']);
-    expect(rows.find((r) => r.item === 'compiler')!.detail).toBe('gcc (Debian 12.2.0-14+deb12u1) 12.2.0 -> gcc (Debian 13.1.0) 13.1.0');
-    expect(rows.find((r) => r.item === 'guest packages')!.detail).toBe('libc6 moved 2.36-9+deb12u13 -> 2.36-9+deb12u14; vim 9 added');
+    expect(rows.find((r) => r.item === 'compiler')!.detail).toBe(
+      'gcc (Debian 12.2.0-14+deb12u1) 12.2.0 -> gcc (Debian 13.1.0) 13.1.0',
+    );
+    expect(rows.find((r) => r.item === 'guest packages')!.detail).toBe(
+      'libc6 moved 2.36-9+deb12u13 -> 2.36-9+deb12u14; vim 9 added',
+    );
     expect(packageChanges({ a: '1' }, {})).toEqual(['a 1 missing']);
   });
 
   it('reads installed packages from a dpkg status file, leaving removed ones out', () => {
-    const status = 'Package: bash\nStatus: install ok installed\nVersion: 5.2.15-2+b9\n\nPackage: old\nStatus: deinstall ok config-files\nVersion: 1\n\nPackage: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.36-9+deb12u13\n';
+    const status =
+      'Package: bash\nStatus: install ok installed\nVersion: 5.2.15-2+b9\n\nPackage: old\nStatus: deinstall ok config-files\nVersion: 1\n\nPackage: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.36-9+deb12u13\n';
     expect(installedPackages(status)).toEqual({ bash: '5.2.15-2+b9', libc6: '2.36-9+deb12u13' });
   });
 });
@@ -150,18 +231,42 @@ describe('hand-in bundles', () => {
     expect(entryProblem({ path: 'runs/l', type: 'Link', size: 0 })).toMatch(/link/);
     expect(entryProblem({ path: 'dev', type: 'CharacterDevice', size: 0 })).toMatch(/CharacterDevice/);
     const limits = { compressedBytes: 1 << 20, unpackedBytes: 100, entries: 3 };
-    expect(bundleProblem([{ path: 'a', type: 'File', size: 60 }, { path: 'b', type: 'File', size: 60 }], limits)).toMatch(/more than/);
-    expect(bundleProblem(Array.from({ length: 4 }, (_, i) => ({ path: `f${i}`, type: 'File', size: 1 })), limits)).toMatch(/4 entries/);
+    expect(
+      bundleProblem(
+        [
+          { path: 'a', type: 'File', size: 60 },
+          { path: 'b', type: 'File', size: 60 },
+        ],
+        limits,
+      ),
+    ).toMatch(/more than/);
+    expect(
+      bundleProblem(
+        Array.from({ length: 4 }, (_, i) => ({ path: `f${i}`, type: 'File', size: 1 })),
+        limits,
+      ),
+    ).toMatch(/4 entries/);
   });
 
-  async function makeBundle(files: Record<string, string>, options: { manifest?: (m: Record<string, unknown>) => void; unlisted?: string } = {}): Promise<string> {
+  async function makeBundle(
+    files: Record<string, string>,
+    options: { manifest?: (m: Record<string, unknown>) => void; unlisted?: string } = {},
+  ): Promise<string> {
     const dir = tempDir('bundle-src');
     for (const [rel, text] of Object.entries(files)) {
       mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
       writeFileSync(path.join(dir, rel), text);
     }
     const listed = Object.keys(files).filter((f) => f !== options.unlisted);
-    const manifest: Record<string, unknown> = { bundleVersion: 1, lab: 'course', student: 'ada', createdAt: '2026-01-01T00:00:00Z', lockDigest: null, runs: ['r1'], files: await fileHashes(dir, listed) };
+    const manifest: Record<string, unknown> = {
+      bundleVersion: 1,
+      lab: 'course',
+      student: 'ada',
+      createdAt: '2026-01-01T00:00:00Z',
+      lockDigest: null,
+      runs: ['r1'],
+      files: await fileHashes(dir, listed),
+    };
     options.manifest?.(manifest);
     writeFileSync(path.join(dir, BUNDLE_MANIFEST), JSON.stringify(manifest));
     const out = path.join(tempDir('bundle'), 'b.tar.gz');
@@ -186,7 +291,10 @@ describe('hand-in bundles', () => {
 
   it('refuses a changed file, an unlisted file, a missing bundle.json, and leaves no directory behind', async () => {
     const before = checkDirs().length;
-    const changed = await makeBundle({ 'runs/r1/hits.jsonl': '{}' }, { manifest: (m) => void ((m.files as Record<string, string>)['runs/r1/hits.jsonl'] = '0'.repeat(64)) });
+    const changed = await makeBundle(
+      { 'runs/r1/hits.jsonl': '{}' },
+      { manifest: (m) => void ((m.files as Record<string, string>)['runs/r1/hits.jsonl'] = '0'.repeat(64)) },
+    );
     await expect(openBundle(changed)).rejects.toThrow(/runs\/r1\/hits\.jsonl does not match its sha256/);
     const unlisted = await makeBundle({ 'runs/r1/a': 'x', 'runs/r1/extra': 'y' }, { unlisted: 'runs/r1/extra' });
     await expect(openBundle(unlisted)).rejects.toThrow(/runs\/r1\/extra is not listed/);
@@ -204,13 +312,20 @@ describe('hand-in bundles', () => {
     writeFileSync(path.join(root, 'outside'), 'pwned');
     writeFileSync(path.join(root, 'in', BUNDLE_MANIFEST), '{}');
     const climbing = path.join(root, 'climb.tar.gz');
-    await tar.create({ gzip: true, file: climbing, cwd: path.join(root, 'in'), preservePaths: true }, [BUNDLE_MANIFEST, '../outside']);
-    await expect(openBundle(climbing)).rejects.toThrow(/climb\.tar\.gz refused: entry \.\.\/outside climbs out of the bundle/);
+    await tar.create({ gzip: true, file: climbing, cwd: path.join(root, 'in'), preservePaths: true }, [
+      BUNDLE_MANIFEST,
+      '../outside',
+    ]);
+    await expect(openBundle(climbing)).rejects.toThrow(
+      /climb\.tar\.gz refused: entry \.\.\/outside climbs out of the bundle/,
+    );
     symlinkSync('/etc/passwd', path.join(root, 'in', 'link'));
     const linked = path.join(root, 'link.tar.gz');
     await tar.create({ gzip: true, file: linked, cwd: path.join(root, 'in') }, [BUNDLE_MANIFEST, 'link']);
     await expect(openBundle(linked)).rejects.toThrow(/entry link is a link/);
-    await expect(openBundle(linked, { compressedBytes: 10, unpackedBytes: 1 << 20, entries: 10 })).rejects.toThrow(/the limit is 0 MiB/);
+    await expect(openBundle(linked, { compressedBytes: 10, unpackedBytes: 1 << 20, entries: 10 })).rejects.toThrow(
+      /the limit is 0 MiB/,
+    );
     writeFileSync(path.join(root, 'not.tar.gz'), 'not a tarball');
     await expect(openBundle(path.join(root, 'not.tar.gz'))).rejects.toThrow(/refused: it is not a \.tar\.gz/);
   });
@@ -221,35 +336,66 @@ describe('exercises judged from runs', () => {
   const demo: RunEvidence = {
     id: 'r-debug',
     kind: 'debug',
-    breakpoints: ['kcompactd', 'kcompactd_do_work', 'compact_zone', 'compact_unlock_should_abort', 'isolate_freepages_block'],
+    breakpoints: [
+      'kcompactd',
+      'kcompactd_do_work',
+      'compact_zone',
+      'compact_unlock_should_abort',
+      'isolate_freepages_block',
+    ],
     hits: [
       { breakpoint: 'compact_zone', frames: ['compact_zone', 'compact_node', 'sysctl_compaction_handler'] },
       { breakpoint: 'compact_unlock_should_abort', frames: ['compact_unlock_should_abort', 'isolate_freepages_block'] },
     ],
     verdicts: [],
   };
-  const proactive: RunEvidence = { id: 'r-pro', kind: 'scenario', scenario: 'proactive', breakpoints: ['proactive_compact_node'], hits: [], verdicts: [{ path: 'proactive', ok: true, fired: true, rows: [{ what: 'compact_migrate_scanned (vmstat delta)', got: '166182', met: true }] }] };
+  const proactive: RunEvidence = {
+    id: 'r-pro',
+    kind: 'scenario',
+    scenario: 'proactive',
+    breakpoints: ['proactive_compact_node'],
+    hits: [],
+    verdicts: [
+      {
+        path: 'proactive',
+        ok: true,
+        fired: true,
+        rows: [{ what: 'compact_migrate_scanned (vmstat delta)', got: '166182', met: true }],
+      },
+    ],
+  };
 
   it('passes the seed exercise on a demo run, with the hits as evidence; a scenario by its verdicts', () => {
     const results = judgeExercises(exercises, [demo, proactive]);
     const seed = results.find((r) => r.exercise === 'seed-breakpoints')!;
     expect(seed).toMatchObject({ pass: true, run: 'r-debug' });
-    expect(seed.evidence).toBe('hits: compact_zone 1, compact_unlock_should_abort 1; frames have compact_zone, sysctl_compaction_handler');
-    expect(results.find((r) => r.exercise === 'proactive')).toMatchObject({ pass: true, evidence: 'proactive fired: compact_migrate_scanned (vmstat delta) 166182' });
-    expect(results.find((r) => r.exercise === 'direct')).toMatchObject({ pass: false, evidence: 'no run of the direct scenario' });
+    expect(seed.evidence).toBe(
+      'hits: compact_zone 1, compact_unlock_should_abort 1; frames have compact_zone, sysctl_compaction_handler',
+    );
+    expect(results.find((r) => r.exercise === 'proactive')).toMatchObject({
+      pass: true,
+      evidence: 'proactive fired: compact_migrate_scanned (vmstat delta) 166182',
+    });
+    expect(results.find((r) => r.exercise === 'direct')).toMatchObject({
+      pass: false,
+      evidence: 'no run of the direct scenario',
+    });
   });
 
   it('fails the seed exercise by name when the hits lack compact_zone', () => {
     const noZone = { ...demo, hits: demo.hits.filter((h) => h.breakpoint !== 'compact_zone') };
     const seed = judgeExercises(exercises, [noZone]).find((r) => r.exercise === 'seed-breakpoints')!;
     expect(seed.pass).toBe(false);
-    expect(seed.evidence).toMatch(/^no hit in compact_zone; compact_zone in no frame; sysctl_compaction_handler in no frame/);
+    expect(seed.evidence).toMatch(
+      /^no hit in compact_zone; compact_zone in no frame; sysctl_compaction_handler in no frame/,
+    );
     const failing = { ...proactive, verdicts: [{ ...proactive.verdicts[0]!, ok: false, fired: false }] };
     expect(judgeExercises(exercises, [failing]).find((r) => r.exercise === 'proactive')).toMatchObject({ pass: false });
   });
 
   it('reads hits.jsonl defensively: a broken line or a foreign object is skipped', () => {
-    const text = '{"breakpoint":"compact_zone","frames":[{"function":"compact_zone"},{"x":1}]}\nnot json\n{"no":"breakpoint"}\n';
+    const text =
+      '{"breakpoint":"compact_zone","frames":[{"function":"compact_zone"},{"x":1}]}\nnot json\n{"no":"breakpoint"}\n';
     expect(parseHits(text)).toEqual([{ breakpoint: 'compact_zone', frames: ['compact_zone'] }]);
   });
 });
@@ -258,9 +404,23 @@ describe('lab debug --exercise', () => {
   it("takes the exercise's breakpoints, trigger and count, keeps the other flags, and points a scenario exercise at lab run", async () => {
     const { withExercise } = await import('../../src/lab/debug.js');
     const exercises = parseLabFile(course, 'lab.json').exercises;
-    const flags = withExercise({ exercise: 'seed-breakpoints', break: ['x'], count: 10, timeout: 30, via: 'kgdb' }, exercises, 'lab.json');
-    expect(flags).toMatchObject({ break: exercises[0]!.debug!.break, trigger: 'compact', count: 20, timeout: 30, via: 'kgdb' });
-    expect(labError(() => withExercise({ exercise: 'proactive', count: 10, timeout: 30 }, exercises, 'lab.json')).line()).toBe('lab.json has no debug exercise "proactive": it is a scenario: lab run proactive');
-    expect(labError(() => withExercise({ exercise: 'nope', count: 10, timeout: 30 }, exercises, 'lab.json')).line()).toBe('lab.json has no debug exercise "nope": choose one of seed-breakpoints');
+    const flags = withExercise(
+      { exercise: 'seed-breakpoints', break: ['x'], count: 10, timeout: 30, via: 'kgdb' },
+      exercises,
+      'lab.json',
+    );
+    expect(flags).toMatchObject({
+      break: exercises[0]!.debug!.break,
+      trigger: 'compact',
+      count: 20,
+      timeout: 30,
+      via: 'kgdb',
+    });
+    expect(
+      labError(() => withExercise({ exercise: 'proactive', count: 10, timeout: 30 }, exercises, 'lab.json')).line(),
+    ).toBe('lab.json has no debug exercise "proactive": it is a scenario: lab run proactive');
+    expect(
+      labError(() => withExercise({ exercise: 'nope', count: 10, timeout: 30 }, exercises, 'lab.json')).line(),
+    ).toBe('lab.json has no debug exercise "nope": choose one of seed-breakpoints');
   });
 });

@@ -23,12 +23,15 @@ describe('newc cpio writer', () => {
 
   it('is read back by a real cpio (busybox) with the right names, types and contents', () => {
     const busybox = '/bin/busybox';
-    if (!existsSync(busybox)) return expect.fail('busybox-static is needed for this test: bash scripts/install-deps.sh initramfs');
+    if (!existsSync(busybox))
+      return expect.fail('busybox-static is needed for this test: bash scripts/install-deps.sh initramfs');
     const dir = mkdtempSync(path.join(os.tmpdir(), 'lab-cpio-'));
     const file = path.join(dir, 'a.cpio');
     writeFileSync(file, archive);
     const listing = execaSync(busybox, ['cpio', '-t', '-v', '-F', file]).stdout.split('\n');
-    expect(listing.some((l) => /^crw-------.* dev\/console$/.test(l) || /^crw-------\s.*5,\s*1.*dev\/console/.test(l))).toBe(true);
+    expect(
+      listing.some((l) => /^crw-------.* dev\/console$/.test(l) || /^crw-------\s.*5,\s*1.*dev\/console/.test(l)),
+    ).toBe(true);
     expect(listing.some((l) => /^-rwxr-xr-x.* init$/.test(l))).toBe(true);
     expect(listing.some((l) => /^lrwxrwxrwx.* bin\/sh -> busybox$/.test(l))).toBe(true);
     const out = path.join(dir, 'x');
@@ -43,24 +46,42 @@ describe('newc cpio writer', () => {
 });
 
 describe('initramfs contents', () => {
-  const inputs = { busybox: Buffer.from('bb'), init: Buffer.from('init'), agent: Buffer.from('agent'), tools: { 'lab-exec': Buffer.from('le'), fragmenter: Buffer.from('f') } };
+  const inputs = {
+    busybox: Buffer.from('bb'),
+    init: Buffer.from('init'),
+    agent: Buffer.from('agent'),
+    tools: { 'lab-exec': Buffer.from('le'), fragmenter: Buffer.from('f') },
+  };
 
   it('holds busybox, the init, the agent and a console node', () => {
     const names = initramfsEntries(inputs).map((e) => `${e.kind}:${e.name}`);
-    expect(names).toEqual(expect.arrayContaining(['file:bin/busybox', 'file:init', 'file:lab/agent', 'file:lab/lab-exec', 'file:lab/fragmenter', 'char:dev/console', 'symlink:bin/sh']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'file:bin/busybox',
+        'file:init',
+        'file:lab/agent',
+        'file:lab/lab-exec',
+        'file:lab/fragmenter',
+        'char:dev/console',
+        'symlink:bin/sh',
+      ]),
+    );
   });
 
   it('is keyed by its inputs', () => {
     expect(initramfsKey(inputs)).toBe(initramfsKey({ ...inputs }));
     expect(initramfsKey(inputs)).not.toBe(initramfsKey({ ...inputs, agent: Buffer.from('agent2') }));
-    expect(initramfsKey(inputs)).not.toBe(initramfsKey({ ...inputs, tools: { ...inputs.tools, fragmenter: Buffer.from('g') } }));
+    expect(initramfsKey(inputs)).not.toBe(
+      initramfsKey({ ...inputs, tools: { ...inputs.tools, fragmenter: Buffer.from('g') } }),
+    );
   });
 });
 
 describe('static busybox check', () => {
   it('tells a static executable from a dynamic one', () => {
     expect(elfNeedsInterpreter(readFileSync('/bin/ls'))).toBe(true);
-    if (!existsSync('/bin/busybox')) return expect.fail('busybox-static is needed for this test: bash scripts/install-deps.sh initramfs');
+    if (!existsSync('/bin/busybox'))
+      return expect.fail('busybox-static is needed for this test: bash scripts/install-deps.sh initramfs');
     expect(elfNeedsInterpreter(readFileSync('/bin/busybox'))).toBe(false);
     expect(() => elfNeedsInterpreter(Buffer.from('#!/bin/sh\n'.padEnd(80)))).toThrow(/not an ELF/);
   });

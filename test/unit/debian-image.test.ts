@@ -1,4 +1,10 @@
-import { ctimeCommands, IMAGE_EPOCH, IMAGE_HASH_SEED, IMAGE_UUID, reproducibleMke2fsCommand } from '../../src/image/reproducible.js';
+import {
+  ctimeCommands,
+  IMAGE_EPOCH,
+  IMAGE_HASH_SEED,
+  IMAGE_UUID,
+  reproducibleMke2fsCommand,
+} from '../../src/image/reproducible.js';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +17,15 @@ import {
   parsePackageList,
 } from '../../src/image/debian-plan.js';
 import { debianBuilderMissing } from '../../src/image/debian.js';
-import { kernelKeyArg, muxRequestArgs, muxMasterArgs, muxSocket, scpArgs, sshExecArgs, sshOptions } from '../../src/guest/ssh.js';
+import {
+  kernelKeyArg,
+  muxRequestArgs,
+  muxMasterArgs,
+  muxSocket,
+  scpArgs,
+  sshExecArgs,
+  sshOptions,
+} from '../../src/guest/ssh.js';
 import { parseCopy } from '../../src/guest/channel.js';
 import { AgentReplyParser, putRequest } from '../../src/guest/agent-protocol.js';
 import { overlayCommand } from '../../src/qemu/overlay.js';
@@ -24,41 +38,106 @@ describe('Debian image plans', () => {
   const packages = parsePackageList(readFileSync(path.join(IMAGE, 'debian', 'packages.txt'), 'utf8'));
 
   it('keeps its package list in image/', () => {
-    expect(packages).toEqual(expect.arrayContaining(['openssh-server', 'stress-ng', 'procps', 'iproute2', 'kmod', 'trace-cmd', 'less', 'systemd-sysv']));
+    expect(packages).toEqual(
+      expect.arrayContaining([
+        'openssh-server',
+        'stress-ng',
+        'procps',
+        'iproute2',
+        'kmod',
+        'trace-cmd',
+        'less',
+        'systemd-sysv',
+      ]),
+    );
     expect(packages.every((p) => /^[a-z0-9][a-z0-9+.-]*$/.test(p))).toBe(true);
   });
 
   it('debootstraps bookworm minbase with the packages, keeping .debs in the store', () => {
-    const c = debootstrapCommand('/s/tmp/tree', ['a', 'b'], { mirror: 'http://deb.debian.org/debian', cacheDir: '/s/debcache' });
-    expect([c.program, ...c.args]).toEqual(['debootstrap', '--variant=minbase', '--include=a,b', '--cache-dir=/s/debcache', 'bookworm', '/s/tmp/tree', 'http://deb.debian.org/debian']);
+    const c = debootstrapCommand('/s/tmp/tree', ['a', 'b'], {
+      mirror: 'http://deb.debian.org/debian',
+      cacheDir: '/s/debcache',
+    });
+    expect([c.program, ...c.args]).toEqual([
+      'debootstrap',
+      '--variant=minbase',
+      '--include=a,b',
+      '--cache-dir=/s/debcache',
+      'bookworm',
+      '/s/tmp/tree',
+      'http://deb.debian.org/debian',
+    ]);
   });
 
   it('builds without root through mmdebstrap in a user namespace', () => {
     const c = mmdebstrapCommand('/s/img.ext2', ['a'], { mirror: 'http://m/debian', overlay: '/s/ov' });
     expect(c.program).toBe('mmdebstrap');
-    expect(c.args).toEqual(expect.arrayContaining(['--mode=unshare', '--variant=minbase', '--format=ext2', '--include=a', '--customize-hook=sync-in /s/ov /']));
+    expect(c.args).toEqual(
+      expect.arrayContaining([
+        '--mode=unshare',
+        '--variant=minbase',
+        '--format=ext2',
+        '--include=a',
+        '--customize-hook=sync-in /s/ov /',
+      ]),
+    );
     expect(c.args.slice(-3)).toEqual(['bookworm', '/s/img.ext2', 'http://m/debian']);
   });
 
   it('makes the ext4 file with mke2fs -d (no mount, no loop device), its UUID, hash seed and clock fixed', () => {
     const c = reproducibleMke2fsCommand('/t', '/s/rootfs.ext4', 2048);
-    expect([c.program, ...c.args]).toEqual(['mke2fs', '-q', '-F', '-t', 'ext4', '-L', 'lab-root', '-U', IMAGE_UUID, '-E', `hash_seed=${IMAGE_HASH_SEED}`, '-d', '/t', '/s/rootfs.ext4', '2048M']);
+    expect([c.program, ...c.args]).toEqual([
+      'mke2fs',
+      '-q',
+      '-F',
+      '-t',
+      'ext4',
+      '-L',
+      'lab-root',
+      '-U',
+      IMAGE_UUID,
+      '-E',
+      `hash_seed=${IMAGE_HASH_SEED}`,
+      '-d',
+      '/t',
+      '/s/rootfs.ext4',
+      '2048M',
+    ]);
     expect(c.env).toEqual({ E2FSPROGS_FAKE_TIME: String(IMAGE_EPOCH) });
-    expect(ctimeCommands(['/', '/etc/a b', '/bad"name'])).toBe(`sif "/" ctime @${IMAGE_EPOCH}\nsif "/" atime @${IMAGE_EPOCH}\nsif "/etc/a b" ctime @${IMAGE_EPOCH}\nsif "/etc/a b" atime @${IMAGE_EPOCH}\n`);
+    expect(ctimeCommands(['/', '/etc/a b', '/bad"name'])).toBe(
+      `sif "/" ctime @${IMAGE_EPOCH}\nsif "/" atime @${IMAGE_EPOCH}\nsif "/etc/a b" ctime @${IMAGE_EPOCH}\nsif "/etc/a b" atime @${IMAGE_EPOCH}\n`,
+    );
     expect(imageSizeMiB(400 << 20)).toBe(1536);
     // the image's own systemctl, in a chroot: the host needs no systemd
-    expect([enableUnitsCommand('/t').program, ...enableUnitsCommand('/t').args]).toEqual(['chroot', '/t', 'systemctl', 'enable', 'systemd-networkd.service', 'lab-ssh-key.service', 'lab-ssh-host-key.service', 'ssh.service']);
+    expect([enableUnitsCommand('/t').program, ...enableUnitsCommand('/t').args]).toEqual([
+      'chroot',
+      '/t',
+      'systemctl',
+      'enable',
+      'systemd-networkd.service',
+      'lab-ssh-key.service',
+      'lab-ssh-host-key.service',
+      'ssh.service',
+    ]);
     // what boots in a lab VM and delays ssh for nothing is masked; the serial console's getty stays
     const mask = maskUnitsCommand('/t').args;
     expect(mask.slice(0, 3)).toEqual(['/t', 'systemctl', 'mask']);
-    expect(mask).toEqual(expect.arrayContaining(['e2scrub_reap.service', 'getty-static.service', 'modprobe@fuse.service']));
-    expect(mask.some((u) => u.startsWith('serial-getty') || u === 'ssh.service' || u === 'systemd-networkd.service')).toBe(false);
+    expect(mask).toEqual(
+      expect.arrayContaining(['e2scrub_reap.service', 'getty-static.service', 'modprobe@fuse.service']),
+    );
+    expect(
+      mask.some((u) => u.startsWith('serial-getty') || u === 'ssh.service' || u === 'systemd-networkd.service'),
+    ).toBe(false);
   });
 
   it('says which package is missing for the user it is', () => {
     const has = (set: string[]) => (c: string) => set.includes(c);
-    expect(debianBuilderMissing(true, has(['mke2fs']))?.line()).toBe('debootstrap is not installed (it builds the Debian image): apt-get install debootstrap');
-    expect(debianBuilderMissing(false, has(['debootstrap', 'mke2fs']))?.line()).toMatch(/without root needs mmdebstrap.*apt-get install mmdebstrap/);
+    expect(debianBuilderMissing(true, has(['mke2fs']))?.line()).toBe(
+      'debootstrap is not installed (it builds the Debian image): apt-get install debootstrap',
+    );
+    expect(debianBuilderMissing(false, has(['debootstrap', 'mke2fs']))?.line()).toMatch(
+      /without root needs mmdebstrap.*apt-get install mmdebstrap/,
+    );
     expect(debianBuilderMissing(true, has(['debootstrap', 'mke2fs']))).toBeUndefined();
   });
 });
@@ -84,7 +163,7 @@ describe('the overlay', () => {
     expect(read('etc/hostname').trim()).toBe('lab');
   });
 
-  it('lets root in by key only, the lab\'s key installed at boot', () => {
+  it("lets root in by key only, the lab's key installed at boot", () => {
     expect(read('etc/ssh/sshd_config.d/lab.conf')).toMatch(/PasswordAuthentication no/);
     expect(read('etc/systemd/system/lab-ssh-key.service')).toMatch(/Before=ssh\.service/);
     const installer = path.join(OVERLAY, 'usr/local/lib/lab/install-ssh-key');
@@ -103,7 +182,16 @@ describe('ssh to the guest', () => {
 
   it('goes to 127.0.0.1 only, with the lab key and no known_hosts', () => {
     const opts = sshOptions(target);
-    expect(opts).toEqual(expect.arrayContaining(['-i', '/l/.lab/ssh/id_ed25519', '-p', '2222', 'IdentitiesOnly=yes', 'UserKnownHostsFile=/dev/null']));
+    expect(opts).toEqual(
+      expect.arrayContaining([
+        '-i',
+        '/l/.lab/ssh/id_ed25519',
+        '-p',
+        '2222',
+        'IdentitiesOnly=yes',
+        'UserKnownHostsFile=/dev/null',
+      ]),
+    );
     expect(scpArgs(target, 'a', 'root@127.0.0.1:/b')).toEqual(expect.arrayContaining(['-P', '2222']));
   });
 
@@ -118,9 +206,43 @@ describe('ssh to the guest', () => {
   });
 
   it('sends plain words as they are behind exec, and any word a shell would touch as base64', () => {
-    const plain = sshExecArgs(target, ['cat', '/proc/vmstat', '-n', 'a=b', 'x,y:z@1%+.'], '/usr/local/lib/lab/lab-exec');
-    expect(plain.slice(plain.indexOf('root@127.0.0.1') + 1)).toEqual(['exec', '--', 'cat', '/proc/vmstat', '-n', 'a=b', 'x,y:z@1%+.']);
-    for (const special of [' ', '\t', '\n', '"', "'", '`', '$', '\\', '*', '?', '[', '~', '{', ';', '&', '|', '<', '>', '(', '#', '!']) {
+    const plain = sshExecArgs(
+      target,
+      ['cat', '/proc/vmstat', '-n', 'a=b', 'x,y:z@1%+.'],
+      '/usr/local/lib/lab/lab-exec',
+    );
+    expect(plain.slice(plain.indexOf('root@127.0.0.1') + 1)).toEqual([
+      'exec',
+      '--',
+      'cat',
+      '/proc/vmstat',
+      '-n',
+      'a=b',
+      'x,y:z@1%+.',
+    ]);
+    for (const special of [
+      ' ',
+      '\t',
+      '\n',
+      '"',
+      "'",
+      '`',
+      '$',
+      '\\',
+      '*',
+      '?',
+      '[',
+      '~',
+      '{',
+      ';',
+      '&',
+      '|',
+      '<',
+      '>',
+      '(',
+      '#',
+      '!',
+    ]) {
       const args = sshExecArgs(target, ['echo', `a${special}b`], '/usr/local/lib/lab/lab-exec');
       expect(args[args.indexOf('root@127.0.0.1') + 1], JSON.stringify(special)).toBe('/usr/local/lib/lab/lab-exec');
     }
@@ -175,10 +297,31 @@ describe('lab cp', () => {
 
 describe('the Debian rootfs in QEMU', () => {
   it('boots from a qcow2 overlay and forwards ssh from 127.0.0.1 only', () => {
-    expect(overlayCommand('qemu-img', '/s/rootfs.ext4', '/l/vm/disk.qcow2').args).toEqual(['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', '/s/rootfs.ext4', '/l/vm/disk.qcow2']);
+    expect(overlayCommand('qemu-img', '/s/rootfs.ext4', '/l/vm/disk.qcow2').args).toEqual([
+      'create',
+      '-q',
+      '-f',
+      'qcow2',
+      '-F',
+      'raw',
+      '-b',
+      '/s/rootfs.ext4',
+      '/l/vm/disk.qcow2',
+    ]);
     const args = qemuArgs({
-      kernel: '/k', accel: 'tcg', memory: '2G', cpus: 2, gdbPort: 4321, serialLog: '/l/s', consoleSocket: '/l/c', agentSocket: '/l/a',
-      qmpSocket: '/l/q', pidFile: '/l/p', disk: '/l/vm/disk.qcow2', sshPort: 40022, append: ['root=/dev/vda', 'rw'],
+      kernel: '/k',
+      accel: 'tcg',
+      memory: '2G',
+      cpus: 2,
+      gdbPort: 4321,
+      serialLog: '/l/s',
+      consoleSocket: '/l/c',
+      agentSocket: '/l/a',
+      qmpSocket: '/l/q',
+      pidFile: '/l/p',
+      disk: '/l/vm/disk.qcow2',
+      sshPort: 40022,
+      append: ['root=/dev/vda', 'rw'],
     });
     expect(args).toEqual(expect.arrayContaining(['-drive', 'file=/l/vm/disk.qcow2,format=qcow2,if=virtio']));
     expect(args).toEqual(expect.arrayContaining(['-nic', 'user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:40022-:22']));

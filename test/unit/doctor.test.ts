@@ -9,7 +9,12 @@ import { renderDoctor } from '../../src/cli/render.js';
 import { HOST_PROGRAMS } from '../../src/process/programs.js';
 import { PROJECT } from '../helpers/cli.js';
 
-const everything: Probe = { hasCommand: () => true, hasFile: () => true, isStatic: () => true, hasPkgConfig: async () => true };
+const everything: Probe = {
+  hasCommand: () => true,
+  hasFile: () => true,
+  isStatic: () => true,
+  hasPkgConfig: async () => true,
+};
 
 describe('the host package list', () => {
   const packages = loadHostPackages();
@@ -53,15 +58,23 @@ describe('lab doctor', () => {
   const debian = loadProfile('debian');
 
   it('checks the system QEMU, or what building one needs instead', () => {
-    const system = checksFor(packages, purposesFor({ qemuBuild: false, rootfs: 'debian' }), debian).map((c) => c.package);
-    expect(system).toEqual(expect.arrayContaining(['qemu-system-x86', 'debootstrap', 'gdb', 'linux-source-6.1', 'openssh-client']));
+    const system = checksFor(packages, purposesFor({ qemuBuild: false, rootfs: 'debian' }), debian).map(
+      (c) => c.package,
+    );
+    expect(system).toEqual(
+      expect.arrayContaining(['qemu-system-x86', 'debootstrap', 'gdb', 'linux-source-6.1', 'openssh-client']),
+    );
     expect(system).not.toContain('ninja-build');
-    const building = checksFor(packages, purposesFor({ qemuBuild: true, rootfs: 'debian' }), debian).map((c) => c.package);
-    expect(building).toEqual(expect.arrayContaining(['ninja-build', 'meson', 'libglib2.0-dev', 'libslirp-dev', 'seabios', 'ipxe-qemu']));
+    const building = checksFor(packages, purposesFor({ qemuBuild: true, rootfs: 'debian' }), debian).map(
+      (c) => c.package,
+    );
+    expect(building).toEqual(
+      expect.arrayContaining(['ninja-build', 'meson', 'libglib2.0-dev', 'libslirp-dev', 'seabios', 'ipxe-qemu']),
+    );
     expect(building).not.toContain('qemu-system-x86');
   });
 
-  it('leaves a distribution\'s kernel source out for a profile that does not build from it', () => {
+  it("leaves a distribution's kernel source out for a profile that does not build from it", () => {
     const upstream = loadProfile('6.6');
     expect(checksFor(packages, ['kernel'], upstream).map((c) => c.package)).not.toContain('linux-source-6.1');
   });
@@ -73,7 +86,11 @@ describe('lab doctor', () => {
   });
 
   it('names what is missing and gives one apt-get line, with --all', async () => {
-    const probe: Probe = { ...everything, hasCommand: (n) => !['debootstrap', 'mmdebstrap', 'ninja'].includes(n), hasPkgConfig: async (m) => m !== 'slirp' };
+    const probe: Probe = {
+      ...everything,
+      hasCommand: (n) => !['debootstrap', 'mmdebstrap', 'ninja'].includes(n),
+      hasPkgConfig: async (m) => m !== 'slirp',
+    };
     const report = await diagnoseHost({ all: true }, probe);
     expect(report.purposes).toEqual([...PURPOSES]);
     expect(report.missing.map((r) => r.check.what)).toEqual(['debootstrap or mmdebstrap', 'ninja', 'pkg-config slirp']);

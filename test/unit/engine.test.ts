@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT } from '../helpers/cli.js';
-import { fetchArgOf, instanceSetup, labProbesIn, probeDefinitions, probeRemovals, type ProbeSite } from '../../src/engine/kprobe-plan.js';
+import {
+  fetchArgOf,
+  instanceSetup,
+  labProbesIn,
+  probeDefinitions,
+  probeRemovals,
+  type ProbeSite,
+} from '../../src/engine/kprobe-plan.js';
 import { parseAddr2line, SymbolTable } from '../../src/engine/symbolize.js';
 import { captureValue, framesOf, returnAddresses, siteChain } from '../../src/engine/stack-hits.js';
 import { parseBufferStats, parseEngineTrace, parseKprobeProfile } from '../../src/engine/engine-trace.js';
@@ -10,11 +17,21 @@ import { checkGuestEngineRequest } from '../../src/engine/guest-engine.js';
 import type { LabError } from '../../src/errors.js';
 import { validateDebugFlags } from '../../src/lab/debug.js';
 
-const site = (over: Partial<ProbeSite> = {}): ProbeSite => ({ breakpoint: 'compact_zone', site: 1, sites: 1, address: 0xffffffff811d4ce0n, probe: 0xffffffff811d4ce9n, event: 'b0s1', ...over });
+const site = (over: Partial<ProbeSite> = {}): ProbeSite => ({
+  breakpoint: 'compact_zone',
+  site: 1,
+  sites: 1,
+  address: 0xffffffff811d4ce0n,
+  probe: 0xffffffff811d4ce9n,
+  event: 'b0s1',
+  ...over,
+});
 
 describe('--engine guest: the kprobe plan', () => {
   it('places one probe per site, at the probe address, with the captures as named fetch-args', () => {
-    expect(probeDefinitions([site(), site({ event: 'b1s1', probe: 0xffffffff811d2876n })], ['%di', '+8(%di):u32'])).toBe(
+    expect(
+      probeDefinitions([site(), site({ event: 'b1s1', probe: 0xffffffff811d2876n })], ['%di', '+8(%di):u32']),
+    ).toBe(
       'p:lab_engine/b0s1 0xffffffff811d4ce9 c0=%di c1=+8(%di):u32\np:lab_engine/b1s1 0xffffffff811d2876 c0=%di c1=+8(%di):u32',
     );
   });
@@ -51,7 +68,8 @@ describe('--engine guest: the kprobe plan', () => {
   });
 
   it("removes lab's probes only, a user's own left alone", () => {
-    const listed = 'p:kprobes/mine do_sys_open\np:lab_engine/b0s1 0xffffffff811d4ce9 c0=%di\nr:lab_engine/b1s2 0xffffffff811d2876\n';
+    const listed =
+      'p:kprobes/mine do_sys_open\np:lab_engine/b0s1 0xffffffff811d4ce9 c0=%di\nr:lab_engine/b1s2 0xffffffff811d2876\n';
     expect(labProbesIn(listed)).toEqual(['b0s1', 'b1s2']);
     expect(probeRemovals(labProbesIn(listed))).toBe('-:lab_engine/b0s1\n-:lab_engine/b1s2');
   });
@@ -61,20 +79,37 @@ describe('--engine guest: the kprobe plan', () => {
     expect(() => checkGuestEngineRequest({ ...base, via: 'kgdb' })).toThrow(/not through KGDB/);
     expect(() => checkGuestEngineRequest({ ...base, args: true })).toThrow(/--args needs gdb/);
     expect(() => checkGuestEngineRequest({ ...base, snapshots: ['buddy'] })).toThrow(/--snapshot needs gdb/);
-    expect(() => checkGuestEngineRequest({ breakpoints: ['compact_zone if cc->order > 0'] })).toThrow(/without conditions/);
-    expect(() => validateDebugFlags({ break: ['compact_zone'], count: 1, timeout: 1, bufferKb: 1024 })).toThrow(/--buffer-kb is for --engine guest/);
-    expect(() => validateDebugFlags({ break: ['compact_zone'], count: 1, timeout: 1, engine: 'guest', capture: ['cc->order'] })).toThrow(/not something a kprobe can read/);
+    expect(() => checkGuestEngineRequest({ breakpoints: ['compact_zone if cc->order > 0'] })).toThrow(
+      /without conditions/,
+    );
+    expect(() => validateDebugFlags({ break: ['compact_zone'], count: 1, timeout: 1, bufferKb: 1024 })).toThrow(
+      /--buffer-kb is for --engine guest/,
+    );
+    expect(() =>
+      validateDebugFlags({ break: ['compact_zone'], count: 1, timeout: 1, engine: 'guest', capture: ['cc->order'] }),
+    ).toThrow(/not something a kprobe can read/);
   });
 });
 
 describe('--engine guest: reading what the kernel wrote', () => {
   it('reads kprobe_profile and the per-CPU buffer statistics', () => {
-    const profile = '  b0s1                                                   39915               0\n  mine                                                         3               1\n';
+    const profile =
+      '  b0s1                                                   39915               0\n  mine                                                         3               1\n';
     expect(parseKprobeProfile(profile, 'lab_engine').get('b0s1')).toEqual({ hits: 39915, misses: 0 });
     // kernels that print the group: only lab's group counts
-    expect(parseKprobeProfile('  other/b1s1  9  9\n  lab_engine/b1s1  5  0\n', 'lab_engine').get('b1s1')).toEqual({ hits: 5, misses: 0 });
-    const stats = 'entries: 120\noverrun: 0\ncommit overrun: 0\nbytes: 34560\noldest event ts:    12.000\nnow ts:    13.5\ndropped events: 7\nread events: 0\n';
-    expect(parseBufferStats(stats)).toMatchObject({ entries: 120, overrun: 0, commit_overrun: 0, dropped_events: 7, read_events: 0 });
+    expect(parseKprobeProfile('  other/b1s1  9  9\n  lab_engine/b1s1  5  0\n', 'lab_engine').get('b1s1')).toEqual({
+      hits: 5,
+      misses: 0,
+    });
+    const stats =
+      'entries: 120\noverrun: 0\ncommit overrun: 0\nbytes: 34560\noldest event ts:    12.000\nnow ts:    13.5\ndropped events: 7\nread events: 0\n';
+    expect(parseBufferStats(stats)).toMatchObject({
+      entries: 120,
+      overrun: 0,
+      commit_overrun: 0,
+      dropped_events: 7,
+      read_events: 0,
+    });
   });
 
   it("reads addr2line's chains, inline frames innermost first, paths relative to the source tree", () => {
@@ -102,13 +137,18 @@ describe('--engine guest: reading what the kernel wrote', () => {
 
   it('builds frames as gdb does: inline frames share the pc, caller frames show the return address, System.map names assembly', () => {
     // nm -S: entry_SYSCALL_64 is sized and covers the label inside it, as gdb's minimal symbols see it
-    const symbols = SymbolTable.parse('ffffffff81a00000 0000000000000112 T entry_SYSCALL_64\nffffffff81a00063 T entry_SYSCALL_64_after_hwframe\nffffffff811d4ce0 0000000000000ef0 t compact_zone\nffffffff81a00200 T after_it\n');
+    const symbols = SymbolTable.parse(
+      'ffffffff81a00000 0000000000000112 T entry_SYSCALL_64\nffffffff81a00063 T entry_SYSCALL_64_after_hwframe\nffffffff811d4ce0 0000000000000ef0 t compact_zone\nffffffff81a00200 T after_it\n',
+    );
     expect(symbols.nameAt(0xffffffff81a00067n)).toBe('entry_SYSCALL_64');
     expect(symbols.nameAt(0xffffffff81a00201n)).toBe('after_it');
     const chains = new Map([
       [0xffffffff811d4ce0n, [{ function: 'compact_zone', file: 'mm/compaction.c', line: 2291 }]],
       [0xffffffff811d5e96n, [{ function: 'compact_node', file: 'mm/compaction.c', line: 2691 }]],
-      [0xffffffff81a00067n, [{ function: 'entry_SYSCALL_64_after_hwframe', file: 'arch/x86/entry/entry_64.S', line: 121 }]],
+      [
+        0xffffffff81a00067n,
+        [{ function: 'entry_SYSCALL_64_after_hwframe', file: 'arch/x86/entry/entry_64.S', line: 121 }],
+      ],
     ]);
     // the saved ip (one past the int3 at the probe), compact_node's return address, the entry, user space beyond
     const stack = [0xffffffff811d4cean, 0xffffffff811d5e97n, 0xffffffff81a00068n, 0xffffffff81a00100n];
@@ -171,7 +211,10 @@ describe('--engine guest: the trace', () => {
   });
 
   it("reads the real 6.1 guest's trace: the mark, the probe, its stack from the probed instruction", () => {
-    const parsed = parseEngineTrace(readFileSync(path.join(PROJECT, 'test', 'data', 'engine', 'trace-6.1-initramfs.txt'), 'utf8'), new Set(['b0s1', 'b1s1']));
+    const parsed = parseEngineTrace(
+      readFileSync(path.join(PROJECT, 'test', 'data', 'engine', 'trace-6.1-initramfs.txt'), 'utf8'),
+      new Set(['b0s1', 'b1s1']),
+    );
     expect(parsed.armedAt).toBe(116.84519);
     const [zone, unlock] = parsed.hits;
     expect(zone).toMatchObject({ event: 'b0s1', cpu: 0, comm: 'sh', pid: 668, timestamp: 116.873432 });
@@ -182,4 +225,3 @@ describe('--engine guest: the trace', () => {
     expect(unlock!.stack[0]).toBe(0xffffffff811d2877n);
   });
 });
-

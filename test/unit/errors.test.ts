@@ -20,7 +20,9 @@ describe('the error table', () => {
   });
 
   it('gives every user-facing code a hint, so no error line ends without what to do', () => {
-    const bare = Object.entries(ERROR_TABLE).filter(([, spec]) => !('hint' in spec) && !['interrupted', 'internal'].includes(spec.kind));
+    const bare = Object.entries(ERROR_TABLE).filter(
+      ([, spec]) => !('hint' in spec) && !['interrupted', 'internal'].includes(spec.kind),
+    );
     expect(bare.map(([code]) => code)).toEqual([]);
   });
 
@@ -37,13 +39,27 @@ describe('the error table', () => {
     const err = await failing.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LabError);
     expect((err as LabError).code).toBe('GUEST_STEP_FAILED');
-    expect((err as LabError).message).toBe('step 2 exited 1; restoring the guest failed too: compaction_proactiveness could not be restored');
+    expect((err as LabError).message).toBe(
+      'step 2 exited 1; restoring the guest failed too: compaction_proactiveness could not be restored',
+    );
     const plain = withSecondError(new Error('boom'), new Error('bang'), 'cleanup') as Error;
     expect(plain.message).toBe('boom; cleanup failed too: bang');
   });
 
   it('throws the cleanup error itself after a body that succeeded', async () => {
-    await expect(withCleanup(async () => 1, async () => Promise.reject(new Error('restore failed')), 'x')).rejects.toThrow('restore failed');
-    await expect(withCleanup(async () => 7, async () => undefined, 'x')).resolves.toBe(7);
+    await expect(
+      withCleanup(
+        async () => 1,
+        async () => Promise.reject(new Error('restore failed')),
+        'x',
+      ),
+    ).rejects.toThrow('restore failed');
+    await expect(
+      withCleanup(
+        async () => 7,
+        async () => undefined,
+        'x',
+      ),
+    ).resolves.toBe(7);
   });
 });

@@ -10,17 +10,38 @@ import { TraceEventSchema, TraceFileSchema, unbalancedSlices } from '../helpers/
 
 const frame = (fn: string, inlined = false) => ({ function: fn, file: null, line: null, pc: '0x0', inlined });
 const hit = (breakpoint: string, fns: Array<[string, boolean?]>, elapsed = 1, cpu = 0): Hit => ({
-  seq: 1, time: '', elapsed, breakpoint, function: fns[0]![0], file: null, line: null, cpu, comm: 'sh', pid: 1, frames: fns.map(([f, i]) => frame(f, i)), trimmed: false,
+  seq: 1,
+  time: '',
+  elapsed,
+  breakpoint,
+  function: fns[0]![0],
+  file: null,
+  line: null,
+  cpu,
+  comm: 'sh',
+  pid: 1,
+  frames: fns.map(([f, i]) => frame(f, i)),
+  trimmed: false,
 });
 
 describe('collapsed stacks', () => {
   it('folds hits root first, counted, inlined frames marked _[i] as FlameGraph colours them', () => {
     const hits = [
-      hit('compact_unlock_should_abort', [['compact_unlock_should_abort', true], ['isolate_freepages_block'], ['compact_zone']]),
-      hit('compact_unlock_should_abort', [['compact_unlock_should_abort', true], ['isolate_freepages_block'], ['compact_zone']]),
+      hit('compact_unlock_should_abort', [
+        ['compact_unlock_should_abort', true],
+        ['isolate_freepages_block'],
+        ['compact_zone'],
+      ]),
+      hit('compact_unlock_should_abort', [
+        ['compact_unlock_should_abort', true],
+        ['isolate_freepages_block'],
+        ['compact_zone'],
+      ]),
       hit('compact_zone', [['compact_zone'], ['compact_node']]),
     ];
-    expect(foldedHits(hits)).toBe('compact_node;compact_zone 1\ncompact_zone;isolate_freepages_block;compact_unlock_should_abort_[i] 2\n');
+    expect(foldedHits(hits)).toBe(
+      'compact_node;compact_zone 1\ncompact_zone;isolate_freepages_block;compact_unlock_should_abort_[i] 2\n',
+    );
   });
 
   it("weighs a function_graph tree by each call's own time, in nanoseconds", () => {
@@ -46,25 +67,40 @@ describe('collapsed stacks', () => {
   });
 
   it('folds a trace of 400,000 calls (a manual compaction under function_graph is 316,248 lines) without running out of stack', () => {
-    const records = Array.from({ length: 400_000 }, (_, i) => ({ kind: 'leaf' as const, cpu: i % 2, fn: 'compact_unlock_should_abort.isra.0', depth: 3, durationUs: 0.25 }));
+    const records = Array.from({ length: 400_000 }, (_, i) => ({
+      kind: 'leaf' as const,
+      cpu: i % 2,
+      fn: 'compact_unlock_should_abort.isra.0',
+      depth: 3,
+      durationUs: 0.25,
+    }));
     expect(foldedTrace(records)).toBe('compact_unlock_should_abort.isra.0 100000000\n');
   });
 
-  it.skipIf(!hasShared)('folds the 40,482-line fixture: every function in it, and a leaf weighs exactly its calls', () => {
-    const text = readFileSync(path.join(FIXTURES, 'ftrace', 'function_graph_manual_compaction_x86.txt'), 'utf8');
-    const records = parseTrace(text);
-    const lines = foldedTrace(records).trim().split('\n');
-    const weight = (l: string) => Number(l.slice(l.lastIndexOf(' ') + 1));
-    expect(lines.every((l) => Number.isInteger(weight(l)) && weight(l) > 0)).toBe(true);
-    const leafOf = (l: string) => l.slice(0, l.lastIndexOf(' ')).split(';').at(-1)!;
-    expect(new Set(lines.map(leafOf))).toEqual(new Set(functionStats(records).map((f) => f.fn)));
-    // the function called most that is only ever a leaf: its lines weigh its calls' durations exactly
-    const graph = records.filter((r) => r.kind !== 'event') as Array<{ kind: string; fn: string; durationUs?: number }>;
-    const notLeaf = new Set(graph.filter((r) => r.kind !== 'leaf').map((r) => r.fn));
-    const fn = functionStats(records).find((f) => !notLeaf.has(f.fn))!.fn;
-    const calls = records.filter((r) => r.kind === 'leaf' && r.fn === fn).reduce((n, r) => n + Math.round(((r as { durationUs?: number }).durationUs ?? 0) * 1000), 0);
-    expect(lines.filter((l) => leafOf(l) === fn).reduce((n, l) => n + weight(l), 0)).toBe(calls);
-  });
+  it.skipIf(!hasShared)(
+    'folds the 40,482-line fixture: every function in it, and a leaf weighs exactly its calls',
+    () => {
+      const text = readFileSync(path.join(FIXTURES, 'ftrace', 'function_graph_manual_compaction_x86.txt'), 'utf8');
+      const records = parseTrace(text);
+      const lines = foldedTrace(records).trim().split('\n');
+      const weight = (l: string) => Number(l.slice(l.lastIndexOf(' ') + 1));
+      expect(lines.every((l) => Number.isInteger(weight(l)) && weight(l) > 0)).toBe(true);
+      const leafOf = (l: string) => l.slice(0, l.lastIndexOf(' ')).split(';').at(-1)!;
+      expect(new Set(lines.map(leafOf))).toEqual(new Set(functionStats(records).map((f) => f.fn)));
+      // the function called most that is only ever a leaf: its lines weigh its calls' durations exactly
+      const graph = records.filter((r) => r.kind !== 'event') as Array<{
+        kind: string;
+        fn: string;
+        durationUs?: number;
+      }>;
+      const notLeaf = new Set(graph.filter((r) => r.kind !== 'leaf').map((r) => r.fn));
+      const fn = functionStats(records).find((f) => !notLeaf.has(f.fn))!.fn;
+      const calls = records
+        .filter((r) => r.kind === 'leaf' && r.fn === fn)
+        .reduce((n, r) => n + Math.round(((r as { durationUs?: number }).durationUs ?? 0) * 1000), 0);
+      expect(lines.filter((l) => leafOf(l) === fn).reduce((n, l) => n + weight(l), 0)).toBe(calls);
+    },
+  );
   if (!hasShared) it.skip(sharedSkipReason, () => {});
 });
 
@@ -77,14 +113,21 @@ describe('the Trace Event format', () => {
   const trace = chromeTrace({
     hits: [hit('compact_zone', [['compact_zone'], ['compact_node']], 1.5, 1)],
     records: parseTrace(text),
-    samples: [{ t: 0, score: 27, vmstat: { compact_migrate_scanned: 0, nr_anon_pages: 5 } }, { t: 1, score: 13, vmstat: { compact_migrate_scanned: 100, nr_anon_pages: 6 } }],
+    samples: [
+      { t: 0, score: 27, vmstat: { compact_migrate_scanned: 0, nr_anon_pages: 5 } },
+      { t: 1, score: 13, vmstat: { compact_migrate_scanned: 100, nr_anon_pages: 6 } },
+    ],
   });
 
   it('passes a schema of the Trace Event format, phase by phase, with every slice closed', () => {
     const parsed = TraceFileSchema.safeParse(JSON.parse(JSON.stringify(trace)));
     expect(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([]);
     expect(unbalancedSlices(trace.traceEvents)).toEqual([]);
-    expect(trace.traceEvents.filter((e) => e.ph === 'M').map((e) => e.args!.name)).toEqual(['breakpoint hits (gdb)', 'ftrace events (guest)', 'vmstat samples']);
+    expect(trace.traceEvents.filter((e) => e.ph === 'M').map((e) => e.args!.name)).toEqual([
+      'breakpoint hits (gdb)',
+      'ftrace events (guest)',
+      'vmstat samples',
+    ]);
   });
 
   it('the schema refuses what a viewer would misread', () => {
@@ -95,20 +138,36 @@ describe('the Trace Event format', () => {
       { name: 'x', ph: 'E', ts: 1.5, pid: 1, tid: 0 },
     ];
     for (const e of bad) expect(TraceEventSchema.safeParse(e).success).toBe(false);
-    expect(unbalancedSlices([{ name: 'compaction', ph: 'B', ts: 1, pid: 2, tid: 0 }])).toEqual(['B compaction on 2/0 never ends']);
+    expect(unbalancedSlices([{ name: 'compaction', ph: 'B', ts: 1, pid: 2, tid: 0 }])).toEqual([
+      'B compaction on 2/0 never ends',
+    ]);
   });
 
   it('makes a hit an instant on its vCPU, a compaction a B/E slice on its CPU, and counters of the compaction vmstat only', () => {
     expect(trace.traceEvents.find((e) => e.name === 'compact_zone')).toMatchObject({ ph: 'i', ts: 1_500_000, tid: 1 });
     const slice = trace.traceEvents.filter((e) => e.name === 'compaction');
-    expect(slice.map((e) => [e.ph, e.ts, e.tid])).toEqual([['B', 395_968_707, 0], ['E', 398_877_182, 0]]);
+    expect(slice.map((e) => [e.ph, e.ts, e.tid])).toEqual([
+      ['B', 395_968_707, 0],
+      ['E', 398_877_182, 0],
+    ]);
     expect(slice.map((e) => e.args)).toEqual([undefined, undefined]);
     expect(trace.traceEvents.find((e) => e.name === 'mm_compaction_begin')).toMatchObject({ ph: 'i', ts: 395_968_707 });
-    expect(trace.traceEvents.find((e) => e.name === 'mm_compaction_end')).toMatchObject({ ph: 'i', ts: 398_877_182, args: { detail: expect.stringContaining('status=complete') } });
+    expect(trace.traceEvents.find((e) => e.name === 'mm_compaction_end')).toMatchObject({
+      ph: 'i',
+      ts: 398_877_182,
+      args: { detail: expect.stringContaining('status=complete') },
+    });
     // the vCPU that stopped has the recording as a slice up to its last hit: speedscope needs a slice to build a profile
-    expect(trace.traceEvents.filter((e) => e.ph === 'X')).toEqual([{ name: 'gdb recording', cat: 'recording', ph: 'X', ts: 0, dur: 1_500_001, pid: 1, tid: 1 }]);
+    expect(trace.traceEvents.filter((e) => e.ph === 'X')).toEqual([
+      { name: 'gdb recording', cat: 'recording', ph: 'X', ts: 0, dur: 1_500_001, pid: 1, tid: 1 },
+    ]);
     expect(trace.traceEvents.find((e) => e.name === 'mm_compaction_migratepages')).toMatchObject({ ph: 'i' });
     const counters = trace.traceEvents.filter((e) => e.ph === 'C');
-    expect(counters.map((e) => e.name)).toEqual(['fragmentation score', 'compact_migrate_scanned', 'fragmentation score', 'compact_migrate_scanned']);
+    expect(counters.map((e) => e.name)).toEqual([
+      'fragmentation score',
+      'compact_migrate_scanned',
+      'fragmentation score',
+      'compact_migrate_scanned',
+    ]);
   });
 });

@@ -29,17 +29,38 @@ describe('config parsing and verification', () => {
   it('the lab fragment requires what debugging compaction needs', () => {
     const reqs = fragmentRequirements(readFileSync(LAB_FRAGMENT, 'utf8'), 'lab.config');
     const byName = new Map(reqs.map((r) => [r.name, r.value]));
-    for (const name of ['CONFIG_VM_EVENT_COUNTERS', 'CONFIG_DEBUG_INFO', 'CONFIG_GDB_SCRIPTS', 'CONFIG_FRAME_POINTER', 'CONFIG_KGDB', 'CONFIG_DEBUG_FS', 'CONFIG_FTRACE',
-      'CONFIG_FUNCTION_GRAPH_TRACER', 'CONFIG_DYNAMIC_FTRACE', 'CONFIG_COMPACTION', 'CONFIG_MIGRATION', 'CONFIG_TRANSPARENT_HUGEPAGE',
-      'CONFIG_HUGETLBFS', 'CONFIG_SERIAL_8250_CONSOLE', 'CONFIG_DEVTMPFS', 'CONFIG_BLK_DEV_INITRD', 'CONFIG_VIRTIO_PCI', 'CONFIG_E1000',
-      'CONFIG_ATA_PIIX', 'CONFIG_EXT4_FS']) {
+    for (const name of [
+      'CONFIG_VM_EVENT_COUNTERS',
+      'CONFIG_DEBUG_INFO',
+      'CONFIG_GDB_SCRIPTS',
+      'CONFIG_FRAME_POINTER',
+      'CONFIG_KGDB',
+      'CONFIG_DEBUG_FS',
+      'CONFIG_FTRACE',
+      'CONFIG_FUNCTION_GRAPH_TRACER',
+      'CONFIG_DYNAMIC_FTRACE',
+      'CONFIG_COMPACTION',
+      'CONFIG_MIGRATION',
+      'CONFIG_TRANSPARENT_HUGEPAGE',
+      'CONFIG_HUGETLBFS',
+      'CONFIG_SERIAL_8250_CONSOLE',
+      'CONFIG_DEVTMPFS',
+      'CONFIG_BLK_DEV_INITRD',
+      'CONFIG_VIRTIO_PCI',
+      'CONFIG_E1000',
+      'CONFIG_ATA_PIIX',
+      'CONFIG_EXT4_FS',
+    ]) {
       expect(byName.get(name), name).toBe('y');
     }
     expect(byName.get('CONFIG_RANDOMIZE_BASE')).toBeNull();
   });
 
   it('reports each option that did not take effect, with what it became and where it was asked', () => {
-    const reqs = fragmentRequirements('CONFIG_A=y\n# CONFIG_B is not set\nCONFIG_C=y\nCONFIG_D=m\n# CONFIG_E is not set\n', 'f.config');
+    const reqs = fragmentRequirements(
+      'CONFIG_A=y\n# CONFIG_B is not set\nCONFIG_C=y\nCONFIG_D=m\n# CONFIG_E is not set\n',
+      'f.config',
+    );
     const unmet = unmetRequirements(parseConfig('CONFIG_A=y\nCONFIG_B=y\nCONFIG_D=y\n'), reqs);
     expect(unmet.map(describeUnmet)).toEqual([
       'CONFIG_B wanted not set, got =y (f.config:2)',
@@ -49,7 +70,10 @@ describe('config parsing and verification', () => {
   });
 
   it('takes an absent string option for an empty one: its dependency is off, it names no file', () => {
-    const reqs = fragmentRequirements('CONFIG_SYSTEM_REVOCATION_KEYS=""\nCONFIG_MODULE_SIG_KEY="certs/signing_key.pem"\n', 'foreign.config');
+    const reqs = fragmentRequirements(
+      'CONFIG_SYSTEM_REVOCATION_KEYS=""\nCONFIG_MODULE_SIG_KEY="certs/signing_key.pem"\n',
+      'foreign.config',
+    );
     expect(unmetRequirements(parseConfig('CONFIG_MODULE_SIG_KEY="certs/signing_key.pem"\n'), reqs)).toEqual([]);
     expect(unmetRequirements(parseConfig(''), reqs).map((u) => u.requirement.name)).toEqual(['CONFIG_MODULE_SIG_KEY']);
   });
@@ -57,15 +81,24 @@ describe('config parsing and verification', () => {
   it('lists the changes made to a config option by option', () => {
     const before = parseConfig('CONFIG_A=y\nCONFIG_B=y\n# CONFIG_C is not set\nCONFIG_E="a"\n');
     const after = parseConfig('CONFIG_A=y\n# CONFIG_B is not set\nCONFIG_C=y\nCONFIG_D=y\nCONFIG_E="b"\n');
-    expect(configChanges(before, after)).toEqual(['CONFIG_B: y -> n', 'CONFIG_C: n -> y', 'CONFIG_D: (absent) -> y', 'CONFIG_E: "a" -> "b"']);
+    expect(configChanges(before, after)).toEqual([
+      'CONFIG_B: y -> n',
+      'CONFIG_C: n -> y',
+      'CONFIG_D: (absent) -> y',
+      'CONFIG_E: "a" -> "b"',
+    ]);
   });
 
   it('reads the version as make kernelversion says it', () => {
-    expect(kernelVersionFromMakefile('VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 192\nEXTRAVERSION =\nNAME = Curry Ramen\n')).toBe('6.1.192');
-    expect(kernelVersionFromMakefile('VERSION = 6\nPATCHLEVEL = 6\nSUBLEVEL = 0\nEXTRAVERSION = -rc1\n')).toBe('6.6.0-rc1');
+    expect(
+      kernelVersionFromMakefile('VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 192\nEXTRAVERSION =\nNAME = Curry Ramen\n'),
+    ).toBe('6.1.192');
+    expect(kernelVersionFromMakefile('VERSION = 6\nPATCHLEVEL = 6\nSUBLEVEL = 0\nEXTRAVERSION = -rc1\n')).toBe(
+      '6.6.0-rc1',
+    );
   });
 
-  it.skipIf(!hasShared)('parses the student\'s real Ubuntu-derived 6.6 config', () => {
+  it.skipIf(!hasShared)("parses the student's real Ubuntu-derived 6.6 config", () => {
     const c = parseConfig(readFileSync(path.join(FIXTURES, 'kernel-configs', 'ubuntu-derived-6.6.config'), 'utf8'));
     expect(c.get('CONFIG_NR_CPUS')).toBe('8192');
     expect(c.get('CONFIG_MODULE_SIG')).toBe('y');
@@ -84,14 +117,23 @@ describe('make plans', () => {
     ]);
   });
 
-  it('starts from the user\'s file (copied into O= beforehand) when given', () => {
+  it("starts from the user's file (copied into O= beforehand) when given", () => {
     const cmds = configCommands('/src', '/b', { file: '/u/my.config' }, ['/f/lab.config']);
     expect(cmds[0]!.what).toBe('merge_config.sh');
     expect(cmds).toHaveLength(2);
   });
 
   it('builds bzImage, vmlinux and the gdb scripts with -j', () => {
-    expect(buildCommand('/src', '/b', 2).args).toEqual(['-C', '/src', 'O=/b', 'ARCH=x86_64', '-j2', 'bzImage', 'vmlinux', 'scripts_gdb']);
+    expect(buildCommand('/src', '/b', 2).args).toEqual([
+      '-C',
+      '/src',
+      'O=/b',
+      'ARCH=x86_64',
+      '-j2',
+      'bzImage',
+      'vmlinux',
+      'scripts_gdb',
+    ]);
   });
 
   it('counts kbuild step lines and nothing else', () => {
@@ -105,7 +147,9 @@ describe('make plans', () => {
 describe('options a kernel does not define', () => {
   it('reads the symbols a Kconfig file defines, and sets apart the unmet options no Kconfig defines', async () => {
     const { definedSymbols, splitUnmet } = await import('../../src/kernel/kconfig-symbols.js');
-    expect(definedSymbols('config BASE_SMALL\n\tbool "x"\nmenuconfig EXPERT\n  # config NOT_THIS\nconfig  PRINTK \n')).toEqual(['BASE_SMALL', 'EXPERT', 'PRINTK']);
+    expect(
+      definedSymbols('config BASE_SMALL\n\tbool "x"\nmenuconfig EXPERT\n  # config NOT_THIS\nconfig  PRINTK \n'),
+    ).toEqual(['BASE_SMALL', 'EXPERT', 'PRINTK']);
     const unmet = [
       { requirement: { name: 'CONFIG_BASE_FULL', value: 'y', origin: 'systemd.config:7' }, actual: undefined },
       { requirement: { name: 'CONFIG_KGDB', value: 'y', origin: 'lab.config:3' }, actual: undefined },

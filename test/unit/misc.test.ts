@@ -18,7 +18,9 @@ describe('progress lines', () => {
     expect(renderStageLine('fetch linux.tar.xz', { done: 50 << 20, total: 100 << 20, unit: 'bytes' }, 12_300)).toBe(
       'fetch linux.tar.xz · 50% · 50.0 MiB/100.0 MiB · 12.3s',
     );
-    expect(renderStageLine('kernel build', { done: 812, unit: 'files' }, 83_000)).toBe('kernel build · 812 files · 1m23s');
+    expect(renderStageLine('kernel build', { done: 812, unit: 'files' }, 83_000)).toBe(
+      'kernel build · 812 files · 1m23s',
+    );
     expect(formatElapsed(400)).toBe('0.4s');
   });
 });

@@ -34,28 +34,42 @@ describe('the process runner', () => {
   it('streams lines as they come and logs every byte', async () => {
     const log = path.join(tempDir('proc'), 'step.log');
     const lines: string[] = [];
-    await execute({ program: script('printf "one\\ntwo\\nthr"; printf "ee\\n"'), args: [], what: 'x' }, { logFile: log, onLine: (l) => lines.push(l) });
+    await execute(
+      { program: script('printf "one\\ntwo\\nthr"; printf "ee\\n"'), args: [], what: 'x' },
+      { logFile: log, onLine: (l) => lines.push(l) },
+    );
     expect(lines).toEqual(['one', 'two', 'three']);
     expect(readFileSync(log, 'utf8')).toBe('one\ntwo\nthree\n');
   });
 
   it('passes arguments as a list: nothing is parsed by a shell', async () => {
     const marker = path.join(tempDir('proc'), 'pwned');
-    const r = await execute({ program: script('printf "<%s>" "$@"'), args: ['a b', `$(touch ${marker})`, ';', ''], what: 'x' });
+    const r = await execute({
+      program: script('printf "<%s>" "$@"'),
+      args: ['a b', `$(touch ${marker})`, ';', ''],
+      what: 'x',
+    });
     expect(r.stdout.toString()).toBe(`<a b><$(touch ${marker})><;><>`);
     expect(existsSync(marker)).toBe(false);
   });
 
   it('names a program that is not installed', async () => {
-    const err = await execute({ program: { path: '/nonexistent/qemu' }, args: [], what: 'booting' }).catch((e: unknown) => e);
+    const err = await execute({ program: { path: '/nonexistent/qemu' }, args: [], what: 'booting' }).catch(
+      (e: unknown) => e,
+    );
     expect((err as LabError).code).toBe('TOOL_MISSING');
-    expect((err as LabError).line()).toBe('/nonexistent/qemu is not installed (needed for booting): run lab doctor to see what to install');
+    expect((err as LabError).line()).toBe(
+      '/nonexistent/qemu is not installed (needed for booting): run lab doctor to see what to install',
+    );
   });
 
   it('kills the whole process group when interrupted, leaving no grandchild behind', async () => {
     const pidFile = path.join(tempDir('proc'), 'child.pid');
     const stop = new AbortController();
-    const run = execute({ program: script(`sleep 60 & echo $! > ${pidFile}; wait`), args: [], what: 'make' }, { signal: stop.signal });
+    const run = execute(
+      { program: script(`sleep 60 & echo $! > ${pidFile}; wait`), args: [], what: 'make' },
+      { signal: stop.signal },
+    );
     while (!existsSync(pidFile) || !readFileSync(pidFile, 'utf8').trim()) await new Promise((r) => setTimeout(r, 20));
     const grandchild = Number(readFileSync(pidFile, 'utf8'));
     stop.abort();
@@ -65,22 +79,37 @@ describe('the process runner', () => {
   });
 
   it('ends a process that outlives its timeout, SIGKILL after SIGTERM is ignored', async () => {
-    const r = await execute({ program: script('trap "" TERM; sleep 30'), args: [], what: 'x' }, { timeoutMs: 200, killAfterMs: 200 });
+    const r = await execute(
+      { program: script('trap "" TERM; sleep 30'), args: [], what: 'x' },
+      { timeoutMs: 200, killAfterMs: 200 },
+    );
     expect(r.timedOut).toBe(true);
     expect(r.signal).toBe('SIGKILL');
   });
 
   it('fails a checked step with its last lines and the command to paste', async () => {
-    const cmd: Command = { program: script('echo compiling; echo "error: bad" >&2; exit 2'), args: ['-j2', 'a b'], what: 'make bzImage' };
+    const cmd: Command = {
+      program: script('echo compiling; echo "error: bad" >&2; exit 2'),
+      args: ['-j2', 'a b'],
+      what: 'make bzImage',
+    };
     const err = (await executeChecked(cmd).catch((e: unknown) => e)) as LabError;
     expect(err.code).toBe('STEP_FAILED');
-    expect(err.message).toMatch(/^make bzImage failed with exit code 2\n {2}(compiling\n {2}error: bad|error: bad\n {2}compiling)$/);
+    expect(err.message).toMatch(
+      /^make bzImage failed with exit code 2\n {2}(compiling\n {2}error: bad|error: bad\n {2}compiling)$/,
+    );
     expect(err.hint).toBe(`the command was: ${formatCommand(cmd)}`);
-    expect(formatCommand({ program: 'make', args: ['-C', '/s', "it's", ''], env: { A: 'x y' }, what: 'm' })).toBe(`A='x y' make -C /s 'it'\\''s' ''`);
+    expect(formatCommand({ program: 'make', args: ['-C', '/s', "it's", ''], env: { A: 'x y' }, what: 'm' })).toBe(
+      `A='x y' make -C /s 'it'\\''s' ''`,
+    );
   });
 
   it('lets a started process be signalled as a group (gdb detaches on SIGINT)', async () => {
-    const p = launch({ program: script('trap "echo detached; exit 0" INT; while :; do sleep 0.05; done'), args: [], what: 'gdb' });
+    const p = launch({
+      program: script('trap "echo detached; exit 0" INT; while :; do sleep 0.05; done'),
+      args: [],
+      what: 'gdb',
+    });
     await new Promise((r) => setTimeout(r, 200));
     p.signalGroup('SIGINT');
     const r = await p.result;

@@ -4,12 +4,19 @@ import { listProfiles, loadProfile, parseProfile } from '../../src/config/profil
 import { selectKernel, sourceFromFlag, type PathKind } from '../../src/config/resolve.js';
 import { LabError } from '../../src/errors.js';
 
-const kinds = (map: Record<string, PathKind>) => (p: string): PathKind => map[p] ?? (p.includes('kernel-configs') ? 'file' : 'missing');
+const kinds =
+  (map: Record<string, PathKind>) =>
+  (p: string): PathKind =>
+    map[p] ?? (p.includes('kernel-configs') ? 'file' : 'missing');
 
 describe('profiles', () => {
-  it('ships 6.6 (default, pinned to kernel.org), debian and 6.12 (pinned to a .deb in Debian\'s pool)', () => {
+  it("ships 6.6 (default, pinned to kernel.org), debian and 6.12 (pinned to a .deb in Debian's pool)", () => {
     expect(listProfiles()).toEqual(['6.12', '6.6', 'debian']);
-    expect(loadProfile('6.12').kernel.source).toMatchObject({ kind: 'deb', member: 'usr/src/linux-source-6.12.tar.xz', sha256: 'e849faf31ca3555757f3a8877cb01af92122f744f75d1f3102734651c4e14703' });
+    expect(loadProfile('6.12').kernel.source).toMatchObject({
+      kind: 'deb',
+      member: 'usr/src/linux-source-6.12.tar.xz',
+      sha256: 'e849faf31ca3555757f3a8877cb01af92122f744f75d1f3102734651c4e14703',
+    });
     const p = loadProfile('6.6');
     expect(p.kernel.source).toMatchObject({
       kind: 'url',
@@ -32,9 +39,20 @@ describe('profiles', () => {
   });
 
   it('names the file and the key of a bad profile', () => {
-    const bad = JSON.stringify({ name: 'x', kernel: { source: { kind: 'url', url: 'https://x/y.tar.xz', sha256: 'abc' } }, qemu: { use: 'system' } });
-    expect(() => parseProfile(bad, 'p.json')).toThrow(/p\.json: kernel\.source\.sha256: a sha256 is 64 lowercase hex digits/);
-    const extra = JSON.stringify({ name: 'x', kernel: { source: { kind: 'dir', path: '/x' } }, qemu: { use: 'system' }, colour: 1 });
+    const bad = JSON.stringify({
+      name: 'x',
+      kernel: { source: { kind: 'url', url: 'https://x/y.tar.xz', sha256: 'abc' } },
+      qemu: { use: 'system' },
+    });
+    expect(() => parseProfile(bad, 'p.json')).toThrow(
+      /p\.json: kernel\.source\.sha256: a sha256 is 64 lowercase hex digits/,
+    );
+    const extra = JSON.stringify({
+      name: 'x',
+      kernel: { source: { kind: 'dir', path: '/x' } },
+      qemu: { use: 'system' },
+      colour: 1,
+    });
     expect(() => parseProfile(extra, 'p.json')).toThrow(/p\.json: .*colour/);
   });
 });
@@ -51,10 +69,21 @@ describe('kernel selection', () => {
   });
 
   it('overrides the source by a tarball, a directory or a URL with its sha256', () => {
-    expect(sourceFromFlag('/src/linux.tar.xz', undefined, kinds({ '/src/linux.tar.xz': 'file' }))).toEqual({ kind: 'file', path: '/src/linux.tar.xz' });
-    expect(sourceFromFlag('/src/linux', undefined, kinds({ '/src/linux': 'dir' }))).toEqual({ kind: 'dir', path: '/src/linux' });
+    expect(sourceFromFlag('/src/linux.tar.xz', undefined, kinds({ '/src/linux.tar.xz': 'file' }))).toEqual({
+      kind: 'file',
+      path: '/src/linux.tar.xz',
+    });
+    expect(sourceFromFlag('/src/linux', undefined, kinds({ '/src/linux': 'dir' }))).toEqual({
+      kind: 'dir',
+      path: '/src/linux',
+    });
     const sha = 'a'.repeat(64);
-    expect(sourceFromFlag('https://example.org/l.tar.xz', sha, kinds({}))).toEqual({ kind: 'url', url: 'https://example.org/l.tar.xz', sha256: sha, mirrors: [] });
+    expect(sourceFromFlag('https://example.org/l.tar.xz', sha, kinds({}))).toEqual({
+      kind: 'url',
+      url: 'https://example.org/l.tar.xz',
+      sha256: sha,
+      mirrors: [],
+    });
     const s = selectKernel(profile, { kernelSource: '/src/linux' }, kinds({ '/src/linux': 'dir' }));
     expect(s.explicitSource).toBe(true);
   });
@@ -70,8 +99,12 @@ describe('kernel selection', () => {
       }
       throw new Error('did not throw');
     };
-    expect(attempt(() => sourceFromFlag('https://example.org/l.tar.xz', undefined, kinds({})))).toMatch(/needs its sha256.*--kernel-sha256/);
-    expect(attempt(() => sourceFromFlag('https://example.org/l.tar.xz', 'xyz', kinds({})))).toMatch(/"xyz" is not a sha256/);
+    expect(attempt(() => sourceFromFlag('https://example.org/l.tar.xz', undefined, kinds({})))).toMatch(
+      /needs its sha256.*--kernel-sha256/,
+    );
+    expect(attempt(() => sourceFromFlag('https://example.org/l.tar.xz', 'xyz', kinds({})))).toMatch(
+      /"xyz" is not a sha256/,
+    );
     expect(attempt(() => sourceFromFlag('/nope', undefined, kinds({})))).toMatch(/\/nope does not exist/);
   });
 

@@ -52,7 +52,7 @@ describe('qemu argument list', () => {
     expect(after(kvm, '-cpu')).toEqual(['host']);
   });
 
-  it('adds extra kernel words after the lab\'s own', () => {
+  it("adds extra kernel words after the lab's own", () => {
     expect(kernelCommandLine({ append: ['quiet'] })).toMatch(/nokaslr.* quiet$/);
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { loadProfile } from '../../src/config/profile.js';
-import { configureArgs, EMPTY_BZIP2, edk2BlobNames, firmwareArgs, loadRecipe, parseNinjaProgress } from '../../src/qemu/recipe.js';
+import {
+  configureArgs,
+  EMPTY_BZIP2,
+  edk2BlobNames,
+  firmwareArgs,
+  loadRecipe,
+  parseNinjaProgress,
+} from '../../src/qemu/recipe.js';
 import { qemuChoice } from '../../src/lab/build.js';
 import { execaSync } from 'execa';
 
@@ -17,17 +24,31 @@ describe('QEMU recipes', () => {
       '--prefix=/store/qemu/k/prefix',
     ]);
     const upstream = loadRecipe('8.1.2').recipe;
-    expect(configureArgs(upstream, '/p')).toEqual(['--target-list=x86_64-softmmu', '--enable-slirp', '--disable-docs', '--disable-werror', '--prefix=/p']);
+    expect(configureArgs(upstream, '/p')).toEqual([
+      '--target-list=x86_64-softmmu',
+      '--enable-slirp',
+      '--disable-docs',
+      '--disable-werror',
+      '--prefix=/p',
+    ]);
     expect(upstream.firmwareDirs).toEqual([]);
   });
 
-  it('points a blob-less build at Debian\'s firmware with -L', () => {
+  it("points a blob-less build at Debian's firmware with -L", () => {
     const { recipe } = loadRecipe('7.2');
-    expect(firmwareArgs(recipe.firmwareDirs)).toEqual(['-L', '/usr/share/seabios', '-L', '/usr/share/qemu', '-L', '/usr/lib/ipxe/qemu']);
+    expect(firmwareArgs(recipe.firmwareDirs)).toEqual([
+      '-L',
+      '/usr/share/seabios',
+      '-L',
+      '/usr/share/qemu',
+      '-L',
+      '/usr/lib/ipxe/qemu',
+    ]);
   });
 
   it('finds the edk2 blob names pc-bios/meson.build expects', () => {
-    const meson = "roms = []\nif unpack_edk2_blobs\n  fds = [\n    'edk2-aarch64-code.fd',\n    'edk2-x86_64-code.fd',\n  ]\n  foreach f : fds\n";
+    const meson =
+      "roms = []\nif unpack_edk2_blobs\n  fds = [\n    'edk2-aarch64-code.fd',\n    'edk2-x86_64-code.fd',\n  ]\n  foreach f : fds\n";
     expect(edk2BlobNames(meson)).toEqual(['edk2-aarch64-code.fd.bz2', 'edk2-x86_64-code.fd.bz2']);
     expect(edk2BlobNames('blobs = []')).toEqual([]);
   });
@@ -38,7 +59,7 @@ describe('QEMU recipes', () => {
     expect(out.stdout.length).toBe(0);
   });
 
-  it('reads ninja\'s [n/N] progress', () => {
+  it("reads ninja's [n/N] progress", () => {
     expect(parseNinjaProgress('[123/2345] Compiling C object libqemu.a.p/x.c.o')).toEqual({ done: 123, total: 2345 });
     expect(parseNinjaProgress('ninja: Entering directory')).toBeUndefined();
   });

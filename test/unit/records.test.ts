@@ -16,12 +16,18 @@ describe('damaged records are one clear error, never a stack trace', () => {
   });
 
   it('a damaged line inside hits.jsonl names the file and the line', () => {
-    expect(() => parseHits(`${hit(1)}\n{"seq": 2,\n${hit(3)}\n`, '/r/hits.jsonl')).toThrow('/r/hits.jsonl line 2 is not a hit record');
+    expect(() => parseHits(`${hit(1)}\n{"seq": 2,\n${hit(3)}\n`, '/r/hits.jsonl')).toThrow(
+      '/r/hits.jsonl line 2 is not a hit record',
+    );
   });
 
   it('a damaged build.json is BUILD_RECORD_CORRUPT, not "not built"', async () => {
-    expect(() => parseBuildRecord('{"profile": "debian", "kern', '/l/build.json')).toThrow(/^\/l\/build.json is damaged/);
-    expect(() => parseBuildRecord('{"profile": "debian"}', '/l/build.json')).toThrow('/l/build.json is damaged: no kernel, rootfs, qemu');
+    expect(() => parseBuildRecord('{"profile": "debian", "kern', '/l/build.json')).toThrow(
+      /^\/l\/build.json is damaged/,
+    );
+    expect(() => parseBuildRecord('{"profile": "debian"}', '/l/build.json')).toThrow(
+      '/l/build.json is damaged: no kernel, rootfs, qemu',
+    );
     const paths = labPaths(tempDir('rec'));
     await expect(readBuildRecord(paths)).rejects.toMatchObject({ code: 'NOT_BUILT' });
     mkdirSync(paths.root, { recursive: true });
@@ -29,7 +35,7 @@ describe('damaged records are one clear error, never a stack trace', () => {
     await expect(readBuildRecord(paths)).rejects.toMatchObject({ code: 'BUILD_RECORD_CORRUPT' });
   });
 
-  it('a damaged state.json is STATE_CORRUPT, and lab down clears it by QEMU\'s pid file', async () => {
+  it("a damaged state.json is STATE_CORRUPT, and lab down clears it by QEMU's pid file", async () => {
     const paths = labPaths(tempDir('rec'));
     mkdirSync(paths.vmDir, { recursive: true });
     writeFileSync(paths.state, '{"pid": 12');

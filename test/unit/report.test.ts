@@ -13,17 +13,39 @@ import { FIXTURES, hasShared, sharedSkipReason } from '../helpers/shared.js';
 
 const frame = (fn: string, inlined = false) => ({ function: fn, file: null, line: null, pc: '0x0', inlined });
 const hit = (breakpoint: string, fns: Array<[string, boolean?]>, elapsed = 1, cpu = 0): Hit => ({
-  seq: 1, time: '', elapsed, breakpoint, function: fns[0]![0], file: null, line: null, cpu, comm: 'sh', pid: 1, frames: fns.map(([f, i]) => frame(f, i)), trimmed: false,
+  seq: 1,
+  time: '',
+  elapsed,
+  breakpoint,
+  function: fns[0]![0],
+  file: null,
+  line: null,
+  cpu,
+  comm: 'sh',
+  pid: 1,
+  frames: fns.map(([f, i]) => frame(f, i)),
+  trimmed: false,
 });
-
 
 describe('flame trees', () => {
   const hits = [
-    hit('compact_unlock_should_abort', [['compact_unlock_should_abort', true], ['isolate_freepages_block'], ['compact_zone']]),
-    hit('compact_unlock_should_abort', [['compact_unlock_should_abort', true], ['isolate_freepages_block'], ['compact_zone']]),
+    hit('compact_unlock_should_abort', [
+      ['compact_unlock_should_abort', true],
+      ['isolate_freepages_block'],
+      ['compact_zone'],
+    ]),
+    hit('compact_unlock_should_abort', [
+      ['compact_unlock_should_abort', true],
+      ['isolate_freepages_block'],
+      ['compact_zone'],
+    ]),
     hit('compact_zone', [['compact_zone'], ['compact_node']]),
     // an inlined copy and an outlined one of the same function are two frames, as FlameGraph's _[i] makes them
-    hit('compact_unlock_should_abort', [['compact_unlock_should_abort'], ['isolate_freepages_block'], ['compact_zone']]),
+    hit('compact_unlock_should_abort', [
+      ['compact_unlock_should_abort'],
+      ['isolate_freepages_block'],
+      ['compact_zone'],
+    ]),
   ];
 
   it('merges backtraces outermost first, a node worth the hits under it, inlined frames marked', () => {
@@ -75,8 +97,14 @@ describe('the function_graph call tree', () => {
     ].join('\n');
     const tree = callTree(parseTrace(text));
     expect(tree.map((n) => n.fn)).toEqual(['compact_zone']);
-    const path = (n: CallNode | undefined, out: string[] = []): string[] => (n ? path(n.children[0], [...out, `${n.fn} ${n.calls}x ${n.inclusiveUs}/${n.exclusiveUs}`]) : out);
-    expect(path(tree[0])).toEqual(['compact_zone 1x 20/10', 'migrate_pages 1x 9/5', 'compaction_alloc 1x 4/3', 'compact_unlock_should_abort.isra.0 2x 1/1']);
+    const path = (n: CallNode | undefined, out: string[] = []): string[] =>
+      n ? path(n.children[0], [...out, `${n.fn} ${n.calls}x ${n.inclusiveUs}/${n.exclusiveUs}`]) : out;
+    expect(path(tree[0])).toEqual([
+      'compact_zone 1x 20/10',
+      'migrate_pages 1x 9/5',
+      'compaction_alloc 1x 4/3',
+      'compact_unlock_should_abort.isra.0 2x 1/1',
+    ]);
   });
 
   it('hangs calls whose callers never show under one node', () => {
@@ -84,28 +112,55 @@ describe('the function_graph call tree', () => {
     expect(tree.map((n) => n.fn).sort()).toEqual(['[caller not in the trace]', 'top_leaf']);
   });
 
-  it.skipIf(!hasShared)("rebuilds the fixture's manual compaction down to compact_unlock_should_abort's 39,915 calls", () => {
-    const records = parseTrace(readFileSync(path.join(FIXTURES, 'ftrace', 'function_graph_manual_compaction_x86.txt'), 'utf8'));
-    const tree = callTree(records);
-    const handler = tree.find((n) => n.fn === 'sysctl_compaction_handler')!;
-    const chain: string[] = [];
-    for (let n: CallNode | undefined = handler; n; n = n.children.find((c) => c.children.length) ?? n.children[0]) chain.push(n.fn);
-    expect(chain).toEqual(['sysctl_compaction_handler', 'compact_node', 'compact_zone', 'migrate_pages', 'compaction_alloc', 'compact_unlock_should_abort.isra.0']);
-    const leaf = (function find(n: CallNode): CallNode | undefined {
-      return n.fn === 'compact_unlock_should_abort.isra.0' ? n : n.children.map(find).find(Boolean);
-    })(handler)!;
-    expect(leaf.calls).toBe(39915);
-    // a flame node is never smaller than its callees together
-    const flame = flameFromCallTree(tree);
-    const check = (n: typeof flame): boolean => n.value >= n.children.reduce((s, c) => s + c.value, 0) && n.children.every(check);
-    expect(check(flame)).toBe(true);
-  });
+  it.skipIf(!hasShared)(
+    "rebuilds the fixture's manual compaction down to compact_unlock_should_abort's 39,915 calls",
+    () => {
+      const records = parseTrace(
+        readFileSync(path.join(FIXTURES, 'ftrace', 'function_graph_manual_compaction_x86.txt'), 'utf8'),
+      );
+      const tree = callTree(records);
+      const handler = tree.find((n) => n.fn === 'sysctl_compaction_handler')!;
+      const chain: string[] = [];
+      for (let n: CallNode | undefined = handler; n; n = n.children.find((c) => c.children.length) ?? n.children[0])
+        chain.push(n.fn);
+      expect(chain).toEqual([
+        'sysctl_compaction_handler',
+        'compact_node',
+        'compact_zone',
+        'migrate_pages',
+        'compaction_alloc',
+        'compact_unlock_should_abort.isra.0',
+      ]);
+      const leaf = (function find(n: CallNode): CallNode | undefined {
+        return n.fn === 'compact_unlock_should_abort.isra.0' ? n : n.children.map(find).find(Boolean);
+      })(handler)!;
+      expect(leaf.calls).toBe(39915);
+      // a flame node is never smaller than its callees together
+      const flame = flameFromCallTree(tree);
+      const check = (n: typeof flame): boolean =>
+        n.value >= n.children.reduce((s, c) => s + c.value, 0) && n.children.every(check);
+      expect(check(flame)).toBe(true);
+    },
+  );
   if (!hasShared) it.skip(sharedSkipReason, () => {});
 });
 
 describe('the run report model', () => {
-  const manifest = { id: 'r1', kind: 'scenario', command: ['lab', 'run', 'proactive'], kernel: { version: '6.1.192', configSha256: 'abc' }, qemu: { version: 'QEMU 7.2', accel: 'tcg' }, request: { scenario: { name: 'proactive' } }, exports: ['trace.json'] };
-  const sample = (t: number, score: number, scanned: number): Sample => ({ t, score, vmstat: { compact_migrate_scanned: scanned, nr_free_pages: 1 }, buddyinfo: [{ node: 0, zone: 'DMA32', free: [t, 2, 3] }] });
+  const manifest = {
+    id: 'r1',
+    kind: 'scenario',
+    command: ['lab', 'run', 'proactive'],
+    kernel: { version: '6.1.192', configSha256: 'abc' },
+    qemu: { version: 'QEMU 7.2', accel: 'tcg' },
+    request: { scenario: { name: 'proactive' } },
+    exports: ['trace.json'],
+  };
+  const sample = (t: number, score: number, scanned: number): Sample => ({
+    t,
+    score,
+    vmstat: { compact_migrate_scanned: scanned, nr_free_pages: 1 },
+    buddyinfo: [{ node: 0, zone: 'DMA32', free: [t, 2, 3] }],
+  });
 
   it('states the kernel, config hash, QEMU, accel and command line', () => {
     const r = buildRunReport({ manifest });
@@ -118,18 +173,42 @@ describe('the run report model', () => {
 
   it('a scenario: one point per sample, growth of the counters that moved, steps, buddyinfo before and after', () => {
     const samples = [sample(0, 30, 100), sample(1, 31, 100), sample(2, 9, 400)];
-    const r = buildRunReport({ manifest, samples, steps: [{ t: 0.5, label: 'sleep 2' }], verdicts: { verdicts: [{ path: 'proactive', fired: true, ok: true, expectedToFire: true, rows: [{ what: 'x', need: '≥ 1', got: '3', met: true }] }] } });
+    const r = buildRunReport({
+      manifest,
+      samples,
+      steps: [{ t: 0.5, label: 'sleep 2' }],
+      verdicts: {
+        verdicts: [
+          {
+            path: 'proactive',
+            fired: true,
+            ok: true,
+            expectedToFire: true,
+            rows: [{ what: 'x', need: '≥ 1', got: '3', met: true }],
+          },
+        ],
+      },
+    });
     expect(r.series!.t).toHaveLength(3);
     expect(r.series!.score).toEqual([30, 31, 9]);
     expect(r.series!.counters).toEqual({ compact_migrate_scanned: [0, 0, 300] });
     expect(r.series!.steps).toEqual([{ t: 0.5, label: 'sleep 2' }]);
-    expect(r.heatmaps!.map((h) => h.values[0])).toEqual([[0, 2, 3], [2, 2, 3]]);
+    expect(r.heatmaps!.map((h) => h.values[0])).toEqual([
+      [0, 2, 3],
+      [2, 2, 3],
+    ]);
     expect(r.verdicts![0]).toMatchObject({ path: 'proactive', fired: true, expected: 'fires' });
   });
 
   it('a debug run: flame, hits per breakpoint, a timeline kept under MAX_POINTS, captures as columns', () => {
-    const many = Array.from({ length: MAX_POINTS + 5 }, (_, i) => ({ ...hit('compact_zone', [['compact_zone']], i / 1000, i % 2), captures: { 'cc->order': { value: i % 10 } } }));
-    const r = buildRunReport({ manifest: { ...manifest, kind: 'debug', request: { breakpoints: ['compact_zone'] } }, hits: many });
+    const many = Array.from({ length: MAX_POINTS + 5 }, (_, i) => ({
+      ...hit('compact_zone', [['compact_zone']], i / 1000, i % 2),
+      captures: { 'cc->order': { value: i % 10 } },
+    }));
+    const r = buildRunReport({
+      manifest: { ...manifest, kind: 'debug', request: { breakpoints: ['compact_zone'] } },
+      hits: many,
+    });
     expect(r.title).toBe('lab debug --break compact_zone');
     expect(r.breakpoints!.rows).toEqual([['compact_zone', MAX_POINTS + 5, 1, 'compact_zone']]);
     expect(r.hitTimeline!.x).toHaveLength(MAX_POINTS);
@@ -140,9 +219,26 @@ describe('the run report model', () => {
   });
 
   it('lab debug --snapshot buddy: one heatmap per snapshot and zone, migrate type by order', () => {
-    const snapshots = [{ when: 'hit', seq: 1, kind: 'buddy', data: [{ zone: 'DMA32', by_type: { Unmovable: [1, 0], Movable: [0, 494] } }] }];
+    const snapshots = [
+      {
+        when: 'hit',
+        seq: 1,
+        kind: 'buddy',
+        data: [{ zone: 'DMA32', by_type: { Unmovable: [1, 0], Movable: [0, 494] } }],
+      },
+    ];
     const r = buildRunReport({ manifest: { ...manifest, kind: 'debug' }, hits: [], snapshots });
-    expect(r.heatmaps).toEqual([{ title: 'free blocks, zone DMA32, at hit 1', rows: ['Unmovable', 'Movable'], cols: ['order 0', 'order 1'], values: [[1, 0], [0, 494]] }]);
+    expect(r.heatmaps).toEqual([
+      {
+        title: 'free blocks, zone DMA32, at hit 1',
+        rows: ['Unmovable', 'Movable'],
+        cols: ['order 0', 'order 1'],
+        values: [
+          [1, 0],
+          [0, 494],
+        ],
+      },
+    ]);
     expect(r.notes).toContain('no breakpoint was hit in this run');
   });
 });
@@ -162,7 +258,9 @@ describe('the page', () => {
     expect(stepLabel({ sleep: 2 })).toBe('sleep 2');
     expect(stepLabel({ until: { compact_daemon_wake: 1 }, within: 30 })).toBe('until compact_daemon_wake (≤ 30 s)');
     expect(stepLabel({ set: { '/proc/sys/vm/compaction_proactiveness': '100' } })).toBe('compaction_proactiveness=100');
-    expect(stepLabel({ run: ['fragmenter', '--free-percent', '50', '--pattern', 'alternate'], background: true } as never)).toBe('fragmenter --free-percent 50 … &');
+    expect(
+      stepLabel({ run: ['fragmenter', '--free-percent', '50', '--pattern', 'alternate'], background: true } as never),
+    ).toBe('fragmenter --free-percent 50 … &');
   });
 });
 
@@ -174,7 +272,10 @@ describe('writing report.html', () => {
     const { PROJECT } = await import('../helpers/cli.js');
     const dir = mkdtempSync(path.join(PROJECT, '.report-test-'));
     try {
-      writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ id: 'r', kind: 'trace', command: ['lab', 'trace'], request: { tracer: 'nop' } }));
+      writeFileSync(
+        path.join(dir, 'manifest.json'),
+        JSON.stringify({ id: 'r', kind: 'trace', command: ['lab', 'trace'], request: { tracer: 'nop' } }),
+      );
       const r = await writeRunReport(dir);
       expect(r.file).toBe(path.join(dir, 'report.html'));
       expect(r.bytes).toBeGreaterThan(100_000);

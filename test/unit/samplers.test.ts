@@ -19,13 +19,24 @@ import { snapshotFromFiles, splitTailOutput } from '../../src/sample/snapshot.js
 const DATA = path.resolve(import.meta.dirname, '..', 'data');
 const read = (dir: string, f: string) => readFileSync(path.join(DATA, dir, f), 'utf8');
 
-describe('samplers on files captured from the lab\'s own guest', () => {
+describe("samplers on files captured from the lab's own guest", () => {
   for (const dir of readdirSync(DATA).filter((d) => d.startsWith('guest-'))) {
     describe(dir, () => {
       it('reads every compaction counter from /proc/vmstat', () => {
         const v = parseVmstat(read(dir, 'vmstat.txt'));
-        for (const n of ['compact_migrate_scanned', 'compact_free_scanned', 'compact_isolated', 'compact_stall', 'compact_fail', 'compact_success',
-          'compact_daemon_wake', 'compact_daemon_migrate_scanned', 'compact_daemon_free_scanned', 'thp_fault_alloc', 'pgmigrate_success']) {
+        for (const n of [
+          'compact_migrate_scanned',
+          'compact_free_scanned',
+          'compact_isolated',
+          'compact_stall',
+          'compact_fail',
+          'compact_success',
+          'compact_daemon_wake',
+          'compact_daemon_migrate_scanned',
+          'compact_daemon_free_scanned',
+          'thp_fault_alloc',
+          'pgmigrate_success',
+        ]) {
           expect(v[n], n).toBeTypeOf('number');
         }
         expect(v.nr_free_pages).toBeGreaterThan(0);
@@ -42,7 +53,9 @@ describe('samplers on files captured from the lab\'s own guest', () => {
         const pti = parsePagetypeinfo(read(dir, 'pagetypeinfo.txt'));
         expect(pti.pageblockOrder).toBe(9);
         // free blocks per order, summed over migrate types, are buddyinfo's numbers (unless capped at >100000)
-        const byOrder = dma32.free.map((_, o) => pti.free.filter((f) => f.zone === 'DMA32').reduce((s, f) => s + f.free[o]!, 0));
+        const byOrder = dma32.free.map((_, o) =>
+          pti.free.filter((f) => f.zone === 'DMA32').reduce((s, f) => s + f.free[o]!, 0),
+        );
         byOrder.forEach((n, o) => {
           if (n < 100_000) expect(n, `order ${o}`).toBe(dma32.free[o]);
         });
@@ -63,17 +76,26 @@ describe('samplers on files captured from the lab\'s own guest', () => {
       });
 
       it('builds a whole snapshot from one tail -n +1 of every file', () => {
-        const files = ['vmstat', 'buddyinfo', 'pagetypeinfo', 'zoneinfo'].map((f) => [`/proc/${f}`, read(dir, `${f}.txt`)] as const);
-        const extfrag = ['unusable_index', 'extfrag_index'].map((f) => [`/sys/kernel/debug/extfrag/${f}`, read(dir, `${f}.txt`)] as const);
+        const files = ['vmstat', 'buddyinfo', 'pagetypeinfo', 'zoneinfo'].map(
+          (f) => [`/proc/${f}`, read(dir, `${f}.txt`)] as const,
+        );
+        const extfrag = ['unusable_index', 'extfrag_index'].map(
+          (f) => [`/sys/kernel/debug/extfrag/${f}`, read(dir, `${f}.txt`)] as const,
+        );
         const tail = [...files, ...extfrag].map(([p, t]) => `==> ${p} <==\n${t}`).join('\n');
         const split = splitTailOutput(tail);
         expect(Object.keys(split)).toHaveLength(6);
         const snap = snapshotFromFiles(split, 1.5);
         expect(snap.t).toBe(1.5);
         expect(snap.buddyinfo.length).toBeGreaterThan(0);
-        expect(snap.score).toBe(nodeFragmentationScore(
-          parseBuddyinfo(read(dir, 'buddyinfo.txt')).map((z) => ({ ...z, present: parseZoneinfoPresent(read(dir, 'zoneinfo.txt')).find((p) => p.zone === z.zone)!.present })),
-        ));
+        expect(snap.score).toBe(
+          nodeFragmentationScore(
+            parseBuddyinfo(read(dir, 'buddyinfo.txt')).map((z) => ({
+              ...z,
+              present: parseZoneinfoPresent(read(dir, 'zoneinfo.txt')).find((p) => p.zone === z.zone)!.present,
+            })),
+          ),
+        );
       });
     });
   }
@@ -98,6 +120,11 @@ describe('fragmentation arithmetic', () => {
   });
 
   it('takes deltas of the counters that matter', () => {
-    expect(vmstatDelta({ compact_stall: 2, nr_free_pages: 9, pgfault: 1 }, { compact_stall: 5, nr_free_pages: 3, pgfault: 9 })).toEqual({ compact_stall: 3, nr_free_pages: -6 });
+    expect(
+      vmstatDelta(
+        { compact_stall: 2, nr_free_pages: 9, pgfault: 1 },
+        { compact_stall: 5, nr_free_pages: 3, pgfault: 9 },
+      ),
+    ).toEqual({ compact_stall: 3, nr_free_pages: -6 });
   });
 });

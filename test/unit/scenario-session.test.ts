@@ -29,22 +29,35 @@ describe('a scenario run against a fake guest', () => {
   it('sets, runs, and puts every setting back; background jobs stopped, their output kept', async () => {
     const guest = new FakeGuest();
     const dir = tempDir('scenario');
-    const s = scenario([{ run: ['fragmenter', '--free-percent', '50'], background: true }, { set: { [PROACTIVENESS]: '50' } }, { run: ['true'] }]);
+    const s = scenario([
+      { run: ['fragmenter', '--free-percent', '50'], background: true },
+      { set: { [PROACTIVENESS]: '50' } },
+      { run: ['true'] },
+    ]);
     const r = await performScenario(s, dir, { guest, runId: 'r1', progress: silentProgress });
     expect(r.verdicts).toHaveLength(1);
     expect(guest.files.get(PROACTIVENESS)).toBe('20');
     expect(guest.files.get(THP)).toBe('madvise');
     expect(guest.running.size).toBe(0);
-    expect(r.background).toEqual([{ argv: ['/usr/local/lib/lab/fragmenter', '--free-percent', '50'], out: '/tmp/lab-r1/bg-0.out', output: '/usr/local/lib/lab/fragmenter --free-percent 50 started\n' }]);
+    expect(r.background).toEqual([
+      {
+        argv: ['/usr/local/lib/lab/fragmenter', '--free-percent', '50'],
+        out: '/tmp/lab-r1/bg-0.out',
+        output: '/usr/local/lib/lab/fragmenter --free-percent 50 started\n',
+      },
+    ]);
     expect(JSON.parse(readFileSync(`${dir}/background.json`, 'utf8'))[0].out).toBe('/tmp/lab-r1/bg-0.out');
-    for (const f of ['samples.jsonl', 'report.svg', 'verdicts.json', 'report.txt', 'before.txt', 'after.txt']) expect(existsSync(`${dir}/${f}`), f).toBe(true);
+    for (const f of ['samples.jsonl', 'report.svg', 'verdicts.json', 'report.txt', 'before.txt', 'after.txt'])
+      expect(existsSync(`${dir}/${f}`), f).toBe(true);
   });
 
   it('restores the guest when a step fails, and reports the step', async () => {
     const guest = new FakeGuest();
     guest.failing.add('false');
     const s = scenario([{ run: ['fragmenter'], background: true }, { run: ['false'] }]);
-    const err = await performScenario(s, tempDir('scenario'), { guest, runId: 'r2', progress: silentProgress }).catch((e: unknown) => e);
+    const err = await performScenario(s, tempDir('scenario'), { guest, runId: 'r2', progress: silentProgress }).catch(
+      (e: unknown) => e,
+    );
     expect((err as LabError).code).toBe('GUEST_STEP_FAILED');
     expect((err as LabError).message).toMatch(/^step 2 \(false\) exited 1/);
     expect(guest.files.get(PROACTIVENESS)).toBe('20');
@@ -54,18 +67,32 @@ describe('a scenario run against a fake guest', () => {
 
   it('an until step goes on once the counters grew, and after its time when they do not', async () => {
     const guest = new FakeGuest();
-    const wake = (n: number) => guest.files.set('/proc/vmstat', guest.files.get('/proc/vmstat')!.replace(/^compact_daemon_wake \d+$/m, `compact_daemon_wake ${n}`));
+    const wake = (n: number) =>
+      guest.files.set(
+        '/proc/vmstat',
+        guest.files.get('/proc/vmstat')!.replace(/^compact_daemon_wake \d+$/m, `compact_daemon_wake ${n}`),
+      );
     wake(0);
     setTimeout(() => wake(2), 700);
     const started = Date.now();
-    await performScenario(scenario([{ until: { compact_daemon_wake: 2 }, within: 30 }]), tempDir('scenario'), { guest, runId: 'u1', progress: silentProgress });
+    await performScenario(scenario([{ until: { compact_daemon_wake: 2 }, within: 30 }]), tempDir('scenario'), {
+      guest,
+      runId: 'u1',
+      progress: silentProgress,
+    });
     const waited = Date.now() - started;
     expect(guest.log.filter((a) => a[0] === 'cat' && a[1] === '/proc/vmstat').length).toBeGreaterThanOrEqual(2);
     expect(waited).toBeLessThan(30_000);
     const quiet = new FakeGuest();
     const dir = tempDir('scenario');
-    await performScenario(scenario([{ until: { compact_daemon_wake: 1 }, within: 0.6 }]), dir, { guest: quiet, runId: 'u2', progress: silentProgress });
-    expect(JSON.parse(readFileSync(`${dir}/steps.json`, 'utf8'))).toEqual([{ t: expect.any(Number), label: 'until compact_daemon_wake (≤ 0.6 s)' }]);
+    await performScenario(scenario([{ until: { compact_daemon_wake: 1 }, within: 0.6 }]), dir, {
+      guest: quiet,
+      runId: 'u2',
+      progress: silentProgress,
+    });
+    expect(JSON.parse(readFileSync(`${dir}/steps.json`, 'utf8'))).toEqual([
+      { t: expect.any(Number), label: 'until compact_daemon_wake (≤ 0.6 s)' },
+    ]);
     expect(quiet.log.filter((a) => a[0] === 'cat' && a[1] === '/proc/vmstat').length).toBeGreaterThanOrEqual(1);
   });
 
@@ -74,7 +101,12 @@ describe('a scenario run against a fake guest', () => {
     const stop = new AbortController();
     const s = scenario([{ run: ['fragmenter'], background: true }, { sleep: 30 }]);
     setTimeout(() => stop.abort(), 50);
-    const err = await performScenario(s, tempDir('scenario'), { guest, runId: 'r3', progress: silentProgress, signal: stop.signal }).catch((e: unknown) => e);
+    const err = await performScenario(s, tempDir('scenario'), {
+      guest,
+      runId: 'r3',
+      progress: silentProgress,
+      signal: stop.signal,
+    }).catch((e: unknown) => e);
     expect((err as LabError).code).toBe('INTERRUPTED');
     expect(guest.files.get(PROACTIVENESS)).toBe('20');
     expect(guest.running.size).toBe(0);
@@ -86,9 +118,13 @@ describe('a scenario run against a fake guest', () => {
     const s = scenario([{ run: ['false'] }]);
     // the write that sets THP goes through; restoring it fails
     guest.failWrites.add(`${THP}=madvise`);
-    const err = (await performScenario(s, tempDir('scenario'), { guest, runId: 'r4', progress: silentProgress }).catch((e: unknown) => e)) as LabError;
+    const err = (await performScenario(s, tempDir('scenario'), { guest, runId: 'r4', progress: silentProgress }).catch(
+      (e: unknown) => e,
+    )) as LabError;
     expect(err.code).toBe('GUEST_STEP_FAILED');
-    expect(err.message).toMatch(/step 1 \(false\) exited 1.*; restoring the guest failed too: 1 guest setting\(s\) could not be restored: \/sys\/kernel\/mm\/transparent_hugepage\/enabled back to madvise/);
+    expect(err.message).toMatch(
+      /step 1 \(false\) exited 1.*; restoring the guest failed too: 1 guest setting\(s\) could not be restored: \/sys\/kernel\/mm\/transparent_hugepage\/enabled back to madvise/,
+    );
     // the other setting still went back
     expect(guest.files.get(PROACTIVENESS)).toBe('20');
   });
@@ -112,6 +148,8 @@ describe('guest settings', () => {
 
   it('names a setting the guest does not have', async () => {
     const settings = new GuestSettings(new FakeGuest());
-    await expect(settings.set({ '/proc/sys/vm/no_such_knob': '1' })).rejects.toThrow('/proc/sys/vm/no_such_knob does not exist in the guest');
+    await expect(settings.set({ '/proc/sys/vm/no_such_knob': '1' })).rejects.toThrow(
+      '/proc/sys/vm/no_such_knob does not exist in the guest',
+    );
   });
 });

@@ -15,7 +15,10 @@ const servers: net.Server[] = [];
 afterEach(() => servers.splice(0).forEach((s) => s.close()));
 
 /** A unix-socket server that answers each line it reads with what `reply` returns. */
-async function fakeServer(onConnect: (socket: net.Socket) => void, reply: (line: string, socket: net.Socket) => void): Promise<string> {
+async function fakeServer(
+  onConnect: (socket: net.Socket) => void,
+  reply: (line: string, socket: net.Socket) => void,
+): Promise<string> {
   const file = path.join(tempDir('sock'), 's.sock');
   const server = net.createServer((socket) => {
     onConnect(socket);
@@ -55,10 +58,14 @@ describe('QMP', () => {
     expect((err as LabError).message).toMatch(/not JSON/);
   });
 
-  it('reports QEMU\'s error answer by its description', async () => {
+  it("reports QEMU's error answer by its description", async () => {
     const sock = await fakeServer(greeting, (line, s) => {
       const { execute } = JSON.parse(line) as { execute: string };
-      s.write(execute === 'qmp_capabilities' ? '{"return": {}}\n' : '{"error": {"class": "CommandNotFound", "desc": "The command nope has not been found"}}\n');
+      s.write(
+        execute === 'qmp_capabilities'
+          ? '{"return": {}}\n'
+          : '{"error": {"class": "CommandNotFound", "desc": "The command nope has not been found"}}\n',
+      );
     });
     await expect(qmpCommand(sock, 'nope')).rejects.toThrow('QMP nope failed: The command nope has not been found');
   });
@@ -69,7 +76,10 @@ describe('QMP', () => {
       else s.end();
     });
     expect(await qmpCommand(quitting, 'quit')).toEqual({});
-    const silent = await fakeServer(() => undefined, () => undefined);
+    const silent = await fakeServer(
+      () => undefined,
+      () => undefined,
+    );
     await expect(qmpCommand(silent, 'query-status', 200)).rejects.toMatchObject({ code: 'QMP_TIMEOUT' });
   });
 
@@ -92,7 +102,9 @@ describe('the serial agent client', () => {
       const argv = words.map((w) => Buffer.from(w.slice(1), 'base64').toString());
       // a reply to an older request comes first: it must be ignored
       s.write(`@lab stale out\n${Buffer.from('old').toString('base64')}\n@lab stale exit 9\n`);
-      s.write(`@lab ${id} out\n${Buffer.from(`argv=${JSON.stringify(argv)}\n`).toString('base64')}\n@lab ${id} err\n${Buffer.from('warn\n').toString('base64')}\n@lab ${id} exit 3\n`);
+      s.write(
+        `@lab ${id} out\n${Buffer.from(`argv=${JSON.stringify(argv)}\n`).toString('base64')}\n@lab ${id} err\n${Buffer.from('warn\n').toString('base64')}\n@lab ${id} exit 3\n`,
+      );
     }
   }
 
@@ -106,9 +118,15 @@ describe('the serial agent client', () => {
   });
 
   it('says the guest is gone when the channel closes mid-request, and times out on silence', async () => {
-    const closing = await fakeServer(() => undefined, (_l, s) => s.destroy());
+    const closing = await fakeServer(
+      () => undefined,
+      (_l, s) => s.destroy(),
+    );
     await expect(agentExec(closing, ['true'])).rejects.toMatchObject({ code: 'GUEST_GONE' });
-    const silent = await fakeServer(() => undefined, () => undefined);
+    const silent = await fakeServer(
+      () => undefined,
+      () => undefined,
+    );
     await expect(agentExec(silent, ['true'], { timeoutMs: 200 })).rejects.toMatchObject({ code: 'GUEST_TIMEOUT' });
     expect(await agentPing(silent, 200)).toBe(false);
   });

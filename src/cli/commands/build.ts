@@ -8,7 +8,11 @@ export function registerBuild<T>(y: Argv<T>) {
   return y.command(
     'build',
     'fetch, verify and build the kernel and the rootfs (cached)',
-    (b) => buildOptions(b).option('configure-only', { type: 'boolean', describe: 'stop once the kernel config is final and verified' }),
+    (b) =>
+      buildOptions(b).option('configure-only', {
+        type: 'boolean',
+        describe: 'stop once the kernel config is final and verified',
+      }),
     (a) =>
       invoke(a, async (cli) => {
         const flags = a as unknown as BuildFlags;

@@ -16,7 +16,11 @@ export function registerCourse<T>(y: Argv<T>) {
       (a) =>
         invoke(a, async (cli) => {
           const r = await (await import('../../lab/init.js')).initLab({ profile: a.profile, force: a.force });
-          cli.out(cli.json ? JSON.stringify(r, null, 2) : `wrote ${r.file}: profile ${r.profile}, exercises ${r.exercises.join(', ')}\nnext: lab lock (writes lab.lock), then commit both`);
+          cli.out(
+            cli.json
+              ? JSON.stringify(r, null, 2)
+              : `wrote ${r.file}: profile ${r.profile}, exercises ${r.exercises.join(', ')}\nnext: lab lock (writes lab.lock), then commit both`,
+          );
         }),
     )
     .command(
@@ -30,7 +34,9 @@ export function registerCourse<T>(y: Argv<T>) {
           cli.out(
             cli.json
               ? JSON.stringify({ file: r.file, digest: r.digest, lock: r.lock }, null, 2)
-              : `wrote ${r.file} (digest ${r.digest.slice(0, 16)}…)\n${Object.entries(o).map(([k, v]) => `  ${k.padEnd(13)} sha256 ${v}`).join('\n')}\n  ${Object.keys(r.lock.inputs.guestPackages).length} guest packages pinned by version`,
+              : `wrote ${r.file} (digest ${r.digest.slice(0, 16)}…)\n${Object.entries(o)
+                  .map(([k, v]) => `  ${k.padEnd(13)} sha256 ${v}`)
+                  .join('\n')}\n  ${Object.keys(r.lock.inputs.guestPackages).length} guest packages pinned by version`,
           );
         }),
     )
@@ -55,8 +61,19 @@ export function registerCourse<T>(y: Argv<T>) {
           .option('student', { type: 'string', describe: 'your name in the bundle (default $USER)' }),
       (a) =>
         invoke(a, async (cli) => {
-          const r = await (await import('../../lab/hand-in.js')).packRuns(cli.lab, { runs: a.runs as string[] | undefined, out: a.out, student: a.student, lab: (a as { lab?: string }).lab });
-          cli.out(cli.json ? JSON.stringify(r, null, 2) : `wrote ${r.file}: ${r.runs.length} run(s), ${r.files} files, ${(r.bytes / 1024).toFixed(0)} KiB; ${r.configChanges} option(s) differ from the lab's config; lab.lock ${r.lockDigest ? r.lockDigest.slice(0, 16) + '…' : 'absent'}`);
+          const r = await (
+            await import('../../lab/hand-in.js')
+          ).packRuns(cli.lab, {
+            runs: a.runs as string[] | undefined,
+            out: a.out,
+            student: a.student,
+            lab: (a as { lab?: string }).lab,
+          });
+          cli.out(
+            cli.json
+              ? JSON.stringify(r, null, 2)
+              : `wrote ${r.file}: ${r.runs.length} run(s), ${r.files} files, ${(r.bytes / 1024).toFixed(0)} KiB; ${r.configChanges} option(s) differ from the lab's config; lab.lock ${r.lockDigest ? r.lockDigest.slice(0, 16) + '…' : 'absent'}`,
+          );
         }),
     )
     .command(
@@ -66,10 +83,22 @@ export function registerCourse<T>(y: Argv<T>) {
         b
           .positional('bundles', { type: 'string', array: true, demandOption: true })
           .option('max-size', { type: 'number', describe: 'refuse a bundle over this many MiB (default 64)' })
-          .option('exercise', { type: 'string', array: true, describe: 'check only these exercises (default: every one lab.json lists)' }),
+          .option('exercise', {
+            type: 'string',
+            array: true,
+            describe: 'check only these exercises (default: every one lab.json lists)',
+          }),
       (a) =>
         invoke(a, async (cli) => {
-          const r = await (await import('../../lab/hand-in.js')).checkBundles({ bundles: a.bundles as string[], lab: (a as { lab?: string }).lab, maxSizeMib: a.maxSize, exercises: a.exercise as string[] | undefined, signal: cli.lab.signal });
+          const r = await (
+            await import('../../lab/hand-in.js')
+          ).checkBundles({
+            bundles: a.bundles as string[],
+            lab: (a as { lab?: string }).lab,
+            maxSizeMib: a.maxSize,
+            exercises: a.exercise as string[] | undefined,
+            signal: cli.lab.signal,
+          });
           cli.out(cli.json ? JSON.stringify(r, null, 2) : renderCheck(r));
           return r.passed ? 0 : 1;
         }),
@@ -81,12 +110,23 @@ export function registerCourse<T>(y: Argv<T>) {
         b
           .positional('a', { type: 'string', demandOption: true })
           .positional('b', { type: 'string', demandOption: true })
-          .option('html', { type: 'string', default: 'compare.html', describe: 'where to write the comparison as a page' }),
+          .option('html', {
+            type: 'string',
+            default: 'compare.html',
+            describe: 'where to write the comparison as a page',
+          }),
       (a) =>
         invoke(a, async (cli) => {
           const c = await (await import('../../lab/compare.js')).compareRuns(cli.lab, a.a as string, a.b as string);
-          const page = cli.lab.report === false ? undefined : await (await import('../../lab/report.js')).writeCompareReport(a.html, c);
-          cli.out(cli.json ? JSON.stringify({ ...c, report: page?.file }, null, 2) : renderCompare(c) + reportLine(page?.file));
+          const page =
+            cli.lab.report === false
+              ? undefined
+              : await (await import('../../lab/report.js')).writeCompareReport(a.html, c);
+          cli.out(
+            cli.json
+              ? JSON.stringify({ ...c, report: page?.file }, null, 2)
+              : renderCompare(c) + reportLine(page?.file),
+          );
         }),
     )
     .command(
@@ -96,7 +136,11 @@ export function registerCourse<T>(y: Argv<T>) {
       (a) =>
         invoke(a, async (cli) => {
           const r = await (await import('../../lab/report.js')).reportRun(cli.lab, a.run as string | undefined);
-          cli.out(cli.json ? JSON.stringify(r, null, 2) : `${r.file} (${(r.bytes / 1024).toFixed(0)} KiB in ${r.seconds.toFixed(2)} s)`);
+          cli.out(
+            cli.json
+              ? JSON.stringify(r, null, 2)
+              : `${r.file} (${(r.bytes / 1024).toFixed(0)} KiB in ${r.seconds.toFixed(2)} s)`,
+          );
         }),
     );
 }

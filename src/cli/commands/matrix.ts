@@ -13,15 +13,33 @@ export function registerMatrix<T>(y: Argv<T>) {
     (b) =>
       b
         .positional('spec', { type: 'string', describe: 'the matrix spec (JSON)' })
-        .option('out', { type: 'string', describe: 'where the jobs, their lab directories and summary.json go (default .lab/matrices/NAME)' })
+        .option('out', {
+          type: 'string',
+          describe: 'where the jobs, their lab directories and summary.json go (default .lab/matrices/NAME)',
+        })
         .option('jobs', { type: 'number', describe: 'jobs side by side, one VM each (default: from cores and memory)' })
-        .option('prepare-only', { type: 'boolean', describe: 'build the kernels and write the job files, run nothing (Slurm\'s build step)' })
-        .option('run', { type: 'string', describe: 'run the jobs of a matrix directory prepared before (--prepare-only), here' })
-        .option('gather', { type: 'string', describe: 'collect the job results in this matrix directory into summary.json (Slurm\'s gather step)' })
-        .option('slurm', { type: 'boolean', describe: 'write an sbatch build step, job array and gather step instead of running here' })
+        .option('prepare-only', {
+          type: 'boolean',
+          describe: "build the kernels and write the job files, run nothing (Slurm's build step)",
+        })
+        .option('run', {
+          type: 'string',
+          describe: 'run the jobs of a matrix directory prepared before (--prepare-only), here',
+        })
+        .option('gather', {
+          type: 'string',
+          describe: "collect the job results in this matrix directory into summary.json (Slurm's gather step)",
+        })
+        .option('slurm', {
+          type: 'boolean',
+          describe: 'write an sbatch build step, job array and gather step instead of running here',
+        })
         .option('submit', { type: 'boolean', describe: 'with --slurm: submit them with sbatch' })
         .option('partition', { type: 'string', describe: 'with --slurm: the Slurm partition' })
-        .option('status', { type: 'string', describe: 'a matrix directory submitted with --slurm: each job done, failed or missing, from sacct' }),
+        .option('status', {
+          type: 'string',
+          describe: 'a matrix directory submitted with --slurm: each job done, failed or missing, from sacct',
+        }),
     (a) =>
       invoke(a, async (cli) => {
         const matrix = await import('../../lab/matrix.js');
@@ -37,18 +55,29 @@ export function registerMatrix<T>(y: Argv<T>) {
           return 0;
         }
         if (a.run) return runHere(cli, path.resolve(a.run), a.jobs);
-        if (!a.spec) throw new LabError('BAD_OPTION', 'lab matrix needs a spec', { hint: 'lab matrix matrices/example.json' });
+        if (!a.spec)
+          throw new LabError('BAD_OPTION', 'lab matrix needs a spec', { hint: 'lab matrix matrices/example.json' });
         const { spec } = matrix.expandSpec(a.spec);
         const out = path.resolve(a.out ?? path.join(cli.lab.paths.root, 'matrices', spec.name));
         if (a.slurm) {
-          const r = await (await import('../../lab/slurm.js')).writeSlurm(a.spec, out, { submit: a.submit ?? false, partition: a.partition });
-          cli.out(cli.json ? JSON.stringify(r, null, 2) : `wrote ${r.script} (${r.tasks} array tasks)${r.submitted ? `\nsubmitted: build ${r.submitted.build}, array ${r.submitted.array}, gather ${r.submitted.gather}\nlab matrix --status ${out}` : `\nsubmit it with: sh ${r.script}`}`);
+          const r = await (
+            await import('../../lab/slurm.js')
+          ).writeSlurm(a.spec, out, { submit: a.submit ?? false, partition: a.partition });
+          cli.out(
+            cli.json
+              ? JSON.stringify(r, null, 2)
+              : `wrote ${r.script} (${r.tasks} array tasks)${r.submitted ? `\nsubmitted: build ${r.submitted.build}, array ${r.submitted.array}, gather ${r.submitted.gather}\nlab matrix --status ${out}` : `\nsubmit it with: sh ${r.script}`}`,
+          );
           return 0;
         }
         if (a.submit) throw new LabError('BAD_OPTION', '--submit goes with --slurm');
         const plan = await matrix.prepareMatrix(cli.lab, a.spec, out);
         if (a.prepareOnly) {
-          cli.out(cli.json ? JSON.stringify(plan, null, 2) : `matrix ${plan.matrix}: ${plan.jobs.length} jobs written to ${out}/jobs`);
+          cli.out(
+            cli.json
+              ? JSON.stringify(plan, null, 2)
+              : `matrix ${plan.matrix}: ${plan.jobs.length} jobs written to ${out}/jobs`,
+          );
           return 0;
         }
         return runHere(cli, out, a.jobs);
@@ -74,7 +103,17 @@ async function runHere(cli: CliContext, out: string, jobs: number | undefined): 
     },
   });
   stage.done(`${completed} of ${plan.jobs.length} jobs finished`);
-  if (cli.lab.signal?.aborted) throw new LabError('INTERRUPTED', `matrix ${plan.matrix} interrupted: ${completed} of ${plan.jobs.length} jobs had finished, no VM is left`);
-  cli.out(cli.json ? JSON.stringify({ out, ...r }, null, 2) : renderMatrixSummary(r.summary, [`${r.jobs} at a time, ${r.seconds.toFixed(0)} s wall; summary: ${path.join(out, 'summary.json')}`]));
+  if (cli.lab.signal?.aborted)
+    throw new LabError(
+      'INTERRUPTED',
+      `matrix ${plan.matrix} interrupted: ${completed} of ${plan.jobs.length} jobs had finished, no VM is left`,
+    );
+  cli.out(
+    cli.json
+      ? JSON.stringify({ out, ...r }, null, 2)
+      : renderMatrixSummary(r.summary, [
+          `${r.jobs} at a time, ${r.seconds.toFixed(0)} s wall; summary: ${path.join(out, 'summary.json')}`,
+        ]),
+  );
   return r.summary.done === r.summary.jobs ? 0 : 1;
 }

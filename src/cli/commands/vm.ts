@@ -14,9 +14,12 @@ export function registerVm<T>(y: Argv<T>) {
       (a) =>
         invoke(a, async (cli) => {
           const state = await (await import('../../lab/vm.js')).startLabVm(cli.lab, a as unknown as StartFlags);
-          if (cli.json) return cli.out(JSON.stringify(await (await import('../../lab/vm.js')).labVmStatus(cli.lab), null, 2));
+          if (cli.json)
+            return cli.out(JSON.stringify(await (await import('../../lab/vm.js')).labVmStatus(cli.lab), null, 2));
           const ssh = state.ssh ? `, ssh on 127.0.0.1:${state.ssh.port} (lab ssh)` : '';
-          cli.out(`VM up: pid ${state.pid}, ${state.accel}, gdb on 127.0.0.1:${state.gdbPort}${ssh}, serial log ${state.serialLog}`);
+          cli.out(
+            `VM up: pid ${state.pid}, ${state.accel}, gdb on 127.0.0.1:${state.gdbPort}${ssh}, serial log ${state.serialLog}`,
+          );
         }),
     )
     .command('down', 'stop the VM (QMP quit, then signals)', {}, (a) =>
