@@ -1,4 +1,5 @@
 import type { Hit } from '../gdb/hits.js';
+import { callTree } from '../trace/call-tree.js';
 import type { TraceRecord } from '../trace/ftrace-parse.js';
 
 /**
@@ -30,44 +31,18 @@ export function foldedHits(hits: Hit[]): string {
 }
 
 /**
- * function_graph's call tree as collapsed stacks weighted by exclusive time
- * in nanoseconds: a call's own time is its duration less its children's. The
- * stack is rebuilt per CPU from each record's depth; a call whose entry came
- * before the trace began has "[unknown]" callers.
+ * function_graph's call tree (the report's, trace/call-tree.ts) as collapsed
+ * stacks weighted by exclusive time in nanoseconds: each call path's own time,
+ * its callees' left out. Calls entered before the trace began are named from
+ * their exits; callees whose callers never show hang under UNKNOWN_CALLER.
  */
 export function foldedTrace(records: TraceRecord[]): string {
   const weights = new Map<string, number>();
-  const perCpu = new Map<number, { names: string[]; childNs: number[] }>();
-  const add = (stack: string[], ns: number) => {
-    if (ns <= 0) return;
-    const key = stack.join(';');
-    weights.set(key, (weights.get(key) ?? 0) + ns);
-  };
-  const graph = records.filter((r): r is Exclude<TraceRecord, { kind: 'event' }> => r.kind !== 'event');
-  // the outermost calls of the trace are its roots, whatever their indentation
-  // a loop, not Math.min(...): a function_graph trace has hundreds of thousands of records
-  let base = Infinity;
-  for (const r of graph) base = Math.min(base, r.depth);
-  for (const r of graph) {
-    let s = perCpu.get(r.cpu);
-    if (!s) perCpu.set(r.cpu, (s = { names: [], childNs: [] }));
-    const d = r.depth - base;
-    const callers = Array.from({ length: d }, (_, i) => s.names[i] ?? '[unknown]');
-    const ns = Math.round((r.durationUs ?? 0) * 1000);
-    if (r.kind === 'entry') {
-      s.names.length = d;
-      s.childNs.length = d;
-      s.names[d] = r.fn;
-      s.childNs[d] = 0;
-      continue;
-    }
-    const children = r.kind === 'exit' && s.names[d] === r.fn ? (s.childNs[d] ?? 0) : 0;
-    add([...callers, r.fn], ns - children);
-    if (d > 0) s.childNs[d - 1] = (s.childNs[d - 1] ?? 0) + ns;
-    if (r.kind === 'exit') {
-      s.names.length = d;
-      s.childNs.length = d;
-    }
+  const pending = callTree(records).map((node) => ({ node, stack: node.fn }));
+  for (let cur = pending.pop(); cur; cur = pending.pop()) {
+    const ns = Math.round(cur.node.exclusiveUs * 1000);
+    if (ns > 0) weights.set(cur.stack, ns);
+    for (const child of cur.node.children) pending.push({ node: child, stack: `${cur.stack};${child.fn}` });
   }
   return fold(weights);
 }

@@ -1,10 +1,11 @@
 import type { Hit } from '../gdb/hits.js';
 import type { PagetypeInfo, ZoneFree } from '../sample/parse.js';
+import type { CallNode } from '../trace/call-tree.js';
 import type { TraceRecord } from '../trace/ftrace-parse.js';
 import { asObject as obj, asText as str, type JsonObject } from '../util/json-narrow.js';
 import { snapshotHeatmaps } from './heatmaps.js';
 import { debugSections, scenarioSections, traceSections } from './sections.js';
-import type { CallNode, FlameNode } from './trees.js';
+import type { FlameNode } from './trees.js';
 
 /**
  * What report.html shows, built from a run directory's files (pure): the page

@@ -1,11 +1,12 @@
 import type { Hit } from '../gdb/hits.js';
 import type { PagetypeInfo } from '../sample/parse.js';
+import { callTree, exclusiveByFunction } from '../trace/call-tree.js';
 import { eventCounts, functionStats, type TraceRecord } from '../trace/ftrace-parse.js';
 import { asObject as obj, asText as str } from '../util/json-narrow.js';
 import { CHART_COUNTERS } from './chart.js';
 import { buddyHeatmap, pagetypeHeatmap } from './heatmaps.js';
 import { MAX_POINTS, MAX_ROWS, type RunFiles, type RunReport } from './model.js';
-import { callTree, exclusiveByFunction, flameFrameCount, flameFromCallTree, flameFromHits } from './trees.js';
+import { flameFrameCount, flameFromCallTree, flameFromHits } from './trees.js';
 
 /** The sections of a report, one builder per kind of data a run holds (pure). */
 function capped<T>(xs: T[], max: number): { kept: T[]; omitted?: number } {

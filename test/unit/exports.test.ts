@@ -5,6 +5,7 @@ import { chromeTrace } from '../../src/export/chrome-trace.js';
 import { foldedHits, foldedTrace } from '../../src/export/folded.js';
 import type { Hit } from '../../src/gdb/hits.js';
 import { functionStats, parseTrace } from '../../src/trace/ftrace-parse.js';
+import { buildRunReport } from '../../src/report/model.js';
 import { FIXTURES, hasShared, sharedSkipReason } from '../helpers/shared.js';
 import { TraceEventSchema, TraceFileSchema, unbalancedSlices } from '../helpers/trace-event-schema.js';
 
@@ -23,6 +24,16 @@ const hit = (breakpoint: string, fns: Array<[string, boolean?]>, elapsed = 1, cp
   frames: fns.map(([f, i]) => frame(f, i)),
   trimmed: false,
 });
+
+/** The fixture's manual compaction down to its innermost call, entered before the trace began. */
+const COMPACT_UNLOCK_PATH = [
+  'sysctl_compaction_handler',
+  'compact_node',
+  'compact_zone',
+  'migrate_pages',
+  'compaction_alloc',
+  'compact_unlock_should_abort.isra.0',
+].join(';');
 
 describe('collapsed stacks', () => {
   it('folds hits root first, counted, inlined frames marked _[i] as FlameGraph colours them', () => {
@@ -56,11 +67,32 @@ describe('collapsed stacks', () => {
     ].join('\n');
     expect(foldedTrace(parseTrace(text))).toBe(
       [
-        '[unknown];[unknown];orphan_exit 2000',
+        '[caller not in the trace];orphan_exit 2000',
         'compact_zone 6600',
         'compact_zone;compact_unlock_should_abort.isra.0 400',
         'compact_zone;isolate_migratepages 2000',
         'compact_zone;isolate_migratepages;isolate_migratepages_block 1000',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('names the callers of calls entered before the trace began from their exits, as the report does', () => {
+    const text = [
+      ' 7)   0.500 us    |        compact_unlock_should_abort.isra.0();',
+      ' 7)   0.500 us    |        compact_unlock_should_abort.isra.0();',
+      ' 7)   4.000 us    |      } /* compaction_alloc */',
+      ' 7)   9.000 us    |    } /* migrate_pages */',
+      ' 7)   1.000 us    |    isolate_migratepages();',
+      ' 7)   20.000 us   |  } /* compact_zone */',
+    ].join('\n');
+    expect(foldedTrace(parseTrace(text))).toBe(
+      [
+        'compact_zone 10000',
+        'compact_zone;isolate_migratepages 1000',
+        'compact_zone;migrate_pages 5000',
+        'compact_zone;migrate_pages;compaction_alloc 3000',
+        'compact_zone;migrate_pages;compaction_alloc;compact_unlock_should_abort.isra.0 1000',
         '',
       ].join('\n'),
     );
@@ -101,6 +133,28 @@ describe('collapsed stacks', () => {
       expect(lines.filter((l) => leafOf(l) === fn).reduce((n, l) => n + weight(l), 0)).toBe(calls);
     },
   );
+
+  it.skipIf(!hasShared)("agrees with the report's call tree on every call path of the 40,482-line fixture", () => {
+    const text = readFileSync(path.join(FIXTURES, 'ftrace', 'function_graph_manual_compaction_x86.txt'), 'utf8');
+    const records = parseTrace(text);
+    const folded = new Map(
+      foldedTrace(records)
+        .trim()
+        .split('\n')
+        .map((l) => [l.slice(0, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]),
+    );
+    const report = buildRunReport({ manifest: { kind: 'trace', id: 't' }, records });
+    const paths = new Map<string, number>();
+    const pending = (report.callTree ?? []).map((node) => ({ node, stack: node.fn }));
+    for (let cur = pending.pop(); cur; cur = pending.pop()) {
+      paths.set(cur.stack, Math.round(cur.node.exclusiveUs * 1000));
+      for (const c of cur.node.children) pending.push({ node: c, stack: `${cur.stack};${c.fn}` });
+    }
+    // a path of no time of its own (a call still open when the trace ended) has no line: nothing to weigh
+    expect(folded).toEqual(new Map([...paths].filter(([, ns]) => ns > 0)));
+    expect([...folded.keys()].filter((k) => k.includes('[unknown]'))).toEqual([]);
+    expect(folded.has(COMPACT_UNLOCK_PATH)).toBe(true);
+  });
   if (!hasShared) it.skip(sharedSkipReason, () => {});
 });
 
