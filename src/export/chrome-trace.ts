@@ -1,4 +1,5 @@
 import type { Hit } from '../gdb/hits.js';
+import { isCompactionCounter } from '../sample/parse.js';
 import type { TraceRecord } from '../trace/ftrace-parse.js';
 
 /**
@@ -35,11 +36,6 @@ export interface Sample {
 }
 
 export const PIDS = { hits: 1, trace: 2, samples: 3 } as const;
-
-/** Counters worth a track: compaction's own, and the free pages. */
-export function isCompactionCounter(name: string): boolean {
-  return name.startsWith('compact_') || name === 'nr_free_pages' || name.startsWith('kcompactd_');
-}
 
 export function chromeTrace(input: { hits?: Hit[]; records?: TraceRecord[]; samples?: Sample[] }): {
   traceEvents: TraceEvent[];

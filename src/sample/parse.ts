@@ -13,7 +13,13 @@ export function parseVmstat(text: string): Record<string, number> {
   return out;
 }
 
-/** The counters compaction experiments watch. */
+/**
+ * The /proc/vmstat counters compaction experiments watch: a scenario's
+ * evidence (vmstatDelta) and trace.json's counter tracks. Compaction's own
+ * (compact_*, kcompactd's are compact_daemon_*), the migration it drives
+ * (pgmigrate_*), the huge-page allocations that ask for it (thp_*), the
+ * reclaim that runs beside it (kswapd's, allocstall) and the free pages.
+ */
 export function isCompactionCounter(name: string): boolean {
   return /^(compact_|thp_|pgmigrate_|pgsteal_kswapd|pgscan_kswapd|kswapd_|allocstall|nr_free_pages$)/.test(name);
 }

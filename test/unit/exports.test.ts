@@ -6,6 +6,7 @@ import { foldedHits, foldedTrace } from '../../src/export/folded.js';
 import type { Hit } from '../../src/gdb/hits.js';
 import { functionStats, parseTrace } from '../../src/trace/ftrace-parse.js';
 import { buildRunReport } from '../../src/report/model.js';
+import { vmstatDelta } from '../../src/sample/parse.js';
 import { FIXTURES, hasShared, sharedSkipReason } from '../helpers/shared.js';
 import { TraceEventSchema, TraceFileSchema, unbalancedSlices } from '../helpers/trace-event-schema.js';
 
@@ -223,5 +224,14 @@ describe('the Trace Event format', () => {
       'fragmentation score',
       'compact_migrate_scanned',
     ]);
+  });
+
+  it("tracks the counters a scenario's evidence counts (vmstatDelta's), no others", () => {
+    const vmstat = { compact_stall: 1, pgmigrate_success: 2, thp_fault_alloc: 3, nr_free_pages: 4, nr_anon_pages: 5 };
+    const tracked = chromeTrace({ samples: [{ t: 0, score: 1, vmstat }] })
+      .traceEvents.filter((e) => e.ph === 'C' && e.name !== 'fragmentation score')
+      .map((e) => e.name);
+    expect(tracked).toEqual(Object.keys(vmstatDelta({}, vmstat)));
+    expect(tracked).toEqual(['compact_stall', 'pgmigrate_success', 'thp_fault_alloc', 'nr_free_pages']);
   });
 });
