@@ -1,5 +1,6 @@
 import type { Hit } from '../gdb/hits.js';
 import { isCompactionCounter } from '../sample/parse.js';
+import type { Sample } from '../sample/sample.js';
 import type { TraceRecord } from '../trace/ftrace-parse.js';
 
 /**
@@ -27,12 +28,6 @@ export interface TraceEvent {
   s?: 't';
   cat?: string;
   args?: Record<string, unknown>;
-}
-
-export interface Sample {
-  t: number;
-  score?: number;
-  vmstat?: Record<string, number>;
 }
 
 export const PIDS = { hits: 1, trace: 2, samples: 3 } as const;
@@ -91,6 +86,7 @@ export function chromeTrace(input: { hits?: Hit[]; records?: TraceRecord[]; samp
     meta(PIDS.samples, 'vmstat samples');
     for (const s of input.samples) {
       const ts = Math.round(s.t * 1e6);
+      // samples.jsonl is read as it is: a line may lack a score or counters
       if (s.score !== undefined)
         events.push({ name: 'fragmentation score', ph: 'C', ts, pid: PIDS.samples, tid: 0, args: { score: s.score } });
       for (const [name, value] of Object.entries(s.vmstat ?? {})) {

@@ -3,7 +3,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseHits } from '../gdb/hits.js';
 import { parseTrace } from '../trace/ftrace-parse.js';
-import { chromeTrace, type Sample } from './chrome-trace.js';
+import type { Sample } from '../sample/sample.js';
+import { chromeTrace } from './chrome-trace.js';
 import { foldedHits, foldedTrace } from './folded.js';
 
 async function readIf(file: string): Promise<string | undefined> {

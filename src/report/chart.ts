@@ -1,13 +1,10 @@
+import type { Sample } from '../sample/sample.js';
+
 /**
  * The picture of a scenario run, as SVG (pure): the node's fragmentation score
  * over time, and the compaction counters' growth over time, each line scaled
  * to its own largest value and labelled with it.
  */
-export interface Sample {
-  t: number;
-  score: number;
-  vmstat: Record<string, number>;
-}
 
 const W = 900;
 const PANEL = 200;

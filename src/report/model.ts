@@ -1,5 +1,6 @@
 import type { Hit } from '../gdb/hits.js';
-import type { PagetypeInfo, ZoneFree } from '../sample/parse.js';
+import type { PagetypeInfo } from '../sample/parse.js';
+import type { Sample } from '../sample/sample.js';
 import type { CallNode } from '../trace/call-tree.js';
 import type { TraceRecord } from '../trace/ftrace-parse.js';
 import { asObject as obj, asText as str, type JsonObject } from '../util/json-narrow.js';
@@ -78,13 +79,6 @@ export interface Snapshot {
   seq?: number;
   kind: string;
   data: unknown;
-}
-
-export interface Sample {
-  t: number;
-  score: number;
-  vmstat: Record<string, number>;
-  buddyinfo?: ZoneFree[];
 }
 
 export interface RunFiles {

@@ -11,6 +11,7 @@ import {
   type ZoneFree,
   type ZoneIndex,
 } from './parse.js';
+import type { Sample } from './sample.js';
 
 export const SNAPSHOT_FILES = [
   '/proc/vmstat',
@@ -21,16 +22,12 @@ export const SNAPSHOT_FILES = [
   '/sys/kernel/debug/extfrag/extfrag_index',
 ] as const;
 
-export interface Snapshot {
-  /** seconds since the sampler started */
-  t: number;
-  vmstat: Record<string, number>;
+/** What the sampler reads each time: a sample (t, score, vmstat, buddyinfo) and the rest of the memory files. */
+export interface Snapshot extends Sample {
   buddyinfo: ZoneFree[];
   pagetypeinfo?: PagetypeInfo;
   unusableIndex?: ZoneIndex[];
   extfragIndex?: ZoneIndex[];
-  /** node 0's fragmentation score, as the kernel computes it for proactive compaction */
-  score: number;
 }
 
 /** Splits "tail -n +1 a b" output ("==> a <==" headers) into the files' texts (pure). */
