@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { chromeTrace } from '../../src/export/chrome-trace.js';
 import { foldedHits, foldedTrace } from '../../src/export/folded.js';
 import type { Hit } from '../../src/gdb/hits.js';
-import { functionStats, parseTrace } from '../../src/trace/ftrace-parse.js';
 import { buildRunReport } from '../../src/report/model.js';
 import { vmstatDelta } from '../../src/sample/parse.js';
+import { functionStats, parseTrace } from '../../src/trace/ftrace-parse.js';
 import { FIXTURES, hasShared, sharedSkipReason } from '../helpers/shared.js';
 import { TraceEventSchema, TraceFileSchema, unbalancedSlices } from '../helpers/trace-event-schema.js';
 
