@@ -6,6 +6,7 @@ import net from 'node:net';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LabError } from '../errors.js';
+import { isPlainShellWord } from '../util/shell-quote.js';
 import type { ExecReply } from './agent-protocol.js';
 import { argvTokens } from './agent-protocol.js';
 
@@ -106,13 +107,6 @@ export function muxRequestArgs(target: SshTarget, request: 'check' | 'exit' = 'e
 export const SSH_DESTINATION = 'root@127.0.0.1';
 
 /**
- * Words the remote shell leaves exactly as they are: no quote, space, glob,
- * tilde, $, backslash or operator, and not empty. After `exec` not even an
- * `=` makes an assignment.
- */
-const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
-
-/**
  * lab exec over ssh (pure). The remote shell never parses a byte of the
  * arguments: plain words go as they are behind `exec` (no decoding process in
  * the guest: the common case, `sync`, `cat /proc/vmstat`), anything else as
@@ -120,9 +114,8 @@ const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
  */
 export function sshExecArgs(target: SshTarget, argv: string[], guestLabExec: string): string[] {
   const words =
-    argv.length > 0 && argv.every((a) => PLAIN_WORD.test(a))
-      ? ['exec', '--', ...argv]
-      : [guestLabExec, ...argvTokens(argv)];
+    // after `exec` not even an `=` in a plain word makes an assignment
+    argv.length > 0 && argv.every(isPlainShellWord) ? ['exec', '--', ...argv] : [guestLabExec, ...argvTokens(argv)];
   return [...sshOptions(target), '-o', 'BatchMode=yes', '-T', SSH_DESTINATION, ...words];
 }
 

@@ -1,3 +1,4 @@
+import { shellQuote } from '../util/shell-quote.js';
 import { mebibytes } from './spec.js';
 
 /**
@@ -7,11 +8,6 @@ import { mebibytes } from './spec.js';
  * runs once every task has ended, however it ended. Paths are the matrix
  * directory's, on a filesystem every node shares, as the store must be.
  */
-
-/** One word for sh, whatever it holds. */
-export function shellWord(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 export interface SlurmPlanInput {
   name: string;
@@ -46,27 +42,27 @@ function header(input: SlurmPlanInput, what: string, lines: string[]): string {
   const dir = `${input.out}/slurm`;
   return [
     '#!/bin/sh',
-    `#SBATCH --job-name=${shellWord(`lab-${input.name}-${what}`)}`,
-    ...(input.partition ? [`#SBATCH --partition=${shellWord(input.partition)}`] : []),
+    `#SBATCH --job-name=${shellQuote(`lab-${input.name}-${what}`)}`,
+    ...(input.partition ? [`#SBATCH --partition=${shellQuote(input.partition)}`] : []),
     ...lines.map((l) => `#SBATCH ${l}`),
-    `#SBATCH --output=${shellWord(`${dir}/${what}-%A${what === 'task' ? '_%a' : ''}.out`)}`,
+    `#SBATCH --output=${shellQuote(`${dir}/${what}-%A${what === 'task' ? '_%a' : ''}.out`)}`,
     'set -eu',
-    `export LAB_CACHE=${shellWord(input.storeRoot)}`,
+    `export LAB_CACHE=${shellQuote(input.storeRoot)}`,
   ].join('\n');
 }
 
 export function slurmScripts(input: SlurmPlanInput): SlurmScripts {
-  const lab = `${shellWord(input.node)} ${shellWord(input.labMain)}`;
-  const out = shellWord(input.out);
+  const lab = `${shellQuote(input.node)} ${shellQuote(input.labMain)}`;
+  const out = shellQuote(input.out);
   const minutes = Math.ceil(input.timeout / 60) + 5;
   return {
     build: `${header(input, 'build', ['--cpus-per-task=2', '--mem=4G', '--time=180'])}
 # each distinct kernel built once into the shared store, then the pinned job files
-exec ${lab} matrix ${shellWord(input.spec)} --prepare-only --out ${out}
+exec ${lab} matrix ${shellQuote(input.spec)} --prepare-only --out ${out}
 `,
     array: `${header(input, 'task', [`--array=0-${input.jobIds.length - 1}`, `--cpus-per-task=${input.vm.cpus}`, `--mem=${taskMemory(input.vm.memory)}`, `--time=${minutes}`])}
 # this task's job: line SLURM_ARRAY_TASK_ID+1 of jobs.txt
-id=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" ${shellWord(`${input.out}/slurm/jobs.txt`)})
+id=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" ${shellQuote(`${input.out}/slurm/jobs.txt`)})
 exec ${lab} run --spec ${out}/jobs/"$id".json --lab-dir ${out}/labs/"$id" --json
 `,
     gather: `${header(input, 'gather', ['--cpus-per-task=1', '--mem=1G', '--time=30'])}
@@ -76,7 +72,7 @@ exec ${lab} matrix --gather ${out}
     submit: `#!/bin/sh
 # submits the matrix: the array after a successful build, the gather after every task
 set -eu
-cd ${shellWord(`${input.out}/slurm`)}
+cd ${shellQuote(`${input.out}/slurm`)}
 build=$(sbatch ${sbatchArgs('build', 'build.sbatch').join(' ')})
 array=$(sbatch ${sbatchArgs('array', 'array.sbatch', '"$build"').join(' ')})
 gather=$(sbatch ${sbatchArgs('gather', 'gather.sbatch', '"$array"').join(' ')})

@@ -1,3 +1,4 @@
+import { shellQuote } from '../util/shell-quote.js';
 import { programName, type Program } from './programs.js';
 
 /**
@@ -14,14 +15,7 @@ export interface Command {
   what: string;
 }
 
-const SAFE = /^[\w@%+=:,./-]+$/;
-
-/** A word as a POSIX shell would need it quoted (for logs and messages only: lab never runs a shell line). */
-export function shellQuote(word: string): string {
-  return word !== '' && SAFE.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-/** The command as one line a user can paste into a shell. */
+/** The command as one line a user can paste into a shell (for logs and messages only: lab never runs a shell line). */
 export function formatCommand(command: Command): string {
   const env = Object.entries(command.env ?? {}).map(([k, v]) => `${k}=${shellQuote(v)}`);
   return [...env, programName(command.program), ...command.args]

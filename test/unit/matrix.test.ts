@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { expandMatrix, jobId, pinMismatches, type UnpinnedJob } from '../../src/matrix/job.js';
 import { parseMatrixSpec } from '../../src/matrix/spec.js';
 import { defaultJobs, summarizeMatrix } from '../../src/matrix/summary.js';
-import { parseSacct, sbatchArgs, shellWord, slurmScripts, taskMemory } from '../../src/matrix/slurm-plan.js';
+import { parseSacct, sbatchArgs, slurmScripts, taskMemory } from '../../src/matrix/slurm-plan.js';
+import { shellQuote } from '../../src/util/shell-quote.js';
 import type { JobResult } from '../../src/lab/job.js';
 import { PROJECT } from '../helpers/cli.js';
 
@@ -183,7 +184,7 @@ describe('the Slurm plan', () => {
       'printf "a\\nb\\nc\\n" > /tmp/lab-jobs.$$ && SLURM_ARRAY_TASK_ID=1 && sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" /tmp/lab-jobs.$$; rm -f /tmp/lab-jobs.$$',
     ]);
     expect(line.stdout).toBe('b');
-    expect(shellWord('plain/path-1.json')).toBe('plain/path-1.json');
+    expect(shellQuote('plain/path-1.json')).toBe('plain/path-1.json');
     expect(taskMemory('1536M')).toBe('2560M');
   });
   it('chains the steps: the array after the build succeeded, the gather after every task', () => {

@@ -5,6 +5,7 @@ import { LabError } from '../../src/errors.js';
 import { formatCommand, type Command } from '../../src/process/command.js';
 import { execute, executeChecked, launch } from '../../src/process/runner.js';
 import { isAlive } from '../../src/process/signals.js';
+import { isPlainShellWord, shellQuote } from '../../src/util/shell-quote.js';
 import { tempDir } from '../helpers/cli.js';
 
 /** A shell script as a program lab was given by path (the runner never builds shell lines itself). */
@@ -114,5 +115,23 @@ describe('the process runner', () => {
     p.signalGroup('SIGINT');
     const r = await p.result;
     expect(r.stdout.toString()).toContain('detached');
+  });
+});
+
+describe('shell quoting (command lines in messages, Slurm scripts, ssh)', () => {
+  const words = ['plain/path-1.json', 'x=y', '', "it's", 'a b', '$HOME', '*', '~', 'a\\b', '"q"', ';&|', 'new\nline'];
+
+  it('leaves a plain word as it is and quotes anything else', () => {
+    expect(words.filter(isPlainShellWord)).toEqual(['plain/path-1.json', 'x=y']);
+    expect(words.map(shellQuote).slice(0, 4)).toEqual(['plain/path-1.json', 'x=y', "''", `'it'\\''s'`]);
+  });
+
+  it('gives sh back every word as it was', async () => {
+    const r = await execute({
+      program: { path: '/bin/sh' },
+      args: ['-c', `printf '%s\\0' ${words.map(shellQuote).join(' ')}`],
+      what: 'sh',
+    });
+    expect(r.stdout.toString('utf8').split('\0').slice(0, -1)).toEqual(words);
   });
 });
