@@ -1,6 +1,7 @@
 import type { PagetypeInfo, ZoneFree } from '../sample/parse.js';
 import { asObject as obj, asText as str } from '../util/json-narrow.js';
-import type { Heatmap, Snapshot } from './model.js';
+import type { Snapshot } from './run-files.js';
+import type { Heatmap } from './run-report.js';
 
 /** The free lists as heatmaps (pure): rows are zones or migrate types, columns orders. */
 

@@ -1,101 +1,8 @@
-import type { Hit } from '../gdb/hits.js';
-import type { PagetypeInfo } from '../sample/parse.js';
-import type { Sample } from '../sample/sample.js';
-import type { CallNode } from '../trace/call-tree.js';
-import type { TraceRecord } from '../trace/ftrace-parse.js';
 import { asObject as obj, asText as str, type JsonObject } from '../util/json-narrow.js';
 import { snapshotHeatmaps } from './heatmaps.js';
+import type { RunFiles } from './run-files.js';
+import type { RunReport } from './run-report.js';
 import { debugSections, scenarioSections, traceSections } from './sections.js';
-import type { FlameNode } from './trees.js';
-
-/**
- * What report.html shows, built from a run directory's files (pure): the page
- * only draws this. Every section is optional: a run has what its kind and its
- * request produced.
- */
-export interface Heatmap {
-  title: string;
-  rows: string[];
-  cols: string[];
-  values: number[][];
-}
-
-export interface Table {
-  columns: string[];
-  rows: Array<Array<string | number | null>>;
-  /** rows left out to keep the page small */
-  omitted?: number;
-}
-
-/** Points on lanes: x is seconds, lane is an index into lanes, group into groups (one colour each). */
-export interface LaneTimeline {
-  lanes: string[];
-  groups: string[];
-  x: number[];
-  lane: number[];
-  group: number[];
-  omitted?: number;
-}
-
-export interface ScenarioSeries {
-  t: number[];
-  score: number[];
-  /** growth since the first sample, per counter that moved */
-  counters: Record<string, number[]>;
-  steps: Array<{ t: number; label: string }>;
-}
-
-export interface RunReport {
-  kind: string;
-  id: string;
-  title: string;
-  header: Array<[string, string]>;
-  exports: string[];
-  flame?: { title: string; unit: string; tree: FlameNode; frames: number };
-  breakpoints?: Table;
-  hitTimeline?: LaneTimeline;
-  hitsTable?: Table;
-  heatmaps?: Heatmap[];
-  callTree?: CallNode[];
-  functions?: Table;
-  events?: Table;
-  eventTimeline?: LaneTimeline;
-  verdicts?: Array<{
-    path: string;
-    fired: boolean;
-    ok: boolean;
-    expected: string;
-    rows: Array<{ what: string; need: string; got: string; met: boolean }>;
-    why: string[];
-  }>;
-  series?: ScenarioSeries;
-  /** pageblocks per migrate type, before and after */
-  pageblocks?: Table;
-  notes: string[];
-}
-
-export interface Snapshot {
-  when: string;
-  seq?: number;
-  kind: string;
-  data: unknown;
-}
-
-export interface RunFiles {
-  manifest: Record<string, unknown>;
-  hits?: Hit[];
-  snapshots?: Snapshot[];
-  records?: TraceRecord[];
-  samples?: Sample[];
-  verdicts?: { verdicts?: unknown[] };
-  steps?: Array<{ t: number; label: string }>;
-  pagetypeBefore?: PagetypeInfo;
-  pagetypeAfter?: PagetypeInfo;
-}
-
-/** Rows a table or timeline keeps: a page of a hot run stays a few MB. */
-export const MAX_ROWS = 5000;
-export const MAX_POINTS = 20000;
 
 type Obj = JsonObject;
 
@@ -125,6 +32,7 @@ function titleOf(m: Obj): string {
   return `lab trace (${str(request.tracer)})`;
 }
 
+/** What report.html shows of a run, from its directory's files (pure). */
 export function buildRunReport(files: RunFiles): RunReport {
   const m = files.manifest;
   const r: RunReport = {

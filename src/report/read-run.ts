@@ -7,7 +7,7 @@ import { parsePagetypeinfo } from '../sample/parse.js';
 import type { Sample } from '../sample/sample.js';
 import { splitTailOutput } from '../sample/snapshot.js';
 import { parseTrace } from '../trace/ftrace-parse.js';
-import type { RunFiles, Snapshot } from './model.js';
+import type { RunFiles, Snapshot } from './run-files.js';
 
 async function text(dir: string, name: string): Promise<string | undefined> {
   const file = path.join(dir, name);

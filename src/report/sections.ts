@@ -5,7 +5,8 @@ import { eventCounts, functionStats, type TraceRecord } from '../trace/ftrace-pa
 import { asObject as obj, asText as str } from '../util/json-narrow.js';
 import { CHART_COUNTERS } from './chart.js';
 import { buddyHeatmap, pagetypeHeatmap } from './heatmaps.js';
-import { MAX_POINTS, MAX_ROWS, type RunFiles, type RunReport } from './model.js';
+import type { RunFiles } from './run-files.js';
+import { MAX_POINTS, MAX_ROWS, type RunReport } from './run-report.js';
 import { flameFrameCount, flameFromCallTree, flameFromHits } from './trees.js';
 
 /** The sections of a report, one builder per kind of data a run holds (pure). */
