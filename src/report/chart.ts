@@ -30,7 +30,8 @@ function esc(s: string): string {
 }
 
 function polyline(points: Array<[number, number]>, color: string): string {
-  return `<polyline fill="none" stroke="${color}" stroke-width="2" points="${points.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ')}"/>`;
+  const coords = points.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ');
+  return `<polyline fill="none" stroke="${color}" stroke-width="2" points="${coords}"/>`;
 }
 
 export function scenarioChart(title: string, samples: Sample[]): string {
@@ -39,7 +40,8 @@ export function scenarioChart(title: string, samples: Sample[]): string {
   const tMax = Math.max(1, ...samples.map((s) => s.t));
   const x = (t: number) => LEFT + (t / tMax) * plotW;
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${h}" viewBox="0 0 ${W} ${h}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${h}" viewBox="0 0 ${W} ${h}"` +
+      ' font-family="sans-serif" font-size="12">',
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="${LEFT}" y="20" font-size="14" font-weight="bold">${esc(title)}</text>`,
   ];
@@ -85,7 +87,8 @@ export function scenarioChart(title: string, samples: Sample[]): string {
   });
   if (legend === 0)
     parts.push(
-      `<text x="${LEFT + plotW / 2}" y="${top2 + PANEL / 2}" text-anchor="middle" fill="#666">no compaction counter moved</text>`,
+      `<text x="${LEFT + plotW / 2}" y="${top2 + PANEL / 2}" text-anchor="middle" fill="#666">` +
+        'no compaction counter moved</text>',
     );
   parts.push('</svg>');
   return parts.join('\n') + '\n';

@@ -8,7 +8,7 @@ import { projectRoot } from '../config/paths.js';
  * One self-contained HTML page: every script and style inlined, the data as
  * JSON in the page, nothing fetched. d3-flame-graph draws the flame graphs
  * (it needs d3 as a global), uPlot the series and timelines; the page's own
- * script (src/report/page) draws the tables, heatmaps and call tree.
+ * scripts (src/report/page) draw the tables, heatmaps and call tree.
  */
 export interface PageAssets {
   scripts: string[];
@@ -24,6 +24,18 @@ export const VENDOR_SCRIPTS: Array<[string, string]> = [
 export const VENDOR_STYLES: Array<[string, string]> = [
   ['d3-flame-graph', 'dist/d3-flamegraph.css'],
   ['uplot', 'dist/uPlot.min.css'],
+];
+
+/** The page's own scripts, in load order: base.js first (what the others use), draw.js last (draws). */
+export const PAGE_SCRIPTS = [
+  'base.js',
+  'tables.js',
+  'trees.js',
+  'charts.js',
+  'heatmaps.js',
+  'run-page.js',
+  'compare-page.js',
+  'draw.js',
 ];
 
 /** A package's root directory, found from its entry point (its exports map hides the dist files from resolve). */
@@ -45,13 +57,13 @@ export async function loadPageAssets(): Promise<PageAssets> {
   const read = (pairs: Array<[string, string]>) =>
     Promise.all(pairs.map(([pkg, file]) => readFile(path.join(packageDir(pkg), file), 'utf8')));
   const page = path.join(projectRoot(), 'src', 'report', 'page');
-  const [vendorScripts, vendorStyles, client, css] = await Promise.all([
+  const [vendorScripts, vendorStyles, pageScripts, css] = await Promise.all([
     read(VENDOR_SCRIPTS),
     read(VENDOR_STYLES),
-    readFile(path.join(page, 'report.js'), 'utf8'),
+    Promise.all(PAGE_SCRIPTS.map((file) => readFile(path.join(page, file), 'utf8'))),
     readFile(path.join(page, 'report.css'), 'utf8'),
   ]);
-  cached = { scripts: [...vendorScripts, client], styles: [...vendorStyles, css] };
+  cached = { scripts: [...vendorScripts, ...pageScripts], styles: [...vendorStyles, css] };
   return cached;
 }
 
@@ -80,7 +92,8 @@ export function renderPage(
     `<title>${escapeHtml(title)}</title>`,
     ...assets.styles.map((s) => `<style>${s.replace(/<\/style/gi, '<\\/style')}</style>`),
     '</head><body>',
-    `<main id="report"><h1>${escapeHtml(title)}</h1><noscript>This report draws its charts with JavaScript.</noscript></main>`,
+    `<main id="report"><h1>${escapeHtml(title)}</h1>` +
+      '<noscript>This report draws its charts with JavaScript.</noscript></main>',
     `<script id="lab-data" type="application/json">${scriptJson(data)}</script>`,
     ...assets.scripts.map((s) => `<script>${s.replace(/<\/script/gi, '<\\/script')}</script>`),
     '</body></html>',

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { foldedHits } from '../../src/export/folded.js';
 import type { Hit } from '../../src/gdb/hits.js';
-import { renderPage, scriptJson } from '../../src/report/html.js';
+import { PAGE_SCRIPTS, renderPage, scriptJson } from '../../src/report/html.js';
 import { buildRunReport } from '../../src/report/model.js';
 import { MAX_POINTS } from '../../src/report/run-report.js';
 import { flameFrameCount, flameFromCallTree, flameFromHits } from '../../src/report/trees.js';
@@ -255,6 +255,20 @@ describe('the page', () => {
     const json = html.slice(html.indexOf('type="application/json">') + 24, html.indexOf('</script>'));
     expect(JSON.parse(json)).toEqual(data);
     expect(scriptJson('\u2029')).toBe('"\\u2029"');
+  });
+
+  it('inlines every page script, each of one concern: none over 250 lines, no line over 120 characters', () => {
+    const dir = path.resolve(import.meta.dirname, '..', '..', 'src', 'report', 'page');
+    const onDisk = readdirSync(dir).filter((f) => f.endsWith('.js'));
+    expect([...PAGE_SCRIPTS].sort()).toEqual(onDisk.sort());
+    for (const file of PAGE_SCRIPTS) {
+      const lines = readFileSync(path.join(dir, file), 'utf8').split('\n');
+      expect(lines.length, file).toBeLessThanOrEqual(250);
+      expect(
+        lines.filter((l) => l.length > 120),
+        file,
+      ).toEqual([]);
+    }
   });
 
   it('labels a step in a few words', () => {
