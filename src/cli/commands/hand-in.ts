@@ -1,4 +1,5 @@
-import type { CheckFlags, PackFlags } from '../../lab/hand-in.js';
+import type { CheckFlags } from '../../lab/hand-in.js';
+import type { PackFlags } from '../../lab/pack.js';
 import { defineCommand } from '../command.js';
 import { renderCheck } from '../render-course.js';
 
@@ -14,12 +15,16 @@ export const packCommand = defineCommand({
       .option('student', { type: 'string', describe: 'your name in the bundle (default $USER)' }),
   request: (a): PackFlags => ({ runs: a.runs, out: a.out, student: a.student, lab: a.lab }),
   run: async (cli, flags) => {
-    const r = await (await import('../../lab/hand-in.js')).packRuns(cli.lab, flags);
+    const r = await (await import('../../lab/pack.js')).packRuns(cli.lab, flags);
     const lock = r.lockDigest ? r.lockDigest.slice(0, 16) + '…' : 'absent';
+    const config =
+      r.configChanges === null
+        ? "the build recorded no config of the lab's to compare with (no config.diff)"
+        : `${r.configChanges} option(s) differ from the lab's config`;
     cli.out(
       cli.json
         ? JSON.stringify(r, null, 2)
-        : `wrote ${r.file}: ${r.runs.length} run(s), ${r.files} files, ${(r.bytes / 1024).toFixed(0)} KiB; ${r.configChanges} option(s) differ from the lab's config; lab.lock ${lock}`,
+        : `wrote ${r.file}: ${r.runs.length} run(s), ${r.files} files, ${(r.bytes / 1024).toFixed(0)} KiB; ${config}; lab.lock ${lock}`,
     );
   },
 });
