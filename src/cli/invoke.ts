@@ -6,8 +6,8 @@ import { createCliContext, type CliContext, type GlobalOptions } from './context
  * the only place that sets one. A LabError is one line on stderr (and an
  * error object on stdout with --json); anything else is a bug, with its stack.
  */
-export async function invoke(options: object, body: (cli: CliContext) => Promise<number | void>): Promise<void> {
-  const cli = createCliContext(options as GlobalOptions);
+export async function invoke(options: GlobalOptions, body: (cli: CliContext) => Promise<number | void>): Promise<void> {
+  const cli = createCliContext(options);
   try {
     const code = await body(cli);
     process.exitCode = typeof code === 'number' ? code : 0;

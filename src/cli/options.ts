@@ -3,6 +3,27 @@ import { TRIGGERS, type Trigger } from '../gdb/triggers.js';
 import { SNAPSHOT_KINDS } from '../gdb/gdb-command.js';
 import { ROOTFS_KINDS } from '../image/rootfs-kinds.js';
 
+/** The options every command takes: they shape the CLI context, not a use case's flags. */
+export function globalOptions<T>(y: Argv<T>) {
+  return y
+    .option('lab-dir', { type: 'string', describe: 'the lab directory (default ./.lab)', global: true })
+    .option('lab', {
+      type: 'string',
+      describe: 'the lab.json to use (default ./lab.json when there is one)',
+      global: true,
+    })
+    .option('json', { type: 'boolean', default: false, describe: 'machine-readable output on stdout', global: true })
+    .option('report', {
+      type: 'boolean',
+      default: true,
+      describe: 'write report.html at the end of debug, trace and run (--no-report: do not)',
+      global: true,
+    });
+}
+
+/** The global options as yargs parses them. */
+export type GlobalArgs = typeof globalOptions<object> extends (y: Argv<object>) => Argv<infer G> ? G : never;
+
 export function buildOptions<T>(y: Argv<T>) {
   return y
     .option('profile', {

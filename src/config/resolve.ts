@@ -68,7 +68,9 @@ export function selectKernel(profile: Profile, flags: KernelFlags, kindOf: (p: s
     }
     base = { file };
   }
-  const named = [...(flags.fragments ?? profile.kernel.fragments), ...(flags.extraFragments ?? [])];
+  // a --fragment is a file here, else a name in kernel-configs/ (as a profile's are)
+  const given = flags.fragments?.map((f) => (kindOf(path.resolve(f)) === 'file' ? path.resolve(f) : f));
+  const named = [...(given ?? profile.kernel.fragments), ...(flags.extraFragments ?? [])];
   // a foreign full config is first made buildable here, then given the lab's options
   const fragments = (typeof base === 'string' ? named : ['foreign.config', ...named]).map((f) =>
     path.isAbsolute(f) ? f : path.join(projectRoot(), 'kernel-configs', f),
@@ -76,7 +78,7 @@ export function selectKernel(profile: Profile, flags: KernelFlags, kindOf: (p: s
   for (const f of fragments) {
     if (kindOf(f) !== 'file') {
       throw new LabError('FRAGMENT_MISSING', `config fragment ${f} does not exist`, {
-        hint: 'check the profile or --fragment',
+        hint: 'give --fragment a file, or the name of one in kernel-configs/; or check the profile',
       });
     }
   }

@@ -18,8 +18,18 @@ export interface BuildRecord {
   kernel: KernelBuild;
   rootfs: Rootfs;
   qemu: QemuInstall;
+  /** The .config the lab.json in use makes on its own, when the build had one: lab pack's baseline. */
+  labConfig?: LabConfig;
   builtAt: string;
   seconds: number;
+}
+
+export interface LabConfig {
+  /** The lab.json, by absolute path. */
+  lab: string;
+  /** The config file, in the store. */
+  config: string;
+  configSha256: string;
 }
 
 /** The record's text, checked for the fields lab reads (pure): a damaged file is not "not built". */

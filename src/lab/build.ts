@@ -1,104 +1,44 @@
-import { statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { LabError } from '../errors.js';
-import { loadProfile, type Profile } from '../config/profile.js';
-import { chooseProfile } from '../config/lab-file.js';
-import { selectKernel, type KernelFlags, type PathKind } from '../config/resolve.js';
+import type { Profile } from '../config/profile.js';
 import type { Progress } from '../progress/progress.js';
-import { isStored, materializeSource } from '../fetch/source.js';
-import { buildRootfs, type RootfsKind } from '../image/rootfs.js';
+import { buildRootfs } from '../image/rootfs.js';
 import type { Store } from '../store/store.js';
 import { qemuVersion, resolveQemu } from '../qemu/binary.js';
 import { buildKernel, configureKernel } from '../kernel/kernel.js';
 import { buildQemu, type QemuInstall } from '../qemu/source-build.js';
 import type { LabContext } from './context.js';
 import { writeBuildRecord, type BuildRecord } from './build-record.js';
+import { resolveBuildInputs, type BuildFlags } from './build-inputs.js';
+import { labConfigOf } from './lab-config.js';
 
-export interface BuildFlags extends KernelFlags {
-  profile?: string;
-  /** The lab.json to build (default ./lab.json when there is one). */
-  lab?: string;
-  rootfs?: RootfsKind;
-  /** Stop once the kernel's config is final and verified. */
-  configureOnly?: boolean;
-  /** Build the modules too (a distro config's thousands of them take long). */
-  modules?: boolean;
-  /** "system", "build" (the profile's QEMU source), or the path of a qemu-system-x86_64 */
-  qemu?: string;
-  /** Build the profile's QEMU source even where the profile uses the system's. */
-  qemuBuild?: boolean;
-}
+export { pathKind, type BuildFlags } from './build-inputs.js';
 
-export function pathKind(p: string): PathKind {
-  const st = statSync(p, { throwIfNoEntry: false });
-  return !st ? 'missing' : st.isDirectory() ? 'dir' : 'file';
-}
-
-/**
- * The profile and the kernel source to build from, fetched: when the default
- * profile's sources cannot be fetched and are not in the store (and the user
- * named neither a profile nor a source), its fallback profile instead.
- */
-async function resolveKernelSource(
-  store: Store,
-  flags: BuildFlags,
-  options: { progress: Progress; signal?: AbortSignal },
-) {
-  let profile: Profile = chooseProfile(flags).profile;
-  let selection = selectKernel(profile, flags, pathKind);
-  try {
-    const source = await materializeSource(store, selection.source, { ...options, what: 'kernel source' });
-    return { profile, selection, source, fellBackFrom: undefined, fallbackReason: undefined };
-  } catch (err) {
-    const canFallBack =
-      err instanceof LabError &&
-      err.code === 'FETCH_FAILED' &&
-      flags.profile === undefined &&
-      !selection.explicitSource &&
-      profile.fallback !== undefined &&
-      !isStored(store, selection.source);
-    if (!canFallBack) throw err;
-    const fellBackFrom = profile.name;
-    const fallbackReason = (err as LabError).message;
-    options.progress.notice(`lab: ${fallbackReason}; falling back to the "${profile.fallback}" profile`);
-    profile = loadProfile(profile.fallback!);
-    selection = selectKernel(profile, flags, pathKind);
-    const source = await materializeSource(store, selection.source, { ...options, what: 'kernel source' });
-    return { profile, selection, source, fellBackFrom, fallbackReason };
-  }
-}
-
+/** lab build: the kernel, the rootfs and QEMU, from inputs resolved once; recorded in .lab/build.json. */
 export async function buildLab(ctx: LabContext, flags: BuildFlags): Promise<BuildRecord> {
   const started = Date.now();
   const { store, paths, progress, signal } = ctx;
-  const options = { progress, signal };
   await store.sweep();
-  const { profile, selection, source, fellBackFrom, fallbackReason } = await resolveKernelSource(store, flags, options);
+  const inputs = await resolveBuildInputs(ctx, flags);
+  const { profile, selection, source } = inputs;
   const logDir = path.join(paths.root, 'logs');
   const kernel = await buildKernel(
     store,
     { source, base: selection.base, fragments: selection.fragments, modules: flags.modules },
     { progress, signal, logDir },
   );
-  const rootfs = await buildRootfs(store, flags.rootfs ?? profile.rootfs, {
-    progress,
-    signal,
-    logDir,
-    packages: profile.guestPackages,
-  });
-  const qemu = await resolveQemuInstall(store, profile, flags, {
-    progress,
-    signal,
-    logDir: path.join(paths.root, 'logs'),
-  });
+  const labConfig = await labConfigOf(ctx, inputs, kernel, path.join(logDir, 'kernel-build.log'));
+  const rootfs = await buildRootfs(store, inputs.rootfs, { progress, signal, logDir, packages: profile.guestPackages });
+  const qemu = await resolveQemuInstall(store, profile, flags, { progress, signal, logDir });
   const record: BuildRecord = {
     profile: profile.name,
-    fellBackFrom,
-    fallbackReason,
+    fellBackFrom: inputs.fellBackFrom,
+    fallbackReason: inputs.fallbackReason,
     kernel,
     rootfs,
     qemu,
+    labConfig,
     builtAt: new Date().toISOString(),
     seconds: (Date.now() - started) / 1000,
   };
@@ -124,7 +64,7 @@ export interface ConfigureRecord {
 export async function configureLab(ctx: LabContext, flags: BuildFlags): Promise<ConfigureRecord> {
   const { store, paths } = ctx;
   const options = { progress: ctx.progress, signal: ctx.signal };
-  const { profile, selection, source, fellBackFrom } = await resolveKernelSource(store, flags, options);
+  const { profile, selection, source, fellBackFrom } = await resolveBuildInputs(ctx, flags);
   const logDir = path.join(paths.root, 'logs');
   await mkdir(logDir, { recursive: true });
   const logFile = path.join(logDir, 'kernel-build.log');

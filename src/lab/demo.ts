@@ -25,7 +25,7 @@ export async function runDemo(
   flags: DemoFlags,
   onBuilt?: (build: BuildRecord) => void,
 ): Promise<{ build: BuildRecord; result: DebugResult; runDir: string; report?: string }> {
-  const build = await buildLab(ctx, { rootfs: 'initramfs', ...flags });
+  const build = await buildLab(ctx, { ...flags, rootfs: flags.rootfs ?? 'initramfs' });
   onBuilt?.(build);
   const vm = await ensureVmFor(ctx, build, flags);
   const { result, runDir, report } = await recordDebug(ctx, vm, {

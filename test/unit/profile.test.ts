@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { projectRoot } from '../../src/config/paths.js';
 import { describe, expect, it } from 'vitest';
 import { listProfiles, loadProfile, parseProfile } from '../../src/config/profile.js';
 import { selectKernel, sourceFromFlag, type PathKind } from '../../src/config/resolve.js';
@@ -113,5 +114,14 @@ describe('kernel selection', () => {
     expect(s.base).toEqual({ file: '/home/me/my.config' });
     expect(s.fragments.map((f) => path.basename(f))).toEqual(['foreign.config', 'lab.config', 'systemd.config']);
     expect(() => selectKernel(profile, { config: '/none' }, kinds({}))).toThrow(/--config \/none is not a file/);
+  });
+
+  it('takes a --fragment from here when it is a file here, else from kernel-configs/', () => {
+    const here = path.resolve('extra.config');
+    const s = selectKernel(profile, { fragments: ['extra.config', 'lab.config'] }, kinds({ [here]: 'file' }));
+    expect(s.fragments).toEqual([here, path.join(projectRoot(), 'kernel-configs', 'lab.config')]);
+    expect(() => selectKernel(profile, { fragments: ['none.config'] }, () => 'missing')).toThrow(
+      /config fragment .*none\.config does not exist/,
+    );
   });
 });

@@ -1,89 +1,98 @@
 import path from 'node:path';
-import type { Argv } from 'yargs';
 import { LabError } from '../../errors.js';
 import type { CliContext } from '../context.js';
-import { invoke } from '../invoke.js';
+import { defineCommand } from '../command.js';
 import { renderJobEvent, renderMatrixSummary } from '../render-matrix.js';
 
 /** lab matrix: kernels × scenarios × repeats, here in parallel or as Slurm job arrays. */
-export function registerMatrix<T>(y: Argv<T>) {
-  return y.command(
-    'matrix [spec]',
+export const matrixCommand = defineCommand({
+  command: 'matrix [spec]',
+  describe:
     'run a matrix of kernels × scenarios × repeats (matrices/example.json): here with --jobs N, or on Slurm with --slurm',
-    (b) =>
-      b
-        .positional('spec', { type: 'string', describe: 'the matrix spec (JSON)' })
-        .option('out', {
-          type: 'string',
-          describe: 'where the jobs, their lab directories and summary.json go (default .lab/matrices/NAME)',
-        })
-        .option('jobs', { type: 'number', describe: 'jobs side by side, one VM each (default: from cores and memory)' })
-        .option('prepare-only', {
-          type: 'boolean',
-          describe: "build the kernels and write the job files, run nothing (Slurm's build step)",
-        })
-        .option('run', {
-          type: 'string',
-          describe: 'run the jobs of a matrix directory prepared before (--prepare-only), here',
-        })
-        .option('gather', {
-          type: 'string',
-          describe: "collect the job results in this matrix directory into summary.json (Slurm's gather step)",
-        })
-        .option('slurm', {
-          type: 'boolean',
-          describe: 'write an sbatch build step, job array and gather step instead of running here',
-        })
-        .option('submit', { type: 'boolean', describe: 'with --slurm: submit them with sbatch' })
-        .option('partition', { type: 'string', describe: 'with --slurm: the Slurm partition' })
-        .option('status', {
-          type: 'string',
-          describe: 'a matrix directory submitted with --slurm: each job done, failed or missing, from sacct',
-        }),
-    (a) =>
-      invoke(a, async (cli) => {
-        const matrix = await import('../../lab/matrix.js');
-        if (a.status) {
-          const r = await (await import('../../lab/slurm.js')).slurmStatus(path.resolve(a.status));
-          cli.out(cli.json ? JSON.stringify(r, null, 2) : (await import('../render-matrix.js')).renderSlurmStatus(r));
-          return r.jobs.every((j) => j.state === 'COMPLETED') ? 0 : 1;
-        }
-        if (a.gather) {
-          const s = await matrix.gatherMatrix(path.resolve(a.gather));
-          cli.out(cli.json ? JSON.stringify(s, null, 2) : renderMatrixSummary(s));
-          // the summary is written: the gather step succeeded, whatever the jobs did (--status and the table say that)
-          return 0;
-        }
-        if (a.run) return runHere(cli, path.resolve(a.run), a.jobs);
-        if (!a.spec)
-          throw new LabError('BAD_OPTION', 'lab matrix needs a spec', { hint: 'lab matrix matrices/example.json' });
-        const { spec } = matrix.expandSpec(a.spec);
-        const out = path.resolve(a.out ?? path.join(cli.lab.paths.root, 'matrices', spec.name));
-        if (a.slurm) {
-          const r = await (
-            await import('../../lab/slurm.js')
-          ).writeSlurm(a.spec, out, { submit: a.submit ?? false, partition: a.partition });
-          cli.out(
-            cli.json
-              ? JSON.stringify(r, null, 2)
-              : `wrote ${r.script} (${r.tasks} array tasks)${r.submitted ? `\nsubmitted: build ${r.submitted.build}, array ${r.submitted.array}, gather ${r.submitted.gather}\nlab matrix --status ${out}` : `\nsubmit it with: sh ${r.script}`}`,
-          );
-          return 0;
-        }
-        if (a.submit) throw new LabError('BAD_OPTION', '--submit goes with --slurm');
-        const plan = await matrix.prepareMatrix(cli.lab, a.spec, out);
-        if (a.prepareOnly) {
-          cli.out(
-            cli.json
-              ? JSON.stringify(plan, null, 2)
-              : `matrix ${plan.matrix}: ${plan.jobs.length} jobs written to ${out}/jobs`,
-          );
-          return 0;
-        }
-        return runHere(cli, out, a.jobs);
+  options: (y) =>
+    y
+      .positional('spec', { type: 'string', describe: 'the matrix spec (JSON)' })
+      .option('out', {
+        type: 'string',
+        describe: 'where the jobs, their lab directories and summary.json go (default .lab/matrices/NAME)',
+      })
+      .option('jobs', { type: 'number', describe: 'jobs side by side, one VM each (default: from cores and memory)' })
+      .option('prepare-only', {
+        type: 'boolean',
+        describe: "build the kernels and write the job files, run nothing (Slurm's build step)",
+      })
+      .option('run', {
+        type: 'string',
+        describe: 'run the jobs of a matrix directory prepared before (--prepare-only), here',
+      })
+      .option('gather', {
+        type: 'string',
+        describe: "collect the job results in this matrix directory into summary.json (Slurm's gather step)",
+      })
+      .option('slurm', {
+        type: 'boolean',
+        describe: 'write an sbatch build step, job array and gather step instead of running here',
+      })
+      .option('submit', { type: 'boolean', describe: 'with --slurm: submit them with sbatch' })
+      .option('partition', { type: 'string', describe: 'with --slurm: the Slurm partition' })
+      .option('status', {
+        type: 'string',
+        describe: 'a matrix directory submitted with --slurm: each job done, failed or missing, from sacct',
       }),
-  );
-}
+  request: (a) => ({
+    spec: a.spec,
+    out: a.out,
+    jobs: a.jobs,
+    prepareOnly: a.prepareOnly,
+    run: a.run,
+    gather: a.gather,
+    slurm: a.slurm,
+    submit: a.submit,
+    partition: a.partition,
+    status: a.status,
+  }),
+  run: async (cli, m) => {
+    const matrix = await import('../../lab/matrix.js');
+    if (m.status) {
+      const r = await (await import('../../lab/slurm.js')).slurmStatus(path.resolve(m.status));
+      cli.out(cli.json ? JSON.stringify(r, null, 2) : (await import('../render-matrix.js')).renderSlurmStatus(r));
+      return r.jobs.every((j) => j.state === 'COMPLETED') ? 0 : 1;
+    }
+    if (m.gather) {
+      const s = await matrix.gatherMatrix(path.resolve(m.gather));
+      cli.out(cli.json ? JSON.stringify(s, null, 2) : renderMatrixSummary(s));
+      // the summary is written: the gather step succeeded, whatever the jobs did (--status and the table say that)
+      return 0;
+    }
+    if (m.run) return runHere(cli, path.resolve(m.run), m.jobs);
+    if (!m.spec)
+      throw new LabError('BAD_OPTION', 'lab matrix needs a spec', { hint: 'lab matrix matrices/example.json' });
+    const { spec } = matrix.expandSpec(m.spec);
+    const out = path.resolve(m.out ?? path.join(cli.lab.paths.root, 'matrices', spec.name));
+    if (m.slurm) {
+      const r = await (
+        await import('../../lab/slurm.js')
+      ).writeSlurm(m.spec, out, { submit: m.submit ?? false, partition: m.partition });
+      cli.out(
+        cli.json
+          ? JSON.stringify(r, null, 2)
+          : `wrote ${r.script} (${r.tasks} array tasks)${r.submitted ? `\nsubmitted: build ${r.submitted.build}, array ${r.submitted.array}, gather ${r.submitted.gather}\nlab matrix --status ${out}` : `\nsubmit it with: sh ${r.script}`}`,
+      );
+      return 0;
+    }
+    if (m.submit) throw new LabError('BAD_OPTION', '--submit goes with --slurm');
+    const plan = await matrix.prepareMatrix(cli.lab, m.spec, out);
+    if (m.prepareOnly) {
+      cli.out(
+        cli.json
+          ? JSON.stringify(plan, null, 2)
+          : `matrix ${plan.matrix}: ${plan.jobs.length} jobs written to ${out}/jobs`,
+      );
+      return 0;
+    }
+    return runHere(cli, out, m.jobs);
+  },
+});
 
 /** The prepared jobs of OUT here, one line per finished job, then the summary table. */
 async function runHere(cli: CliContext, out: string, jobs: number | undefined): Promise<number> {

@@ -1,37 +1,58 @@
-import type { Argv } from 'yargs';
 import type { StartFlags } from '../../lab/vm.js';
-import { invoke } from '../invoke.js';
-import { upOptions } from '../options.js';
+import { defineCommand, type ArgsOf } from '../command.js';
+import { upOptions, type GlobalArgs } from '../options.js';
 import { renderStatus, renderStop } from '../render.js';
 
-/** lab up, lab down, lab status. */
-export function registerVm<T>(y: Argv<T>) {
-  return y
-    .command(
-      'up',
-      'boot the VM: gdbstub on 127.0.0.1, serial log, guest agent',
-      (b) => upOptions(b).option('qemu', { type: 'string', describe: '"system" or a qemu-system-x86_64 path' }),
-      (a) =>
-        invoke(a, async (cli) => {
-          const state = await (await import('../../lab/vm.js')).startLabVm(cli.lab, a as unknown as StartFlags);
-          if (cli.json)
-            return cli.out(JSON.stringify(await (await import('../../lab/vm.js')).labVmStatus(cli.lab), null, 2));
-          const ssh = state.ssh ? `, ssh on 127.0.0.1:${state.ssh.port} (lab ssh)` : '';
-          cli.out(
-            `VM up: pid ${state.pid}, ${state.accel}, gdb on 127.0.0.1:${state.gdbPort}${ssh}, serial log ${state.serialLog}`,
-          );
-        }),
-    )
-    .command('down', 'stop the VM (QMP quit, then signals)', {}, (a) =>
-      invoke(a, async (cli) => {
-        const r = await (await import('../../lab/vm.js')).stopLabVm(cli.lab);
-        cli.out(cli.json ? JSON.stringify(r) : renderStop(r));
-      }),
-    )
-    .command('status', 'is the VM running, and where its ports are', {}, (a) =>
-      invoke(a, async (cli) => {
-        const s = await (await import('../../lab/vm.js')).labVmStatus(cli.lab);
-        cli.out(cli.json ? JSON.stringify(s, null, 2) : renderStatus(s));
-      }),
-    );
+/** The VM's flags of lab up and lab demo, from their argv (pure). */
+export function startFlagsOf(a: ArgsOf<typeof upOptions<GlobalArgs>>): StartFlags {
+  return {
+    memory: a.memory,
+    cpus: a.cpus,
+    gdbPort: a.gdbPort,
+    accel: a.accel,
+    bootTimeout: a.bootTimeout,
+    fresh: a.fresh,
+    append: a.append,
+    sshPort: a.sshPort,
+    kgdb: a.kgdb,
+    kgdbPort: a.kgdbPort,
+  };
 }
+
+export const upCommand = defineCommand({
+  command: 'up',
+  describe: 'boot the VM: gdbstub on 127.0.0.1, serial log, guest agent',
+  options: (y) => upOptions(y).option('qemu', { type: 'string', describe: '"system" or a qemu-system-x86_64 path' }),
+  request: (a): StartFlags => ({ ...startFlagsOf(a), qemu: a.qemu }),
+  run: async (cli, flags) => {
+    const vm = await import('../../lab/vm.js');
+    const state = await vm.startLabVm(cli.lab, flags);
+    if (cli.json) return cli.out(JSON.stringify(await vm.labVmStatus(cli.lab), null, 2));
+    const ssh = state.ssh ? `, ssh on 127.0.0.1:${state.ssh.port} (lab ssh)` : '';
+    cli.out(
+      `VM up: pid ${state.pid}, ${state.accel}, gdb on 127.0.0.1:${state.gdbPort}${ssh}, serial log ${state.serialLog}`,
+    );
+  },
+});
+
+export const downCommand = defineCommand({
+  command: 'down',
+  describe: 'stop the VM (QMP quit, then signals)',
+  options: (y) => y,
+  request: () => ({}),
+  run: async (cli) => {
+    const r = await (await import('../../lab/vm.js')).stopLabVm(cli.lab);
+    cli.out(cli.json ? JSON.stringify(r) : renderStop(r));
+  },
+});
+
+export const statusCommand = defineCommand({
+  command: 'status',
+  describe: 'is the VM running, and where its ports are',
+  options: (y) => y,
+  request: () => ({}),
+  run: async (cli) => {
+    const s = await (await import('../../lab/vm.js')).labVmStatus(cli.lab);
+    cli.out(cli.json ? JSON.stringify(s, null, 2) : renderStatus(s));
+  },
+});

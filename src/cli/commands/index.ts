@@ -1,0 +1,38 @@
+import { commandOf, type AnyCommand } from '../command.js';
+import { buildCommand } from './build.js';
+import { initCommand, lockCommand, verifyCommand } from './course.js';
+import { debugCommand, demoCommand } from './debug.js';
+import { doctorCommand } from './doctor.js';
+import { consoleCommand, cpCommand, execCommand, gdbCommand, sshCommand } from './guest.js';
+import { checkCommand, packCommand } from './hand-in.js';
+import { matrixCommand } from './matrix.js';
+import { runCommand } from './run.js';
+import { compareCommand, reportCommand } from './runs.js';
+import { traceCommand } from './trace.js';
+import { downCommand, statusCommand, upCommand } from './vm.js';
+
+/** Every command lab has, in the order lab --help lists them. */
+export const COMMANDS: AnyCommand[] = [
+  commandOf(buildCommand),
+  commandOf(upCommand),
+  commandOf(downCommand),
+  commandOf(statusCommand),
+  commandOf(debugCommand),
+  commandOf(demoCommand),
+  commandOf(execCommand),
+  commandOf(sshCommand),
+  commandOf(cpCommand),
+  commandOf(gdbCommand),
+  commandOf(consoleCommand),
+  commandOf(traceCommand),
+  commandOf(runCommand),
+  commandOf(doctorCommand),
+  commandOf(initCommand),
+  commandOf(lockCommand),
+  commandOf(verifyCommand),
+  commandOf(packCommand),
+  commandOf(checkCommand),
+  commandOf(compareCommand),
+  commandOf(reportCommand),
+  commandOf(matrixCommand),
+];

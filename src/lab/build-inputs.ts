@@ -1,0 +1,89 @@
+import { statSync } from 'node:fs';
+import { chooseProfile, type LabFile } from '../config/lab-file.js';
+import { loadProfile, type Profile } from '../config/profile.js';
+import { selectKernel, type KernelFlags, type KernelSelection, type PathKind } from '../config/resolve.js';
+import { LabError } from '../errors.js';
+import { isStored, materializeSource, type MaterializedSource } from '../fetch/source.js';
+import type { RootfsKind } from '../image/rootfs.js';
+import type { LabContext } from './context.js';
+
+export interface BuildFlags extends KernelFlags {
+  profile?: string;
+  /** The lab.json to build (default ./lab.json when there is one). */
+  lab?: string;
+  rootfs?: RootfsKind;
+  /** Stop once the kernel's config is final and verified. */
+  configureOnly?: boolean;
+  /** Build the modules too (a distro config's thousands of them take long). */
+  modules?: boolean;
+  /** "system", "build" (the profile's QEMU source), or the path of a qemu-system-x86_64 */
+  qemu?: string;
+  /** Build the profile's QEMU source even where the profile uses the system's. */
+  qemuBuild?: boolean;
+}
+
+/** What one build is made from, resolved once at its start and handed to every step. */
+export interface BuildInputs {
+  profile: Profile;
+  /** The lab.json the profile came from, if any. */
+  labFile?: LabFile;
+  selection: KernelSelection;
+  source: MaterializedSource;
+  rootfs: RootfsKind;
+  /** The profile asked for, when its sources could not be fetched and lab fell back. */
+  fellBackFrom?: string;
+  fallbackReason?: string;
+}
+
+export function pathKind(p: string): PathKind {
+  const st = statSync(p, { throwIfNoEntry: false });
+  return !st ? 'missing' : st.isDirectory() ? 'dir' : 'file';
+}
+
+/** May a failed fetch of the chosen profile's source fall back to its fallback profile? */
+function mayFallBack(
+  ctx: LabContext,
+  flags: BuildFlags,
+  profile: Profile,
+  selection: KernelSelection,
+  err: unknown,
+): err is LabError {
+  return (
+    err instanceof LabError &&
+    err.code === 'FETCH_FAILED' &&
+    flags.profile === undefined &&
+    !selection.explicitSource &&
+    profile.fallback !== undefined &&
+    !isStored(ctx.store, selection.source)
+  );
+}
+
+/**
+ * The profile (and lab.json), the kernel the flags select and its source,
+ * fetched: when the default profile's source cannot be fetched and is not in
+ * the store (and the user named neither a profile nor a source), its fallback
+ * profile's instead.
+ */
+export async function resolveBuildInputs(ctx: LabContext, flags: BuildFlags): Promise<BuildInputs> {
+  const options = { progress: ctx.progress, signal: ctx.signal, what: 'kernel source' };
+  const { profile, labFile } = chooseProfile(flags);
+  const selection = selectKernel(profile, flags, pathKind);
+  const inputs = (p: Profile, s: KernelSelection, source: MaterializedSource) => ({
+    profile: p,
+    labFile,
+    selection: s,
+    source,
+    rootfs: flags.rootfs ?? p.rootfs,
+  });
+  try {
+    return inputs(profile, selection, await materializeSource(ctx.store, selection.source, options));
+  } catch (err) {
+    if (!mayFallBack(ctx, flags, profile, selection, err)) throw err;
+    const fallbackReason = err.message;
+    ctx.progress.notice(`lab: ${fallbackReason}; falling back to the "${profile.fallback}" profile`);
+    const fallback = loadProfile(profile.fallback!);
+    const fallbackSelection = selectKernel(fallback, flags, pathKind);
+    const source = await materializeSource(ctx.store, fallbackSelection.source, options);
+    return { ...inputs(fallback, fallbackSelection, source), fellBackFrom: profile.name, fallbackReason };
+  }
+}
