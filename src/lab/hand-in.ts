@@ -17,6 +17,7 @@ import { readRunEvidence, runDirs } from '../bundle/evidence.js';
 import { judgeExercises } from '../bundle/exercises.js';
 import { chooseProfile, type LabFile } from '../config/lab-file.js';
 import { LabError } from '../errors.js';
+import { isRunDir } from '../record/run-dir.js';
 import { configChanges, parseConfig } from '../kernel/config.js';
 import { lockDigest } from '../lock/lock.js';
 import { sha256File } from '../util/hash.js';
@@ -68,7 +69,7 @@ export async function packRuns(
         if (!dir) throw new LabError('RUN_UNKNOWN', `no run ${r} in ${ctx.paths.runs}`);
         return dir;
       })
-    : all.filter((d) => existsSync(path.join(d, 'manifest.json')));
+    : all.filter(isRunDir);
   if (chosen.length === 0) throw new LabError('NO_RUNS', `there are no runs in ${ctx.paths.runs}`);
   const student = flags.student ?? process.env.USER ?? os.userInfo().username;
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(student))

@@ -1,4 +1,5 @@
 import type { Hit } from '../gdb/hits.js';
+import { RUN_FILES } from '../record/files.js';
 import type { PagetypeInfo, ZoneFree } from '../sample/parse.js';
 import type { TraceRecord } from '../trace/ftrace-parse.js';
 import { asObject as obj, asText as str, type JsonObject } from '../util/json-narrow.js';
@@ -151,6 +152,8 @@ export function buildRunReport(files: RunFiles): RunReport {
   const snaps = snapshotHeatmaps(files.snapshots ?? []);
   if (snaps.length) r.heatmaps = [...(r.heatmaps ?? []), ...snaps];
   if (m.ok === false || m.error)
-    r.notes.push(`the run did not finish as expected: ${str(obj(m.error).message ?? m.error ?? 'see manifest.json')}`);
+    r.notes.push(
+      `the run did not finish as expected: ${str(obj(m.error).message ?? m.error ?? `see ${RUN_FILES.manifest}`)}`,
+    );
   return r;
 }
