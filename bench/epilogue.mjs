@@ -5,7 +5,7 @@
 //   node bench/epilogue.mjs [--dist DIR] [--repeat N]
 // --dist: the built lab to time (default: this checkout's dist), so one script
 // times the code before a change and after it.
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -59,16 +59,20 @@ async function epilogueBefore(dir, trace) {
 async function epilogueAfter(dir, trace, recorded) {
   const { saveTrace } = await load('trace/trace.js');
   const { finishRecording } = await load('record/record-run.js');
-  const { readRunContents } = await load('record/read-run.js');
   const { records } = await saveTrace(dir, trace);
   const { manifest, ...contents } = recorded;
-  await finishRecording(context(dir), { id: manifest.id, dir, manifest }, { fields: {}, contents: { ...contents, records } });
-  void readRunContents;
+  await finishRecording(
+    context(dir),
+    { id: manifest.id, dir, manifest },
+    { fields: {}, contents: { ...contents, records } },
+  );
 }
 
 const after = existsSync(path.join(dist, 'record', 'record-run.js'));
 const trace = bigTrace();
-console.log(`${after ? 'with record/' : 'before record/'}: ${(trace.length / 1024 / 1024).toFixed(1)} MB trace, ${dist}`);
+console.log(
+  `${after ? 'with record/' : 'before record/'}: ${(trace.length / 1024 / 1024).toFixed(1)} MB trace, ${dist}`,
+);
 const seconds = [];
 for (let i = 0; i < Number(values.repeat); i++) {
   const dir = runDir();
@@ -82,4 +86,3 @@ for (let i = 0; i < Number(values.repeat); i++) {
 seconds.sort((a, b) => a - b);
 const median = seconds[Math.floor(seconds.length / 2)];
 console.log(`epilogue: median ${median.toFixed(2)} s (${seconds.map((s) => s.toFixed(2)).join(', ')})`);
-writeFileSync(process.stdout.fd, '');
