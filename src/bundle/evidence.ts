@@ -85,3 +85,5 @@ export async function runDirs(dir: string): Promise<string[]> {
     .map((e) => path.join(dir, e.name))
     .sort();
 }
+
+export { isRunDir } from '../record/run-dir.js';

@@ -13,11 +13,10 @@ import {
   type BundleManifest,
 } from '../bundle/bundle.js';
 import { BUNDLE_LIMITS } from '../bundle/entries.js';
-import { readRunEvidence, runDirs } from '../bundle/evidence.js';
+import { isRunDir, readRunEvidence, runDirs } from '../bundle/evidence.js';
 import { judgeExercises } from '../bundle/exercises.js';
 import { chooseProfile, type LabFile } from '../config/lab-file.js';
 import { LabError } from '../errors.js';
-import { isRunDir } from '../record/run-dir.js';
 import { configChanges, parseConfig } from '../kernel/config.js';
 import { lockDigest } from '../lock/lock.js';
 import { sha256File } from '../util/hash.js';
