@@ -62,7 +62,10 @@ export async function runScenario(
   return { name: scenario.name, runDir: run.runDir, result: run.result, report: run.report };
 }
 
-/** lab run NAME --repeat N: N runs one after another, then each figure's median and range and each verdict as k of N. */
+/**
+ * lab run NAME --repeat N: N runs one after another, then each figure's
+ * median and range and each verdict as k of N.
+ */
 export async function repeatScenario(
   ctx: LabContext,
   name: string,
