@@ -1,20 +1,27 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { RunFileKey } from '../record/files.js';
+import { readRunText } from '../record/read-file.js';
 import { isObject } from '../util/json-narrow.js';
 import type { RunEvidence } from './exercises.js';
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
-async function readJson(file: string): Promise<unknown> {
+/** A run file of someone else's run, through record/'s checked reader; anything wrong with it leaves it out. */
+async function readLeniently(dir: string, key: RunFileKey): Promise<string | undefined> {
+  return readRunText(dir, key).catch(() => undefined);
+}
+
+async function readJson(dir: string, key: RunFileKey): Promise<unknown> {
   try {
-    return JSON.parse(await readFile(file, 'utf8'));
+    return JSON.parse((await readLeniently(dir, key)) ?? '');
   } catch {
     return undefined;
   }
 }
 
-/** The hits of hits.jsonl, a line that is not a hit skipped (the file comes from someone else). */
+/** The hits of a run's hits file, a line that is not a hit skipped (the file comes from someone else). */
 export function parseHits(text: string): RunEvidence['hits'] {
   const hits: RunEvidence['hits'] = [];
   for (const line of text.split('\n')) {
@@ -36,14 +43,13 @@ export function parseHits(text: string): RunEvidence['hits'] {
 
 /** What a run directory shows, read defensively: a missing or malformed file leaves that part empty. */
 export async function readRunEvidence(runDir: string): Promise<RunEvidence> {
-  const manifest = await readJson(path.join(runDir, 'manifest.json'));
+  const manifest = await readJson(runDir, 'manifest');
   const m = isObject(manifest) ? manifest : {};
   const request = isObject(m.request) ? m.request : {};
   const scenario =
     isObject(request.scenario) && typeof request.scenario.name === 'string' ? request.scenario.name : undefined;
-  const hitsFile = path.join(runDir, 'hits.jsonl');
-  const hits = existsSync(hitsFile) ? parseHits(await readFile(hitsFile, 'utf8')) : [];
-  const v = await readJson(path.join(runDir, 'verdicts.json'));
+  const hits = parseHits((await readLeniently(runDir, 'hits')) ?? '');
+  const v = await readJson(runDir, 'verdicts');
   const verdicts =
     isObject(v) && Array.isArray(v.verdicts)
       ? v.verdicts.filter(isObject).map((x) => ({
@@ -79,3 +85,5 @@ export async function runDirs(dir: string): Promise<string[]> {
     .map((e) => path.join(dir, e.name))
     .sort();
 }
+
+export { isRunDir } from '../record/run-dir.js';

@@ -2,6 +2,7 @@ import type { ConfigureRecord } from '../lab/build.js';
 import type { BuildRecord } from '../lab/build-record.js';
 import type { DoctorReport } from '../lab/doctor.js';
 import type { ScenarioResult } from '../scenario/session.js';
+import { RUN_FILES } from '../record/files.js';
 import { renderVerdicts } from '../scenario/verdict.js';
 import type { StopOutcome } from '../vm/stop.js';
 import type { DebugResult } from '../gdb/debug.js';
@@ -94,7 +95,8 @@ export function reportLine(report: string | undefined): string {
 }
 
 export function renderTrace(s: TraceSummary, runDir: string): string {
-  const lines = [`${s.lines} lines, ${s.records} records; trace.txt and trace-summary.json in ${runDir}`];
+  const saved = `${RUN_FILES.trace} and ${RUN_FILES.traceSummary}`;
+  const lines = [`${s.lines} lines, ${s.records} records; ${saved} in ${runDir}`];
   if (s.functions.length) {
     lines.push('  calls      total µs      max µs  function');
     for (const f of s.functions.slice(0, 20)) {

@@ -1,86 +1,25 @@
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { LabError, withCleanup } from '../errors.js';
+import { withCleanup } from '../errors.js';
 import type { Progress } from '../progress/progress.js';
 import type { Guest } from '../guest/guest.js';
 import type { VmState } from '../vm/state.js';
 import { parseBreakpointSpec } from '../gdb/breakpoint-spec.js';
-import { gdbVersion, unknownBreakpointError, type DebugRequest, type DebugResult } from '../gdb/debug.js';
+import { gdbVersion, unknownBreakpointError, type DebugResult } from '../gdb/debug.js';
 import { formatBacktraces } from '../gdb/hits.js';
 import { resolveSites } from '../gdb/sites.js';
+import { runFile } from '../record/files.js';
+import { writeHits, writeRunFile } from '../record/write.js';
 import { sleep } from '../util/sleep.js';
+import { checkGuestEngineRequest, type GuestEngineRequest } from './engine-request.js';
+import { engineStats, type EngineStats } from './engine-stats.js';
 import { armEngine, probeCounts, readEngine, removeEngine } from './guest-session.js';
-import {
-  DEFAULT_BUFFER_KB,
-  fetchArgOf,
-  instanceSetup,
-  probeDefinitions,
-  probeEventName,
-  type ProbeSite,
-} from './kprobe-plan.js';
+import { DEFAULT_BUFFER_KB, instanceSetup, probeDefinitions, probeEventName, type ProbeSite } from './kprobe-plan.js';
 import { addressesToSymbolize, buildHits } from './stack-hits.js';
 import { symbolize, SymbolTable } from './symbolize.js';
 
-export interface GuestEngineRequest extends DebugRequest {
-  /** Ring buffer per CPU, KiB. */
-  bufferKb?: number;
-}
-
-/** What the kernel counted against what lab read: dropped hits are reported, never silent. */
-export interface EngineStats {
-  probes: Array<{
-    event: string;
-    breakpoint: string;
-    site: number;
-    address: string;
-    hits: number;
-    misses: number;
-    recorded: number;
-  }>;
-  /** Hits the probes fired for, all probes. */
-  fired: number;
-  /** Probe events read from the buffer. */
-  recorded: number;
-  /** fired - recorded + misses: lost to a full buffer or to kprobe reentrancy. */
-  dropped: number;
-  buffers: Array<Record<string, number>>;
-  traceBytes: number;
-  /** gzip'd, as it crossed from the guest. */
-  transferredBytes: number;
-  /** Wall seconds: armed to stopped, reading the buffer, symbolising. */
-  recordingSeconds: number;
-  readSeconds: number;
-  symbolizeSeconds: number;
-  uniqueAddresses: number;
-}
+export { checkGuestEngineRequest, type GuestEngineRequest } from './engine-request.js';
+export type { EngineStats } from './engine-stats.js';
 
 export type GuestEngineResult = DebugResult & { engine: EngineStats };
-
-/** The request checked before anything is resolved or armed (pure). */
-export function checkGuestEngineRequest(
-  request: Pick<GuestEngineRequest, 'via' | 'args' | 'snapshots' | 'breakpoints' | 'captures' | 'bufferKb'>,
-): void {
-  if (request.via === 'kgdb')
-    throw new LabError('BAD_OPTION', '--engine guest records inside the kernel, not through KGDB', {
-      hint: 'drop --via kgdb, or use --engine gdb',
-    });
-  if (request.args)
-    throw new LabError('BAD_OPTION', '--args needs gdb reading DWARF at every stop', {
-      hint: 'use --engine gdb, or capture registers with --capture %di',
-    });
-  if (request.snapshots?.length)
-    throw new LabError('BAD_OPTION', '--snapshot needs gdb reading the allocator at a stop', {
-      hint: 'use --engine gdb',
-    });
-  for (const b of request.breakpoints.map(parseBreakpointSpec)) {
-    if (b.condition)
-      throw new LabError('BAD_OPTION', `--break "${b.spec}": --engine guest records every hit, without conditions`, {
-        hint: 'drop "if ...", or use --engine gdb',
-      });
-  }
-  (request.captures ?? []).forEach(fetchArgOf);
-  if (request.bufferKb !== undefined) instanceSetup(request.bufferKb);
-}
 
 type Ending = 'count-reached' | 'timeout' | 'interrupted' | 'trigger-ended';
 
@@ -125,15 +64,15 @@ export async function recordInGuest(
   checkGuestEngineRequest(request);
   const requests = request.breakpoints.map(parseBreakpointSpec);
   const files = {
-    hits: path.join(runDir, 'hits.jsonl'),
-    backtraces: path.join(runDir, 'backtraces.txt'),
-    gdbLog: path.join(runDir, 'gdb.log'),
-    snapshots: path.join(runDir, 'snapshots.jsonl'),
+    hits: runFile(runDir, 'hits'),
+    backtraces: runFile(runDir, 'backtraces'),
+    gdbLog: runFile(runDir, 'gdbLog'),
+    snapshots: runFile(runDir, 'snapshots'),
   };
   const stage = options.progress.stage('debug');
   const [version, answers] = await Promise.all([
     gdbVersion(),
-    resolveSites(vm.kernel.vmlinux, requests, path.join(runDir, 'sites.json'), files.gdbLog),
+    resolveSites(vm.kernel.vmlinux, requests, runFile(runDir, 'sites'), files.gdbLog),
   ]);
   const unknown = answers.flatMap((a) => ('error' in a ? [{ spec: a.spec, error: a.error }] : []));
   if (unknown.length) throw await unknownBreakpointError(vm, unknown, requests);
@@ -216,41 +155,17 @@ export async function recordInGuest(
     maxPerBreak: request.maxPerBreak ?? 0,
   });
   const symbolizeSeconds = (Date.now() - symStart) / 1000;
-  await writeFile(files.hits, hits.map((h) => JSON.stringify(h)).join('\n') + (hits.length ? '\n' : ''));
-  await writeFile(files.backtraces, formatBacktraces(hits));
+  await writeHits(runDir, hits);
+  await writeRunFile(runDir, 'backtraces', formatBacktraces(hits));
 
-  const recordedPer = new Map<string, number>();
-  for (const h of reading.trace.hits) recordedPer.set(h.event, (recordedPer.get(h.event) ?? 0) + 1);
-  const probes = [...sites.values()].map((s) => ({
-    event: s.event,
-    breakpoint: s.breakpoint,
-    site: s.site,
-    address: `0x${s.address.toString(16)}`,
-    hits: reading.probes.get(s.event)?.hits ?? 0,
-    misses: reading.probes.get(s.event)?.misses ?? 0,
-    recorded: recordedPer.get(s.event) ?? 0,
-  }));
-  const fired = probes.reduce((n, p) => n + p.hits, 0);
-  const recorded = reading.trace.hits.length;
-  const dropped = Math.max(0, fired - recorded) + probes.reduce((n, p) => n + p.misses, 0) + reading.trace.withoutStack;
-  const engine: EngineStats = {
-    probes,
-    fired,
-    recorded,
-    dropped,
-    buffers: reading.buffers,
-    traceBytes: reading.traceBytes,
-    transferredBytes: reading.transferredBytes,
-    recordingSeconds: reading.recordingSeconds,
-    readSeconds: reading.readSeconds,
-    symbolizeSeconds,
-    uniqueAddresses: chains.size,
-  };
-  await writeFile(path.join(runDir, 'engine.json'), JSON.stringify(engine, null, 2));
-  await writeFile(path.join(runDir, 'engine-trace.txt.gz'), reading.gzipped);
+  const engine = engineStats(sites, reading, { seconds: symbolizeSeconds, uniqueAddresses: chains.size });
+  const { fired, dropped } = engine;
+  await writeRunFile(runDir, 'engine', JSON.stringify(engine, null, 2));
+  await writeRunFile(runDir, 'engineTrace', reading.gzipped);
   if (dropped)
     options.progress.notice(
-      `${dropped} of ${fired} hits were dropped (the ring buffer filled): raise --buffer-kb (now ${request.bufferKb ?? DEFAULT_BUFFER_KB} per CPU)`,
+      `${dropped} of ${fired} hits were dropped (the ring buffer filled): ` +
+        `raise --buffer-kb (now ${request.bufferKb ?? DEFAULT_BUFFER_KB} per CPU)`,
     );
   stage.done(`${hits.length} hits of ${fired} fired (${ending}${dropped ? `, ${dropped} dropped` : ''})`);
   const breakpoints = answers.map((a) => ({ spec: a.spec, sites: 'sites' in a ? a.sites.length : null }));

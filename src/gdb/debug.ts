@@ -9,6 +9,7 @@ import { execute, launch, versionLine } from '../process/runner.js';
 import { parseBreakpointSpec, type BreakpointRequest } from './breakpoint-spec.js';
 import { gdbRecorderCommand, kgdbResumeCommand, type RecorderConfig, type SnapshotKind } from './gdb-command.js';
 import { formatBacktraces, parseHits, type Hit } from './hits.js';
+import { runFile } from '../record/files.js';
 import { parseRecorderEvent, RecorderLog, type RecordingOutcome } from './recorder-events.js';
 import { closestNames, functionNamesFromSystemMap } from './suggest.js';
 import { breakIntoKgdb, kgdbTarget } from '../guest/kgdb.js';
@@ -87,11 +88,11 @@ export async function recordWithGdb(
   const viaKgdb = request.via === 'kgdb';
   const target = viaKgdb ? kgdbTarget(vm) : `127.0.0.1:${vm.gdbPort}`;
   const files = {
-    hits: path.join(runDir, 'hits.jsonl'),
-    backtraces: path.join(runDir, 'backtraces.txt'),
-    gdbLog: path.join(runDir, 'gdb.log'),
-    config: path.join(runDir, 'recorder.json'),
-    snapshots: path.join(runDir, 'snapshots.jsonl'),
+    hits: runFile(runDir, 'hits'),
+    backtraces: runFile(runDir, 'backtraces'),
+    gdbLog: runFile(runDir, 'gdbLog'),
+    config: runFile(runDir, 'recorderConfig'),
+    snapshots: runFile(runDir, 'snapshots'),
   };
   const config: RecorderConfig = {
     breakpoints: requests.map(({ spec, location, condition }) => ({ spec, location, condition })),
@@ -104,7 +105,7 @@ export async function recordWithGdb(
     snapshots: request.snapshots ?? [],
     snapshot_every: request.snapshotEvery ?? false,
     snapshots_file: files.snapshots,
-    stop_file: path.join(runDir, 'recorder.stop'),
+    stop_file: runFile(runDir, 'recorderStop'),
     source_tree: request.sourceTree,
     via: viaKgdb ? 'kgdb' : 'gdbstub',
   };

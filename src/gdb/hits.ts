@@ -1,61 +1,8 @@
-import { LabError } from '../errors.js';
+import type { Frame, Hit } from '../record/hit-schema.js';
 
-/** One breakpoint hit as the recorder writes it (gdb-scripts/lab_recorder.py). */
-export interface Frame {
-  function: string | null;
-  file: string | null;
-  line: number | null;
-  pc: string;
-  inlined: boolean;
-  /** With --args: each argument's value, "<optimized out>" where DWARF has none. */
-  args?: Record<string, unknown>;
-}
-
-/** A --capture's value in the hit's frame 0, or why it could not be read. */
-export type Capture = { value: number | string } | { error: string };
-
-export interface Hit {
-  seq: number;
-  time: string;
-  elapsed: number;
-  breakpoint: string;
-  function: string | null;
-  file: string | null;
-  line: number | null;
-  /** The vCPU that stopped (QEMU's CPU index). */
-  cpu: number | null;
-  comm: string | null;
-  pid: number | null;
-  /** Which of the breakpoint's sites (inlined copies each are one) stopped, 1-based, of how many. */
-  site?: number | null;
-  sites?: number;
-  captures?: Record<string, Capture>;
-  frames: Frame[];
-  /** A frame that could not be read ended the walk: why. */
-  frames_error?: string;
-  trimmed: boolean;
-}
-
-/**
- * The hits of a hits.jsonl. A last line cut short (gdb killed while writing
- * it) is dropped: the hits before it stand. A damaged line anywhere else is a
- * damaged recording, reported by file and line.
- */
-export function parseHits(jsonl: string, file = 'hits.jsonl'): Hit[] {
-  const lines = jsonl.split('\n');
-  const hits: Hit[] = [];
-  lines.forEach((line, i) => {
-    if (!line.trim()) return;
-    try {
-      hits.push(JSON.parse(line) as Hit);
-    } catch {
-      const isLast = lines.slice(i + 1).every((l) => !l.trim());
-      if (!isLast || jsonl.endsWith('\n'))
-        throw new LabError('HITS_CORRUPT', `${file} line ${i + 1} is not a hit record: ${line.slice(0, 60)}`);
-    }
-  });
-  return hits;
-}
+/** One breakpoint hit as the recorder writes it: its schema is record/'s, shared with the Python recorder. */
+export type { Capture, Frame, Hit } from '../record/hit-schema.js';
+export { parseHits } from '../record/hit-schema.js';
 
 /** A frame as gdb's backtrace prints it: "#1  0xffffffff81325831 in isolate_freepages at mm/compaction.c:1711". */
 export function formatFrame(frame: Frame, index: number): string {

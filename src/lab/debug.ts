@@ -1,11 +1,10 @@
-import { writeExports } from '../export/write.js';
-import { reportAfterRun } from './report.js';
 import { LabError } from '../errors.js';
 import { chooseProfile, type Exercise } from '../config/lab-file.js';
 import { parseBreakpointSpec } from '../gdb/breakpoint-spec.js';
 import type { SnapshotKind } from '../gdb/gdb-command.js';
 import { recordWithGdb, TRIGGERS, type DebugResult, type Trigger } from '../gdb/debug.js';
-import { openRun } from '../record/manifest.js';
+import { readSnapshots } from '../record/read-run.js';
+import { recordRun } from '../record/record-run.js';
 import { recordInGuest, checkGuestEngineRequest, type EngineStats } from '../engine/guest-engine.js';
 import { guestOf } from '../guest/guest.js';
 import type { VmState } from '../vm/state.js';
@@ -127,17 +126,15 @@ export async function recordDebug(ctx: LabContext, vm: VmState, requested: Debug
     engine: flags.engine ?? 'gdb',
     ...(flags.bufferKb !== undefined ? { bufferKb: flags.bufferKb } : {}),
   };
-  const run = await openRun(ctx, 'debug', 'debug', vm, build, request);
-  try {
+  const opening = { kind: 'debug', name: 'debug', vm, build, request } as const;
+  const run = await recordRun(ctx, opening, async (run) => {
     const full = { ...request, timeoutSeconds: flags.timeout, sourceTree: sourceTreeOf(ctx, build) };
     const recording = { progress: ctx.progress, signal: ctx.signal };
     const result: DebugResult & { engine?: EngineStats } =
       request.engine === 'guest'
         ? await recordInGuest(vm, guestOf(vm), full, run.dir, recording)
         : await recordWithGdb(vm, full, run.dir, recording);
-    const exports = await writeExports(run.dir);
-    await run.finish({
-      exports,
+    const fields = {
       gdb: result.gdbVersion,
       outcome: result.outcome,
       hits: result.hits.length,
@@ -145,10 +142,10 @@ export async function recordDebug(ctx: LabContext, vm: VmState, requested: Debug
       trigger: result.trigger,
       seconds: result.seconds,
       ...(result.engine ? { engine: result.engine } : {}),
-    });
-    return { result, runDir: run.dir, report: await reportAfterRun(ctx, run.dir) };
-  } catch (err) {
-    await run.fail(err);
-    throw err;
-  }
+    };
+    // --snapshot's records are gdb's, in its file; the hits are in memory
+    const snapshots = await readSnapshots(run.dir);
+    return { result, fields, contents: { hits: result.hits, ...(snapshots ? { snapshots } : {}) } };
+  });
+  return { result: run.result, runDir: run.runDir, report: run.report };
 }

@@ -11,7 +11,7 @@ import {
   writeBundle,
   type BundleManifest,
 } from '../bundle/bundle.js';
-import { runDirs } from '../bundle/evidence.js';
+import { isRunDir, runDirs } from '../bundle/evidence.js';
 import { chooseProfile } from '../config/lab-file.js';
 import { LabError } from '../errors.js';
 import { lockDigest } from '../lock/lock.js';
@@ -56,7 +56,7 @@ export async function packRuns(
         if (!dir) throw new LabError('RUN_UNKNOWN', `no run ${r} in ${ctx.paths.runs}`);
         return dir;
       })
-    : all.filter((d) => existsSync(path.join(d, 'manifest.json')));
+    : all.filter(isRunDir);
   if (chosen.length === 0) throw new LabError('NO_RUNS', `there are no runs in ${ctx.paths.runs}`);
   const student = flags.student ?? process.env.USER ?? os.userInfo().username;
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(student))

@@ -5,10 +5,8 @@ import { recordWithGdb } from '../gdb/debug.js';
 import { chooseFunction, functionNamesFromSystemMap } from '../gdb/suggest.js';
 import { summarizeRepeats } from '../compare/compare.js';
 import { readRunFigures } from '../compare/read.js';
-import { writeExports } from '../export/write.js';
-import { reportAfterRun } from './report.js';
 import { guestOf } from '../guest/guest.js';
-import { openRun } from '../record/manifest.js';
+import { recordRun } from '../record/record-run.js';
 import { loadScenario } from '../scenario/schema.js';
 import { performScenario, type ScenarioResult } from '../scenario/session.js';
 import { requireVm } from '../vm/status.js';
@@ -41,8 +39,8 @@ export async function runScenario(
   const names = existsSync(systemMap)
     ? functionNamesFromSystemMap(await readFile(systemMap, 'utf8'))
     : new Set<string>();
-  const run = await openRun(ctx, 'scenario', scenario.name, vm, build, { scenario });
-  try {
+  const opening = { kind: 'scenario', name: scenario.name, vm, build, request: { scenario } } as const;
+  const run = await recordRun(ctx, opening, async (run) => {
     const result = await performScenario(scenario, run.dir, {
       guest: guestOf(vm),
       runId: run.id,
@@ -54,21 +52,20 @@ export async function runScenario(
       sourceTree: sourceTreeOf(ctx, build),
       resolveFunction: (alternatives) => chooseFunction(alternatives, names),
     });
-    const exports = await writeExports(run.dir);
-    await run.finish({
-      exports,
+    const fields = {
       ok: result.ok,
       seconds: result.seconds,
       verdicts: result.verdicts.map((v) => ({ path: v.path, fired: v.fired, ok: v.ok })),
-    });
-    return { name: scenario.name, runDir: run.dir, result, report: await reportAfterRun(ctx, run.dir) };
-  } catch (err) {
-    await run.fail(err);
-    throw err;
-  }
+    };
+    return { result, fields, contents: result.contents };
+  });
+  return { name: scenario.name, runDir: run.runDir, result: run.result, report: run.report };
 }
 
-/** lab run NAME --repeat N: N runs one after another, then each figure's median and range and each verdict as k of N. */
+/**
+ * lab run NAME --repeat N: N runs one after another, then each figure's
+ * median and range and each verdict as k of N.
+ */
 export async function repeatScenario(
   ctx: LabContext,
   name: string,

@@ -1,8 +1,6 @@
 import { LabError } from '../errors.js';
-import { writeExports } from '../export/write.js';
-import { reportAfterRun } from './report.js';
 import { guestOf } from '../guest/guest.js';
-import { openRun } from '../record/manifest.js';
+import { recordRun } from '../record/record-run.js';
 import { traceAround, type TraceSummary } from '../trace/trace.js';
 import type { TraceRequest } from '../trace/plan.js';
 import { requireVm } from '../vm/status.js';
@@ -44,36 +42,21 @@ export async function traceGuest(
     throw new LabError('NO_TRACE_SPAN', 'say how long to trace');
   const vm = await requireVm(ctx.paths);
   const request = traceRequest(flags);
-  const run = await openRun(ctx, 'trace', 'trace', vm, await readBuildRecordIfAny(ctx.paths), {
-    ...request,
-    guestCommand: command,
-  });
-  const stage = ctx.progress.stage('trace');
-  const started = Date.now();
-  try {
-    const r = await traceAround(
-      guestOf(vm),
-      request,
-      command.length ? { command } : { durationSeconds: flags.duration },
-      run.dir,
-      ctx.signal,
-    );
+  const build = await readBuildRecordIfAny(ctx.paths);
+  const opening = { kind: 'trace', name: 'trace', vm, build, request: { ...request, guestCommand: command } } as const;
+  const run = await recordRun(ctx, opening, async (run) => {
+    const stage = ctx.progress.stage('trace');
+    const started = Date.now();
+    const span = command.length ? { command } : { durationSeconds: flags.duration };
+    const r = await traceAround(guestOf(vm), request, span, run.dir, ctx.signal);
     stage.done(`${r.summary.records} records`);
-    const exports = await writeExports(run.dir);
-    await run.finish({
-      exports,
+    const fields = {
       records: r.summary.records,
       commandExit: r.command?.exitCode,
       seconds: (Date.now() - started) / 1000,
-    });
-    return {
-      runDir: run.dir,
-      summary: r.summary,
-      commandExit: r.command?.exitCode,
-      report: await reportAfterRun(ctx, run.dir),
     };
-  } catch (err) {
-    await run.fail(err);
-    throw err;
-  }
+    return { result: r, fields, contents: { records: r.records } };
+  });
+  const { summary, command: ran } = run.result;
+  return { runDir: run.runDir, summary, commandExit: ran?.exitCode, report: run.report };
 }

@@ -1,7 +1,8 @@
 import type { BuildRecord } from '../lab/build-record.js';
 import type { LabContext } from '../lab/context.js';
 import type { VmState } from '../vm/state.js';
-import { createRunDir, writeManifest } from './run-dir.js';
+import { createRunDir } from './run-dir.js';
+import { writeManifest } from './write.js';
 
 export type RunKind = 'debug' | 'trace' | 'scenario';
 
@@ -50,12 +51,25 @@ export function manifestBase(
   };
 }
 
-/** A run directory with its manifest written at once, and completed (or marked failed) at the end. */
-export interface RecordedRun {
+/**
+ * A run directory with its manifest written at once, then completed (each
+ * finish adds its fields and rewrites it whole) or marked failed.
+ */
+export interface OpenedRun {
   id: string;
   dir: string;
-  finish(fields: Record<string, unknown>): Promise<void>;
-  fail(err: unknown): Promise<void>;
+  /** the manifest as last written */
+  manifest: Record<string, unknown>;
+}
+
+/** The manifest with more fields, written atomically: a reader sees the old one or the new one. */
+export async function updateManifest(run: OpenedRun, fields: Record<string, unknown>): Promise<void> {
+  run.manifest = { ...run.manifest, ...fields };
+  await writeManifest(run.dir, run.manifest);
+}
+
+export async function failRun(run: OpenedRun, err: unknown): Promise<void> {
+  await updateManifest(run, { error: err instanceof Error ? err.message : String(err) });
 }
 
 export async function openRun(
@@ -65,15 +79,9 @@ export async function openRun(
   vm: VmState,
   build: BuildRecord | undefined,
   request: Record<string, unknown>,
-): Promise<RecordedRun> {
+): Promise<OpenedRun> {
   const { id, dir } = await createRunDir(ctx.paths.runs, name);
-  const manifest = { ...manifestBase(kind, id, vm, build, ctx.commandLine), request };
-  await writeManifest(dir, manifest);
-  return {
-    id,
-    dir,
-    finish: async (fields) => void (await writeManifest(dir, { ...manifest, ...fields })),
-    fail: async (err) =>
-      void (await writeManifest(dir, { ...manifest, error: err instanceof Error ? err.message : String(err) })),
-  };
+  const run = { id, dir, manifest: { ...manifestBase(kind, id, vm, build, ctx.commandLine), request } };
+  await writeManifest(dir, run.manifest);
+  return run;
 }

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { LabError } from '../errors.js';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { LabError } from '../errors.js';
+import { runFile } from './files.js';
 
 /** runs/<timestamp>-<name>: sortable by time, unique within the lab. */
 export function runId(name: string, now = new Date()): string {
@@ -13,9 +14,14 @@ export function runId(name: string, now = new Date()): string {
   return `${stamp}-${name}`;
 }
 
-/** A run by id (in runsRoot) or by path: the directory that holds its manifest.json. */
+/** A directory is a run when it holds a manifest. */
+export function isRunDir(dir: string): boolean {
+  return existsSync(runFile(dir, 'manifest'));
+}
+
+/** A run by id (in runsRoot) or by path: the directory that holds its manifest. */
 export function resolveRunDir(runsRoot: string, ref: string): string {
-  const dir = [path.resolve(ref), path.join(runsRoot, ref)].find((d) => existsSync(path.join(d, 'manifest.json')));
+  const dir = [path.resolve(ref), path.join(runsRoot, ref)].find(isRunDir);
   if (!dir) throw new LabError('RUN_UNKNOWN', `no run ${ref} (looked in ${runsRoot} and at ${path.resolve(ref)})`);
   return dir;
 }
@@ -34,8 +40,8 @@ export async function createRunDir(runsRoot: string, name: string): Promise<{ id
   }
 }
 
-export async function writeManifest(dir: string, manifest: Record<string, unknown>): Promise<string> {
-  const file = path.join(dir, 'manifest.json');
-  await writeFile(file, JSON.stringify(manifest, null, 2) + '\n');
-  return file;
+/** The ids of the runs in runsRoot, oldest first (ids sort by time). */
+export async function runIds(runsRoot: string): Promise<string[]> {
+  if (!existsSync(runsRoot)) return [];
+  return (await readdir(runsRoot)).filter((id) => isRunDir(path.join(runsRoot, id))).sort();
 }

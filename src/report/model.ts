@@ -1,3 +1,4 @@
+import { RUN_FILES } from '../record/files.js';
 import { asObject as obj, asText as str, type JsonObject } from '../util/json-narrow.js';
 import { snapshotHeatmaps } from './heatmaps.js';
 import type { RunFiles } from './run-files.js';
@@ -54,6 +55,8 @@ export function buildRunReport(files: RunFiles): RunReport {
   const snaps = snapshotHeatmaps(files.snapshots ?? []);
   if (snaps.length) r.heatmaps = [...(r.heatmaps ?? []), ...snaps];
   if (m.ok === false || m.error)
-    r.notes.push(`the run did not finish as expected: ${str(obj(m.error).message ?? m.error ?? 'see manifest.json')}`);
+    r.notes.push(
+      `the run did not finish as expected: ${str(obj(m.error).message ?? m.error ?? `see ${RUN_FILES.manifest}`)}`,
+    );
   return r;
 }

@@ -1,17 +1,26 @@
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { writeRunFile, writeSamples, writeSteps, writeVerdicts } from '../record/write.js';
+import type { RunContents } from '../record/run-contents.js';
 import { scenarioChart } from '../report/chart.js';
 import type { Snapshot } from '../sample/snapshot.js';
 import type { BackgroundOutput } from './background.js';
+import { renderVerdicts, type Evidence, type Verdict } from './verdict.js';
 
 /** A step's start, in seconds on the samples' clock, and what it did. */
 export interface StepMark {
   t: number;
   label: string;
 }
-import { renderVerdicts, type Evidence, type Verdict } from './verdict.js';
 
-/** Writes what a scenario run leaves in its directory: samples, chart, verdicts, background output, report. */
+/** A snapshot as samples.jsonl keeps it (pure). */
+export function sampleOf(s: Snapshot) {
+  return { t: s.t, score: s.score, vmstat: s.vmstat, buddyinfo: s.buddyinfo };
+}
+
+/**
+ * Writes what a scenario run leaves in its directory: samples, chart,
+ * verdicts, background output, steps. Returns what of it the exports and
+ * the report draw from, so nothing is read back.
+ */
 export async function writeScenarioArtifacts(
   runDir: string,
   run: {
@@ -22,32 +31,20 @@ export async function writeScenarioArtifacts(
     background: BackgroundOutput[];
     steps?: StepMark[];
   },
-): Promise<void> {
+): Promise<Pick<RunContents, 'samples' | 'verdicts' | 'steps'>> {
   const { series, verdicts, evidence } = run;
-  await writeFile(
-    path.join(runDir, 'samples.jsonl'),
-    series.map((s) => JSON.stringify({ t: s.t, score: s.score, vmstat: s.vmstat, buddyinfo: s.buddyinfo })).join('\n') +
-      '\n',
-  );
-  await writeFile(path.join(runDir, 'report.svg'), scenarioChart(`lab run ${run.name}`, series));
+  const samples = series.map(sampleOf);
+  await writeSamples(runDir, samples);
+  await writeRunFile(runDir, 'chart', scenarioChart(`lab run ${run.name}`, series));
   const moved = Object.fromEntries(Object.entries(evidence.counters).filter(([, v]) => v !== 0));
-  await writeFile(
-    path.join(runDir, 'verdicts.json'),
-    JSON.stringify({ scenario: run.name, verdicts, evidence: { ...evidence, counters: moved } }, null, 2),
-  );
-  await writeFile(
-    path.join(runDir, 'background.txt'),
-    run.background.map((b) => `$ ${b.argv.join(' ')}\n${b.output}`).join('\n'),
-  );
-  await writeFile(
-    path.join(runDir, 'background.json'),
-    JSON.stringify(
-      run.background.map(({ argv, out }) => ({ argv, out })),
-      null,
-      2,
-    ),
-  );
-  await writeFile(path.join(runDir, 'report.txt'), renderVerdicts(verdicts) + '\n');
+  const verdictsFile = { scenario: run.name, verdicts, evidence: { ...evidence, counters: moved } };
+  await writeVerdicts(runDir, verdictsFile);
+  await writeRunFile(runDir, 'background', run.background.map((b) => `$ ${b.argv.join(' ')}\n${b.output}`).join('\n'));
+  const jobs = run.background.map(({ argv, out }) => ({ argv, out }));
+  await writeRunFile(runDir, 'backgroundJobs', JSON.stringify(jobs, null, 2));
+  await writeRunFile(runDir, 'verdictTable', renderVerdicts(verdicts) + '\n');
   // when each step began, on the samples' clock: the report marks them on its charts
-  await writeFile(path.join(runDir, 'steps.json'), JSON.stringify(run.steps ?? [], null, 2) + '\n');
+  const steps = run.steps ?? [];
+  await writeSteps(runDir, steps);
+  return { samples, verdicts: verdictsFile, steps };
 }

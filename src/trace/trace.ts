@@ -1,6 +1,5 @@
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { LabError, withCleanup, withSecondError } from '../errors.js';
+import { writeRunFile } from '../record/write.js';
 import { sleep } from '../util/sleep.js';
 import { guestTool, type Guest } from '../guest/guest.js';
 import { eventCounts, functionStats, parseTrace, type FunctionStats, type TraceRecord } from './ftrace-parse.js';
@@ -73,10 +72,10 @@ export interface TraceSummary {
   timeline: Array<{ timestamp?: number; cpu: number; event: string; detail: string }>;
 }
 
-export function summarizeTrace(text: string): TraceSummary {
-  const records: TraceRecord[] = parseTrace(text);
+/** The summary of a parsed trace (pure): lines is the raw text's. */
+export function summarizeRecords(records: TraceRecord[], lines: number): TraceSummary {
   return {
-    lines: text.split('\n').length - 1,
+    lines,
     records: records.length,
     functions: functionStats(records),
     events: eventCounts(records),
@@ -86,12 +85,25 @@ export function summarizeTrace(text: string): TraceSummary {
   };
 }
 
+function lineCount(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** A trace as read from the guest: parsed once, for its summary here and for the run's exports and report. */
+export interface SavedTrace {
+  summary: TraceSummary;
+  records: TraceRecord[];
+}
+
 /** Writes the raw trace and its summary into the run directory. */
-export async function saveTrace(runDir: string, text: string): Promise<TraceSummary> {
-  const summary = summarizeTrace(text);
-  await writeFile(path.join(runDir, 'trace.txt'), text);
-  await writeFile(path.join(runDir, 'trace-summary.json'), JSON.stringify(summary, null, 2));
-  return summary;
+export async function saveTrace(runDir: string, text: string): Promise<SavedTrace> {
+  const records = parseTrace(text);
+  const summary = summarizeRecords(records, lineCount(text));
+  await writeRunFile(runDir, 'trace', text);
+  await writeRunFile(runDir, 'traceSummary', JSON.stringify(summary, null, 2));
+  return { summary, records };
 }
 
 /** lab trace: arm, run a guest command or wait, stop, save; tracefs is restored whatever happens. */
@@ -101,14 +113,14 @@ export async function traceAround(
   what: { command?: string[]; durationSeconds?: number },
   runDir: string,
   signal?: AbortSignal,
-): Promise<{ summary: TraceSummary; command?: { exitCode: number } }> {
+): Promise<SavedTrace & { command?: { exitCode: number } }> {
   const active = await startTrace(guest, req);
   let command: { exitCode: number } | undefined;
   try {
     if (what.command?.length) {
       const r = await guest.exec(what.command, { signal, timeoutMs: 3_600_000 });
       command = { exitCode: r.exitCode };
-      await writeFile(path.join(runDir, 'command.out'), Buffer.concat([r.stdout, r.stderr]));
+      await writeRunFile(runDir, 'commandOutput', Buffer.concat([r.stdout, r.stderr]));
     } else {
       await sleep((what.durationSeconds ?? 5) * 1000, signal);
     }
@@ -121,5 +133,5 @@ export async function traceAround(
     throw err;
   }
   const text = await active.stop();
-  return { summary: await saveTrace(runDir, text), command };
+  return { ...(await saveTrace(runDir, text)), command };
 }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareGroups } from '../../src/compare/compare.js';
 import { readRunFigures } from '../../src/compare/read.js';
 import { writeExports } from '../../src/export/write.js';
+import { readRunContents } from '../../src/record/read-run.js';
 import { writeCompareReport, writeRunReport } from '../../src/lab/report.js';
 import { foldedFrames } from '../helpers/folded.js';
 import { FIXTURES, hasShared, sharedSkipReason } from '../helpers/shared.js';
@@ -82,7 +83,7 @@ interface Drawn {
 async function reportOf(kind: string): Promise<{ dir: string; file: string; bytes: number }> {
   const dir = path.join(work, kind);
   cpSync(path.join(RUNS, kind), dir, { recursive: true });
-  await writeExports(dir);
+  await writeExports(dir, await readRunContents(dir));
   const r = await writeRunReport(dir);
   return { dir, file: r.file, bytes: r.bytes };
 }
@@ -299,7 +300,7 @@ describe('exports in speedscope', () => {
   it('trace.json (Trace Event format) passes the schema and imports with one frame opened per slice', async () => {
     const dir = path.join(work, 'speedscope-scenario');
     cpSync(path.join(RUNS, 'scenario'), dir, { recursive: true });
-    await writeExports(dir);
+    await writeExports(dir, await readRunContents(dir));
     const trace = JSON.parse(readFileSync(path.join(dir, 'trace.json'), 'utf8')) as {
       traceEvents: Array<{ ph: string; name: string; pid: number; tid: number; ts: number }>;
     };
@@ -319,7 +320,7 @@ describe('exports in speedscope', () => {
   it('hits.folded imports with every hit and every function of it', async () => {
     const dir = path.join(work, 'speedscope-debug');
     cpSync(path.join(RUNS, 'debug'), dir, { recursive: true });
-    await writeExports(dir);
+    await writeExports(dir, await readRunContents(dir));
     const folded = readFileSync(path.join(dir, 'hits.folded'), 'utf8');
     const { exported, problems } = await importInSpeedscope('hits.folded', path.join(dir, 'hits.folded'));
     expect(problems).toEqual([]);

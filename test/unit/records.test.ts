@@ -8,7 +8,21 @@ import { readState } from '../../src/vm/state.js';
 import { stopVm } from '../../src/vm/stop.js';
 import { tempDir } from '../helpers/cli.js';
 
-const hit = (seq: number) => JSON.stringify({ seq, breakpoint: 'compact_zone', function: 'compact_zone', frames: [] });
+const hit = (seq: number) =>
+  JSON.stringify({
+    seq,
+    time: '2026-01-01T00:00:00Z',
+    elapsed: seq / 10,
+    breakpoint: 'compact_zone',
+    function: 'compact_zone',
+    file: null,
+    line: null,
+    cpu: 0,
+    comm: null,
+    pid: null,
+    frames: [],
+    trimmed: false,
+  });
 
 describe('damaged records are one clear error, never a stack trace', () => {
   it('a torn last line of hits.jsonl (gdb killed mid-write) is dropped; the hits before it stand', () => {
