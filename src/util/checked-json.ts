@@ -51,6 +51,6 @@ export function parseCheckedJson<S extends z.ZodType>(
   code: ErrorCode,
   options: CheckOptions = {},
 ): z.infer<S> {
-  const json = parseJsonQuietly(withoutBom(text), file, code, 'fix the file');
+  const json = parseJsonQuietly(withoutBom(text), file, code, options.hint);
   return checkAgainst(json, file, schema, code, options);
 }
