@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { LabError } from '../errors.js';
 import { parseCheckedJson } from '../util/checked-json.js';
-import { MEMORY_SIZE, type MatrixSpec } from './spec.js';
+import { MemorySizeSchema, type MatrixSpec } from './spec.js';
 
 export const JOB_VERSION = 1;
 
@@ -29,7 +29,7 @@ export const JobSchema = z.strictObject({
     rootfs: z.literal('debian'),
   }),
   vm: z.strictObject({
-    memory: z.string().regex(MEMORY_SIZE, 'a size such as 2G or 1536M'),
+    memory: MemorySizeSchema,
     cpus: z.number().int().min(1),
   }),
   timeout: z.number().int().min(1),

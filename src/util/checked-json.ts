@@ -11,6 +11,23 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
+/**
+ * The issue to show: for a value that matched none of a union's shapes (a
+ * scenario step), the one from the shape it went furthest into, with its
+ * whole path, instead of zod's bare "Invalid input".
+ */
+export function deepestIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union' || !('errors' in issue)) return issue;
+  let best: z.core.$ZodIssue = issue;
+  for (const branch of issue.errors as z.core.$ZodIssue[][]) {
+    const first = branch[0];
+    if (!first) continue;
+    const inner = deepestIssue({ ...first, path: [...issue.path, ...first.path] });
+    if (inner.path.length > best.path.length) best = inner;
+  }
+  return best;
+}
+
 export interface CheckOptions {
   hint?: string;
   allowedKeysAt?: (at: PropertyKey[]) => string[] | undefined;
@@ -30,7 +47,7 @@ export function checkAgainst<S extends z.ZodType>(
 ): z.infer<S> {
   const r = schema.safeParse(json);
   if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
+  const issue = deepestIssue(r.error.issues[0]!);
   const key = issue.path.length ? issue.path.join('.') : '(top level)';
   const allowed = issue.code === 'unrecognized_keys' ? options.allowedKeysAt?.(issue.path) : undefined;
   throw new LabError(
