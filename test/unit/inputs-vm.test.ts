@@ -4,44 +4,18 @@
  * qemu-system-x86_64, leaves it alone; a state.json missing a field is one
  * STATE_CORRUPT line.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { labPaths, type LabPaths } from '../../src/config/paths.js';
+import { labPaths } from '../../src/config/paths.js';
 import { isAlive } from '../../src/process/signals.js';
 import { parsePid } from '../../src/vm/pid-file.js';
 import { isLabQemuCmdline } from '../../src/vm/state-schema.js';
-import { readState, type VmState } from '../../src/vm/state.js';
+import { readState } from '../../src/vm/state.js';
 import { vmStatus } from '../../src/vm/status.js';
 import { stopVm } from '../../src/vm/stop.js';
 import { tempDir } from '../helpers/cli.js';
-
-export function stateFor(paths: LabPaths, pid: number): VmState {
-  return {
-    pid,
-    qemu: '/usr/bin/qemu-system-x86_64',
-    qemuVersion: '7.2.0',
-    firmwareDirs: [],
-    accel: 'tcg',
-    gdbPort: 4321,
-    memory: '2G',
-    cpus: 2,
-    startedAt: new Date().toISOString(),
-    kernel: { bzImage: '/s/bzImage', vmlinux: '/s/vmlinux', gdbScript: '/s/vmlinux-gdb.py', version: '6.1', key: 'k' },
-    rootfs: { kind: 'initramfs', file: '/s/initramfs.cpio', key: 'r', channel: 'agent' },
-    sockets: { console: paths.consoleSocket, agent: paths.agentSocket, qmp: paths.qmpSocket },
-    serialLog: paths.serialLog,
-    profile: 'debian',
-  };
-}
-
-/** A process named qemu-system-x86_64 that is no QEMU of this lab: a copy of sleep under that name. */
-export function decoy(): ChildProcess {
-  const bin = path.join(tempDir('decoy'), 'qemu-system-x86_64');
-  copyFileSync('/bin/sleep', bin);
-  return spawn(bin, ['300'], { stdio: 'ignore' });
-}
+import { decoy, stateFor } from '../helpers/vm-state.js';
 
 const started: ChildProcess[] = [];
 afterEach(() => {
