@@ -36,6 +36,7 @@ export const ERROR_TABLE = {
   BAD_TIMEOUT: { kind: 'usage', hint: 'give a positive number' },
   BAD_TRACE: { kind: 'usage', hint: 'see lab trace --help' },
   BAD_SHA256: { kind: 'usage', hint: 'give 64 lowercase hex digits' },
+  BAD_URL: { kind: 'usage', hint: 'give an https URL with a host name and no spaces' },
   SHA256_REQUIRED: { kind: 'usage', hint: 'add --kernel-sha256 <hex>: downloads are verified before use' },
   CONFIG_MISSING: { kind: 'usage', hint: 'give a kernel .config file' },
   FRAGMENT_MISSING: { kind: 'usage', hint: 'check the profile or --fragment' },
@@ -84,6 +85,9 @@ export const ERROR_TABLE = {
   BAD_JOBS: { kind: 'usage', hint: 'give --jobs 1 or more' },
   SLURM_MISSING: { kind: 'dependency', hint: 'install Slurm (sbatch, sacct), or run the matrix here without --slurm' },
   SLURM_FAILED: { kind: 'failed', hint: 'see the sbatch or sacct message' },
+
+  STORE_DAMAGED: { kind: 'failed', hint: 'remove that entry from the store (lab makes it again)' },
+  STORE_LOCK_INVALID: { kind: 'failed', hint: 'remove it: lab makes its lock files itself' },
 
   // something lab needs on the host is not installed
   TOOL_MISSING: { kind: 'dependency', hint: 'run lab doctor to see what to install' },

@@ -1,11 +1,21 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
 import { LabError } from '../errors.js';
 import { TRIGGERS } from '../gdb/triggers.js';
+import { readCheckedTextSync, withoutBom } from '../util/checked-file.js';
+import { checkAgainst } from '../util/checked-json.js';
+import { MAX_JSON_DEPTH, tooDeepAt } from '../util/json-depth.js';
 import { projectRoot } from './paths.js';
-import { defaultProfile, KernelBaseSchema, loadProfile, SourceSchema, type Profile } from './profile.js';
+import {
+  defaultProfile,
+  KernelBaseSchema,
+  loadProfile,
+  ProfileRefSchema,
+  SourceSchema,
+  type Profile,
+} from './profile.js';
 
 /**
  * lab.json: the lab a teacher publishes. It names a profile and overrides
@@ -50,7 +60,7 @@ export const LabFileSchema = z.strictObject({
   $schema: z.string().optional(),
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a lab name is letters, digits, ".", "_" and "-"'),
   about: z.string().default(''),
-  profile: z.string().min(1),
+  profile: ProfileRefSchema,
   kernel: z
     .strictObject({
       source: SourceSchema.optional(),
@@ -96,18 +106,14 @@ function allowedKeysAt(at: PropertyKey[]): string[] | undefined {
   return undefined;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') {
-    const allowed = allowedKeysAt(issue.path);
-    return `unknown key "${issue.keys.join('", "')}"${allowed ? ` (allowed: ${allowed.join(', ')})` : ''}`;
-  }
-  if (issue.code === 'invalid_value' && 'values' in issue)
-    return `${issue.message} (allowed: ${(issue.values as unknown[]).join(', ')})`;
-  return issue.message;
-}
-
 /** lab.json's text, checked: a bad file names the file, the key (or line:column) and what is allowed. */
-export function parseLabFile(text: string, file: string): LabFileData {
+export function parseLabFile(raw: string, file: string): LabFileData {
+  const text = withoutBom(raw);
+  const deep = tooDeepAt(text);
+  if (deep !== undefined)
+    throw new LabError('LAB_FILE_INVALID', `${file}:${lineColumn(text, deep)}: nested deeper than ${MAX_JSON_DEPTH}`, {
+      hint: 'fix the JSON',
+    });
   const errors: ParseError[] = [];
   const json: unknown = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length > 0) {
@@ -116,19 +122,14 @@ export function parseLabFile(text: string, file: string): LabFileData {
       hint: 'fix the JSON',
     });
   }
-  const r = LabFileSchema.safeParse(json);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const key = issue.path.length ? issue.path.join('.') : '(top level)';
-    throw new LabError('LAB_FILE_INVALID', `${file}: ${key}: ${describeIssue(issue)}`);
-  }
-  const names = r.data.exercises.map((e) => e.name);
+  const data = checkAgainst(json, file, LabFileSchema, 'LAB_FILE_INVALID', { hint: 'fix lab.json', allowedKeysAt });
+  const names = data.exercises.map((e) => e.name);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice)
     throw new LabError('LAB_FILE_INVALID', `${file}: exercises: "${twice}" is named twice`, {
       hint: 'give each exercise its own name',
     });
-  return r.data;
+  return data;
 }
 
 /**
@@ -196,8 +197,17 @@ export function checkExerciseNames(
   });
 }
 
+/** What lab reads of a lab.json at most. */
+const LAB_FILE_BYTES = 1024 * 1024;
+
 export function readLabFile(file: string): LabFile {
-  const data = parseLabFile(readFileSync(file, 'utf8'), file);
+  const read = {
+    code: 'LAB_FILE_INVALID',
+    maxBytes: LAB_FILE_BYTES,
+    links: 'follow',
+    hint: 'give a lab.json file',
+  } as const;
+  const data = parseLabFile(readCheckedTextSync(file, read), file);
   checkExerciseNames(
     data,
     file,

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Where the store lives: LAB_CACHE, else ~/.cache/lab (XDG_CACHE_HOME honoured). */
 export function storeRoot(env: NodeJS.ProcessEnv = process.env): string {
@@ -15,8 +16,16 @@ export function labDir(explicit?: string, env: NodeJS.ProcessEnv = process.env):
 
 /** The project's own folders (kernel-configs/, gdb-scripts/, image/, profiles/), found from the compiled file. */
 export function projectRoot(): string {
-  // dist/config/paths.js or src/config/paths.ts -> two levels up
-  return path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+  return projectRootOf(import.meta.url);
+}
+
+/**
+ * The project from this module's file URL (pure): dist/config/paths.js or
+ * src/config/paths.ts, two levels up. fileURLToPath decodes the URL (a
+ * checkout under "My Labs" or "Übungen" is %20 and %C3%9C in its pathname).
+ */
+export function projectRootOf(moduleUrl: string): string {
+  return path.resolve(path.dirname(fileURLToPath(moduleUrl)), '..', '..');
 }
 
 export interface LabPaths {

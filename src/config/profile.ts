@@ -1,26 +1,50 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { LabError } from '../errors.js';
+import { urlProblem } from '../fetch/url.js';
+import { readCheckedTextSync } from '../util/checked-file.js';
+import { parseCheckedJson } from '../util/checked-json.js';
 import { projectRoot } from './paths.js';
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 is 64 lowercase hex digits');
 
+/** A profile's name: a file name in profiles/, a bundle's name, never a path. */
+export const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+export const ProfileNameSchema = z
+  .string()
+  .regex(PROFILE_NAME, 'a profile name is letters, digits, ".", "_" and "-"')
+  .refine((n) => !n.includes('..'), 'a profile name has no ".."');
+
+/** How a lab.json names its profile: a name from profiles/, or the path of a profile's .json file. */
+export const ProfileRefSchema = z
+  .string()
+  .refine(
+    (p) => ProfileNameSchema.safeParse(p).success || (p.endsWith('.json') && !p.includes('\0')),
+    'a profile is a name from profiles/ or the path of a .json file',
+  );
+
+/** A URL a profile fetches from: http or https (what it fetches is pinned by sha256), a host, no spaces. */
+const fetchUrl = z.string().superRefine((u, ctx) => {
+  const problem = urlProblem(u, ['https', 'http']);
+  if (problem) ctx.addIssue({ code: 'custom', message: `the URL ${problem}` });
+});
+
 export const SourceSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('url'),
-    url: z.url(),
+    url: fetchUrl,
     sha256: sha256Hex,
-    mirrors: z.array(z.url()).default([]),
+    mirrors: z.array(fetchUrl).default([]),
   }),
   z.strictObject({ kind: z.literal('file'), path: z.string().min(1), sha256: sha256Hex.optional() }),
   z.strictObject({ kind: z.literal('dir'), path: z.string().min(1) }),
   z.strictObject({
     /** A Debian package fetched by URL from the archive's pool, pinned by its sha256; member is the tarball inside it. */
     kind: z.literal('deb'),
-    url: z.url(),
+    url: fetchUrl,
     sha256: sha256Hex,
-    mirrors: z.array(z.url()).default([]),
+    mirrors: z.array(fetchUrl).default([]),
     member: z
       .string()
       .regex(
@@ -43,7 +67,7 @@ export const KernelBaseSchema = z.union([
 export type KernelBase = z.infer<typeof KernelBaseSchema>;
 
 export const ProfileSchema = z.strictObject({
-  name: z.string().min(1),
+  name: ProfileNameSchema,
   description: z.string().default(''),
   kernel: z.strictObject({
     source: SourceSchema,
@@ -90,28 +114,20 @@ export function listProfiles(dir = profilesDir()): string[] {
 
 /** Parses a profile's JSON text; a bad file names the file, the key and what is allowed. */
 export function parseProfile(text: string, origin: string): Profile {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new LabError('PROFILE_INVALID', `${origin} is not valid JSON (${(err as Error).message})`, {
-      hint: 'fix the file',
-    });
-  }
-  const result = ProfileSchema.safeParse(json);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const where = issue.path.length ? issue.path.join('.') : '(top level)';
-    throw new LabError('PROFILE_INVALID', `${origin}: ${where}: ${issue.message}`, { hint: 'fix the profile' });
-  }
-  return result.data;
+  return parseCheckedJson(text, origin, ProfileSchema, 'PROFILE_INVALID', { hint: 'fix the profile' });
+}
+
+/** A profile file as lab reads it: a regular file (a link to one is followed), at most 1 MiB, never quoted. */
+function readProfileFile(file: string): Profile {
+  const read = { code: 'PROFILE_INVALID', maxBytes: 1024 * 1024, links: 'follow', what: 'the profile' } as const;
+  return parseProfile(readCheckedTextSync(file, read), file);
 }
 
 /** A profile by name (profiles/NAME.json) or by the path of a profile file. */
 export function loadProfile(name: string, dir = profilesDir()): Profile {
   if (name.endsWith('.json') || name.includes('/')) {
     if (!existsSync(name)) throw new LabError('PROFILE_UNKNOWN', `the profile file ${name} does not exist`);
-    return parseProfile(readFileSync(name, 'utf8'), name);
+    return readProfileFile(name);
   }
   const known = listProfiles(dir);
   if (!known.includes(name)) {
@@ -120,5 +136,5 @@ export function loadProfile(name: string, dir = profilesDir()): Profile {
     });
   }
   const file = path.join(dir, `${name}.json`);
-  return parseProfile(readFileSync(file, 'utf8'), file);
+  return readProfileFile(file);
 }

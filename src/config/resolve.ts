@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { LabError } from '../errors.js';
+import { looksLikeUrl, urlProblem } from '../fetch/url.js';
 import { projectRoot } from './paths.js';
 import type { KernelBase, Profile, Source } from './profile.js';
 
@@ -32,7 +33,9 @@ export function sourceFromFlag(value: string, sha256: string | undefined, kindOf
       hint: 'give 64 lowercase hex digits',
     });
   }
-  if (/^https?:\/\//.test(value)) {
+  if (looksLikeUrl(value)) {
+    const problem = urlProblem(value);
+    if (problem) throw new LabError('BAD_URL', `--kernel-source ${JSON.stringify(value)} ${problem}`);
     if (!sha256) {
       throw new LabError('SHA256_REQUIRED', `--kernel-source ${value} is a URL and needs its sha256`, {
         hint: 'add --kernel-sha256 <hex>: downloads are verified before use',

@@ -9,6 +9,7 @@ import { LabError } from '../errors.js';
 import { isPlainShellWord } from '../util/shell-quote.js';
 import type { ExecReply } from './agent-protocol.js';
 import { argvTokens } from './agent-protocol.js';
+import { reportingStatus, sshOutcome } from './ssh-status.js';
 
 /** The lab's own ssh key: made once per lab directory, private key 0600. */
 export async function ensureLabKey(keyFile: string): Promise<{ privateKey: string; publicKey: string }> {
@@ -133,8 +134,9 @@ export async function sshExec(
   guestLabExec: string,
   options: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<ExecReply> {
+  const args = reportingStatus(sshExecArgs(target, argv, guestLabExec), SSH_DESTINATION);
   const r = await execute(
-    { program: 'ssh', args: sshExecArgs(target, argv, guestLabExec), what: `running ${argv[0]}` },
+    { program: 'ssh', args, what: `running ${argv[0]}` },
     {
       timeoutMs: options.timeoutMs,
       signal: options.signal,
@@ -145,10 +147,10 @@ export async function sshExec(
       'GUEST_TIMEOUT',
       `${argv[0]} did not finish within ${Math.round((options.timeoutMs ?? 0) / 1000)} s`,
     );
-  if (r.exitCode === 255) {
-    throw new LabError('GUEST_UNREACHABLE', `ssh to the guest failed: ${r.stderr.toString().trim().split('\n')[0]}`);
-  }
-  return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+  const outcome = sshOutcome(r.exitCode, r.stderr);
+  if ('unreachable' in outcome)
+    throw new LabError('GUEST_UNREACHABLE', `ssh to the guest failed: ${outcome.unreachable}`);
+  return { exitCode: outcome.exitCode, stdout: r.stdout, stderr: outcome.stderr };
 }
 
 /**

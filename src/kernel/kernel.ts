@@ -18,6 +18,7 @@ import {
   parseConfig,
   unmetRequirements,
 } from './config.js';
+import { readConfigEntry, readConfigInputs, type ConfigEntry } from './config-files.js';
 import { kconfigSymbols, splitUnmet } from './kconfig-symbols.js';
 import {
   buildCommand,
@@ -67,13 +68,6 @@ export interface ConfigInputs {
   fragments: Array<{ name: string; sha256: string }>;
 }
 
-interface ConfigEntry {
-  config: string;
-  changes: string[];
-  /** Options a fragment names that this kernel's Kconfig does not define. */
-  notInKernel?: string[];
-}
-
 export interface ConfiguredKernel {
   configKey: string;
   config: string;
@@ -97,10 +91,7 @@ export async function configureKernel(
 ): Promise<ConfiguredKernel> {
   const source = request.source;
   const compiler = await compilerVersion(store);
-  const fragments = await Promise.all(
-    request.fragments.map(async (f) => ({ path: f, text: await readFile(f, 'utf8') })),
-  );
-  const userBase = typeof request.base === 'string' ? undefined : await readFile(request.base.file, 'utf8');
+  const { fragments, userBase } = await readConfigInputs(request.fragments, request.base);
   const configKey = keyOf(
     configKeyInputs({
       sourceId: source.id,
@@ -117,9 +108,7 @@ export async function configureKernel(
     fragments: fragments.map((f) => ({ name: path.basename(f.path), sha256: sha256(f.text) })),
   };
   if (store.has('configs', configKey)) {
-    const entry = JSON.parse(
-      await readFile(path.join(store.entry('configs', configKey), 'entry.json'), 'utf8'),
-    ) as ConfigEntry;
+    const entry = await readConfigEntry(store.entry('configs', configKey));
     return { configKey, ...entry, cached: true, inputs };
   }
   const buildDir = await store.scratch('kbuild');

@@ -1,13 +1,15 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
 import type { LabPaths } from '../config/paths.js';
 import { LabError } from '../errors.js';
 import type { Rootfs } from '../image/rootfs.js';
 import type { KernelBuild } from '../kernel/kernel.js';
 import type { QemuInstall } from '../qemu/source-build.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
-import { parseRecordFile } from '../util/record-file.js';
+import { readCheckedText } from '../util/checked-file.js';
+import { parseCheckedJson } from '../util/checked-json.js';
+import { RECORD_BYTES } from '../util/checked-record.js';
+import { BuildRecordSchema } from './build-record-schema.js';
 
 /** What lab build made, kept in .lab/build.json for up, debug and the run manifests. */
 export interface BuildRecord {
@@ -34,17 +36,13 @@ export interface LabConfig {
 
 /** The record's text, checked for the fields lab reads (pure): a damaged file is not "not built". */
 export function parseBuildRecord(text: string, file: string): BuildRecord {
-  return parseRecordFile<BuildRecord>(text, file, 'BUILD_RECORD_CORRUPT', {
-    profile: 'string',
-    kernel: 'object',
-    rootfs: 'object',
-    qemu: 'object',
-  });
+  return parseCheckedJson(text, file, BuildRecordSchema, 'BUILD_RECORD_CORRUPT') as unknown as BuildRecord;
 }
 
 export async function readBuildRecord(paths: LabPaths): Promise<BuildRecord> {
   if (!existsSync(paths.build)) throw new LabError('NOT_BUILT', `nothing has been built in ${paths.root}`);
-  return parseBuildRecord(await readFile(paths.build, 'utf8'), paths.build);
+  const text = await readCheckedText(paths.build, { code: 'BUILD_RECORD_CORRUPT', maxBytes: RECORD_BYTES });
+  return parseBuildRecord(text, paths.build);
 }
 
 /** The record when there is one: manifests say what they can without it. */

@@ -1,8 +1,8 @@
 /** lab check: the teacher's side of a hand-in (lab pack, the student's side, is pack.ts). */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openBundle } from '../bundle/bundle.js';
+import { readBundleBuilt, refuseBundleRows } from '../bundle/built.js';
 import { BUNDLE_LIMITS } from '../bundle/entries.js';
 import { readRunEvidence } from '../bundle/evidence.js';
 import { judgeExercises } from '../bundle/exercises.js';
@@ -91,6 +91,7 @@ export async function checkBundles(
       rows.push({ bundle: name, student: '?', exercise: '(bundle)', result: 'refused', evidence: err.message });
       continue;
     }
+    const first = rows.length;
     try {
       const { manifest, dir } = opened;
       const student = manifest.student;
@@ -103,10 +104,7 @@ export async function checkBundles(
           evidence: `a bundle of the lab "${manifest.lab}", not "${labFile.data.name}"`,
         });
       }
-      const buildJson = JSON.parse(await readFile(path.join(dir, 'build.json'), 'utf8').catch(() => '{}')) as {
-        built?: Record<string, unknown>;
-      };
-      const lock = lockEvidence(buildJson.built, pinned, manifest.lockDigest);
+      const lock = lockEvidence(await readBundleBuilt(dir, name), pinned, manifest.lockDigest);
       rows.push({
         bundle: name,
         student,
@@ -124,6 +122,8 @@ export async function checkBundles(
           evidence: r.run ? `${r.run}: ${r.evidence}` : r.evidence,
         });
       }
+    } catch (err) {
+      if (!refuseBundleRows(rows, first, err, { bundle: name, student: opened.manifest.student })) throw err;
     } finally {
       opened.close();
     }

@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LabError, withCleanup } from '../errors.js';
 import { fileMismatches, parseJob, pinMismatches, type Job, type JobResult } from '../matrix/job.js';
 import { scenarioFile } from '../matrix/pin.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
+import { readCheckedText } from '../util/checked-file.js';
+import { RECORD_BYTES } from '../util/checked-record.js';
 import { sha256File } from '../util/hash.js';
 import { assertPortFree, freeLocalPort } from '../vm/ports.js';
 import { stopVm } from '../vm/stop.js';
@@ -23,8 +25,14 @@ export const JOB_RESULT = 'job.json';
 
 export async function readJobFile(file: string): Promise<Job> {
   if (!existsSync(file)) throw new LabError('JOB_INVALID', `${file} does not exist`);
-  return parseJob(await readFile(file, 'utf8'), file);
+  return parseJob(await readCheckedText(file, { code: 'JOB_INVALID', maxBytes: RECORD_BYTES }), file);
 }
+
+const PINNED = {
+  code: 'JOB_INVALID',
+  what: 'a file the job pins',
+  hint: 'give a job file that lab matrix wrote',
+} as const;
 
 /** 4321 when it is free, else any free loopback port: jobs side by side each get their own. */
 async function gdbPortForJob(): Promise<number> {
@@ -79,7 +87,8 @@ async function performJob(
   if (!(scenarioFile(job.scenario) in job.pins.files))
     throw new LabError('JOB_INVALID', `job ${job.id} does not pin its scenario file`);
   const files: Record<string, string | undefined> = {};
-  for (const file of Object.keys(job.pins.files)) files[file] = existsSync(file) ? await sha256File(file) : undefined;
+  for (const file of Object.keys(job.pins.files))
+    files[file] = existsSync(file) ? await sha256File(file, PINNED) : undefined;
   // the files first: a changed fragment or scenario is refused before any build
   const changed = fileMismatches(job.pins.files, files);
   if (changed.length) throw new LabError('JOB_PIN_MISMATCH', `job ${job.id}: ${changed.join('; ')}`);

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chooseProfile, LOCK_FILE, type LabFile } from '../config/lab-file.js';
 import { LabError } from '../errors.js';
@@ -16,6 +15,8 @@ import {
   type LockRow,
 } from '../lock/lock.js';
 import { executeChecked, versionLine } from '../process/runner.js';
+import { readCheckedText } from '../util/checked-file.js';
+import { RECORD_BYTES } from '../util/checked-record.js';
 import { sha256File } from '../util/hash.js';
 import { buildLab } from './build.js';
 import type { BuildRecord } from './build-record.js';
@@ -99,7 +100,10 @@ export async function writeLock(
 
 export async function readLock(file: string): Promise<LabLock> {
   if (!existsSync(file)) throw new LabError('LOCK_MISSING', `there is no ${file}`);
-  return parseLock(await readFile(file, 'utf8'), file);
+  return parseLock(
+    await readCheckedText(file, { code: 'LOCK_INVALID', maxBytes: RECORD_BYTES, links: 'follow' }),
+    file,
+  );
 }
 
 /** lab verify: this machine's build of the lab against the pinned lab.lock, item by item. */

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { labPaths } from '../config/paths.js';
@@ -17,6 +17,9 @@ import { writeCompareReport } from './report.js';
 import type { LabContext } from './context.js';
 import { JOB_RESULT, readJobFile, type JobResult } from './job.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
+import { readCheckedJson } from '../util/checked-record.js';
+import { MatrixPlanSchema, type MatrixPlan } from '../matrix/records.js';
+import { readJobResult } from './job-result.js';
 
 /** Where a matrix keeps its parts: the same layout here and on a cluster's shared filesystem. */
 export function matrixLayout(out: string) {
@@ -31,12 +34,7 @@ export function matrixLayout(out: string) {
   };
 }
 
-export interface MatrixPlan {
-  matrix: string;
-  spec: string;
-  jobs: string[];
-  kernels: Array<{ name: string; key: string; cached: boolean; seconds: number }>;
-}
+export type { MatrixPlan };
 
 async function writeJson(file: string, data: unknown): Promise<void> {
   await writeFileAtomically(file, JSON.stringify(data, null, 2) + '\n');
@@ -100,7 +98,10 @@ export async function readPlan(out: string): Promise<{ plan: MatrixPlan; jobs: J
   const layout = matrixLayout(out);
   if (!existsSync(layout.plan))
     throw new LabError('MATRIX_NOT_PREPARED', `${out} holds no prepared matrix (no matrix.json)`);
-  const plan = JSON.parse(await readFile(layout.plan, 'utf8')) as MatrixPlan;
+  const plan = await readCheckedJson(layout.plan, MatrixPlanSchema, {
+    code: 'MATRIX_NOT_PREPARED',
+    hint: 'prepare it again: lab matrix SPEC',
+  });
   const jobs = await Promise.all(plan.jobs.map((id) => readJobFile(layout.jobFile(id))));
   return { plan, jobs };
 }
@@ -154,7 +155,7 @@ export async function runMatrixHere(
       if (err instanceof LabError && err.code === 'INTERRUPTED') return { exitCode: 130 };
       throw err;
     });
-    const result = await readJobResult(layout.labDir(job.id));
+    const result = await readJobResult(layout.labDir(job.id), job);
     const seconds = (Date.now() - t0) / 1000;
     const status = ctx.signal?.aborted
       ? 'interrupted'
@@ -178,19 +179,14 @@ export async function runMatrixHere(
   return { summary, seconds: (Date.now() - started) / 1000, jobs: parallel };
 }
 
-async function readJobResult(labDir: string): Promise<JobResult | undefined> {
-  const file = path.join(labDir, JOB_RESULT);
-  return existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as JobResult) : undefined;
-}
-
 /** The gather step: every job's job.json, wherever it ran, into summary.json. */
 export async function gatherMatrix(out: string): Promise<MatrixSummary> {
   const { plan, jobs } = await readPlan(out);
   const layout = matrixLayout(out);
   const results = new Map<string, JobResult>();
-  for (const id of plan.jobs) {
-    const r = await readJobResult(layout.labDir(id));
-    if (r?.id === id) results.set(id, r);
+  for (const job of jobs) {
+    const r = await readJobResult(layout.labDir(job.id), job);
+    if (r?.id === job.id) results.set(job.id, r);
   }
   const summary = summarizeMatrix(plan.matrix, jobs, results);
   summary.comparisons = await compareKernels(out, jobs, results);

@@ -21,6 +21,9 @@ import type { LabContext } from './context.js';
 import { recordedConfigDiff } from './lab-config.js';
 import { lockFileOf, readLock } from './lock.js';
 
+/** A kernel file build.json names: what is wrong with it is the build record's. */
+const builtFile = { code: 'BUILD_RECORD_CORRUPT', links: 'follow' } as const;
+
 export interface PackFlags {
   runs?: string[];
   out?: string;
@@ -87,8 +90,8 @@ export async function packRuns(
       kernelConfig: build.kernel.configSha256,
       compiler: build.kernel.compiler,
       qemu: build.qemu.version,
-      bzImage: await sha256File(build.kernel.bzImage),
-      vmlinux: await sha256File(build.kernel.vmlinux),
+      bzImage: await sha256File(build.kernel.bzImage, builtFile),
+      vmlinux: await sha256File(build.kernel.vmlinux, builtFile),
     };
     await writeFile(path.join(staged.name, 'build.json'), JSON.stringify({ ...build, built }, null, 2) + '\n');
     files.push('build.json');

@@ -1,18 +1,17 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { storeRoot } from '../config/paths.js';
 import { LabError } from '../errors.js';
 import { parseSacct, sacctStates, sbatchArgs, slurmScripts } from '../matrix/slurm-plan.js';
 import { execute } from '../process/runner.js';
+import { readCheckedText } from '../util/checked-file.js';
+import { readCheckedJson, RECORD_BYTES } from '../util/checked-record.js';
 import { findOnPath } from '../util/which.js';
+import { SlurmSubmissionSchema, type SlurmSubmission } from '../matrix/records.js';
 import { expandSpec, LAB_MAIN, matrixLayout } from './matrix.js';
 
-export interface SlurmSubmission {
-  build: string;
-  array: string;
-  gather: string;
-}
+export type { SlurmSubmission };
 
 function slurmDir(out: string): string {
   return path.join(out, 'slurm');
@@ -81,8 +80,11 @@ export async function slurmStatus(out: string) {
       'MATRIX_NOT_PREPARED',
       `${out} was not submitted with lab matrix --slurm --submit (no slurm/submitted.json)`,
     );
-  const submitted = JSON.parse(await readFile(file, 'utf8')) as SlurmSubmission;
-  const jobIds = (await readFile(path.join(slurmDir(out), 'jobs.txt'), 'utf8')).split('\n').filter(Boolean);
+  const read = { code: 'MATRIX_NOT_PREPARED', hint: 'submit it again: lab matrix SPEC --slurm --submit' } as const;
+  const submitted = await readCheckedJson(file, SlurmSubmissionSchema, read);
+  const jobIds = (await readCheckedText(path.join(slurmDir(out), 'jobs.txt'), { ...read, maxBytes: RECORD_BYTES }))
+    .split('\n')
+    .filter(Boolean);
   need('sacct');
   const query = async (id: string) => {
     const r = await execute(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LabError } from '../errors.js';
+import { parseCheckedJson } from '../util/checked-json.js';
 import { sha256 } from '../util/hash.js';
 
 /**
@@ -52,19 +52,11 @@ export function lockDigest(lock: LabLock): string {
   return sha256(lockText(lock));
 }
 
+/** lab.lock's text, checked (pure): damaged text is named by where it stops being JSON, never quoted. */
 export function parseLock(text: string, file: string): LabLock {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new LabError('LOCK_INVALID', `${file} is not valid JSON (${(err as Error).message})`);
-  }
-  const r = LockSchema.safeParse(json);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new LabError('LOCK_INVALID', `${file}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
-  }
-  return r.data;
+  return parseCheckedJson(text, file, LockSchema, 'LOCK_INVALID', {
+    hint: 'fetch lab.lock again, or run lab lock',
+  });
 }
 
 export interface LockRow {

@@ -1,6 +1,8 @@
+import path from 'node:path';
 import { z } from 'zod';
+import { LabError } from '../errors.js';
 import { parseCheckedJson } from '../util/checked-json.js';
-import { MEMORY_SIZE, type MatrixSpec } from './spec.js';
+import { MemorySizeSchema, type MatrixSpec } from './spec.js';
 
 export const JOB_VERSION = 1;
 
@@ -27,13 +29,16 @@ export const JobSchema = z.strictObject({
     rootfs: z.literal('debian'),
   }),
   vm: z.strictObject({
-    memory: z.string().regex(MEMORY_SIZE, 'a size such as 2G or 1536M'),
+    memory: MemorySizeSchema,
     cpus: z.number().int().min(1),
   }),
   timeout: z.number().int().min(1),
   pins: z.strictObject({
     /** sha256 of each extra fragment, of the lab.json, and of the scenario file. */
-    files: z.record(z.string(), SHA256),
+    files: z.record(
+      z.string().refine((f) => path.isAbsolute(f), 'an absolute path'),
+      SHA256,
+    ),
     kernelKey: z.string(),
     rootfsKey: z.string(),
     qemu: z.string(),
@@ -101,7 +106,19 @@ export function pinnedFiles(build: Job['build']): string[] {
 }
 
 export function parseJob(text: string, file: string): Job {
-  return parseCheckedJson(text, file, JobSchema, 'JOB_INVALID');
+  const job = parseCheckedJson(text, file, JobSchema, 'JOB_INVALID');
+  const unpinned = unpinnedFiles(job);
+  if (unpinned.length)
+    throw new LabError(
+      'JOB_INVALID',
+      `${file}: pins.files: ${unpinned.join(', ')} is read by the build but not pinned`,
+    );
+  return job;
+}
+
+/** The files a job's build reads that its pins leave out (pure): a job runs nothing it has not pinned. */
+export function unpinnedFiles(job: Job): string[] {
+  return pinnedFiles(job.build).filter((f) => !(f in job.pins.files));
 }
 
 /** Each pinned file whose bytes here are not the pinned ones, in words (pure): what can be checked before building. */
@@ -127,19 +144,4 @@ export function pinMismatches(
 }
 
 /** What a job left in its lab directory (job.json): read by the gather step wherever the job ran. */
-export interface JobResult {
-  id: string;
-  cell: string;
-  kernel: string;
-  scenario: string;
-  repeat: number;
-  status: 'done' | 'failed';
-  /** Every verdict held (the scenario's own expectations). */
-  ok: boolean;
-  verdicts: Array<{ path: string; fired: boolean; ok: boolean }>;
-  runDir?: string;
-  gdbPort?: number;
-  seconds: number;
-  error?: string;
-  host: string;
-}
+export type { JobResult } from './records.js';

@@ -11,6 +11,8 @@ export function scenarioFile(name: string): string {
 /** A job with every input pinned: the files it reads by sha256, and what its kernel's build made. */
 export async function pinJob(job: UnpinnedJob, kernel: KernelPins): Promise<Job> {
   const files: Record<string, string> = {};
-  for (const file of [...pinnedFiles(job.build), scenarioFile(job.scenario)]) files[file] = await sha256File(file);
+  const read = { code: 'MATRIX_INVALID', what: 'a file the matrix pins', hint: 'name a regular file' } as const;
+  for (const file of [...pinnedFiles(job.build), scenarioFile(job.scenario)])
+    files[file] = await sha256File(file, read);
   return { ...job, pins: { files, ...kernel } };
 }

@@ -15,6 +15,23 @@ export function mebibytes(size: string): number {
   return Number(m[1]) * (m[2] === 'G' ? 1024 : 1);
 }
 
+/** What a guest may be given: enough to boot the Debian image, and no more than QEMU's -m takes on any host lab runs on. */
+export const GUEST_MEMORY_MIB = { min: 128, max: 1024 * 1024 } as const;
+
+/** Why a memory size is not one a guest can have, or undefined (pure). */
+export function memoryProblem(size: string): string | undefined {
+  if (!MEMORY_SIZE.test(size)) return 'a size such as 2G or 1536M';
+  const mib = mebibytes(size);
+  const { min, max } = GUEST_MEMORY_MIB;
+  if (mib < min || mib > max) return `a guest has ${min}M to ${max / 1024}G of memory`;
+  return undefined;
+}
+
+export const MemorySizeSchema = z.string().superRefine((size, ctx) => {
+  const problem = memoryProblem(size);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 const NAME = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes');
 
 export const KernelAxisSchema = z
@@ -38,7 +55,7 @@ export const MatrixSpecSchema = z.strictObject({
   repeat: z.number().int().min(1).max(100).default(1),
   vm: z
     .strictObject({
-      memory: z.string().regex(MEMORY_SIZE, 'a size such as 2G or 1536M').default('2G'),
+      memory: MemorySizeSchema.default('2G'),
       cpus: z.number().int().min(1).max(64).default(2),
     })
     .default({ memory: '2G', cpus: 2 }),

@@ -1,23 +1,23 @@
 import { constants } from 'node:fs';
-import { access, readFile, writeFile } from 'node:fs/promises';
+import { access, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
+import { readStoreRecord } from '../store/entry-record.js';
 import type { Store } from '../store/store.js';
-import { keyOf } from '../util/hash.js';
 import { launch } from '../process/runner.js';
 import { kvmProbeArgs } from './args.js';
+import { kvmProbeFacts, kvmProbeKey } from './kvm-probe-key.js';
 
-export interface KvmVerdict {
-  usable: boolean;
-  reason: string;
-}
+const KvmVerdictSchema = z.object({ usable: z.boolean(), reason: z.string() });
+export type KvmVerdict = z.infer<typeof KvmVerdictSchema>;
 
 export const PROBE_READY_LINE = 'lab: initramfs up';
 
 /**
  * /dev/kvm can exist and still hang a guest (nested virtualisation), so KVM is
  * used only after a tiny real boot reaches userspace under it. The verdict is
- * kept per host boot and QEMU binary: the host will not change its mind before
- * it reboots.
+ * kept under the key of what it depends on (kvm-probe-key.ts): the same QEMU,
+ * host kernel, /dev/kvm and boot give the same verdict; any change probes again.
  */
 export async function probeKvm(
   store: Store,
@@ -30,10 +30,9 @@ export async function probeKvm(
   } catch {
     return { usable: false, reason: '/dev/kvm is missing or not accessible', cached: false };
   }
-  const bootId = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => 'unknown')).trim();
-  const key = keyOf({ probe: 'kvm', bootId, qemu: qemu.binary, version: qemu.version });
+  const key = kvmProbeKey(await kvmProbeFacts(qemu, boot));
   if (store.has('probes', key)) {
-    const verdict = JSON.parse(await readFile(path.join(store.entry('probes', key), 'kvm.json'), 'utf8')) as KvmVerdict;
+    const verdict = await readStoreRecord(path.join(store.entry('probes', key), 'kvm.json'), KvmVerdictSchema);
     return { ...verdict, cached: true };
   }
   const verdict = await probeBoot(qemu.binary, boot, timeoutMs);

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
 import type { Command } from '../process/command.js';
 import { execute } from '../process/runner.js';
 import { LabError } from '../errors.js';
+import { readCheckedJsonIfAny } from '../util/checked-record.js';
 
 /** The qemu-img beside a QEMU binary (a built one has its own), else the system's. */
 export function qemuImgFor(qemuBinary: string): Command['program'] {
@@ -17,6 +19,21 @@ export function overlayCommand(qemuImg: Command['program'], image: string, disk:
     args: ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', image, disk],
     what: 'qemu-img create (the overlay)',
   };
+}
+
+const OverlayInfoSchema = z.object({ imageKey: z.string() });
+
+/**
+ * What the overlay was made on, or undefined when that is not known: no
+ * record, or a damaged one (the overlay is then made again; lab wrote it).
+ */
+async function readOverlayInfo(info: string): Promise<{ imageKey: string } | undefined> {
+  try {
+    return await readCheckedJsonIfAny(info, OverlayInfoSchema, { code: 'STATE_CORRUPT', maxBytes: 64 * 1024 });
+  } catch (err) {
+    if (err instanceof LabError) return undefined;
+    throw err;
+  }
 }
 
 /**
@@ -35,8 +52,8 @@ export async function prepareDisk(
   if (!existsSync(disk)) why = 'new';
   else if (options.fresh) why = 'fresh';
   else {
-    const previous = existsSync(info) ? (JSON.parse(await readFile(info, 'utf8')) as { imageKey?: string }) : {};
-    if (previous.imageKey !== image.key) why = 'the image changed';
+    const previous = await readOverlayInfo(info);
+    if (previous?.imageKey !== image.key) why = previous ? 'the image changed' : 'its record was damaged';
   }
   if (!why) return { disk, made: false };
   await rm(disk, { force: true });

@@ -1,9 +1,11 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { LabError } from '../errors.js';
 import { projectRoot } from '../config/paths.js';
 import type { Command } from '../process/command.js';
+import { readCheckedTextSync } from '../util/checked-file.js';
+import { parseCheckedJson } from '../util/checked-json.js';
 
 /** How to build one QEMU version: configure flags, firmware, and the Debian packages it needs. */
 export const RecipeSchema = z.strictObject({
@@ -32,15 +34,8 @@ export function loadRecipe(version: string, dir = recipesDir()): { recipe: Recip
     });
   }
   const file = path.join(dir, `${version}.json`);
-  const text = readFileSync(file, 'utf8');
-  const parsed = RecipeSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new LabError('RECIPE_INVALID', `${file}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`, {
-      hint: 'fix the recipe',
-    });
-  }
-  return { recipe: parsed.data, text };
+  const text = readCheckedTextSync(file, { code: 'RECIPE_INVALID', maxBytes: 1024 * 1024, links: 'follow' });
+  return { recipe: parseCheckedJson(text, file, RecipeSchema, 'RECIPE_INVALID', { hint: 'fix the recipe' }), text };
 }
 
 /** ./configure's arguments for an out-of-tree build (pure). */

@@ -2,12 +2,14 @@ import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { z } from 'zod';
 import { LabError } from '../errors.js';
 import type { Source } from '../config/profile.js';
 import type { Progress } from '../progress/progress.js';
 import { ensureTarball } from '../fetch/source.js';
 import { extractTarball } from '../fetch/extract.js';
 import type { Store } from '../store/store.js';
+import { readStoreRecord } from '../store/entry-record.js';
 import { keyOf, sha256 } from '../util/hash.js';
 import { executeChecked } from '../process/runner.js';
 import { compilerVersion } from '../toolchain/compiler.js';
@@ -28,6 +30,9 @@ export interface QemuInstall {
   firmwareDirs: string[];
   built?: { key: string; recipe: string; tarballSha256: string; cached: boolean; placeholders: string[] };
 }
+
+/** What a QEMU entry's build.json records that lab reads back. */
+const BuiltQemuSchema = z.object({ placeholders: z.array(z.string()).default([]) });
 
 export async function buildQemu(
   store: Store,
@@ -102,9 +107,7 @@ export async function buildQemu(
     }
     return false;
   });
-  if (cached)
-    placeholders = (JSON.parse(await readFile(path.join(entry, 'build.json'), 'utf8')) as { placeholders: string[] })
-      .placeholders;
+  if (cached) placeholders = (await readStoreRecord(path.join(entry, 'build.json'), BuiltQemuSchema)).placeholders;
   const binary = path.join(entry, 'bin', 'qemu-system-x86_64');
   return {
     binary,

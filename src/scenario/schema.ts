@@ -4,13 +4,17 @@ import { z } from 'zod';
 import { LabError } from '../errors.js';
 import { parseCheckedJson } from '../util/checked-json.js';
 import { projectRoot } from '../config/paths.js';
+import { settingPathProblem } from './setting-path.js';
 
 const argv = z.array(z.string()).min(1);
 const counts = z.record(
   z.string().regex(/^[\w.]+(\|[\w.]+)*$/, 'a name, or names joined by | for a function another kernel renamed'),
   z.number().int().min(0),
 );
-const settingPath = z.string().regex(/^\/(proc\/sys|sys)\/[\w./-]+$/, 'a path under /proc/sys or /sys');
+const settingPath = z.string().superRefine((file, ctx) => {
+  const problem = settingPathProblem(file);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 export const StepSchema = z.union([
   z.strictObject({

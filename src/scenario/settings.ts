@@ -1,6 +1,7 @@
 import { LabError } from '../errors.js';
 import { guestTool, type Guest } from '../guest/guest.js';
 import { splitTailOutput } from '../sample/snapshot.js';
+import { settingPathProblem } from './setting-path.js';
 
 /** A settings file's current value: the bracketed choice of a THP-style file, else its text. */
 export function currentSetting(text: string): string {
@@ -45,6 +46,10 @@ export class GuestSettings {
   }
 
   async set(values: Record<string, string>): Promise<void> {
+    for (const file of Object.keys(values)) {
+      const problem = settingPathProblem(file);
+      if (problem) throw new LabError('SCENARIO_INVALID', `the setting ${file} is not ${problem}`);
+    }
     const fresh = Object.keys(values).filter((f) => !this.original.has(f));
     for (const [f, v] of Object.entries(await readSettings(this.guest, fresh))) this.original.set(f, v);
     await writeSettings(this.guest, Object.entries(values));

@@ -1,18 +1,36 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { existsSync, type Stats } from 'node:fs';
+import { lstat, mkdir, open, rename, rm, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { InterruptedError } from '../errors.js';
+import { z } from 'zod';
+import { InterruptedError, LabError } from '../errors.js';
 import { isAlive } from '../process/signals.js';
+import { readCheckedText } from '../util/checked-file.js';
 
 /** Who holds a lock: written into the lock file when it is made. */
-export interface LockOwner {
-  pid: number;
-  host: string;
+const LockOwnerSchema = z.object({
+  pid: z.number().int(),
+  host: z.string(),
   /** Unique per acquisition: a release or a break touches only the lock it judged. */
-  token: string;
-  since: string;
-  what: string;
+  token: z.string(),
+  since: z.string(),
+  what: z.string(),
+});
+export type LockOwner = z.infer<typeof LockOwnerSchema>;
+
+function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function notAFile(st: Stats): string {
+  if (st.isDirectory()) return 'is a directory, not a file';
+  if (st.isSymbolicLink()) return 'is a link, not a file';
+  return 'is not a regular file';
 }
 
 /** The holder touches its lock this often; a lock untouched for STALE_MS has no living holder. */
@@ -36,20 +54,25 @@ export function staleness(
   return undefined;
 }
 
+/** Who holds the lock and since when it was touched, or undefined when there is no lock file (now). */
 async function readOwner(file: string): Promise<{ owner?: LockOwner; ageMs: number } | undefined> {
+  const st = await lstat(file).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (!st) return undefined;
+  if (!st.isFile()) throw new LabError('STORE_LOCK_INVALID', `the store lock ${file} ${notAFile(st)}`);
+  let text: string;
   try {
-    const [text, st] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
-    let owner: LockOwner | undefined;
-    try {
-      owner = JSON.parse(text) as LockOwner;
-    } catch {
-      // being written, or damaged: judged by its age
-    }
-    return { owner, ageMs: Date.now() - st.mtimeMs };
+    text = await readCheckedText(file, { code: 'STORE_LOCK_INVALID', maxBytes: 64 * 1024, what: 'the store lock' });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    // released between the look and the read: no lock now
+    if (err instanceof LabError && !existsSync(file)) return undefined;
     throw err;
   }
+  // being written, or damaged: no owner, judged by its age
+  const owner = LockOwnerSchema.safeParse(parseOrUndefined(text)).data;
+  return { owner, ageMs: Date.now() - st.mtimeMs };
 }
 
 async function tryCreate(file: string, owner: LockOwner): Promise<boolean> {

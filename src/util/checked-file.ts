@@ -144,10 +144,14 @@ export function parseJsonQuietly(text: string, file: string, code: ErrorCode, hi
   try {
     return JSON.parse(text);
   } catch (err) {
-    const position = /position (\d+)/.exec((err as Error).message)?.[1];
-    const where = position === undefined ? '' : ` at byte ${position}`;
-    return rethrow(new LabError(code, `${file} is not valid JSON${where}`, hint ? { hint } : {}));
+    return rethrow(new LabError(code, `${file} is not valid JSON${whereJsonStops(err)}`, hint ? { hint } : {}));
   }
+}
+
+/** " at byte N" from JSON.parse's error, or "": the part of its message that quotes nothing. */
+export function whereJsonStops(err: unknown): string {
+  const position = /position (\d+)/.exec(err instanceof Error ? err.message : '')?.[1];
+  return position === undefined ? '' : ` at byte ${position}`;
 }
 
 function rethrow(err: LabError): never {

@@ -1,13 +1,22 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { openCheckedStream, type CheckedRead } from './checked-file.js';
 
 export function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-export async function sha256File(file: string): Promise<string> {
+/**
+ * The sha256 of a regular file, whatever its size: a device, FIFO or socket
+ * (/dev/zero never ends) or a missing file is one LabError naming it, with
+ * read's code (a link is followed unless read says 'refuse').
+ */
+export async function sha256File(
+  file: string,
+  read: Omit<CheckedRead, 'maxBytes'> = { code: 'STEP_FAILED', hint: 'give a regular file' },
+): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  const stream = await openCheckedStream(file, { links: 'follow', ...read, maxBytes: Number.POSITIVE_INFINITY });
+  for await (const chunk of stream) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 

@@ -1,9 +1,11 @@
 import { LabError, type ErrorCode } from '../errors.js';
+import { whereJsonStops, withoutBom } from './checked-file.js';
 
 /**
  * A JSON record lab wrote (build.json, state.json), parsed and checked for
  * the fields lab reads, each with its typeof: a damaged or foreign file is
- * one error with the given code, naming the file and what is wrong.
+ * one error with the given code, naming the file and what is wrong, never
+ * quoting it.
  */
 export function parseRecordFile<T>(
   text: string,
@@ -13,9 +15,9 @@ export function parseRecordFile<T>(
 ): T {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(withoutBom(text));
   } catch (err) {
-    throw new LabError(code, `${file} is damaged (${(err as Error).message})`);
+    throw new LabError(code, `${file} is damaged (not JSON${whereJsonStops(err)})`);
   }
   const record = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   const missing = Object.entries(fields)

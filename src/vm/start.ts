@@ -11,9 +11,10 @@ import { GUEST_LAB_EXEC } from '../image/debian-plan.js';
 import { prepareDisk } from '../qemu/overlay.js';
 import { probeKvm } from '../qemu/kvm-probe.js';
 import { kgdbKernelArgs, qemuArgs, type Accel } from '../qemu/args.js';
-import { clearVmFiles, isQemuAlive, killVm, writeState, type VmState } from './state.js';
+import { clearVmFiles, isOurQemu, killVm, writeState, type VmState } from './state.js';
 import { assertPortFree, freeLocalPort } from './ports.js';
 import { currentVm } from './status.js';
+import { pidFromFile } from './pid-file.js';
 
 export interface StartRequest {
   qemu: { binary: string; version: string; firmwareDirs: string[] };
@@ -150,7 +151,8 @@ export async function startVm(
     }
     throw new LabError('QEMU_FAILED', `QEMU did not start: ${first.replace(/^qemu-system-x86_64: /, '')}`);
   }
-  const pid = Number((await readFile(paths.pidFile, 'utf8')).trim());
+  const pid = await pidFromFile(paths.pidFile);
+  if (pid === undefined) throw new LabError('QEMU_FAILED', `QEMU started but left no pid in ${paths.pidFile}`);
   const state: VmState = {
     pid,
     qemu: request.qemu.binary,
@@ -192,7 +194,7 @@ async function waitReady(paths: LabPaths, state: VmState, timeoutMs: number, sig
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (signal?.aborted) throw new InterruptedError('lab up');
-    if (!(await isQemuAlive(state.pid))) {
+    if (!(await isOurQemu(state.pid, paths.qmpSocket))) {
       const lines = await lastSerialLines(paths);
       throw new LabError(
         'BOOT_FAILED',

@@ -3,7 +3,9 @@ import { readFile, rm } from 'node:fs/promises';
 import type { LabPaths } from '../config/paths.js';
 import type { Accel } from '../qemu/args.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
-import { parseRecordFile } from '../util/record-file.js';
+import { readCheckedText } from '../util/checked-file.js';
+import { parseCheckedJson } from '../util/checked-json.js';
+import { isLabQemuCmdline, VmStateSchema } from './state-schema.js';
 import { isAlive } from '../process/signals.js';
 import { closeMux } from '../guest/ssh.js';
 
@@ -33,26 +35,31 @@ export interface VmState {
 
 /** The state file's text, checked (pure): a damaged file is STATE_CORRUPT, never a stack trace. */
 export function parseState(text: string, file: string): VmState {
-  return parseRecordFile<VmState>(text, file, 'STATE_CORRUPT', { pid: 'number', sockets: 'object', kernel: 'object' });
+  return parseCheckedJson(text, file, VmStateSchema, 'STATE_CORRUPT');
 }
 
 export async function readState(paths: LabPaths): Promise<VmState | undefined> {
   if (!existsSync(paths.state)) return undefined;
-  return parseState(await readFile(paths.state, 'utf8'), paths.state);
+  const text = await readCheckedText(paths.state, { code: 'STATE_CORRUPT', maxBytes: 1024 * 1024 });
+  return parseState(text, paths.state);
 }
 
 export async function writeState(paths: LabPaths, state: VmState): Promise<void> {
   await writeFileAtomically(paths.state, JSON.stringify(state, null, 2));
 }
 
-/** The process is ours only if it is alive and is still a QEMU (pids are reused). */
-export async function isQemuAlive(pid: number): Promise<boolean> {
-  if (!isAlive(pid)) return false;
+/**
+ * The process is ours only if it is alive, not a zombie, and is the QEMU this
+ * lab directory started: its command line serves QMP on qmpSocket (pids are
+ * reused, and a damaged state file may name any process).
+ */
+export async function isOurQemu(pid: number, qmpSocket: string): Promise<boolean> {
+  if (!Number.isInteger(pid) || pid < 2 || !isAlive(pid)) return false;
   try {
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     const zombie = / Z /.test(stat.slice(stat.lastIndexOf(')')));
-    return cmdline.includes('qemu-system') && !zombie;
+    return isLabQemuCmdline(cmdline, qmpSocket) && !zombie;
   } catch {
     return false;
   }
@@ -65,23 +72,25 @@ export async function clearVmFiles(paths: LabPaths): Promise<void> {
   }
 }
 
-export async function waitExit(pid: number, ms: number): Promise<boolean> {
+export async function waitExit(pid: number, qmpSocket: string, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
-    if (!(await isQemuAlive(pid))) return true;
+    if (!(await isOurQemu(pid, qmpSocket))) return true;
     await new Promise((r) => setTimeout(r, 100));
   }
-  return !(await isQemuAlive(pid));
+  return !(await isOurQemu(pid, qmpSocket));
 }
 
-/** SIGKILL, then the files cleared. */
+/** SIGKILL (only to this lab's QEMU), then the files cleared. */
 export async function killVm(paths: LabPaths, state: VmState): Promise<void> {
-  try {
-    process.kill(state.pid, 'SIGKILL');
-  } catch {
-    // gone already
+  if (await isOurQemu(state.pid, paths.qmpSocket)) {
+    try {
+      process.kill(state.pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+    await waitExit(state.pid, paths.qmpSocket, 3000);
   }
-  await waitExit(state.pid, 3000);
   if (state.ssh) await closeMux(state.ssh);
   await clearVmFiles(paths);
 }

@@ -2,13 +2,13 @@ import type { LabPaths } from '../config/paths.js';
 import { LabError } from '../errors.js';
 import type { Accel } from '../qemu/args.js';
 import { qmpCommand } from '../qemu/qmp.js';
-import { clearVmFiles, isQemuAlive, readState, type VmState } from './state.js';
+import { clearVmFiles, isOurQemu, readState, type VmState } from './state.js';
 
 /** The VM as it stands: its state if QEMU is alive; stale state is cleaned and reported. */
 export async function currentVm(paths: LabPaths): Promise<{ state?: VmState; staleCleaned?: VmState }> {
   const state = await readState(paths);
   if (!state) return {};
-  if (await isQemuAlive(state.pid)) return { state };
+  if (await isOurQemu(state.pid, paths.qmpSocket)) return { state };
   await clearVmFiles(paths);
   return { staleCleaned: state };
 }

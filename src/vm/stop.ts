@@ -1,13 +1,12 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import type { LabPaths } from '../config/paths.js';
 import { LabError } from '../errors.js';
 import { closeMux, sshExec } from '../guest/ssh.js';
 import { GUEST_LAB_EXEC } from '../image/debian-plan.js';
 import { qmpCommand } from '../qemu/qmp.js';
 import { killGroup } from '../process/signals.js';
-import { clearVmFiles, isQemuAlive, killVm, waitExit } from './state.js';
+import { clearVmFiles, isOurQemu, killVm, waitExit } from './state.js';
 import { currentVm } from './status.js';
+import { pidFromFile } from './pid-file.js';
 
 export type StopOutcome = 'stopped' | 'killed' | 'was-stopped' | 'none' | 'state-damaged';
 
@@ -37,7 +36,7 @@ export async function stopVm(paths: LabPaths): Promise<{ outcome: StopOutcome; p
   } catch {
     // fall through to signals
   }
-  if (await waitExit(state.pid, 5000)) {
+  if (await waitExit(state.pid, paths.qmpSocket, 5000)) {
     await clearVmFiles(paths);
     return { outcome: 'stopped', pid: state.pid };
   }
@@ -47,25 +46,26 @@ export async function stopVm(paths: LabPaths): Promise<{ outcome: StopOutcome; p
   } catch {
     // gone
   }
-  if (!(await waitExit(state.pid, 3000))) await killVm(paths, state);
+  if (!(await waitExit(state.pid, paths.qmpSocket, 3000))) await killVm(paths, state);
   await clearVmFiles(paths);
   return { outcome: 'killed', pid: state.pid };
 }
 
 /**
  * A damaged state.json names no VM, but QEMU's own pid file does: the QEMU it
- * names is killed (it is ours if it is still a QEMU), and the files cleared.
+ * names is killed if it is this lab's (it serves QMP on this lab's socket),
+ * and the files cleared.
  */
 async function stopByPidFile(paths: LabPaths): Promise<{ outcome: StopOutcome; pid?: number }> {
-  const pid = existsSync(paths.pidFile) ? Number((await readFile(paths.pidFile, 'utf8')).trim()) : NaN;
+  const pid = await pidFromFile(paths.pidFile);
   let killed: number | undefined;
-  if (Number.isInteger(pid) && pid > 0 && (await isQemuAlive(pid))) {
+  if (pid !== undefined && (await isOurQemu(pid, paths.qmpSocket))) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
       // gone
     }
-    await waitExit(pid, 3000);
+    await waitExit(pid, paths.qmpSocket, 3000);
     killed = pid;
   }
   await clearVmFiles(paths);

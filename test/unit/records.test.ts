@@ -37,10 +37,10 @@ describe('damaged records are one clear error, never a stack trace', () => {
 
   it('a damaged build.json is BUILD_RECORD_CORRUPT, not "not built"', async () => {
     expect(() => parseBuildRecord('{"profile": "debian", "kern', '/l/build.json')).toThrow(
-      /^\/l\/build.json is damaged/,
+      /^\/l\/build.json is not valid JSON/,
     );
     expect(() => parseBuildRecord('{"profile": "debian"}', '/l/build.json')).toThrow(
-      '/l/build.json is damaged: no kernel, rootfs, qemu',
+      '/l/build.json: kernel: Invalid input: expected object, received undefined',
     );
     const paths = labPaths(tempDir('rec'));
     await expect(readBuildRecord(paths)).rejects.toMatchObject({ code: 'NOT_BUILT' });

@@ -52,7 +52,7 @@ describe('scenario files', () => {
     );
     const badSetting = JSON.stringify({ ...base, settings: { '/etc/passwd': 'x' } });
     expect(lineOf(() => parseScenario(badSetting, 's.json'))).toMatch(
-      /s\.json: settings\.\/etc\/passwd: the key is not a path under \/proc\/sys or \/sys/,
+      /s\.json: settings\.\/etc\/passwd: the key is not a file under \/proc\/sys\/vm or \/sys\/kernel\/mm/,
     );
     const badTracer = JSON.stringify({ ...base, trace: { tracer: 'blk' } });
     expect(lineOf(() => parseScenario(badTracer, 's.json'))).toMatch(
