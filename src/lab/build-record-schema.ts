@@ -29,6 +29,7 @@ export const BuildRecordSchema = z.looseObject({
   }),
   rootfs: z.looseObject({ kind: z.enum(['initramfs', 'debian']), key: z.string(), file: builtFile }),
   qemu: z.looseObject({ binary: builtFile, version: z.string(), firmwareDirs: z.array(z.string()).default([]) }),
+  labConfig: z.looseObject({ lab: builtFile, config: builtFile, configSha256: z.string() }).optional(),
   builtAt: z.string(),
   seconds: z.number(),
 });

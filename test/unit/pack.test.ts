@@ -45,15 +45,20 @@ function labWithBuild(studentConfig: string, labConfig: string | undefined) {
     vmlinux: file('vmlinux', 'v'),
     sourceId: 'src',
     compiler: 'gcc',
+    key: 'k',
+    dir,
+    systemMap: file('System.map', 's'),
+    gdbScript: file('vmlinux-gdb.py', 'g'),
+    version: '6.1.0',
   };
   const build = {
     profile: 'debian',
     kernel,
-    rootfs: { kind: 'initramfs' },
-    qemu: { version: 'QEMU 7.2' },
+    rootfs: { kind: 'initramfs', key: 'r', file: file('initramfs.cpio', 'i') },
+    qemu: { binary: '/usr/bin/qemu-system-x86_64', version: 'QEMU 7.2' },
     labConfig: labConfig && { lab: labFile, config: file('lab.config', labConfig), configSha256: sha256(labConfig) },
   };
-  writeFileSync(paths.build, JSON.stringify(build));
+  writeFileSync(paths.build, JSON.stringify({ ...build, builtAt: '2025-01-01T00:00:00Z', seconds: 1 }));
   const ctx: LabContext = {
     store: refusingStore,
     paths,
