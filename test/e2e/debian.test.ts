@@ -52,6 +52,9 @@ describe('the Debian image', () => {
     const r = await lab(['exec', '--', 'uname', '-r'], { cwd });
     expect(r.stdout.trim()).toBe(build.kernel.version);
     expect((await lab(['exec', '--', 'sh', '-c', 'exit 3'], { cwd })).exitCode).toBe(3);
+    // ssh says 255 for its own failures too: the guest command's 255 is still the command's
+    const own = await lab(['exec', '--', 'sh', '-c', 'echo out; echo err >&2; exit 255'], { cwd });
+    expect([own.exitCode, own.stdout, own.stderr]).toEqual([255, 'out\n', 'err\n']);
   });
 
   it('answers ssh with the lab key, and shows the compaction counters', async () => {
