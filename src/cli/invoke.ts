@@ -1,5 +1,5 @@
 import { EXIT_CODES, LabError } from '../errors.js';
-import { createCliContext, type CliContext, type GlobalOptions } from './context.js';
+import { createCliContext, type CliContext } from './context.js';
 
 /**
  * Runs a command adapter and turns its result or error into the exit code:
@@ -7,7 +7,7 @@ import { createCliContext, type CliContext, type GlobalOptions } from './context
  * error object on stdout with --json); anything else is a bug, with its stack.
  */
 export async function invoke(options: object, body: (cli: CliContext) => Promise<number | void>): Promise<void> {
-  const cli = createCliContext(options as GlobalOptions);
+  const cli = createCliContext(options);
   try {
     const code = await body(cli);
     process.exitCode = typeof code === 'number' ? code : 0;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { LabError } from '../errors.js';
 import { foldedHits } from '../export/folded.js';
 import { parseHits } from '../gdb/hits.js';
-import { asList as list, asObject as obj, type JsonObject } from '../util/json-narrow.js';
+import { asList as list, asObject as obj, asText, asTextOr, type JsonObject } from '../util/json-narrow.js';
 import type { RunFigures } from './compare.js';
 
 type Obj = JsonObject;
@@ -39,8 +39,7 @@ export async function readRunFigures(dir: string): Promise<RunFigures> {
     numbers(figures, 'event', e.events);
     numbers(figures, 'calls', e.calls);
     const score = obj(e.score);
-    for (const k of ['first', 'max', 'last'])
-      if (typeof score[k] === 'number') figures[`score ${k}`] = score[k] as number;
+    for (const k of ['first', 'max', 'last']) if (typeof score[k] === 'number') figures[`score ${k}`] = score[k];
     for (const v of list(verdictsFile.verdicts).map(obj))
       verdicts[String(v.path)] = v.fired === true ? 'fired' : 'quiet';
   }
@@ -65,12 +64,12 @@ export async function readRunFigures(dir: string): Promise<RunFigures> {
       ? `scenario ${String(obj(request.scenario).name)}`
       : manifest.kind === 'debug'
         ? `debug ${list(request.breakpoints).join(' ')}`
-        : `trace ${String(request.tracer ?? '')}`;
+        : `trace ${asTextOr(request.tracer, '')}`;
   return {
-    id: String(manifest.id ?? path.basename(dir)),
+    id: asTextOr(manifest.id, path.basename(dir)),
     kind: String(manifest.kind),
     what,
-    kernel: String(obj(manifest.kernel).version ?? '?'),
+    kernel: asText(obj(manifest.kernel).version),
     figures,
     stacks,
     verdicts,

@@ -60,7 +60,7 @@ async function resolveKernelSource(
       !isStored(store, selection.source);
     if (!canFallBack) throw err;
     const fellBackFrom = profile.name;
-    const fallbackReason = (err as LabError).message;
+    const fallbackReason = (err).message;
     options.progress.notice(`lab: ${fallbackReason}; falling back to the "${profile.fallback}" profile`);
     profile = loadProfile(profile.fallback!);
     selection = selectKernel(profile, flags, pathKind);

@@ -15,7 +15,7 @@ export interface FlameNode {
 
 function childOf<T extends { children: T[] }>(parent: T, index: Map<T, Map<string, T>>, key: string, make: () => T): T {
   let byKey = index.get(parent);
-  if (!byKey) index.set(parent, (byKey = new Map()));
+  if (!byKey) index.set(parent, (byKey = new Map<string, T>()));
   let node = byKey.get(key);
   if (!node) {
     node = make();

@@ -161,8 +161,8 @@ export async function performScenario(
   await cleanUp();
 
   const evidence = collectEvidence(scenario, {
-    before: before!,
-    after: after!,
+    before: before,
+    after: after,
     samples: sampler.series,
     trace: traceSummary,
     hits: debug?.hits ?? [],
@@ -170,7 +170,7 @@ export async function performScenario(
     thpDefrag: context[DEFRAG],
   });
   const verdicts = scenario.expect.map((e) => evaluate(e, evidence));
-  const series = [before!, ...sampler.series, after!];
+  const series = [before, ...sampler.series, after];
   await writeScenarioArtifacts(runDir, { name: scenario.name, series, verdicts, evidence, background: outputs, steps });
   const ok = verdicts.every((v) => v.ok);
   stage.done(ok ? 'as expected' : 'not as expected');

@@ -148,7 +148,7 @@ async function inTerminal(args: string[]) {
     cols: 160,
     rows: 50,
     name: 'xterm',
-    env: { ...process.env, LAB_PROFILE: 'debian' } as Record<string, string>,
+    env: { ...process.env, LAB_PROFILE: 'debian' },
   });
   let screen = '';
   // eslint-disable-next-line no-control-regex
@@ -346,7 +346,7 @@ describe('lab demo', () => {
       expect(r.exitCode, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/\d+ hits \(count-reached\)/);
       expect(r.stdout).toMatch(/^\s+\d+\s+compact_zone$/m);
-      expect(r.stdout).toMatch(/#0  compact_unlock_should_abort \(\) at mm\/compaction\.c:\d+ \[inlined\]/);
+      expect(r.stdout).toMatch(/#0 {2}compact_unlock_should_abort \(\) at mm\/compaction\.c:\d+ \[inlined\]/);
       expect(r.stdout).toMatch(/in isolate_freepages_block \(\)/);
     } finally {
       await lab(['down'], { cwd: demoDir });

@@ -95,7 +95,7 @@ async function drawReport(
   await page
     .waitForFunction(() => (window as unknown as { labReport?: Drawn }).labReport?.ready === true, { timeout: 20_000 })
     .catch(() => problems.push('the page never said it was drawn'));
-  const drawn = (await page.evaluate(() => (window as unknown as { labReport: Drawn }).labReport)) as Drawn;
+  const drawn = await page.evaluate(() => (window as unknown as { labReport: Drawn }).labReport);
   const png = path.join(shots, shot);
   await page.screenshot({ path: png, fullPage: true });
   const head = readFileSync(png).subarray(0, 8);
@@ -154,7 +154,7 @@ describe('report.html in chromium', () => {
     const { drawn, problems, page } = await drawReport(file, 'report-trace.png');
     expect(problems).toEqual([]);
     const nodes = await page.evaluate(() => {
-      const data = JSON.parse(document.getElementById('lab-data')!.textContent!) as {
+      const data = JSON.parse(document.getElementById('lab-data')!.textContent) as {
         report: { callTree: Array<{ children: unknown[] }> };
       };
       const count = (ns: Array<{ children: unknown[] }>): number =>

@@ -64,7 +64,7 @@ export function registerCourse<T>(y: Argv<T>) {
           const r = await (
             await import('../../lab/hand-in.js')
           ).packRuns(cli.lab, {
-            runs: a.runs as string[] | undefined,
+            runs: a.runs,
             out: a.out,
             student: a.student,
             lab: (a as { lab?: string }).lab,
@@ -93,10 +93,10 @@ export function registerCourse<T>(y: Argv<T>) {
           const r = await (
             await import('../../lab/hand-in.js')
           ).checkBundles({
-            bundles: a.bundles as string[],
+            bundles: a.bundles,
             lab: (a as { lab?: string }).lab,
             maxSizeMib: a.maxSize,
-            exercises: a.exercise as string[] | undefined,
+            exercises: a.exercise,
             signal: cli.lab.signal,
           });
           cli.out(cli.json ? JSON.stringify(r, null, 2) : renderCheck(r));
@@ -117,7 +117,7 @@ export function registerCourse<T>(y: Argv<T>) {
           }),
       (a) =>
         invoke(a, async (cli) => {
-          const c = await (await import('../../lab/compare.js')).compareRuns(cli.lab, a.a as string, a.b as string);
+          const c = await (await import('../../lab/compare.js')).compareRuns(cli.lab, a.a, a.b);
           const page =
             cli.lab.report === false
               ? undefined
@@ -135,7 +135,7 @@ export function registerCourse<T>(y: Argv<T>) {
       (b) => b.positional('run', { type: 'string', describe: 'a run id in .lab/runs, or a run directory' }),
       (a) =>
         invoke(a, async (cli) => {
-          const r = await (await import('../../lab/report.js')).reportRun(cli.lab, a.run as string | undefined);
+          const r = await (await import('../../lab/report.js')).reportRun(cli.lab, a.run);
           cli.out(
             cli.json
               ? JSON.stringify(r, null, 2)

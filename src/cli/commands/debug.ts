@@ -1,6 +1,5 @@
 import type { Argv } from 'yargs';
 import type { DebugFlags } from '../../lab/debug.js';
-import type { DemoFlags } from '../../lab/demo.js';
 import { EXIT_CODES } from '../../errors.js';
 import { trailingWords } from '../context.js';
 import { invoke } from '../invoke.js';
@@ -50,7 +49,7 @@ export function registerDebug<T>(y: Argv<T>) {
         invoke(a, async (cli) => {
           const { build, result, runDir, report } = await (
             await import('../../lab/demo.js')
-          ).runDemo(cli.lab, a as unknown as DemoFlags, (b) => {
+          ).runDemo(cli.lab, a, (b) => {
             if (!cli.json) cli.out(renderBuild(b));
           });
           if (cli.json) {

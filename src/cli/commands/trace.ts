@@ -1,5 +1,4 @@
 import type { Argv } from 'yargs';
-import type { TraceFlags } from '../../lab/trace.js';
 import { trailingWords } from '../context.js';
 import { invoke } from '../invoke.js';
 import { LabError } from '../../errors.js';
@@ -33,7 +32,7 @@ export function registerTrace<T>(y: Argv<T>) {
         invoke(a, async (cli) => {
           const r = await (
             await import('../../lab/trace.js')
-          ).traceGuest(cli.lab, a as unknown as TraceFlags, a['--'] ? trailingWords(a) : []);
+          ).traceGuest(cli.lab, a, a['--'] ? trailingWords(a) : []);
           cli.out(
             cli.json
               ? JSON.stringify({ runDir: r.runDir, report: r.report, ...r.summary, timeline: undefined }, null, 2)

@@ -1,5 +1,4 @@
 import type { Argv } from 'yargs';
-import type { StartFlags } from '../../lab/vm.js';
 import { invoke } from '../invoke.js';
 import { upOptions } from '../options.js';
 import { renderStatus, renderStop } from '../render.js';
@@ -13,7 +12,7 @@ export function registerVm<T>(y: Argv<T>) {
       (b) => upOptions(b).option('qemu', { type: 'string', describe: '"system" or a qemu-system-x86_64 path' }),
       (a) =>
         invoke(a, async (cli) => {
-          const state = await (await import('../../lab/vm.js')).startLabVm(cli.lab, a as unknown as StartFlags);
+          const state = await (await import('../../lab/vm.js')).startLabVm(cli.lab, a);
           if (cli.json)
             return cli.out(JSON.stringify(await (await import('../../lab/vm.js')).labVmStatus(cli.lab), null, 2));
           const ssh = state.ssh ? `, ssh on 127.0.0.1:${state.ssh.port} (lab ssh)` : '';
