@@ -185,7 +185,8 @@ export function checkExerciseNames(
     if (ex.debug?.trigger !== undefined && !triggers.includes(ex.debug.trigger)) {
       throw new LabError(
         'LAB_FILE_INVALID',
-        `${file}: exercises.${i}.debug.trigger: "${ex.debug.trigger}" is not a trigger (allowed: ${triggers.join(', ')})`,
+        `${file}: exercises.${i}.debug.trigger: "${ex.debug.trigger}" ` +
+          `is not a trigger (allowed: ${triggers.join(', ')})`,
       );
     }
     if (ex.scenario !== undefined && !scenarioExists(ex.scenario)) {

@@ -250,7 +250,8 @@ export async function recordInGuest(
   await writeFile(path.join(runDir, 'engine-trace.txt.gz'), reading.gzipped);
   if (dropped)
     options.progress.notice(
-      `${dropped} of ${fired} hits were dropped (the ring buffer filled): raise --buffer-kb (now ${request.bufferKb ?? DEFAULT_BUFFER_KB} per CPU)`,
+      `${dropped} of ${fired} hits were dropped (the ring buffer filled): ` +
+        `raise --buffer-kb (now ${request.bufferKb ?? DEFAULT_BUFFER_KB} per CPU)`,
     );
   stage.done(`${hits.length} hits of ${fired} fired (${ending}${dropped ? `, ${dropped} dropped` : ''})`);
   const breakpoints = answers.map((a) => ({ spec: a.spec, sites: 'sites' in a ? a.sites.length : null }));

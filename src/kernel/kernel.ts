@@ -158,7 +158,8 @@ export async function configureKernel(
     if (changes.length) {
       await appendFile(
         options.logFile,
-        `\nlab changed ${changes.length} option(s) of ${path.basename((request.base as { file: string }).file)}:\n${changes.map((c) => `  ${c}`).join('\n')}\n`,
+        `\nlab changed ${changes.length} option(s) of ` +
+          `${path.basename((request.base as { file: string }).file)}:\n${changes.map((c) => `  ${c}`).join('\n')}\n`,
       );
     }
     const entry: ConfigEntry = { config: finalText, changes, notInKernel };

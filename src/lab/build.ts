@@ -60,7 +60,7 @@ async function resolveKernelSource(
       !isStored(store, selection.source);
     if (!canFallBack) throw err;
     const fellBackFrom = profile.name;
-    const fallbackReason = (err).message;
+    const fallbackReason = err.message;
     options.progress.notice(`lab: ${fallbackReason}; falling back to the "${profile.fallback}" profile`);
     profile = loadProfile(profile.fallback!);
     selection = selectKernel(profile, flags, pathKind);
@@ -120,7 +120,9 @@ export interface ConfigureRecord {
   logFile: string;
 }
 
-/** lab build --configure-only: the kernel's final, verified config and what lab changed, no make of the kernel itself. */
+/**
+ * lab build --configure-only: the kernel's final, verified config and what lab changed, no make of the kernel itself.
+ */
 export async function configureLab(ctx: LabContext, flags: BuildFlags): Promise<ConfigureRecord> {
   const { store, paths } = ctx;
   const options = { progress: ctx.progress, signal: ctx.signal };

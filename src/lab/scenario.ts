@@ -71,7 +71,9 @@ export async function runScenario(
   }
 }
 
-/** lab run NAME --repeat N: N runs one after another, then each figure's median and range and each verdict as k of N. */
+/**
+ * lab run NAME --repeat N: N runs one after another, then each figure's median and range and each verdict as k of N.
+ */
 export async function repeatScenario(
   ctx: LabContext,
   name: string,

@@ -90,7 +90,10 @@ export function loadMatrixSpec(file: string): MatrixSpec {
   return parseMatrixSpec(readFileSync(file, 'utf8'), file);
 }
 
-/** A fragment named in a spec, as a file: kernel-configs/NAME, or a path relative to the spec (pure but for existence). */
+/**
+ * A fragment named in a spec, as a file: kernel-configs/NAME, or a
+ * path relative to the spec (pure but for existence).
+ */
 export function fragmentFile(fragment: string, specFile: string, exists: (f: string) => boolean = existsSync): string {
   const candidates = path.isAbsolute(fragment)
     ? [fragment]

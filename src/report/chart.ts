@@ -33,7 +33,10 @@ function esc(s: string): string {
 }
 
 function polyline(points: Array<[number, number]>, color: string): string {
-  return `<polyline fill="none" stroke="${color}" stroke-width="2" points="${points.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ')}"/>`;
+  return (
+    `<polyline fill="none" stroke="${color}" stroke-width="2" ` +
+    `points="${points.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ')}"/>`
+  );
 }
 
 export function scenarioChart(title: string, samples: Sample[]): string {
@@ -88,7 +91,8 @@ export function scenarioChart(title: string, samples: Sample[]): string {
   });
   if (legend === 0)
     parts.push(
-      `<text x="${LEFT + plotW / 2}" y="${top2 + PANEL / 2}" text-anchor="middle" fill="#666">no compaction counter moved</text>`,
+      `<text x="${LEFT + plotW / 2}" y="${top2 + PANEL / 2}" ` +
+        `text-anchor="middle" fill="#666">no compaction counter moved</text>`,
     );
   parts.push('</svg>');
   return parts.join('\n') + '\n';

@@ -80,7 +80,8 @@ export function renderPage(
     `<title>${escapeHtml(title)}</title>`,
     ...assets.styles.map((s) => `<style>${s.replace(/<\/style/gi, '<\\/style')}</style>`),
     '</head><body>',
-    `<main id="report"><h1>${escapeHtml(title)}</h1><noscript>This report draws its charts with JavaScript.</noscript></main>`,
+    `<main id="report"><h1>${escapeHtml(title)}</h1><noscript>This ` +
+      `report draws its charts with JavaScript.</noscript></main>`,
     `<script id="lab-data" type="application/json">${scriptJson(data)}</script>`,
     ...assets.scripts.map((s) => `<script>${s.replace(/<\/script/gi, '<\\/script')}</script>`),
     '</body></html>',

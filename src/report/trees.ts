@@ -138,7 +138,8 @@ export function callTree(records: TraceRecord[]): CallNode[] {
       node = slot.node;
       childUs = slot.childUs;
     } else {
-      // the entry fell before the trace began: this exit is the call's only record, and the orphans one level down are its callees
+      // the entry fell before the trace began: this exit is the call's only
+      // record, and the orphans one level down are its callees
       node = childOf(parent, index, r.fn, make(r.fn));
       node.calls++;
       const callees = orphans[d + 1];

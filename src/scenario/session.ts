@@ -197,7 +197,10 @@ export function stepLabel(step: Scenario['steps'][number]): string {
   return step.background ? `${words} &` : words;
 }
 
-/** Polls /proc/vmstat until every counter has grown by its amount over the baseline, or the time is up (pure waiting: no verdict here). */
+/**
+ * Polls /proc/vmstat until every counter has grown by its amount over the
+ * baseline, or the time is up (pure waiting: no verdict here).
+ */
 async function waitForCounters(
   guest: Guest,
   until: Record<string, number>,
@@ -257,7 +260,8 @@ async function runSteps(
       if (r.exitCode !== 0) {
         throw new LabError(
           'GUEST_STEP_FAILED',
-          `step ${n} (${step.run.join(' ')}) exited ${r.exitCode}: ${r.stderr.toString().trim().split('\n').at(-1) ?? ''}`,
+          `step ${n} (${step.run.join(' ')}) exited ${r.exitCode}: ` +
+            `${r.stderr.toString().trim().split('\n').at(-1) ?? ''}`,
         );
       }
     }

@@ -32,20 +32,24 @@ afterAll(async () => {
 });
 
 describe('lab.json', () => {
-  it('is what every command uses: the build record names the lab, and a broken lab.json stops a build with one line and exit 2', async () => {
-    expect(JSON.parse(readFileSync(path.join(labDir, 'build.json'), 'utf8')).profile).toBe('compaction-course');
-    const broken = tempDir('class-broken');
-    writeFileSync(
-      path.join(broken, 'lab.json'),
-      readFileSync(path.join(cwd, 'lab.json'), 'utf8').replace('"profile": "debian"', '"profile": 6'),
-    );
-    const r = await lab(['build'], { cwd: broken });
-    expect(r.exitCode).toBe(2);
-    expect(r.stderr.trim().split('\n')).toEqual([
-      `lab: ${path.join(broken, 'lab.json')}: profile: Invalid input: expected string, received number: fix lab.json`,
-    ]);
-    expect(existsSync(path.join(broken, '.lab'))).toBe(false);
-  });
+  it(
+    'is what every command uses: the build record names the lab, ' +
+      'and a broken lab.json stops a build with one line and exit 2',
+    async () => {
+      expect(JSON.parse(readFileSync(path.join(labDir, 'build.json'), 'utf8')).profile).toBe('compaction-course');
+      const broken = tempDir('class-broken');
+      writeFileSync(
+        path.join(broken, 'lab.json'),
+        readFileSync(path.join(cwd, 'lab.json'), 'utf8').replace('"profile": "debian"', '"profile": 6'),
+      );
+      const r = await lab(['build'], { cwd: broken });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        `lab: ${path.join(broken, 'lab.json')}: profile: Invalid input: expected string, received number: fix lab.json`,
+      ]);
+      expect(existsSync(path.join(broken, '.lab'))).toBe(false);
+    },
+  );
 });
 
 describe('lab lock and lab verify', () => {
@@ -167,25 +171,29 @@ describe('lab pack and lab check', () => {
     expect(out.bundles).toBe(40);
     expect(out.rows).toHaveLength(40 * 7);
     console.log(
-      `lab check: 40 bundles, ${out.rows.length} rows in ${seconds.toFixed(1)} s (${out.seconds.toFixed(1)} s inside lab)`,
+      `lab check: 40 bundles, ${out.rows.length} rows in ` +
+        `${seconds.toFixed(1)} s (${out.seconds.toFixed(1)} s inside lab)`,
     );
   });
 });
 
 describe('a prefix-mapped kernel', () => {
-  it('names no path of this machine in vmlinux, and gdb lists compact_zone from the store through substitute-path', async () => {
-    const store = path.dirname(path.dirname(path.dirname(build.kernel.vmlinux)));
-    const sources = path.join(store, 'sources', build.kernel.sourceId);
-    const vmlinux = readFileSync(build.kernel.vmlinux);
-    expect(vmlinux.includes(Buffer.from(store))).toBe(false);
-    expect(vmlinux.includes(Buffer.from(`${SOURCE_PREFIX}/mm`))).toBe(true);
-    const gdb = (extra: string[]) =>
-      execa('gdb', ['-nx', '-q', '-batch', ...extra, '-ex', 'list compact_zone', build.kernel.vmlinux], {
-        reject: false,
-      });
-    const mapped = await gdb(['-iex', `set substitute-path ${SOURCE_PREFIX} ${sources}`]);
-    expect(mapped.stdout).toMatch(/compact_zone\(struct compact_control \*cc/);
-    const unmapped = await gdb([]);
-    expect(unmapped.stdout + unmapped.stderr).toMatch(/\/lab\/linux\/mm\/compaction\.c/);
-  });
+  it(
+    'names no path of this machine in vmlinux, and gdb ' + 'lists compact_zone from the store through substitute-path',
+    async () => {
+      const store = path.dirname(path.dirname(path.dirname(build.kernel.vmlinux)));
+      const sources = path.join(store, 'sources', build.kernel.sourceId);
+      const vmlinux = readFileSync(build.kernel.vmlinux);
+      expect(vmlinux.includes(Buffer.from(store))).toBe(false);
+      expect(vmlinux.includes(Buffer.from(`${SOURCE_PREFIX}/mm`))).toBe(true);
+      const gdb = (extra: string[]) =>
+        execa('gdb', ['-nx', '-q', '-batch', ...extra, '-ex', 'list compact_zone', build.kernel.vmlinux], {
+          reject: false,
+        });
+      const mapped = await gdb(['-iex', `set substitute-path ${SOURCE_PREFIX} ${sources}`]);
+      expect(mapped.stdout).toMatch(/compact_zone\(struct compact_control \*cc/);
+      const unmapped = await gdb([]);
+      expect(unmapped.stdout + unmapped.stderr).toMatch(/\/lab\/linux\/mm\/compaction\.c/);
+    },
+  );
 });

@@ -19,7 +19,8 @@ export function registerCourse<T>(y: Argv<T>) {
           cli.out(
             cli.json
               ? JSON.stringify(r, null, 2)
-              : `wrote ${r.file}: profile ${r.profile}, exercises ${r.exercises.join(', ')}\nnext: lab lock (writes lab.lock), then commit both`,
+              : `wrote ${r.file}: profile ${r.profile}, exercises ` +
+                  `${r.exercises.join(', ')}\nnext: lab lock (writes lab.lock), then commit both`,
           );
         }),
     )
@@ -53,7 +54,8 @@ export function registerCourse<T>(y: Argv<T>) {
     )
     .command(
       'pack [runs..]',
-      'write a hand-in .tar.gz: the runs, build.json, the config diff and the lab.lock digest (never the ssh key or the image)',
+      'write a hand-in .tar.gz: the runs, build.json, the config ' +
+        'diff and the lab.lock digest (never the ssh key or the image)',
       (b) =>
         b
           .positional('runs', { type: 'string', array: true, describe: 'run ids (default: every run)' })
@@ -72,7 +74,9 @@ export function registerCourse<T>(y: Argv<T>) {
           cli.out(
             cli.json
               ? JSON.stringify(r, null, 2)
-              : `wrote ${r.file}: ${r.runs.length} run(s), ${r.files} files, ${(r.bytes / 1024).toFixed(0)} KiB; ${r.configChanges} option(s) differ from the lab's config; lab.lock ${r.lockDigest ? r.lockDigest.slice(0, 16) + '…' : 'absent'}`,
+              : `wrote ${r.file}: ${r.runs.length} run(s), ${r.files} files, ${(r.bytes / 1024).toFixed(0)} KiB; ` +
+                  `${r.configChanges} option(s) differ from the lab's config; ` +
+                  `lab.lock ${r.lockDigest ? r.lockDigest.slice(0, 16) + '…' : 'absent'}`,
           );
         }),
     )
@@ -105,7 +109,8 @@ export function registerCourse<T>(y: Argv<T>) {
     )
     .command(
       'compare <a> <b>',
-      'two runs (or two groups of repeats, ID,ID,...) side by side: figures with ratio and spread, stacks on one side only, verdicts that differ',
+      'two runs (or two groups of repeats, ID,ID,...) side by side: figures ' +
+        'with ratio and spread, stacks on one side only, verdicts that differ',
       (b) =>
         b
           .positional('a', { type: 'string', demandOption: true })
@@ -131,7 +136,8 @@ export function registerCourse<T>(y: Argv<T>) {
     )
     .command(
       'report [run]',
-      'write report.html for a run (default: the newest): flame graph, timelines, free lists, verdicts; opens from disk',
+      'write report.html for a run (default: the newest): flame ' +
+        'graph, timelines, free lists, verdicts; opens from disk',
       (b) => b.positional('run', { type: 'string', describe: 'a run id in .lab/runs, or a run directory' }),
       (a) =>
         invoke(a, async (cli) => {

@@ -9,7 +9,8 @@ import { renderJobEvent, renderMatrixSummary } from '../render-matrix.js';
 export function registerMatrix<T>(y: Argv<T>) {
   return y.command(
     'matrix [spec]',
-    'run a matrix of kernels × scenarios × repeats (matrices/example.json): here with --jobs N, or on Slurm with --slurm',
+    'run a matrix of kernels × scenarios × repeats ' +
+      '(matrices/example.json): here with --jobs N, or on Slurm with --slurm',
     (b) =>
       b
         .positional('spec', { type: 'string', describe: 'the matrix spec (JSON)' })
@@ -66,7 +67,13 @@ export function registerMatrix<T>(y: Argv<T>) {
           cli.out(
             cli.json
               ? JSON.stringify(r, null, 2)
-              : `wrote ${r.script} (${r.tasks} array tasks)${r.submitted ? `\nsubmitted: build ${r.submitted.build}, array ${r.submitted.array}, gather ${r.submitted.gather}\nlab matrix --status ${out}` : `\nsubmit it with: sh ${r.script}`}`,
+              : `wrote ${r.script} (${r.tasks} array ` +
+                  `tasks)${
+                    r.submitted
+                      ? `\nsubmitted: build ${r.submitted.build}, array ${r.submitted.array}, ` +
+                        `gather ${r.submitted.gather}\nlab matrix --status ${out}`
+                      : `\nsubmit it with: sh ${r.script}`
+                  }`,
           );
           return 0;
         }

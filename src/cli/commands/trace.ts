@@ -30,9 +30,7 @@ export function registerTrace<T>(y: Argv<T>) {
           .option('duration', { type: 'number', describe: 'seconds to trace when no command is given' }),
       (a) =>
         invoke(a, async (cli) => {
-          const r = await (
-            await import('../../lab/trace.js')
-          ).traceGuest(cli.lab, a, a['--'] ? trailingWords(a) : []);
+          const r = await (await import('../../lab/trace.js')).traceGuest(cli.lab, a, a['--'] ? trailingWords(a) : []);
           cli.out(
             cli.json
               ? JSON.stringify({ runDir: r.runDir, report: r.report, ...r.summary, timeline: undefined }, null, 2)
@@ -94,7 +92,8 @@ export function registerTrace<T>(y: Argv<T>) {
           if (!result.ok) {
             const missing = result.verdicts.flatMap((v) => v.missing);
             process.stderr.write(
-              `lab: scenario ${name} did not show what it expects${missing.length ? `: missing ${missing.join('; ')}` : ''}\n`,
+              `lab: scenario ${name} did not show what it ` +
+                `expects${missing.length ? `: missing ${missing.join('; ')}` : ''}\n`,
             );
             return 1;
           }

@@ -17,7 +17,8 @@ export function registerVm<T>(y: Argv<T>) {
             return cli.out(JSON.stringify(await (await import('../../lab/vm.js')).labVmStatus(cli.lab), null, 2));
           const ssh = state.ssh ? `, ssh on 127.0.0.1:${state.ssh.port} (lab ssh)` : '';
           cli.out(
-            `VM up: pid ${state.pid}, ${state.accel}, gdb on 127.0.0.1:${state.gdbPort}${ssh}, serial log ${state.serialLog}`,
+            `VM up: pid ${state.pid}, ${state.accel}, gdb on ` +
+              `127.0.0.1:${state.gdbPort}${ssh}, serial log ${state.serialLog}`,
           );
         }),
     )
