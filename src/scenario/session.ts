@@ -1,18 +1,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { InterruptedError, LabError, withSecondError } from '../errors.js';
+import { LabError, withSecondError } from '../errors.js';
 import type { DebugRequest, DebugResult } from '../gdb/debug.js';
-import { guestTool, type Guest } from '../guest/guest.js';
+import type { Guest } from '../guest/guest.js';
 import type { Progress } from '../progress/progress.js';
-import { parseVmstat } from '../sample/parse.js';
 import { Sampler, takeSnapshot, type Snapshot } from '../sample/snapshot.js';
 import { saveTrace, startTrace, type ActiveTrace, type TraceSummary } from '../trace/trace.js';
-import { sleep } from '../util/sleep.js';
 import { writeScenarioArtifacts, type StepMark } from './artifacts.js';
 import { BackgroundJobs, type BackgroundOutput } from './background.js';
 import { collectEvidence } from './evidence.js';
 import type { Scenario } from './schema.js';
 import { GuestSettings, readSettings } from './settings.js';
+import { resolveArgv, runSteps, stepLabel } from './steps.js';
 import { evaluate, type Evidence, type Verdict } from './verdict.js';
 
 export interface ScenarioResult {
@@ -46,13 +45,6 @@ export interface ScenarioOptions {
 
 const PROACTIVENESS = '/proc/sys/vm/compaction_proactiveness';
 const DEFRAG = '/sys/kernel/mm/transparent_hugepage/defrag';
-const LAB_TOOLS = ['fragmenter', 'lab-write', 'lab-exec'] as const;
-
-/** A lab tool named bare ("fragmenter") is the one lab installed in the guest. */
-export function resolveArgv(guest: Guest, argv: string[]): string[] {
-  const tool = LAB_TOOLS.find((t) => t === argv[0]);
-  return tool ? [guestTool(guest, tool), ...argv.slice(1)] : argv;
-}
 
 /**
  * One scenario run: settings, trace and breakpoints armed, the steps, then
@@ -185,85 +177,10 @@ export async function performScenario(
   };
 }
 
-/** A step as one short line for a chart: "sleep 2", "compaction_proactiveness=100", "fragmenter … &" (pure). */
-export function stepLabel(step: Scenario['steps'][number]): string {
-  if ('sleep' in step) return `sleep ${step.sleep}`;
-  if ('until' in step) return `until ${Object.keys(step.until).join(', ')} (≤ ${step.within} s)`;
-  if ('set' in step)
-    return Object.entries(step.set)
-      .map(([k, v]) => `${k.split('/').at(-1)}=${v}`)
-      .join(' ');
-  const words = step.run.slice(0, 3).join(' ') + (step.run.length > 3 ? ' …' : '');
-  return step.background ? `${words} &` : words;
-}
-
-/**
- * Polls /proc/vmstat until every counter has grown by its amount over the
- * baseline, or the time is up (pure waiting: no verdict here).
- */
-async function waitForCounters(
-  guest: Guest,
-  until: Record<string, number>,
-  baseline: Record<string, number>,
-  withinSeconds: number,
-  signal?: AbortSignal,
-): Promise<void> {
-  const deadline = Date.now() + withinSeconds * 1000;
-  while (Date.now() < deadline) {
-    const now = parseVmstat(
-      (await guest.exec(['cat', '/proc/vmstat'], { signal, timeoutMs: 60_000 })).stdout.toString(),
-    );
-    if (Object.entries(until).every(([name, grow]) => (now[name] ?? 0) - (baseline[name] ?? 0) >= grow)) return;
-    await sleep(500, signal);
-  }
-}
-
 async function tracedPid(guest: Guest, name: string | undefined): Promise<number | undefined> {
   if (!name) return undefined;
   const r = await guest.exec(['pgrep', '-x', name], { timeoutMs: 60_000 });
   const pid = Number(r.stdout.toString().trim().split('\n')[0]);
   if (!pid) throw new LabError('NO_TASK', `no task named ${name} in the guest`);
   return pid;
-}
-
-async function runSteps(
-  scenario: Scenario,
-  runDir: string,
-  s: {
-    guest: Guest;
-    background: BackgroundJobs;
-    settings: GuestSettings;
-    baseline: Record<string, number>;
-    signal?: AbortSignal;
-    onStep: (n: number) => void;
-  },
-): Promise<void> {
-  let n = 0;
-  const started: Array<{ argv: string[]; out: string }> = [];
-  for (const step of scenario.steps) {
-    if (s.signal?.aborted) throw new InterruptedError(`scenario ${scenario.name}`);
-    s.onStep(++n);
-    if ('sleep' in step) await sleep(step.sleep * 1000, s.signal);
-    else if ('until' in step) await waitForCounters(s.guest, step.until, s.baseline, step.within, s.signal);
-    else if ('set' in step) await s.settings.set(step.set);
-    else if (step.background) {
-      const argv = resolveArgv(s.guest, step.run);
-      const job = await s.background.start(argv, s.signal);
-      const { out } = job;
-      started.push({ argv, out });
-      // written as each job starts, so a reader knows where its output goes while the run goes on
-      await writeFile(path.join(runDir, 'background.json'), JSON.stringify(started, null, 2));
-      if (step.ready) await s.background.ready(job, argv, step.readyTimeout, s.signal);
-    } else {
-      const r = await s.guest.exec(resolveArgv(s.guest, step.run), { signal: s.signal, timeoutMs: 900_000 });
-      await writeFile(path.join(runDir, `step-${n}.out`), Buffer.concat([r.stdout, r.stderr]));
-      if (r.exitCode !== 0) {
-        throw new LabError(
-          'GUEST_STEP_FAILED',
-          `step ${n} (${step.run.join(' ')}) exited ${r.exitCode}: ` +
-            `${r.stderr.toString().trim().split('\n').at(-1) ?? ''}`,
-        );
-      }
-    }
-  }
 }

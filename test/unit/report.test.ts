@@ -6,7 +6,7 @@ import type { Hit } from '../../src/gdb/hits.js';
 import { renderPage, scriptJson } from '../../src/report/html.js';
 import { buildRunReport, MAX_POINTS, type Sample } from '../../src/report/model.js';
 import { callTree, flameFrameCount, flameFromCallTree, flameFromHits, type CallNode } from '../../src/report/trees.js';
-import { stepLabel } from '../../src/scenario/session.js';
+import { stepLabel } from '../../src/scenario/steps.js';
 import { parseTrace } from '../../src/trace/ftrace-parse.js';
 import { foldedFrames } from '../helpers/folded.js';
 import { FIXTURES, hasShared, sharedSkipReason } from '../helpers/shared.js';
