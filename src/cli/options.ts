@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { TRIGGERS, type Trigger } from '../gdb/triggers.js';
+import { TRIGGERS, type Trigger } from '../config/triggers.js';
 import { SNAPSHOT_KINDS } from '../gdb/gdb-command.js';
 import { ROOTFS_KINDS } from '../image/rootfs-kinds.js';
 

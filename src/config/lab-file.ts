@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
 import { LabError } from '../errors.js';
-import { TRIGGERS } from '../gdb/triggers.js';
+import { TRIGGERS } from './triggers.js';
 import { projectRoot } from './paths.js';
 import { defaultProfile, KernelBaseSchema, loadProfile, SourceSchema, type Profile } from './profile.js';
 
