@@ -17,6 +17,8 @@ const cwd = tempDir('class');
 const labDir = path.join(cwd, '.lab');
 let demoRun: string;
 let build: { kernel: { vmlinux: string; sourceId: string } };
+/** lab lock's result: lab.lock, which the verify tests compare against and every bundle names, exists for each test. */
+let locked: Awaited<ReturnType<typeof lab>>;
 
 beforeAll(async () => {
   const init = await lab(['init'], { cwd });
@@ -25,6 +27,7 @@ beforeAll(async () => {
   expect(demo.exitCode, demo.stderr).toBe(0);
   demoRun = JSON.parse(demo.stdout).runDir;
   build = JSON.parse(readFileSync(path.join(labDir, 'build.json'), 'utf8'));
+  locked = await lab(['lock', '--json'], { cwd, timeout: 20 * 60_000 });
 }, 45 * 60_000);
 
 afterAll(async () => {
@@ -56,7 +59,6 @@ describe('lab lock and lab verify', () => {
   it(
     'pins every input and output, and verify on the same machine says all same',
     async () => {
-      const locked = await lab(['lock', '--json'], { cwd, timeout: 20 * 60_000 });
       expect(locked.exitCode, locked.stderr).toBe(0);
       const lock = JSON.parse(readFileSync(path.join(cwd, 'lab.lock'), 'utf8'));
       expect(Object.keys(lock.outputs).sort()).toEqual(['bzImage', 'debian image', 'initramfs', 'vmlinux']);
@@ -74,6 +76,7 @@ describe('lab lock and lab verify', () => {
   it(
     'names the fragment, the .config and the kernel when they differ from the pins',
     async () => {
+      expect(locked.exitCode, locked.stderr).toBe(0);
       const other = tempDir('class-verify');
       copyFileSync(path.join(cwd, 'lab.json'), path.join(other, 'lab.json'));
       const lock = JSON.parse(readFileSync(path.join(cwd, 'lab.lock'), 'utf8'));
@@ -98,11 +101,14 @@ describe('lab lock and lab verify', () => {
 });
 
 describe('lab pack and lab check', () => {
-  let good: string;
+  // the demo run's bundle, which every test here checks: packed once, so each test also runs alone
+  const good = path.join(cwd, 'ada.tar.gz');
+  let packed: Awaited<ReturnType<typeof lab>>;
+  beforeAll(async () => {
+    packed = await lab(['pack', '--student', 'ada', '-o', good, '--json'], { cwd });
+  });
 
   it('packs the demo run without the ssh key or the image, and the bundle passes the seed exercise', async () => {
-    good = path.join(cwd, 'ada.tar.gz');
-    const packed = await lab(['pack', '--student', 'ada', '-o', good, '--json'], { cwd });
     expect(packed.exitCode, packed.stderr).toBe(0);
     const names: string[] = [];
     await tar.list({ file: good, onReadEntry: (e) => void names.push(e.path) });
