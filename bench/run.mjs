@@ -122,7 +122,8 @@ async function engineVersusGdb() {
         : {}),
     });
     console.log(
-      `${`--engine ${engine}: all hits`.padEnd(40)} ${hits.length} hits, ${rate.toFixed(1)} hits/s, ${wall.toFixed(2)} s${stats ? `, fired ${stats.fired}, dropped ${stats.dropped}` : ''}`,
+      `${`--engine ${engine}: all hits`.padEnd(40)} ${hits.length} hits, ${rate.toFixed(1)} ` +
+        `hits/s, ${wall.toFixed(2)} s${stats ? `, fired ${stats.fired}, dropped ${stats.dropped}` : ''}`,
     );
   }
   const shared = [...engines.gdb.stacks].filter((s) => engines.guest.stacks.has(s)).length;
@@ -134,7 +135,8 @@ async function engineVersusGdb() {
     gdb_stacks_in_guest: shared,
   });
   console.log(
-    `${'guest/gdb hits per second'.padEnd(40)} ${(engines.guest.rate / engines.gdb.rate).toFixed(1)}x; ${shared} of gdb's ${engines.gdb.stacks.size} distinct stacks in the guest engine's`,
+    `${'guest/gdb hits per second'.padEnd(40)} ${(engines.guest.rate / engines.gdb.rate).toFixed(1)}x; ` +
+      `${shared} of gdb's ${engines.gdb.stacks.size} distinct stacks in the guest engine's`,
   );
 }
 
@@ -156,7 +158,10 @@ async function debianBoot() {
   console.log(`${''.padEnd(40)} ${row.systemd}`);
 }
 
-/** lab exec against a bare ssh round trip to the same guest, same key and options (so through lab up's shared connection), and against one that opens its own. */
+/**
+ * lab exec against a bare ssh round trip to the same guest, same key and options (so
+ * through lab up's shared connection), and against one that opens its own.
+ */
 async function execVersusSsh() {
   await timed('lab exec -- true (Debian, ssh)', ['exec', '--', 'true'], { repeat: 20 });
   const state = JSON.parse(readFileSync(path.join(cwd, '.lab', 'state.json'), 'utf8'));
@@ -266,7 +271,8 @@ try {
     const parse = path.resolve(import.meta.dirname, '..', 'dist', 'trace', 'ftrace-parse.js');
     await timedRaw(
       'raw: node parsing the same trace only',
-      `node --input-type=module -e "import {parseTrace} from '${parse}'; import fs from 'node:fs'; parseTrace(fs.readFileSync('${run}/trace.txt', 'utf8'))"`,
+      `node --input-type=module -e "import {parseTrace} from '${parse}'; import ` +
+        `fs from 'node:fs'; parseTrace(fs.readFileSync('${run}/trace.txt', 'utf8'))"`,
       { repeat: 5 },
     );
   } else console.log('../shared/fixtures is absent: the report benchmark is skipped');
@@ -369,7 +375,8 @@ try {
       raw: true,
     });
     console.log(
-      `${'bare gdb count stop()'.padEnd(40)} ${bareRate.toFixed(2)} hits/s; the recorder runs at ${((100 * recorder.hits_per_s) / bareRate).toFixed(1)} % of it`,
+      `${'bare gdb count stop()'.padEnd(40)} ${bareRate.toFixed(2)} hits/s; the ` +
+        `recorder runs at ${((100 * recorder.hits_per_s) / bareRate).toFixed(1)} % of it`,
     );
   }
   // the class lab: a course lab.json here, the debug runs above handed in and checked
@@ -382,7 +389,8 @@ try {
   await timed('lab check: 40 bundles', ['check', ...bundles], { repeat: 3, exitCodes: [0, 1] });
   await timedRaw(
     'raw: tar -xzf + sha256sum, 40 bundles',
-    'for b in bundles/*.tar.gz; do d=$(mktemp -d); tar -xzf "$b" -C "$d" && (cd "$d" && find . -type f -exec sha256sum {} + >/dev/null); rm -rf "$d"; done',
+    'for b in bundles/*.tar.gz; do d=$(mktemp -d); tar -xzf "$b" -C "$d" && (cd ' +
+      '"$d" && find . -type f -exec sha256sum {} + >/dev/null); rm -rf "$d"; done',
     { repeat: 3 },
   );
   await timed('lab lock (warm: hashes kernel, initramfs, image)', ['lock'], { repeat: 3 });

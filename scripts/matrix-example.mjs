@@ -34,7 +34,10 @@ const prep = await seconds(() => lab(['matrix', SPEC, '--prepare-only', '--out',
 check('prepare (build each kernel once, write the jobs)', prep.r.exitCode === 0);
 const plan = JSON.parse(prep.r.stdout);
 console.log(
-  `prepare: ${prep.s.toFixed(1)} s; kernels ${plan.kernels.map((k) => `${k.name} ${k.key} ${k.cached ? 'cached' : `built in ${k.seconds.toFixed(0)} s`}`).join(', ')}`,
+  `prepare: ${prep.s.toFixed(1)} s; kernels ` +
+    `${plan.kernels
+      .map((k) => `${k.name} ${k.key} ` + `${k.cached ? 'cached' : `built in ${k.seconds.toFixed(0)} s`}`)
+      .join(', ')}`,
 );
 
 const two = await seconds(() => lab(['matrix', '--run', here, '--jobs', '2']));

@@ -23,7 +23,11 @@ def buddy(zone_name=None):
     out = []
     for zname, zone in mm.find_zone(zone_name):
         area = mm.free_area(zone)
-        mismatches = [{"order": o, "nr_free": a["nr_free"], "listed": sum(a["by_type"])} for o, a in enumerate(area) if a["nr_free"] != sum(a["by_type"])]
+        mismatches = [
+            {"order": o, "nr_free": a["nr_free"], "listed": sum(a["by_type"])}
+            for o, a in enumerate(area)
+            if a["nr_free"] != sum(a["by_type"])
+        ]
         out.append({
             "zone": zname,
             "nr_free": [a["nr_free"] for a in area],
@@ -41,7 +45,9 @@ def zone_report(zone_name=None):
     for zname, zone in pgdat_zones:
         facts = mm.zone_facts(zone)
         nr_free = [int(zone["free_area"][o]["nr_free"]) for o in range(max_order)]
-        facts.update(zone=zname, populated=facts["managed"] > 0, nr_free=nr_free, score=mm.extfrag_for_order(nr_free, order))
+        facts.update(
+            zone=zname, populated=facts["managed"] > 0, nr_free=nr_free, score=mm.extfrag_for_order(nr_free, order)
+        )
         rows.append(facts)
     node = mm.node_score(rows, order)
     chosen = [r for r in rows if zone_name is None or r["zone"].lower() == zone_name.lower()]
@@ -68,8 +74,10 @@ def pageblocks(zone_name):
         mt, skip = mm.pageblock_bits(flags, index)
         blocks.append((names[mt] if mt < len(names) else "type%d" % mt, skip))
     first = start - start % (1 << order)
-    summary = [{"first_pfn": first + (a << order), "last_pfn": first + ((b + 1) << order) - 1, "type": t, "blocks": b - a + 1}
-               for a, b, t in mm.runs([t for t, _ in blocks])]
+    summary = [
+        {"first_pfn": first + (a << order), "last_pfn": first + ((b + 1) << order) - 1, "type": t, "blocks": b - a + 1}
+        for a, b, t in mm.runs([t for t, _ in blocks])
+    ]
     result = {
         "zone": zone_name,
         "pageblock_order": order,
@@ -103,7 +111,8 @@ def print_buddy(rows):
         for t, counts in r["by_type"].items():
             print("Node 0, zone %8s, type %12s %s" % (r["zone"], t, " ".join("%6d" % n for n in counts)))
         for m in r["mismatches"]:
-            print("zone %s order %d: nr_free %d, but the lists hold %d" % (r["zone"], m["order"], m["nr_free"], m["listed"]))
+            print("zone %s order %d: nr_free %d, but the lists hold %d"
+                  % (r["zone"], m["order"], m["nr_free"], m["listed"]))
         if not r["mismatches"]:
             print("zone %s: every order's nr_free equals its lists" % r["zone"])
 
@@ -119,8 +128,9 @@ def print_zone(rep):
 
 
 def print_pageblocks(rep):
+    by_type = ", ".join("%s %d" % kv for kv in rep["by_type"].items())
     print("zone %s: %d pageblocks of order %d; %s; %d with the skip bit" % (
-        rep["zone"], rep["blocks"], rep["pageblock_order"], ", ".join("%s %d" % kv for kv in rep["by_type"].items()), rep["skip"]))
+        rep["zone"], rep["blocks"], rep["pageblock_order"], by_type, rep["skip"]))
     for r in rep["runs"]:
         print("  pfn 0x%x-0x%x  %-12s x%d" % (r["first_pfn"], r["last_pfn"], r["type"], r["blocks"]))
     s = rep.get("scanners")
@@ -149,5 +159,6 @@ def register():
     LabCommand("lab-buddy", buddy, print_buddy)
     # lab-zone [ZONE] [--json]: watermarks, free pages, compaction deferral, the fragmentation score
     LabCommand("lab-zone", zone_report, print_zone)
-    # lab-pageblocks ZONE [--json]: pageblock types and skip bits as runs; the scanners when a compact_control is in scope
+    # lab-pageblocks ZONE [--json]: pageblock types and skip bits as runs;
+    # the scanners when a compact_control is in scope
     LabCommand("lab-pageblocks", pageblocks, print_pageblocks, needs_zone=True)

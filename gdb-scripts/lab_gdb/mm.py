@@ -109,7 +109,8 @@ def free_area(zone):
     for order in range(array_len(area)):
         fa = area[order]
         lists = fa["free_list"]
-        out.append({"nr_free": int(fa["nr_free"]), "by_type": [list_length(lists[mt]) for mt in range(array_len(lists))]})
+        by_type = [list_length(lists[mt]) for mt in range(array_len(lists))]
+        out.append({"nr_free": int(fa["nr_free"]), "by_type": by_type})
     return out
 
 

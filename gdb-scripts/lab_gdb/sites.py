@@ -6,6 +6,7 @@ copy its own site), so both engines record at the same instructions. The
 configuration is the recorder's (LAB_RECORDER_CONFIG); the answer is one line,
 "@lab-event {"event": "sites", ...}".
 """
+
 import json
 import os
 import re
@@ -14,7 +15,6 @@ import gdb
 
 from .frames import relative_file
 from .recorder import emit
-
 
 # At a function's first instruction the frame is not set up yet: a frame-pointer
 # unwind from there (the kernel's, from the probe's registers) skips the caller.

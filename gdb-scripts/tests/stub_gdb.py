@@ -142,7 +142,15 @@ breakpoints = []
 
 
 def reset():
-    world.update(stack=Stack([]), values={}, thread=Thread(1, (1, 1, 0)), sites={}, unknown=set(), bad_conditions=set(), on_continue=None)
+    world.update(
+        stack=Stack([]),
+        values={},
+        thread=Thread(1, (1, 1, 0)),
+        sites={},
+        unknown=set(),
+        bad_conditions=set(),
+        on_continue=None,
+    )
     executed.clear()
     posted.clear()
     breakpoints.clear()

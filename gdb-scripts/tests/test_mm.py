@@ -29,7 +29,10 @@ class MmTest(unittest.TestCase):
         self.assertEqual(mm.node_score(zones, 9), 3998 * 100 // (523998 + 1))
 
     def test_runs_of_pageblock_types(self):
-        self.assertEqual(mm.runs(["Movable", "Movable", "Unmovable", "Movable"]), [(0, 1, "Movable"), (2, 2, "Unmovable"), (3, 3, "Movable")])
+        self.assertEqual(
+            mm.runs(["Movable", "Movable", "Unmovable", "Movable"]),
+            [(0, 1, "Movable"), (2, 2, "Unmovable"), (3, 3, "Movable")],
+        )
 
     def test_pageblock_bits_are_four_per_block_little_endian(self):
         # block 0: Movable (1), block 1: Reclaimable (2) with the skip bit (8)
@@ -42,7 +45,8 @@ class CommandsTest(unittest.TestCase):
     def test_the_three_commands_register_and_a_missing_zone_is_one_error(self):
         from lab_gdb import commands
         commands.register()
-        self.assertEqual(sorted(n for n in stub_gdb.commands if n.startswith("lab-")), ["lab-buddy", "lab-pageblocks", "lab-zone"])
+        labs = sorted(n for n in stub_gdb.commands if n.startswith("lab-"))
+        self.assertEqual(labs, ["lab-buddy", "lab-pageblocks", "lab-zone"])
         with self.assertRaises(stub_gdb.GdbError) as err:
             stub_gdb.commands["lab-pageblocks"].invoke("--json", False)
         self.assertEqual(str(err.exception), "lab-pageblocks needs a zone: lab-pageblocks DMA32")

@@ -18,7 +18,14 @@ from lab_gdb.values import OPTIMIZED_OUT  # noqa: E402
 
 TREE = "/store/sources/abc"
 STACK = [
-    {"function": "compact_unlock_should_abort", "file": TREE + "/mm/compaction.c", "line": 521, "pc": 0x2002, "inlined": True, "args": {"lock": None, "flags": 7}},
+    {
+        "function": "compact_unlock_should_abort",
+        "file": TREE + "/mm/compaction.c",
+        "line": 521,
+        "pc": 0x2002,
+        "inlined": True,
+        "args": {"lock": None, "flags": 7},
+    },
     {"function": "isolate_freepages_block", "file": TREE + "/mm/compaction.c", "line": 572, "pc": 0x2002},
     {"function": "compact_zone", "file": TREE + "/mm/compaction.c", "line": 2400, "pc": 0x3000},
     {"function": "entry_SYSCALL_64", "file": TREE + "/arch/x86/entry/entry_64.S", "line": 121, "pc": 0x4000},
@@ -40,7 +47,9 @@ class RecorderTest(unittest.TestCase):
         stub_gdb.world["stack"] = stub_gdb.Stack(list(STACK))
 
     def run_recorder(self, hits_per_continue):
-        """Runs recorder.run(config) with every breakpoint stopping hits_per_continue times on continue; returns (events, exit code)."""
+        """Runs recorder.run(config) with every breakpoint stopping hits_per_continue times on continue.
+
+        Returns (events, exit code)."""
 
         def fire():
             for _ in range(hits_per_continue):
@@ -52,7 +61,8 @@ class RecorderTest(unittest.TestCase):
         with redirect_stdout(out):
             with self.assertRaises(stub_gdb.NoReturn) as quit_:
                 recorder.run(self.config)
-        events = [json.loads(line[len("@lab-event "):]) for line in out.getvalue().splitlines() if line.startswith("@lab-event ")]
+        prefix = "@lab-event "
+        events = [json.loads(line[len(prefix):]) for line in out.getvalue().splitlines() if line.startswith(prefix)]
         return events, quit_.exception.code
 
     def hits(self):
@@ -69,7 +79,10 @@ class RecorderTest(unittest.TestCase):
         hit = self.hits()[0]
         self.assertEqual(hit["cpu"], 2)
         self.assertEqual((hit["site"], hit["sites"]), (2, 3))
-        self.assertEqual([f["function"] for f in hit["frames"]], ["compact_unlock_should_abort", "isolate_freepages_block", "compact_zone", "entry_SYSCALL_64"])
+        self.assertEqual(
+            [f["function"] for f in hit["frames"]],
+            ["compact_unlock_should_abort", "isolate_freepages_block", "compact_zone", "entry_SYSCALL_64"],
+        )
         self.assertTrue(hit["frames"][0]["inlined"])
         self.assertEqual(hit["frames"][0]["file"], "mm/compaction.c")
         self.assertTrue(hit["trimmed"])
@@ -78,7 +91,9 @@ class RecorderTest(unittest.TestCase):
 
     def test_under_kgdb_a_thread_is_a_task_whose_cpu_field_says_where_it_ran(self):
         stub_gdb.world["thread"] = stub_gdb.Thread(41, (42000, 65, 0))
-        stub_gdb.world["values"]["$lx_task_by_pid(65)"] = stub_gdb.Value({"comm": stub_gdb.Value("sh"), "thread_info": stub_gdb.Value({"cpu": stub_gdb.Value(1)})})
+        stub_gdb.world["values"]["$lx_task_by_pid(65)"] = stub_gdb.Value(
+            {"comm": stub_gdb.Value("sh"), "thread_info": stub_gdb.Value({"cpu": stub_gdb.Value(1)})}
+        )
         self.config.update(count=1, via="kgdb")
         self.run_recorder(1)
         hit = self.hits()[0]
@@ -163,7 +178,10 @@ class RecorderTest(unittest.TestCase):
         self.assertEqual(events[-2]["event"], "interrupted")
 
     def test_a_condition_that_does_not_hold_records_nothing(self):
-        self.config["breakpoints"] = [request("compact_zone if cc->order == 3", "compact_zone", "cc->order == 3"), request("compact_unlock_should_abort if locked", "compact_unlock_should_abort", "locked")]
+        self.config["breakpoints"] = [
+            request("compact_zone if cc->order == 3", "compact_zone", "cc->order == 3"),
+            request("compact_unlock_should_abort if locked", "compact_unlock_should_abort", "locked"),
+        ]
         stub_gdb.world["values"] = {"cc->order == 3": stub_gdb.Value(0), "locked": stub_gdb.Value(1)}
         self.config["count"] = 0
         self.run_recorder(3)
@@ -173,7 +191,11 @@ class RecorderTest(unittest.TestCase):
     def test_conditions_and_unknown_names_fail_before_attaching(self):
         stub_gdb.world["unknown"] = {"compact_zoen"}
         stub_gdb.world["bad_conditions"] = {"nope > 1"}
-        self.config["breakpoints"] = [request("compact_zoen"), request("compact_zone if nope > 1", "compact_zone", "nope > 1"), request("compact_zone if cc->order > 0", "compact_zone", "cc->order > 0")]
+        self.config["breakpoints"] = [
+            request("compact_zoen"),
+            request("compact_zone if nope > 1", "compact_zone", "nope > 1"),
+            request("compact_zone if cc->order > 0", "compact_zone", "cc->order > 0"),
+        ]
         events, code = self.run_recorder(0)
         self.assertEqual(code, 3)
         unknown = [e for e in events if e["event"] == "unknown"][0]["breakpoints"]

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunFileKey } from '../record/files.js';
 import { readRunText } from '../record/read-file.js';
-import { isObject } from '../util/json-narrow.js';
+import { asTextOr, isObject } from '../util/json-narrow.js';
 import type { RunEvidence } from './exercises.js';
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
@@ -53,13 +53,13 @@ export async function readRunEvidence(runDir: string): Promise<RunEvidence> {
   const verdicts =
     isObject(v) && Array.isArray(v.verdicts)
       ? v.verdicts.filter(isObject).map((x) => ({
-          path: String(x.path ?? '?'),
+          path: asTextOr(x.path, '?'),
           ok: x.ok === true,
           fired: x.fired === true,
           rows: Array.isArray(x.rows)
             ? x.rows
                 .filter(isObject)
-                .map((r) => ({ what: String(r.what ?? ''), got: String(r.got ?? ''), met: r.met === true }))
+                .map((r) => ({ what: asTextOr(r.what, ''), got: asTextOr(r.got, ''), met: r.met === true }))
             : [],
         }))
       : [];

@@ -69,7 +69,8 @@ function judgeScenario(ex: Exercise & { scenario: string }, runs: RunEvidence[])
     r.verdicts
       .map(
         (v) =>
-          `${v.path} ${v.fired ? 'fired' : 'quiet'}${v.ok ? '' : ' (not as expected)'}: ${v.rows.map((row) => `${row.what} ${row.got}`).join(', ')}`,
+          `${v.path} ${v.fired ? 'fired' : 'quiet'}${v.ok ? '' : ' (not as expected)'}: ` +
+          `${v.rows.map((row) => `${row.what} ${row.got}`).join(', ')}`,
       )
       .join('; ');
   const ok = (r: RunEvidence) => r.verdicts.length > 0 && r.verdicts.every((v) => v.ok);

@@ -53,7 +53,8 @@ export function createCliContext(options: GlobalOptions): CliContext {
     signal,
     onWait: (what, holder) =>
       progress.notice(
-        `lab: waiting for ${holder ? `lab process ${holder.pid} on ${holder.host}` : 'another lab process'}, which is making ${what} in the store`,
+        `lab: waiting for ${holder ? `lab process ${holder.pid} on ${holder.host}` : 'another lab process'}, ` +
+          `which is making ${what} in the store`,
       ),
   });
   return {

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { TRIGGERS, type Trigger } from '../gdb/triggers.js';
+import { TRIGGERS, type Trigger } from '../config/triggers.js';
 import { SNAPSHOT_KINDS } from '../gdb/gdb-command.js';
 import { ROOTFS_KINDS } from '../image/rootfs-kinds.js';
 
@@ -29,7 +29,8 @@ export function buildOptions<T>(y: Argv<T>) {
     .option('profile', {
       type: 'string',
       describe:
-        'lab profile (6.6, debian) or a profile file; without it, LAB_PROFILE or 6.6, falling back to debian when unreachable',
+        'lab profile (6.6, debian) or a profile file; without it, ' +
+        'LAB_PROFILE or 6.6, falling back to debian when unreachable',
     })
     .option('kernel-source', {
       type: 'string',
@@ -109,7 +110,8 @@ export function debugOptions<T>(y: Argv<T>) {
       choices: SNAPSHOT_KINDS,
       array: true,
       describe:
-        'the allocator (lab-buddy, lab-pageblocks, lab-zone) recorded at the first hit and at the end into snapshots.jsonl',
+        'the allocator (lab-buddy, lab-pageblocks, lab-zone) ' +
+        'recorded at the first hit and at the end into snapshots.jsonl',
     })
     .option('snapshot-every', {
       type: 'boolean',
@@ -119,7 +121,8 @@ export function debugOptions<T>(y: Argv<T>) {
       choices: ['gdb', 'guest'] as const,
       default: 'gdb' as const,
       describe:
-        "gdb: QEMU's gdbstub stops the VM at every hit; guest: kprobe events record every hit inside the kernel, symbolised on the host",
+        "gdb: QEMU's gdbstub stops the VM at every hit; guest: kprobe " +
+        'events record every hit inside the kernel, symbolised on the host',
     })
     .option('buffer-kb', { type: 'number', describe: `--engine guest: the ring buffer per CPU, KiB (default 16384)` })
     .option('via', {
@@ -140,6 +143,7 @@ export function debugOptions<T>(y: Argv<T>) {
     .option('trigger', {
       choices: Object.keys(TRIGGERS) as Trigger[],
       describe:
-        'run once the breakpoints are armed: compact writes 1 to /proc/sys/vm/compact_memory; or give any guest command after --',
+        'run once the breakpoints are armed: compact writes 1 to ' +
+        '/proc/sys/vm/compact_memory; or give any guest command after --',
     });
 }

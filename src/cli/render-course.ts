@@ -33,7 +33,8 @@ function short(v: string): string {
 export function renderCheck(r: { rows: CheckRow[]; passed: boolean; bundles: number; seconds: number }): string {
   const rows = r.rows.map((x) => [x.student, x.exercise, x.result, x.evidence]);
   const failed = r.rows.filter((x) => x.result !== 'pass').length;
-  const summary = `${r.bundles} bundle(s), ${r.rows.length} row(s), ${failed} not passing, in ${r.seconds.toFixed(1)} s`;
+  const summary =
+    `${r.bundles} bundle(s), ${r.rows.length} row(s), ` + `${failed} not passing, in ${r.seconds.toFixed(1)} s`;
   const perStudent = new Map<string, { pass: number; total: number }>();
   for (const x of r.rows) {
     const key = `${x.student} (${x.bundle})`;

@@ -8,7 +8,10 @@ const verdictWords = (vs: Array<{ path: string; fired: boolean }>) =>
 export function renderJobResult(r: JobResult): string {
   if (r.status !== 'done')
     return `job ${r.id}: failed after ${r.seconds.toFixed(0)} s: ${r.error ?? 'no reason recorded'}`;
-  return `job ${r.id}: ${r.ok ? 'as expected' : 'NOT as expected'} in ${r.seconds.toFixed(0)} s (${verdictWords(r.verdicts)}), gdb was on 127.0.0.1:${r.gdbPort}\n  run: ${r.runDir}`;
+  return (
+    `job ${r.id}: ${r.ok ? 'as expected' : 'NOT as expected'} in ${r.seconds.toFixed(0)} ` +
+    `s (${verdictWords(r.verdicts)}), gdb was on 127.0.0.1:${r.gdbPort}\n  run: ${r.runDir}`
+  );
 }
 
 /** One line per finished job, as the matrix goes. */
@@ -47,7 +50,8 @@ export function renderMatrixSummary(s: MatrixSummary, extra: string[] = []): str
     ...(problems.length ? ['not done:', ...problems] : []),
     ...(s.comparisons ?? []).map(
       (c) =>
-        `compare ${c.scenario}, ${c.a} against ${c.b}: ${c.verdictsDiffer.length ? `verdicts differ (${c.verdictsDiffer.join(', ')})` : 'same verdicts'}; ${c.page}`,
+        `compare ${c.scenario}, ${c.a} against ${c.b}: ` +
+        `${c.verdictsDiffer.length ? `verdicts differ (${c.verdictsDiffer.join(', ')})` : 'same verdicts'}; ${c.page}`,
     ),
     ...extra,
   ].join('\n');
@@ -63,7 +67,8 @@ export function renderSlurmStatus(r: {
   const counts = new Map<string, number>();
   for (const j of r.jobs) counts.set(j.state, (counts.get(j.state) ?? 0) + 1);
   return [
-    `matrix ${r.out}: build ${r.build}, gather ${r.gather}; tasks: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`,
+    `matrix ${r.out}: build ${r.build}, gather ${r.gather}; ` +
+      `tasks: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`,
     ...r.jobs
       .filter((j) => j.state !== 'COMPLETED')
       .map((j) => `  ${j.id} (task ${j.task}): ${j.state === 'MISSING' ? 'missing' : j.state}`),

@@ -17,7 +17,8 @@ export function renderBuild(r: BuildRecord): string {
     `kernel    ${r.kernel.version} ${r.kernel.cached ? '(cached, no make ran)' : '(built)'}  ${r.kernel.bzImage}`,
     `vmlinux   ${r.kernel.vmlinux}`,
     `rootfs    ${r.rootfs.kind} ${r.rootfs.cached ? '(cached)' : '(built)'}  ${r.rootfs.file}`,
-    `qemu      ${r.qemu.version} (${r.qemu.built ? `built from source${r.qemu.built.cached ? ', cached' : ''}: ` : ''}${r.qemu.binary})`,
+    `qemu      ${r.qemu.version} ` +
+      `(${r.qemu.built ? `built from source${r.qemu.built.cached ? ', cached' : ''}: ` : ''}${r.qemu.binary})`,
     `took      ${r.seconds.toFixed(1)} s`,
   ];
   if (r.kernel.changes.length)
@@ -101,7 +102,8 @@ export function renderTrace(s: TraceSummary, runDir: string): string {
     lines.push('  calls      total µs      max µs  function');
     for (const f of s.functions.slice(0, 20)) {
       lines.push(
-        `${String(f.calls).padStart(7)} ${f.totalUs.toFixed(1).padStart(13)} ${f.maxUs.toFixed(1).padStart(11)}  ${f.fn}`,
+        `${String(f.calls).padStart(7)} ${f.totalUs.toFixed(1).padStart(13)} ` +
+          `${f.maxUs.toFixed(1).padStart(11)}  ${f.fn}`,
       );
     }
     if (s.functions.length > 20) lines.push(`  … ${s.functions.length - 20} more functions`);
@@ -120,7 +122,9 @@ export function renderStop(r: { outcome: StopOutcome; pid?: number }): string {
     stopped: `VM stopped (pid ${r.pid})`,
     killed: `VM did not quit and was killed (pid ${r.pid})`,
     'was-stopped': `the VM (pid ${r.pid}) had already stopped; its state was cleaned`,
-    'state-damaged': `the VM's state file was damaged; ${r.pid ? `the QEMU its pid file named (pid ${r.pid}) was killed and ` : ''}the state was cleared`,
+    'state-damaged':
+      `the VM's state file was damaged; ` +
+      `${r.pid ? `the QEMU its pid file named (pid ${r.pid}) was killed and ` : ''}the state was cleared`,
     none: 'no VM was running',
   }[r.outcome];
 }
@@ -137,7 +141,8 @@ export function renderDoctor(report: DoctorReport): string {
   const lines = [`${report.scope} (${report.purposes.join(', ')})`];
   for (const r of report.results)
     lines.push(
-      `${r.ok ? 'ok     ' : 'MISSING'}  ${r.check.what}${r.ok ? '' : `  (package ${r.check.package}, for ${r.check.purpose})`}`,
+      `${r.ok ? 'ok     ' : 'MISSING'}  ` +
+        `${r.check.what}${r.ok ? '' : `  (package ${r.check.package}, for ${r.check.purpose})`}`,
     );
   lines.push(
     report.install

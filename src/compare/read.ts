@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { foldedHits } from '../export/folded.js';
 import { readHits, readManifest, readTraceFolded, readTraceSummary, readVerdicts } from '../record/read-run.js';
-import { asList as list, asObject as obj } from '../util/json-narrow.js';
+import { asList as list, asObject as obj, asTextOr } from '../util/json-narrow.js';
 import type { RunFigures } from './compare.js';
 
 function stacksOf(folded: string): string[] {
@@ -29,8 +29,7 @@ export async function readRunFigures(dir: string): Promise<RunFigures> {
     numbers(figures, 'event', e.events);
     numbers(figures, 'calls', e.calls);
     const score = obj(e.score);
-    for (const k of ['first', 'max', 'last'])
-      if (typeof score[k] === 'number') figures[`score ${k}`] = score[k] as number;
+    for (const k of ['first', 'max', 'last']) if (typeof score[k] === 'number') figures[`score ${k}`] = score[k];
     for (const v of list(verdictsFile.verdicts).map(obj))
       verdicts[String(v.path)] = v.fired === true ? 'fired' : 'quiet';
   }
@@ -54,12 +53,12 @@ export async function readRunFigures(dir: string): Promise<RunFigures> {
       ? `scenario ${String(obj(request.scenario).name)}`
       : manifest.kind === 'debug'
         ? `debug ${list(request.breakpoints).join(' ')}`
-        : `trace ${String(request.tracer ?? '')}`;
+        : `trace ${asTextOr(request.tracer, '')}`;
   return {
-    id: String(manifest.id ?? path.basename(dir)),
+    id: asTextOr(manifest.id, path.basename(dir)),
     kind: String(manifest.kind),
     what,
-    kernel: String(obj(manifest.kernel).version ?? '?'),
+    kernel: asTextOr(obj(manifest.kernel).version, '?'),
     figures,
     stacks,
     verdicts,

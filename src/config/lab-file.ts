@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
 import { LabError } from '../errors.js';
-import { TRIGGERS } from '../gdb/triggers.js';
+import { TRIGGERS } from './triggers.js';
 import { readCheckedTextSync, withoutBom } from '../util/checked-file.js';
 import { checkAgainst } from '../util/checked-json.js';
 import { MAX_JSON_DEPTH, tooDeepAt } from '../util/json-depth.js';
@@ -186,7 +186,8 @@ export function checkExerciseNames(
     if (ex.debug?.trigger !== undefined && !triggers.includes(ex.debug.trigger)) {
       throw new LabError(
         'LAB_FILE_INVALID',
-        `${file}: exercises.${i}.debug.trigger: "${ex.debug.trigger}" is not a trigger (allowed: ${triggers.join(', ')})`,
+        `${file}: exercises.${i}.debug.trigger: "${ex.debug.trigger}" ` +
+          `is not a trigger (allowed: ${triggers.join(', ')})`,
       );
     }
     if (ex.scenario !== undefined && !scenarioExists(ex.scenario)) {

@@ -40,7 +40,9 @@ export const SourceSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('file'), path: z.string().min(1), sha256: sha256Hex.optional() }),
   z.strictObject({ kind: z.literal('dir'), path: z.string().min(1) }),
   z.strictObject({
-    /** A Debian package fetched by URL from the archive's pool, pinned by its sha256; member is the tarball inside it. */
+    /**
+     * A Debian package fetched by URL from the archive's pool, pinned by its sha256; member is the tarball inside it.
+     */
     kind: z.literal('deb'),
     url: fetchUrl,
     sha256: sha256Hex,

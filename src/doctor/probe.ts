@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { elfNeedsInterpreter } from '../image/elf.js';
+import { elfNeedsInterpreter } from '../util/elf.js';
 import { execute } from '../process/runner.js';
 import { findOnPath } from '../util/which.js';
 import type { Probe } from './checks.js';

@@ -29,7 +29,10 @@ export interface ProbeSite {
   site: number;
   sites: number;
   address: bigint;
-  /** Where the probe is: the site, or past the prologue of a function's first instruction (gdb-scripts/lab_gdb/sites.py). */
+  /**
+   * Where the probe is: the site, or past the prologue of a function's
+   * first instruction (gdb-scripts/lab_gdb/sites.py).
+   */
   probe: bigint;
   /** A function breakpoint's function: frame 0 starts at its outermost inline level, as gdb's does. */
   functionName?: string;
@@ -60,7 +63,9 @@ export function fetchArgOf(capture: string): string {
   const [expr, type, extra] = text.split(':');
   if (extra !== undefined || !expr || !isFetchArg(expr) || (type !== undefined && !FETCH_TYPE.test(type))) {
     throw new LabError('BAD_OPTION', `--capture ${capture} is not something a kprobe can read`, {
-      hint: 'with --engine guest give a register (%di), an argument ($arg1), $stackN, @symbol or +OFFSET(%reg), optionally :u32/:s64/:string; C expressions need --engine gdb',
+      hint:
+        'with --engine guest give a register (%di), an argument ($arg1), $stackN, @symbol ' +
+        'or +OFFSET(%reg), optionally :u32/:s64/:string; C expressions need --engine gdb',
     });
   }
   return text;

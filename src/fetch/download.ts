@@ -42,7 +42,8 @@ export async function download(
       await rm(options.partialPath, { force: true });
       throw new LabError(
         'SHA256_MISMATCH',
-        `${path.basename(new URL(url).pathname)} from ${new URL(url).host} has sha256 ${actual}, expected ${expectedSha256}; the file was deleted`,
+        `${path.basename(new URL(url).pathname)} from ${new URL(url).host} ` +
+          `has sha256 ${actual}, expected ${expectedSha256}; the file was deleted`,
         { hint: 'check the URL and the pinned sha256' },
       );
     }

@@ -188,7 +188,10 @@ async function extractToStore(
   return tree;
 }
 
-/** A directory's identity: names, sizes and mtimes of every file (content hashing 70k files would take longer than building). */
+/**
+ * A directory's identity: names, sizes and mtimes of every file
+ * (content hashing 70k files would take longer than building).
+ */
 async function fingerprintTree(root: string): Promise<string> {
   const rows: string[] = [];
   const entries = await readdir(root, { recursive: true, withFileTypes: true });

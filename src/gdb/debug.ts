@@ -15,7 +15,7 @@ import { closestNames, functionNamesFromSystemMap } from './suggest.js';
 import { breakIntoKgdb, kgdbTarget } from '../guest/kgdb.js';
 import { sleep } from '../util/sleep.js';
 
-export { TRIGGERS, type Trigger } from './triggers.js';
+export { TRIGGERS, type Trigger } from '../config/triggers.js';
 
 export interface DebugRequest {
   breakpoints: string[];

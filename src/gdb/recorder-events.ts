@@ -1,10 +1,12 @@
 import { LabError } from '../errors.js';
+import { isObject } from '../util/json-narrow.js';
 
 /** An event the recorder printed ("@lab-event {...}"), or undefined for gdb's own output. */
 export function parseRecorderEvent(line: string): { event: string; [k: string]: unknown } | undefined {
   if (!line.startsWith('@lab-event ')) return undefined;
   try {
-    return JSON.parse(line.slice('@lab-event '.length));
+    const event: unknown = JSON.parse(line.slice('@lab-event '.length));
+    return isObject(event) && typeof event.event === 'string' ? { ...event, event: event.event } : undefined;
   } catch {
     return undefined;
   }

@@ -37,7 +37,10 @@ export function closestNames(query: string, names: Iterable<string>, limit = 3):
   return scored.slice(0, limit).map((s) => s.name);
 }
 
-/** A breakpoint written "a|b" for kernels that renamed a function: the first name the kernel's symbols have, else the first (pure). */
+/**
+ * A breakpoint written "a|b" for kernels that renamed a function: the
+ * first name the kernel's symbols have, else the first (pure).
+ */
 export function chooseFunction(alternatives: string, names: Set<string>): string {
   const options = alternatives
     .split('|')

@@ -4,14 +4,14 @@ import path from 'node:path';
 import { execute } from '../process/runner.js';
 import { LabError } from '../errors.js';
 import { GUEST_LAB_EXEC } from '../image/debian-plan.js';
-import type { VmState } from '../vm/state.js';
+import type { GuestEndpoint } from './endpoint.js';
 import type { ExecReply } from './agent-protocol.js';
 import { agentExec, agentPut } from './serial-agent.js';
 import { scpArgs, SSH_DESTINATION, sshExec } from './ssh.js';
 
 /** Runs argv in the guest by whichever channel its rootfs has: the serial agent or ssh. */
 export async function guestExec(
-  vm: VmState,
+  vm: GuestEndpoint,
   argv: string[],
   options: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<ExecReply> {
@@ -41,7 +41,7 @@ export function parseCopy(src: string, dst: string): CopyDirection {
     : { toGuest: false, guest: guestPath(src), local: dst };
 }
 
-export async function guestCopy(vm: VmState, copy: CopyDirection, signal?: AbortSignal): Promise<void> {
+export async function guestCopy(vm: GuestEndpoint, copy: CopyDirection, signal?: AbortSignal): Promise<void> {
   if (vm.ssh) {
     const remote = `${SSH_DESTINATION}:${copy.guest}`;
     const args = copy.toGuest ? scpArgs(vm.ssh, copy.local, remote) : scpArgs(vm.ssh, remote, copy.local);

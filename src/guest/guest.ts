@@ -1,5 +1,5 @@
 import { guestToolDir } from '../image/guest-tools.js';
-import type { VmState } from '../vm/state.js';
+import type { GuestEndpoint } from './endpoint.js';
 import type { ExecReply } from './agent-protocol.js';
 import { guestExec } from './channel.js';
 
@@ -19,7 +19,7 @@ export interface Guest {
   exec(argv: string[], options?: GuestExecOptions): Promise<ExecReply>;
 }
 
-export function guestOf(vm: VmState): Guest {
+export function guestOf(vm: GuestEndpoint): Guest {
   return {
     toolDir: guestToolDir(vm.rootfs.kind),
     exec: (argv, options) => guestExec(vm, argv, options),

@@ -7,7 +7,8 @@
  * status from there and removes the report. No report and 255: ssh failed.
  * Pure.
  */
-const REPORT = /\x1elab-exit=(\d{1,3})\x1e/g;
+const RS = String.fromCharCode(0x1e);
+const REPORT = new RegExp(`${RS}lab-exit=(\\d{1,3})${RS}`, 'g');
 
 /**
  * The remote words of sshExecArgs (after the destination), made to report the

@@ -100,7 +100,10 @@ export function muxMasterArgs(target: SshTarget & { controlPath: string }): stri
   ];
 }
 
-/** A request to the shared connection's master (check: is it there, and its pid; exit: end it), or undefined when there is none. */
+/**
+ * A request to the shared connection's master (check: is it there, and
+ * its pid; exit: end it), or undefined when there is none.
+ */
 export function muxRequestArgs(target: SshTarget, request: 'check' | 'exit' = 'exit'): string[] | undefined {
   return target.controlPath ? ['-o', `ControlPath=${target.controlPath}`, '-O', request, SSH_DESTINATION] : undefined;
 }

@@ -6,7 +6,7 @@ import { projectRoot } from '../config/paths.js';
 import type { Store } from '../store/store.js';
 import { keyOf, sha256 } from '../util/hash.js';
 import { writeCpio, type CpioEntry } from './cpio.js';
-import { elfNeedsInterpreter } from './elf.js';
+import { elfNeedsInterpreter } from '../util/elf.js';
 
 export const DEFAULT_BUSYBOX = '/bin/busybox';
 

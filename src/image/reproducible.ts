@@ -39,7 +39,10 @@ export const RUN_RECORDS = [
   'etc/ssh/ssh_host_ed25519_key.pub',
 ] as const;
 
-/** Removes the run records and sets every timestamp in the tree to IMAGE_EPOCH; returns every path, "/"-rooted, for the ctime pass. */
+/**
+ * Removes the run records and sets every timestamp in the tree to
+ * IMAGE_EPOCH; returns every path, "/"-rooted, for the ctime pass.
+ */
 export async function normalizeTree(tree: string): Promise<string[]> {
   for (const rel of RUN_RECORDS) await rm(path.join(tree, rel), { recursive: true, force: true });
   const entries = await readdir(tree, { recursive: true, withFileTypes: true });

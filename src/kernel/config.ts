@@ -85,7 +85,10 @@ export function configChanges(before: Map<string, ConfigValue>, after: Map<strin
   return changes;
 }
 
-/** "6.1.192" (as `make kernelversion` says it) from the top-level Makefile's VERSION, PATCHLEVEL, SUBLEVEL and EXTRAVERSION. */
+/**
+ * "6.1.192" (as `make kernelversion` says it) from the top-level
+ * Makefile's VERSION, PATCHLEVEL, SUBLEVEL and EXTRAVERSION.
+ */
 export function kernelVersionFromMakefile(makefile: string): string {
   const get = (key: string) => new RegExp(`^${key}[ \\t]*=[ \\t]*(.*)$`, 'm').exec(makefile)?.[1]?.trim() ?? '';
   const version = get('VERSION');

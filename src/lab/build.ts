@@ -6,7 +6,8 @@ import type { Progress } from '../progress/progress.js';
 import { buildRootfs } from '../image/rootfs.js';
 import type { Store } from '../store/store.js';
 import { qemuVersion, resolveQemu } from '../qemu/binary.js';
-import { buildKernel, configureKernel } from '../kernel/kernel.js';
+import { configureKernel } from '../kernel/configure.js';
+import { buildKernel } from '../kernel/kernel.js';
 import { buildQemu, type QemuInstall } from '../qemu/source-build.js';
 import type { LabContext } from './context.js';
 import { writeBuildRecord, type BuildRecord } from './build-record.js';
@@ -60,7 +61,9 @@ export interface ConfigureRecord {
   logFile: string;
 }
 
-/** lab build --configure-only: the kernel's final, verified config and what lab changed, no make of the kernel itself. */
+/**
+ * lab build --configure-only: the kernel's final, verified config and what lab changed, no make of the kernel itself.
+ */
 export async function configureLab(ctx: LabContext, flags: BuildFlags): Promise<ConfigureRecord> {
   const { store, paths } = ctx;
   const options = { progress: ctx.progress, signal: ctx.signal };

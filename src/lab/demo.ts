@@ -19,7 +19,9 @@ export interface DemoFlags extends BuildFlags, StartFlags {
   timeout: number;
 }
 
-/** lab demo: build (the initramfs boots in a second), boot, record the seed's breakpoints around a manual compaction. */
+/**
+ * lab demo: build (the initramfs boots in a second), boot, record the seed's breakpoints around a manual compaction.
+ */
 export async function runDemo(
   ctx: LabContext,
   flags: DemoFlags,

@@ -46,7 +46,10 @@ export async function runScenario(
       runId: run.id,
       // the scenario's own stage shows progress; the recorder's notices still get through
       startDebug: (request, dir, o) =>
-        recordWithGdb(vm, request, dir, { progress: { ...silentProgress, notice: ctx.progress.notice }, ...o }),
+        recordWithGdb(vm, request, dir, {
+          progress: { ...silentProgress, notice: (m) => ctx.progress.notice(m) },
+          ...o,
+        }),
       progress: ctx.progress,
       signal: ctx.signal,
       sourceTree: sourceTreeOf(ctx, build),

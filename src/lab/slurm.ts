@@ -27,7 +27,8 @@ async function sbatch(args: string[]): Promise<string> {
   if (r.exitCode !== 0 || !/^\d+$/.test(id))
     throw new LabError(
       'SLURM_FAILED',
-      `sbatch ${path.basename(args.at(-1) ?? '')} failed: ${r.stderr.toString().trim().split('\n')[0] ?? `exit ${r.exitCode}`}`,
+      `sbatch ${path.basename(args.at(-1) ?? '')} failed: ` +
+        `${r.stderr.toString().trim().split('\n')[0] ?? `exit ${r.exitCode}`}`,
     );
   return id;
 }

@@ -55,12 +55,18 @@ export function slurmScripts(input: SlurmPlanInput): SlurmScripts {
   const lab = `${shellQuote(input.node)} ${shellQuote(input.labMain)}`;
   const out = shellQuote(input.out);
   const minutes = Math.ceil(input.timeout / 60) + 5;
+  const taskOptions = [
+    `--array=0-${input.jobIds.length - 1}`,
+    `--cpus-per-task=${input.vm.cpus}`,
+    `--mem=${taskMemory(input.vm.memory)}`,
+    `--time=${minutes}`,
+  ];
   return {
     build: `${header(input, 'build', ['--cpus-per-task=2', '--mem=4G', '--time=180'])}
 # each distinct kernel built once into the shared store, then the pinned job files
 exec ${lab} matrix ${shellQuote(input.spec)} --prepare-only --out ${out}
 `,
-    array: `${header(input, 'task', [`--array=0-${input.jobIds.length - 1}`, `--cpus-per-task=${input.vm.cpus}`, `--mem=${taskMemory(input.vm.memory)}`, `--time=${minutes}`])}
+    array: `${header(input, 'task', taskOptions)}
 # this task's job: line SLURM_ARRAY_TASK_ID+1 of jobs.txt
 id=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" ${shellQuote(`${input.out}/slurm/jobs.txt`)})
 exec ${lab} run --spec ${out}/jobs/"$id".json --lab-dir ${out}/labs/"$id" --json
@@ -82,7 +88,10 @@ echo "build $build, array $array, gather $gather"
   };
 }
 
-/** The sbatch argv of each step, chained by dependencies (pure): the array after the build succeeded, the gather after every task. */
+/**
+ * The sbatch argv of each step, chained by dependencies (pure): the array
+ * after the build succeeded, the gather after every task.
+ */
 export function sbatchArgs(step: 'build' | 'array' | 'gather', script: string, after?: string): string[] {
   const dependency =
     step === 'array' ? [`--dependency=afterok:${after}`] : step === 'gather' ? [`--dependency=afterany:${after}`] : [];
@@ -99,7 +108,10 @@ export function sacctStates(text: string): Map<string, { state: string; exitCode
   return states;
 }
 
-/** A state per job from sacct's lines of the array (pure): task N is jobIds[N], ARRAY_N in sacct; a task sacct does not list is MISSING. */
+/**
+ * A state per job from sacct's lines of the array (pure): task N is
+ * jobIds[N], ARRAY_N in sacct; a task sacct does not list is MISSING.
+ */
 export function parseSacct(
   text: string,
   arrayId: string,

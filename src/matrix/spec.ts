@@ -15,7 +15,10 @@ export function mebibytes(size: string): number {
   return Number(m[1]) * (m[2] === 'G' ? 1024 : 1);
 }
 
-/** What a guest may be given: enough to boot the Debian image, and no more than QEMU's -m takes on any host lab runs on. */
+/**
+ * What a guest may be given: enough to boot the Debian image, and no
+ * more than QEMU's -m takes on any host lab runs on.
+ */
 export const GUEST_MEMORY_MIB = { min: 128, max: 1024 * 1024 } as const;
 
 /** Why a memory size is not one a guest can have, or undefined (pure). */
@@ -107,7 +110,10 @@ export function loadMatrixSpec(file: string): MatrixSpec {
   return parseMatrixSpec(readFileSync(file, 'utf8'), file);
 }
 
-/** A fragment named in a spec, as a file: kernel-configs/NAME, or a path relative to the spec (pure but for existence). */
+/**
+ * A fragment named in a spec, as a file: kernel-configs/NAME, or a
+ * path relative to the spec (pure but for existence).
+ */
 export function fragmentFile(fragment: string, specFile: string, exists: (f: string) => boolean = existsSync): string {
   const candidates = path.isAbsolute(fragment)
     ? [fragment]

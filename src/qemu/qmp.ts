@@ -38,7 +38,8 @@ export class QmpConversation {
       return {
         error: new LabError(
           'QMP_FAILED',
-          `QMP ${this.phase === 'command' ? this.execute : 'qmp_capabilities'} failed: ${e?.desc ?? JSON.stringify(msg.error)}`,
+          `QMP ${this.phase === 'command' ? this.execute : 'qmp_capabilities'} ` +
+`failed: ${e?.desc ?? JSON.stringify(msg.error)}`,
         ),
       };
     }

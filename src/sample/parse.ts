@@ -111,7 +111,7 @@ export function parsePagetypeinfo(text: string): PagetypeInfo {
         .trim()
         .split(/\s+/)
         .forEach((v, i) => {
-          if (blockTypes[i]) counts[blockTypes[i]!] = Number(v);
+          if (blockTypes[i]) counts[blockTypes[i]] = Number(v);
         });
       info.blocks.push({ node: Number(blocks[1]), zone: blocks[2]!, counts });
     }

@@ -22,7 +22,8 @@ export function readyArgv(out: string, pid: number, timeoutSeconds: number): str
   return [
     'sh',
     '-c',
-    'out=$1 pid=$2 n=$3; until grep -q "^{" "$out" 2>/dev/null; do kill -0 "$pid" 2>/dev/null || exit 2; n=$((n-1)); [ "$n" -gt 0 ] || exit 1; sleep 0.2; done',
+    'out=$1 pid=$2 n=$3; until grep -q "^{" "$out" 2>/dev/null; do kill -0 "$pid" ' +
+      '2>/dev/null || exit 2; n=$((n-1)); [ "$n" -gt 0 ] || exit 1; sleep 0.2; done',
     'sh',
     out,
     String(pid),
@@ -52,7 +53,9 @@ export class BackgroundJobs {
     return { pid, out };
   }
 
-  /** Waits until the job reports itself ready; a slow guest (TCG on a loaded host) waits longer, it never races ahead. */
+  /**
+   * Waits until the job reports itself ready; a slow guest (TCG on a loaded host) waits longer, it never races ahead.
+   */
   async ready(
     job: { pid: number; out: string },
     argv: string[],

@@ -20,7 +20,10 @@ export const StepSchema = z.union([
   z.strictObject({
     run: argv,
     background: z.boolean().default(false),
-    /** A background job: wait until it prints its report line ("{...}") before the next step, up to readyTimeout seconds. */
+    /**
+     * A background job: wait until it prints its report line ("{...}")
+     * before the next step, up to readyTimeout seconds.
+     */
     ready: z.boolean().default(false),
     readyTimeout: z.number().positive().max(1800).default(300),
   }),

@@ -1,14 +1,12 @@
 import { mkdir } from 'node:fs/promises';
-import { InterruptedError, LabError, withSecondError } from '../errors.js';
+import { LabError, withSecondError } from '../errors.js';
 import type { DebugRequest, DebugResult } from '../gdb/debug.js';
-import { guestTool, type Guest } from '../guest/guest.js';
+import type { Guest } from '../guest/guest.js';
 import type { Progress } from '../progress/progress.js';
-import { parseVmstat } from '../sample/parse.js';
 import { Sampler, takeSnapshot, type Snapshot } from '../sample/snapshot.js';
 import type { RunContents } from '../record/run-contents.js';
 import { writeRunFile } from '../record/write.js';
 import { saveTrace, startTrace, type ActiveTrace, type SavedTrace, type TraceSummary } from '../trace/trace.js';
-import { sleep } from '../util/sleep.js';
 import { writeScenarioArtifacts, type StepMark } from './artifacts.js';
 import { BackgroundJobs, type BackgroundOutput } from './background.js';
 import { collectEvidence } from './evidence.js';
@@ -159,8 +157,8 @@ export async function performScenario(
   await cleanUp();
 
   const evidence = collectEvidence(scenario, {
-    before: before!,
-    after: after!,
+    before: before,
+    after: after,
     samples: sampler.series,
     trace: saved?.summary,
     hits: debug?.hits ?? [],
@@ -168,7 +166,7 @@ export async function performScenario(
     thpDefrag: context[DEFRAG],
   });
   const verdicts = scenario.expect.map((e) => evaluate(e, evidence));
-  const series = [before!, ...sampler.series, after!];
+  const series = [before, ...sampler.series, after];
   const written = await writeScenarioArtifacts(runDir, {
     name: scenario.name,
     series,
@@ -191,8 +189,8 @@ export async function performScenario(
       ...written,
       ...(debug ? { hits: debug.hits } : {}),
       ...(saved ? { records: saved.records } : {}),
-      ...(before!.pagetypeinfo ? { pagetypeBefore: before!.pagetypeinfo } : {}),
-      ...(after!.pagetypeinfo ? { pagetypeAfter: after!.pagetypeinfo } : {}),
+      ...(before.pagetypeinfo ? { pagetypeBefore: before.pagetypeinfo } : {}),
+      ...(after.pagetypeinfo ? { pagetypeAfter: after.pagetypeinfo } : {}),
     },
   };
 }

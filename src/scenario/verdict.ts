@@ -75,15 +75,19 @@ export function explainQuiet(path: Expectation['path'], ev: Evidence): string[] 
     const thp = c('thp_fault_alloc') + c('thp_fault_fallback');
     if (thp === 0) {
       why.push(
-        'the workload faulted in order-0 pages only (thp_fault_alloc and thp_fault_fallback +0), so wakeup_kcompactd(order 0) returned at once',
+        'the workload faulted in order-0 pages only (thp_fault_alloc and ' +
+          'thp_fault_fallback +0), so wakeup_kcompactd(order 0) returned at once',
       );
     } else if (c('compact_daemon_wake') === 0 && (ev.thpDefrag === 'madvise' || ev.thpDefrag === 'never')) {
       why.push(
-        `the workload's ${thp} THP faults (${c('thp_fault_fallback')} fell back to small pages) ran under transparent_hugepage/defrag=${ev.thpDefrag}, which for memory not madvised neither wakes kswapd nor compacts`,
+        `the workload's ${thp} THP faults (${c('thp_fault_fallback')} fell back to small pages) ran under ` +
+          `transparent_hugepage/defrag=${ev.thpDefrag}, which for ` +
+          `memory not madvised neither wakes kswapd nor compacts`,
       );
     } else {
       why.push(
-        `the workload made ${thp} THP fault(s) (thp_fault_alloc +${c('thp_fault_alloc')}, thp_fault_fallback +${c('thp_fault_fallback')})`,
+        `the workload made ${thp} THP fault(s) (thp_fault_alloc ` +
+          `+${c('thp_fault_alloc')}, thp_fault_fallback +${c('thp_fault_fallback')})`,
       );
     }
     const kswapd = c('pgscan_kswapd') + c('pgsteal_kswapd');
@@ -91,7 +95,8 @@ export function explainQuiet(path: Expectation['path'], ev: Evidence): string[] 
       why.push(`kswapd ran (pgscan_kswapd +${c('pgscan_kswapd')}), and proactive compaction stays off while it runs`);
     if (ev.tracedCalls === 0) {
       why.push(
-        'tracing kcompactd by pid recorded 0 calls: kcompactd() is entered once at boot and sleeps in its loop; only a wakeup runs kcompactd_do_work',
+        'tracing kcompactd by pid recorded 0 calls: kcompactd() is entered once ' +
+          'at boot and sleeps in its loop; only a wakeup runs kcompactd_do_work',
       );
     } else if (
       ev.tracedCalls !== undefined &&
@@ -99,8 +104,12 @@ export function explainQuiet(path: Expectation['path'], ev: Evidence): string[] 
       (ev.calls.proactive_compact_node ?? 0) > 0
     ) {
       const p = ev.proactiveness;
+      const high =
+        p === undefined ? '' : `, over the high mark ${proactiveHighMark(p)} of compaction_proactiveness ${p}`;
       why.push(
-        `kcompactd did compact, but by its own 500 ms timer (proactive_compact_node ×${ev.calls.proactive_compact_node}): the node's score peaked at ${ev.score?.max ?? '?'}${p === undefined ? '' : `, over the high mark ${proactiveHighMark(p)} of compaction_proactiveness ${p}`}; nothing woke it (kcompactd_do_work ×0). The seed's 5.4 kernel had no proactive compaction`,
+        `kcompactd did compact, but by its own 500 ms timer (proactive_compact_node ` +
+          `×${ev.calls.proactive_compact_node}): the node's score peaked at ${ev.score?.max ?? '?'}${high}; ` +
+          `nothing woke it (kcompactd_do_work ×0). The seed's 5.4 kernel had no proactive compaction`,
       );
     } else if (
       ev.tracedCalls !== undefined &&
@@ -113,7 +122,9 @@ export function explainQuiet(path: Expectation['path'], ev: Evidence): string[] 
         p === undefined ? '' : `; with compaction_proactiveness ${p} the high mark is ${proactiveHighMark(p)}`;
       const score = ev.score ? `the node's score peaked at ${ev.score.max}` : 'the score stayed low';
       why.push(
-        `kcompactd ran ${ev.tracedCalls} traced calls but no compaction: only its 500 ms proactive check (extfrag_for_order ×${checks}, from the inlined fragmentation_score_node), and ${score}${mark}. The seed's 5.4 kernel had no such timer, so its trace was empty`,
+        `kcompactd ran ${ev.tracedCalls} traced calls but no compaction: only its 500 ms proactive check ` +
+          `(extfrag_for_order ×${checks}, from the inlined fragmentation_score_node), and ` +
+          `${score}${mark}. The seed's 5.4 kernel had no such timer, so its trace was empty`,
       );
     }
   }

@@ -14,7 +14,10 @@ export interface StoreOptions {
   signal?: AbortSignal;
 }
 
-/** Scratch directories are named label@host@pid-XXXXXX: on a shared store only the host that made one may judge its pid. */
+/**
+ * Scratch directories are named label@host@pid-XXXXXX: on a shared
+ * store only the host that made one may judge its pid.
+ */
 const SCRATCH_OWNER = /@([^@/]+)@(\d+)-[^-@]+$/;
 /** Before hosts were named: label-pid-XXXXXX, made on this host. */
 const LEGACY_SCRATCH_OWNER = /^[^@]*-(\d+)-[^-]+$/;

@@ -6,7 +6,8 @@
  *   " 7)   0.407 us    |            compact_unlock_should_abort.isra.0();"   a leaf call
  *   " 7)               |      compact_zone() {"                              an entry
  *   " 7) @ 158712.7 us |      } /* compact_zone *\/"                          an exit, with the duration
- *   " 0) * 32000.00 us |  }"                                              an exit without funcgraph-tail: named from its entry
+ *   " 0) * 32000.00 us |  }"                                              an exit without funcgraph-tail
+ *                                                                          (named from its entry)
  *   " 0)               |  /* mm_compaction_begin: zone_start=0x1 ... *\/"  an event inside a graph
  *   "  sh-123  [001] d..1.  55.123456: mm_compaction_begin: zone_start=..."   an event line
  */
@@ -76,7 +77,10 @@ export function parseTraceLine(line: string): TraceRecord | undefined {
   return undefined;
 }
 
-/** The function a bare "}" closes: the entry open at its depth on its CPU, or "[unknown]" when the trace began inside it. */
+/**
+ * The function a bare "}" closes: the entry open at its depth on its
+ * CPU, or "[unknown]" when the trace began inside it.
+ */
 export const UNKNOWN_EXIT = '[unknown]';
 
 export function parseTrace(text: string): TraceRecord[] {

@@ -10,7 +10,7 @@ export function childOf<T extends { children: T[] }>(
   make: () => T,
 ): T {
   let byKey = index.get(parent);
-  if (!byKey) index.set(parent, (byKey = new Map()));
+  if (!byKey) index.set(parent, (byKey = new Map<string, T>()));
   let node = byKey.get(key);
   if (!node) {
     node = make();

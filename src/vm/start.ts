@@ -212,6 +212,7 @@ async function waitReady(paths: LabPaths, state: VmState, timeoutMs: number, sig
   const lines = await lastSerialLines(paths);
   throw new LabError(
     'BOOT_TIMEOUT',
-    `the guest was not ready within ${Math.round(timeoutMs / 1000)} s (the VM was stopped); last serial lines:\n  ${lines.join('\n  ') || '(none)'}`,
+    `the guest was not ready within ${Math.round(timeoutMs / 1000)} s (the ` +
+      `VM was stopped); last serial lines:\n  ${lines.join('\n  ') || '(none)'}`,
   );
 }

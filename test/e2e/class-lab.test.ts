@@ -17,6 +17,8 @@ const cwd = tempDir('class');
 const labDir = path.join(cwd, '.lab');
 let demoRun: string;
 let build: { kernel: { vmlinux: string; sourceId: string } };
+/** lab lock's result: lab.lock, which the verify tests compare against and every bundle names, exists for each test. */
+let locked: Awaited<ReturnType<typeof lab>>;
 
 beforeAll(async () => {
   const init = await lab(['init'], { cwd });
@@ -25,6 +27,7 @@ beforeAll(async () => {
   expect(demo.exitCode, demo.stderr).toBe(0);
   demoRun = JSON.parse(demo.stdout).runDir;
   build = JSON.parse(readFileSync(path.join(labDir, 'build.json'), 'utf8'));
+  locked = await lab(['lock', '--json'], { cwd, timeout: 20 * 60_000 });
 }, 45 * 60_000);
 
 afterAll(async () => {
@@ -32,27 +35,30 @@ afterAll(async () => {
 });
 
 describe('lab.json', () => {
-  it('is what every command uses: the build record names the lab, and a broken lab.json stops a build with one line and exit 2', async () => {
-    expect(JSON.parse(readFileSync(path.join(labDir, 'build.json'), 'utf8')).profile).toBe('compaction-course');
-    const broken = tempDir('class-broken');
-    writeFileSync(
-      path.join(broken, 'lab.json'),
-      readFileSync(path.join(cwd, 'lab.json'), 'utf8').replace('"profile": "debian"', '"profile": 6'),
-    );
-    const r = await lab(['build'], { cwd: broken });
-    expect(r.exitCode).toBe(2);
-    expect(r.stderr.trim().split('\n')).toEqual([
-      `lab: ${path.join(broken, 'lab.json')}: profile: Invalid input: expected string, received number: fix lab.json`,
-    ]);
-    expect(existsSync(path.join(broken, '.lab'))).toBe(false);
-  });
+  it(
+    'is what every command uses: the build record names the lab, ' +
+      'and a broken lab.json stops a build with one line and exit 2',
+    async () => {
+      expect(JSON.parse(readFileSync(path.join(labDir, 'build.json'), 'utf8')).profile).toBe('compaction-course');
+      const broken = tempDir('class-broken');
+      writeFileSync(
+        path.join(broken, 'lab.json'),
+        readFileSync(path.join(cwd, 'lab.json'), 'utf8').replace('"profile": "debian"', '"profile": 6'),
+      );
+      const r = await lab(['build'], { cwd: broken });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        `lab: ${path.join(broken, 'lab.json')}: profile: Invalid input: expected string, received number: fix lab.json`,
+      ]);
+      expect(existsSync(path.join(broken, '.lab'))).toBe(false);
+    },
+  );
 });
 
 describe('lab lock and lab verify', () => {
   it(
     'pins every input and output, and verify on the same machine says all same',
     async () => {
-      const locked = await lab(['lock', '--json'], { cwd, timeout: 20 * 60_000 });
       expect(locked.exitCode, locked.stderr).toBe(0);
       const lock = JSON.parse(readFileSync(path.join(cwd, 'lab.lock'), 'utf8'));
       expect(Object.keys(lock.outputs).sort()).toEqual(['bzImage', 'debian image', 'initramfs', 'vmlinux']);
@@ -70,6 +76,7 @@ describe('lab lock and lab verify', () => {
   it(
     'names the fragment, the .config and the kernel when they differ from the pins',
     async () => {
+      expect(locked.exitCode, locked.stderr).toBe(0);
       const other = tempDir('class-verify');
       copyFileSync(path.join(cwd, 'lab.json'), path.join(other, 'lab.json'));
       const lock = JSON.parse(readFileSync(path.join(cwd, 'lab.lock'), 'utf8'));
@@ -94,11 +101,14 @@ describe('lab lock and lab verify', () => {
 });
 
 describe('lab pack and lab check', () => {
-  let good: string;
+  // the demo run's bundle, which every test here checks: packed once, so each test also runs alone
+  const good = path.join(cwd, 'ada.tar.gz');
+  let packed: Awaited<ReturnType<typeof lab>>;
+  beforeAll(async () => {
+    packed = await lab(['pack', '--student', 'ada', '-o', good, '--json'], { cwd });
+  });
 
   it('packs the demo run without the ssh key or the image, and the bundle passes the seed exercise', async () => {
-    good = path.join(cwd, 'ada.tar.gz');
-    const packed = await lab(['pack', '--student', 'ada', '-o', good, '--json'], { cwd });
     expect(packed.exitCode, packed.stderr).toBe(0);
     const names: string[] = [];
     await tar.list({ file: good, onReadEntry: (e) => void names.push(e.path) });
@@ -167,25 +177,29 @@ describe('lab pack and lab check', () => {
     expect(out.bundles).toBe(40);
     expect(out.rows).toHaveLength(40 * 7);
     console.log(
-      `lab check: 40 bundles, ${out.rows.length} rows in ${seconds.toFixed(1)} s (${out.seconds.toFixed(1)} s inside lab)`,
+      `lab check: 40 bundles, ${out.rows.length} rows in ` +
+        `${seconds.toFixed(1)} s (${out.seconds.toFixed(1)} s inside lab)`,
     );
   });
 });
 
 describe('a prefix-mapped kernel', () => {
-  it('names no path of this machine in vmlinux, and gdb lists compact_zone from the store through substitute-path', async () => {
-    const store = path.dirname(path.dirname(path.dirname(build.kernel.vmlinux)));
-    const sources = path.join(store, 'sources', build.kernel.sourceId);
-    const vmlinux = readFileSync(build.kernel.vmlinux);
-    expect(vmlinux.includes(Buffer.from(store))).toBe(false);
-    expect(vmlinux.includes(Buffer.from(`${SOURCE_PREFIX}/mm`))).toBe(true);
-    const gdb = (extra: string[]) =>
-      execa('gdb', ['-nx', '-q', '-batch', ...extra, '-ex', 'list compact_zone', build.kernel.vmlinux], {
-        reject: false,
-      });
-    const mapped = await gdb(['-iex', `set substitute-path ${SOURCE_PREFIX} ${sources}`]);
-    expect(mapped.stdout).toMatch(/compact_zone\(struct compact_control \*cc/);
-    const unmapped = await gdb([]);
-    expect(unmapped.stdout + unmapped.stderr).toMatch(/\/lab\/linux\/mm\/compaction\.c/);
-  });
+  it(
+    'names no path of this machine in vmlinux, and gdb ' + 'lists compact_zone from the store through substitute-path',
+    async () => {
+      const store = path.dirname(path.dirname(path.dirname(build.kernel.vmlinux)));
+      const sources = path.join(store, 'sources', build.kernel.sourceId);
+      const vmlinux = readFileSync(build.kernel.vmlinux);
+      expect(vmlinux.includes(Buffer.from(store))).toBe(false);
+      expect(vmlinux.includes(Buffer.from(`${SOURCE_PREFIX}/mm`))).toBe(true);
+      const gdb = (extra: string[]) =>
+        execa('gdb', ['-nx', '-q', '-batch', ...extra, '-ex', 'list compact_zone', build.kernel.vmlinux], {
+          reject: false,
+        });
+      const mapped = await gdb(['-iex', `set substitute-path ${SOURCE_PREFIX} ${sources}`]);
+      expect(mapped.stdout).toMatch(/compact_zone\(struct compact_control \*cc/);
+      const unmapped = await gdb([]);
+      expect(unmapped.stdout + unmapped.stderr).toMatch(/\/lab\/linux\/mm\/compaction\.c/);
+    },
+  );
 });

@@ -133,18 +133,22 @@ describe('the Debian image', () => {
     for (const l of listeners) if (l.kind === 'tcp') expect(l.address).toBe('127.0.0.1');
   });
 
-  it("keeps the student's files across lab up, discards them with --fresh, and never writes the stored image", async () => {
-    expect((await lab(['exec', '--', 'touch', '/root/marker'], { cwd })).exitCode).toBe(0);
-    expect((await lab(['down'], { cwd })).exitCode).toBe(0);
-    expect((await up()).exitCode).toBe(0);
-    expect((await lab(['exec', '--', 'test', '-e', '/root/marker'], { cwd })).exitCode).toBe(0);
-    expect((await lab(['down'], { cwd })).exitCode).toBe(0);
-    const fresh = await up('--fresh');
-    expect(fresh.exitCode, fresh.stderr).toBe(0);
-    expect((await lab(['exec', '--', 'test', '-e', '/root/marker'], { cwd })).exitCode).toBe(1);
-    const st = statSync(build.rootfs.file);
-    expect({ size: st.size, mtimeMs: st.mtimeMs }).toEqual(imageStamp);
-  }, 180_000);
+  it(
+    "keeps the student's files across lab up, discards " + 'them with --fresh, and never writes the stored image',
+    async () => {
+      expect((await lab(['exec', '--', 'touch', '/root/marker'], { cwd })).exitCode).toBe(0);
+      expect((await lab(['down'], { cwd })).exitCode).toBe(0);
+      expect((await up()).exitCode).toBe(0);
+      expect((await lab(['exec', '--', 'test', '-e', '/root/marker'], { cwd })).exitCode).toBe(0);
+      expect((await lab(['down'], { cwd })).exitCode).toBe(0);
+      const fresh = await up('--fresh');
+      expect(fresh.exitCode, fresh.stderr).toBe(0);
+      expect((await lab(['exec', '--', 'test', '-e', '/root/marker'], { cwd })).exitCode).toBe(1);
+      const st = statSync(build.rootfs.file);
+      expect({ size: st.size, mtimeMs: st.mtimeMs }).toEqual(imageStamp);
+    },
+    180_000,
+  );
 
   it('rides one ssh connection that lab up opens and lab down ends', async () => {
     const { controlPath } = state().ssh;

@@ -148,7 +148,7 @@ async function inTerminal(args: string[]) {
     cols: 160,
     rows: 50,
     name: 'xterm',
-    env: { ...process.env, LAB_PROFILE: 'debian' } as Record<string, string>,
+    env: { ...process.env, LAB_PROFILE: 'debian' },
   });
   let screen = '';
   // eslint-disable-next-line no-control-regex
@@ -164,40 +164,44 @@ async function inTerminal(args: string[]) {
 }
 
 describe('lab gdb', () => {
-  it('is an interactive gdb on the VM: bt, lx-dmesg, list, registers, continue, Ctrl-C, quit; the VM runs on', async () => {
-    const gdb = await inTerminal(['gdb']);
-    try {
-      expect(await gdb.waitFor(/\(gdb\) $/), gdb.screen()).toBe(true);
-      const step = async (input: string, expected: RegExp) => {
-        const from = gdb.since();
-        gdb.term.write(input);
-        expect(await gdb.waitFor(expected, from), `${JSON.stringify(input)} gave:\n${gdb.screen().slice(from)}`).toBe(
-          true,
-        );
-      };
-      await step('bt\r', /#0 .*\(gdb\) $/s);
-      await step('lx-dmesg\r', /Linux version 6\.\d+.*\(gdb\) $/s);
-      await step('list compact_zone\r', /compact_zone\(struct compact_control \*cc.*\(gdb\) $/s);
-      await step('info registers rip\r', /rip +0x[0-9a-f]+.*\(gdb\) $/s);
-      await step('lab-zone\r', /fragmentation score \(order \d+, as kcompactd computes it\): node \d+.*\(gdb\) $/s);
-      await step('continue\r', /Continuing\./);
-      await step('\x03', /received signal SIGINT.*\(gdb\) $/s);
-      await step('continue\r', /Continuing\./);
-      await step('\x03', /received signal SIGINT.*\(gdb\) $/s);
-      gdb.term.write('quit\r');
-      expect(await gdb.exited).toBe(0);
-    } finally {
-      // a gdb left attached would hold the gdbstub, and the guest stopped, for every later test
+  it(
+    'is an interactive gdb on the VM: bt, lx-dmesg, list, ' + 'registers, continue, Ctrl-C, quit; the VM runs on',
+    async () => {
+      const gdb = await inTerminal(['gdb']);
       try {
-        gdb.term.kill('SIGKILL');
-      } catch {
-        // already gone
+        expect(await gdb.waitFor(/\(gdb\) $/), gdb.screen()).toBe(true);
+        const step = async (input: string, expected: RegExp) => {
+          const from = gdb.since();
+          gdb.term.write(input);
+          expect(await gdb.waitFor(expected, from), `${JSON.stringify(input)} gave:\n${gdb.screen().slice(from)}`).toBe(
+            true,
+          );
+        };
+        await step('bt\r', /#0 .*\(gdb\) $/s);
+        await step('lx-dmesg\r', /Linux version 6\.\d+.*\(gdb\) $/s);
+        await step('list compact_zone\r', /compact_zone\(struct compact_control \*cc.*\(gdb\) $/s);
+        await step('info registers rip\r', /rip +0x[0-9a-f]+.*\(gdb\) $/s);
+        await step('lab-zone\r', /fragmentation score \(order \d+, as kcompactd computes it\): node \d+.*\(gdb\) $/s);
+        await step('continue\r', /Continuing\./);
+        await step('\x03', /received signal SIGINT.*\(gdb\) $/s);
+        await step('continue\r', /Continuing\./);
+        await step('\x03', /received signal SIGINT.*\(gdb\) $/s);
+        gdb.term.write('quit\r');
+        expect(await gdb.exited).toBe(0);
+      } finally {
+        // a gdb left attached would hold the gdbstub, and the guest stopped, for every later test
+        try {
+          gdb.term.kill('SIGKILL');
+        } catch {
+          // already gone
+        }
       }
-    }
-    const s = JSON.parse((await lab(['status', '--json'], { cwd })).stdout);
-    expect(s).toMatchObject({ running: true, runState: 'running' });
-    expect((await lab(['exec', '--', 'true'], { cwd })).exitCode).toBe(0);
-  }, 180_000);
+      const s = JSON.parse((await lab(['status', '--json'], { cwd })).stdout);
+      expect(s).toMatchObject({ running: true, runState: 'running' });
+      expect((await lab(['exec', '--', 'true'], { cwd })).exitCode).toBe(0);
+    },
+    180_000,
+  );
 
   it('passes gdb arguments through: lab gdb -- -batch -ex CMD', async () => {
     const r = await lab(['gdb', '--', '-batch', '-ex', 'print sizeof(struct page)', '-ex', 'lab-buddy --json'], {
@@ -346,7 +350,7 @@ describe('lab demo', () => {
       expect(r.exitCode, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/\d+ hits \(count-reached\)/);
       expect(r.stdout).toMatch(/^\s+\d+\s+compact_zone$/m);
-      expect(r.stdout).toMatch(/#0  compact_unlock_should_abort \(\) at mm\/compaction\.c:\d+ \[inlined\]/);
+      expect(r.stdout).toMatch(/#0 {2}compact_unlock_should_abort \(\) at mm\/compaction\.c:\d+ \[inlined\]/);
       expect(r.stdout).toMatch(/in isolate_freepages_block \(\)/);
     } finally {
       await lab(['down'], { cwd: demoDir });

@@ -22,7 +22,8 @@ async function tracingState() {
   return guest(
     'sh',
     '-c',
-    'cd /sys/kernel/tracing && cat tracing_on current_tracer set_event set_ftrace_filter set_graph_function set_ftrace_pid | tr "\\n" "|"',
+    'cd /sys/kernel/tracing && cat tracing_on current_tracer set_event ' +
+      'set_ftrace_filter set_graph_function set_ftrace_pid | tr "\\n" "|"',
   );
 }
 

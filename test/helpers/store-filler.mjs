@@ -7,7 +7,9 @@ import path from 'node:path';
 import { Store } from '../../dist/store/store.js';
 
 const [root, kind, key, log, fillMs] = process.argv.slice(2);
-const store = new Store(root, { onWait: (what, holder) => appendFileSync(log, `wait ${process.pid} for ${holder?.pid}\n`) });
+const store = new Store(root, {
+  onWait: (what, holder) => appendFileSync(log, `wait ${process.pid} for ${holder?.pid}\n`),
+});
 const result = await store.ensure(kind, key, async (dir) => {
   appendFileSync(log, `fill ${process.pid}\n`);
   writeFileSync(path.join(dir, 'made-by'), String(process.pid));

@@ -14,7 +14,10 @@ import { LabError } from '../../src/errors.js';
 import { tempDir } from '../helpers/cli.js';
 import { closeServer } from '../helpers/http.js';
 
-/** A real .tar.xz of a tiny "kernel tree", served over HTTP with Range support and a switch to drop a transfer halfway. */
+/**
+ * A real .tar.xz of a tiny "kernel tree", served over HTTP with
+ * Range support and a switch to drop a transfer halfway.
+ */
 let tarball: Buffer;
 let sha: string;
 let server: http.Server;
@@ -40,7 +43,8 @@ beforeAll(async () => {
   mkdirSync(path.join(pkg, 'usr', 'src'), { recursive: true });
   writeFileSync(
     path.join(pkg, 'DEBIAN', 'control'),
-    'Package: linux-source-9.9\nVersion: 9.9-1\nArchitecture: all\nMaintainer: lab <lab@example.org>\nDescription: test\n',
+    'Package: linux-source-9.9\nVersion: 9.9-1\nArchitecture: ' +
+      'all\nMaintainer: lab <lab@example.org>\nDescription: test\n',
   );
   writeFileSync(path.join(pkg, 'usr', 'src', 'linux-source-9.9.tar.xz'), tarball);
   execaSync('dpkg-deb', ['--build', '--root-owner-group', pkg, path.join(dir, 'linux-source-9.9_9.9-1_all.deb')]);
@@ -172,32 +176,36 @@ describe('sources in the store', () => {
     expect(execaSync('ls', [path.join(store.root, 'tmp')]).stdout).toBe('');
   });
 
-  it('takes a kernel tarball out of a Debian package fetched by URL and sha256, and names a member it lacks', async () => {
-    const store = new Store(tempDir('store'));
-    const source = {
-      kind: 'deb' as const,
-      url: `${base}/linux-source-9.9_9.9-1_all.deb`,
-      sha256: debSha,
-      mirrors: [],
-      member: 'usr/src/linux-source-9.9.tar.xz',
-    };
-    const got = await materializeSource(store, source, { progress: silentProgress, what: 't' });
-    expect(got.id).toBe(debSha);
-    expect(readFileSync(path.join(got.tree, 'Makefile'), 'utf8')).toMatch(/^VERSION = 9/);
-    const again = await materializeSource(store, source, { progress: silentProgress, what: 't' });
-    expect(again.tree).toBe(got.tree);
-    const other = new Store(tempDir('store'));
-    const err = await materializeSource(
-      other,
-      { ...source, member: 'usr/src/linux-source-9.8.tar.xz' },
-      { progress: silentProgress, what: 't' },
-    ).catch((e) => e);
-    expect(err.line()).toBe(
-      'linux-source-9.9_9.9-1_all.deb has no usr/src/linux-source-9.8.tar.xz: check the package URL and the member path',
-    );
-    expect(other.has('sources', debSha)).toBe(false);
-    expect(execaSync('ls', [path.join(other.root, 'tmp')]).stdout).toBe('');
-  });
+  it(
+    'takes a kernel tarball out of a Debian package ' + 'fetched by URL and sha256, and names a member it lacks',
+    async () => {
+      const store = new Store(tempDir('store'));
+      const source = {
+        kind: 'deb' as const,
+        url: `${base}/linux-source-9.9_9.9-1_all.deb`,
+        sha256: debSha,
+        mirrors: [],
+        member: 'usr/src/linux-source-9.9.tar.xz',
+      };
+      const got = await materializeSource(store, source, { progress: silentProgress, what: 't' });
+      expect(got.id).toBe(debSha);
+      expect(readFileSync(path.join(got.tree, 'Makefile'), 'utf8')).toMatch(/^VERSION = 9/);
+      const again = await materializeSource(store, source, { progress: silentProgress, what: 't' });
+      expect(again.tree).toBe(got.tree);
+      const other = new Store(tempDir('store'));
+      const err = await materializeSource(
+        other,
+        { ...source, member: 'usr/src/linux-source-9.8.tar.xz' },
+        { progress: silentProgress, what: 't' },
+      ).catch((e) => e);
+      expect(err.line()).toBe(
+        'linux-source-9.9_9.9-1_all.deb has no usr/src/linux-source-9.8.tar.xz: ' +
+          'check the package URL and the member path',
+      );
+      expect(other.has('sources', debSha)).toBe(false);
+      expect(execaSync('ls', [path.join(other.root, 'tmp')]).stdout).toBe('');
+    },
+  );
 
   it('tells which package to install when the Debian source package is missing', async () => {
     const store = new Store(tempDir('store'));

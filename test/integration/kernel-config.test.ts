@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { configureKernel } from '../../src/kernel/kernel.js';
+import { configureKernel } from '../../src/kernel/configure.js';
 import { parseConfig } from '../../src/kernel/config.js';
 import { loadProfile } from '../../src/config/profile.js';
 import { storeRoot } from '../../src/config/paths.js';

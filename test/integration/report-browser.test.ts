@@ -96,7 +96,7 @@ async function drawReport(
   await page
     .waitForFunction(() => (window as unknown as { labReport?: Drawn }).labReport?.ready === true, { timeout: 20_000 })
     .catch(() => problems.push('the page never said it was drawn'));
-  const drawn = (await page.evaluate(() => (window as unknown as { labReport: Drawn }).labReport)) as Drawn;
+  const drawn = await page.evaluate(() => (window as unknown as { labReport: Drawn }).labReport);
   const png = path.join(shots, shot);
   await page.screenshot({ path: png, fullPage: true });
   const head = readFileSync(png).subarray(0, 8);
@@ -111,63 +111,74 @@ const lines = (file: string) =>
     .filter((l) => l.trim()).length;
 
 describe('report.html in chromium', () => {
-  it('a debug run (lab demo): no errors, nothing fetched, a frame per call path of hits.folded, a point per hit', async () => {
-    const { dir, file } = await reportOf('debug');
-    const { drawn, problems, requests, page } = await drawReport(file, 'report-debug.png');
-    expect(problems).toEqual([]);
-    expect(requests).toEqual([`file://${file}`]);
-    expect(drawn.flameFrames).toBe(foldedFrames(readFileSync(path.join(dir, 'hits.folded'), 'utf8')) + 1);
-    expect(drawn.charts).toEqual([{ id: 'hits', points: lines(path.join(dir, 'hits.jsonl')) }]);
-    // the hits table sorts: a first click on "seconds" puts the latest hit first, a second the earliest
-    const firstSeq = () =>
-      page.evaluate(() => {
-        const th = [...document.querySelectorAll('table.data th')].find(
-          (t) => t.textContent === 'seconds',
-        ) as HTMLElement;
-        th.click();
-        return Number(th.closest('table')!.querySelector('tbody tr td')!.textContent);
-      });
-    expect(await firstSeq()).toBe(lines(path.join(dir, 'hits.jsonl')));
-    expect(await firstSeq()).toBe(1);
-    await page.close();
-  });
+  it(
+    'a debug run (lab demo): no errors, nothing fetched, ' + 'a frame per call path of hits.folded, a point per hit',
+    async () => {
+      const { dir, file } = await reportOf('debug');
+      const { drawn, problems, requests, page } = await drawReport(file, 'report-debug.png');
+      expect(problems).toEqual([]);
+      expect(requests).toEqual([`file://${file}`]);
+      expect(drawn.flameFrames).toBe(foldedFrames(readFileSync(path.join(dir, 'hits.folded'), 'utf8')) + 1);
+      expect(drawn.charts).toEqual([{ id: 'hits', points: lines(path.join(dir, 'hits.jsonl')) }]);
+      // the hits table sorts: a first click on "seconds" puts the latest hit first, a second the earliest
+      const firstSeq = () =>
+        page.evaluate(() => {
+          const th = [...document.querySelectorAll('table.data th')].find(
+            (t) => t.textContent === 'seconds',
+          ) as HTMLElement;
+          th.click();
+          return Number(th.closest('table')!.querySelector('tbody tr td')!.textContent);
+        });
+      expect(await firstSeq()).toBe(lines(path.join(dir, 'hits.jsonl')));
+      expect(await firstSeq()).toBe(1);
+      await page.close();
+    },
+  );
 
-  it('a scenario run (lab run proactive): the verdicts, a point per sample in every series, the free lists before and after', async () => {
-    const { dir, file } = await reportOf('scenario');
-    const { drawn, problems, page } = await drawReport(file, 'report-scenario.png');
-    expect(problems).toEqual([]);
-    const samples = lines(path.join(dir, 'samples.jsonl'));
-    const series = drawn.charts.filter((c) => c.id === 'score' || c.id.startsWith('counter '));
-    expect(series.length).toBeGreaterThanOrEqual(2);
-    for (const c of series) expect(c.points).toBe(samples);
-    expect(drawn.flameFrames).toBe(foldedFrames(readFileSync(path.join(dir, 'hits.folded'), 'utf8')) + 1);
-    expect(drawn.heatmaps).toBeGreaterThanOrEqual(4);
-    const verdicts = JSON.parse(readFileSync(path.join(dir, 'verdicts.json'), 'utf8')) as {
-      verdicts: Array<{ path: string }>;
-    };
-    const text = await page.evaluate(() => document.body.innerText);
-    for (const v of verdicts.verdicts) expect(text).toContain(`${v.path}: fired`);
-    await page.close();
-  });
-
-  it('a trace run (lab trace --filter *compact*): the call tree drawn as a flame graph, opening a node shows its callees', async () => {
-    const { file } = await reportOf('trace');
-    const { drawn, problems, page } = await drawReport(file, 'report-trace.png');
-    expect(problems).toEqual([]);
-    const nodes = await page.evaluate(() => {
-      const data = JSON.parse(document.getElementById('lab-data')!.textContent!) as {
-        report: { callTree: Array<{ children: unknown[] }> };
+  it(
+    'a scenario run (lab run proactive): the verdicts, a point ' +
+      'per sample in every series, the free lists before and after',
+    async () => {
+      const { dir, file } = await reportOf('scenario');
+      const { drawn, problems, page } = await drawReport(file, 'report-scenario.png');
+      expect(problems).toEqual([]);
+      const samples = lines(path.join(dir, 'samples.jsonl'));
+      const series = drawn.charts.filter((c) => c.id === 'score' || c.id.startsWith('counter '));
+      expect(series.length).toBeGreaterThanOrEqual(2);
+      for (const c of series) expect(c.points).toBe(samples);
+      expect(drawn.flameFrames).toBe(foldedFrames(readFileSync(path.join(dir, 'hits.folded'), 'utf8')) + 1);
+      expect(drawn.heatmaps).toBeGreaterThanOrEqual(4);
+      const verdicts = JSON.parse(readFileSync(path.join(dir, 'verdicts.json'), 'utf8')) as {
+        verdicts: Array<{ path: string }>;
       };
-      const count = (ns: Array<{ children: unknown[] }>): number =>
-        ns.reduce((n, c) => n + 1 + count(c.children as Array<{ children: unknown[] }>), 0);
-      return count(data.report.callTree);
-    });
-    expect(drawn.flameFrames).toBe(nodes + 1);
-    const before = await page.evaluate(() => document.querySelectorAll('.tree details, .tree .leaf').length);
-    await page.evaluate(() => document.querySelector('.tree details')?.setAttribute('open', ''));
-    await page.waitForFunction((n) => document.querySelectorAll('.tree details, .tree .leaf').length > n, {}, before);
-    await page.close();
-  });
+      const text = await page.evaluate(() => document.body.innerText);
+      for (const v of verdicts.verdicts) expect(text).toContain(`${v.path}: fired`);
+      await page.close();
+    },
+  );
+
+  it(
+    'a trace run (lab trace --filter *compact*): the call tree ' +
+      'drawn as a flame graph, opening a node shows its callees',
+    async () => {
+      const { file } = await reportOf('trace');
+      const { drawn, problems, page } = await drawReport(file, 'report-trace.png');
+      expect(problems).toEqual([]);
+      const nodes = await page.evaluate(() => {
+        const data = JSON.parse(document.getElementById('lab-data')!.textContent) as {
+          report: { callTree: Array<{ children: unknown[] }> };
+        };
+        const count = (ns: Array<{ children: unknown[] }>): number =>
+          ns.reduce((n, c) => n + 1 + count(c.children as Array<{ children: unknown[] }>), 0);
+        return count(data.report.callTree);
+      });
+      expect(drawn.flameFrames).toBe(nodes + 1);
+      const before = await page.evaluate(() => document.querySelectorAll('.tree details, .tree .leaf').length);
+      await page.evaluate(() => document.querySelector('.tree details')?.setAttribute('open', ''));
+      await page.waitForFunction((n) => document.querySelectorAll('.tree details, .tree .leaf').length > n, {}, before);
+      await page.close();
+    },
+  );
 
   it('a debug run with --snapshot buddy: a heatmap per snapshot and zone, as many as snapshots.jsonl has', async () => {
     const { dir, file } = await reportOf('debug-snapshots');
@@ -255,7 +266,9 @@ interface SpeedscopeExport {
   profiles: Array<{ type: string; name: string; endValue: number; events?: Array<{ type: 'O' | 'C'; frame: number }> }>;
 }
 
-/** Loads a profile into speedscope, then saves it with speedscope's Export button: what its importer made of the file. */
+/**
+ * Loads a profile into speedscope, then saves it with speedscope's Export button: what its importer made of the file.
+ */
 async function importInSpeedscope(
   name: string,
   file: string,

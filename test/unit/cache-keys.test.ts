@@ -32,28 +32,32 @@ describe('store keys come from the constants they depend on', () => {
     expect(keyOf(kernelKeyInputs(kernel))).not.toBe(keyOf(kernelKeyInputs({ ...kernel, modules: true })));
   });
 
-  it('stay the keys existing stores hold, but for the kernel (reproducible builds) and the image (masked units), which changed on purpose', () => {
-    const unmapped = {
-      source: kernel.sourceId,
-      config: kernel.configSha256,
-      patches: [],
-      compiler: kernel.compiler,
-      arch: 'x86_64',
-      modules: undefined,
-    };
-    expect(keyOf(kernelKeyInputs(kernel))).not.toBe(keyOf(unmapped));
-    expect(keyOf(kernelKeyInputs(kernel))).toBe(keyOf({ ...unmapped, recipe: 'reproducible-1' }));
-    const imageBefore = {
-      kind: 'debian',
-      suite: 'bookworm',
-      mirror: image.mirror,
-      packages: image.packages,
-      overlay: image.overlay,
-      tools: image.toolSha256s,
-    };
-    // the units masked for a faster boot are part of what an image is: a new list is a new image
-    expect(keyOf(debianImageKeyInputs(image))).toBe(
-      keyOf({ ...imageBefore, masked: MASKED_UNITS, recipe: 'reproducible-1' }),
-    );
-  });
+  it(
+    'stay the keys existing stores hold, but for the kernel (reproducible ' +
+      'builds) and the image (masked units), which changed on purpose',
+    () => {
+      const unmapped = {
+        source: kernel.sourceId,
+        config: kernel.configSha256,
+        patches: [],
+        compiler: kernel.compiler,
+        arch: 'x86_64',
+        modules: undefined,
+      };
+      expect(keyOf(kernelKeyInputs(kernel))).not.toBe(keyOf(unmapped));
+      expect(keyOf(kernelKeyInputs(kernel))).toBe(keyOf({ ...unmapped, recipe: 'reproducible-1' }));
+      const imageBefore = {
+        kind: 'debian',
+        suite: 'bookworm',
+        mirror: image.mirror,
+        packages: image.packages,
+        overlay: image.overlay,
+        tools: image.toolSha256s,
+      };
+      // the units masked for a faster boot are part of what an image is: a new list is a new image
+      expect(keyOf(debianImageKeyInputs(image))).toBe(
+        keyOf({ ...imageBefore, masked: MASKED_UNITS, recipe: 'reproducible-1' }),
+      );
+    },
+  );
 });

@@ -3,12 +3,17 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LabError } from '../../src/errors.js';
-import { parseJsonQuietly, readCheckedText, readCheckedTextSync } from '../../src/util/checked-file.js';
+import {
+  type CheckedRead,
+  parseJsonQuietly,
+  readCheckedText,
+  readCheckedTextSync,
+} from '../../src/util/checked-file.js';
 import { tempDir } from '../helpers/cli.js';
 
-const read = { code: 'RUN_DAMAGED' as const, maxBytes: 64 };
+const read: CheckedRead = { code: 'RUN_DAMAGED', maxBytes: 64 };
 
-async function problem(file: string, options = read): Promise<string> {
+async function problem(file: string, options: CheckedRead = read): Promise<string> {
   const err = await readCheckedText(file, options).then(
     () => undefined,
     (e: unknown) => e,

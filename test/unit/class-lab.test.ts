@@ -108,47 +108,55 @@ describe('lab.json', () => {
     );
   });
 
-  it('applies its overrides to the profile: files beside lab.json, lab fragments by name, no fallback, extra guest packages', () => {
-    const base = loadProfile('6.6');
-    expect(base.fallback).toBe('debian');
-    const data = parseLabFile(
-      JSON.stringify({
-        name: 'c',
-        profile: '6.6',
-        kernel: { config: 'my.config', fragments: ['lab.config', 'extra.config'] },
-        rootfs: { packages: ['stress-ng'] },
-        qemu: 'system',
-      }),
-      'l',
-    );
-    const p = applyLabFile(base, data, '/course', (f) => f === '/course/extra.config');
-    expect(p.name).toBe('c');
-    expect(p.kernel.base).toEqual({ file: '/course/my.config' });
-    expect(p.kernel.fragments).toEqual(['lab.config', '/course/extra.config']);
-    expect(p.fallback).toBeUndefined();
-    expect(p.qemu.use).toBe('system');
-    expect(p.guestPackages).toEqual(['stress-ng']);
-  });
+  it(
+    'applies its overrides to the profile: files beside lab.json, ' +
+      'lab fragments by name, no fallback, extra guest packages',
+    () => {
+      const base = loadProfile('6.6');
+      expect(base.fallback).toBe('debian');
+      const data = parseLabFile(
+        JSON.stringify({
+          name: 'c',
+          profile: '6.6',
+          kernel: { config: 'my.config', fragments: ['lab.config', 'extra.config'] },
+          rootfs: { packages: ['stress-ng'] },
+          qemu: 'system',
+        }),
+        'l',
+      );
+      const p = applyLabFile(base, data, '/course', (f) => f === '/course/extra.config');
+      expect(p.name).toBe('c');
+      expect(p.kernel.base).toEqual({ file: '/course/my.config' });
+      expect(p.kernel.fragments).toEqual(['lab.config', '/course/extra.config']);
+      expect(p.fallback).toBeUndefined();
+      expect(p.qemu.use).toBe('system');
+      expect(p.guestPackages).toEqual(['stress-ng']);
+    },
+  );
 });
 
 describe('reproducible kernel builds', () => {
-  it('fixes user, host, time and build number, and maps both the source and the build directory out of the debug info', () => {
-    const env = reproducibleBuildEnv(
-      '/home/a/.cache/lab/sources/abc',
-      '/home/a/.cache/lab/tmp/kbuild-1',
-      'Sat, 01 Nov 2025 00:00:00 GMT',
-    );
-    expect(env).toMatchObject({
-      KBUILD_BUILD_USER: 'lab',
-      KBUILD_BUILD_HOST: 'lab',
-      KBUILD_BUILD_VERSION: '1',
-      KBUILD_BUILD_TIMESTAMP: 'Sat, 01 Nov 2025 00:00:00 GMT',
-    });
-    for (const flags of [env.KCFLAGS!, env.KAFLAGS!]) {
-      expect(flags).toContain(`-ffile-prefix-map=/home/a/.cache/lab/sources/abc=${SOURCE_PREFIX}`);
-      expect(flags).toContain(`-ffile-prefix-map=/home/a/.cache/lab/tmp/kbuild-1=${BUILD_PREFIX}`);
-    }
-  });
+  it(
+    'fixes user, host, time and build number, and maps both ' +
+      'the source and the build directory out of the debug info',
+    () => {
+      const env = reproducibleBuildEnv(
+        '/home/a/.cache/lab/sources/abc',
+        '/home/a/.cache/lab/tmp/kbuild-1',
+        'Sat, 01 Nov 2025 00:00:00 GMT',
+      );
+      expect(env).toMatchObject({
+        KBUILD_BUILD_USER: 'lab',
+        KBUILD_BUILD_HOST: 'lab',
+        KBUILD_BUILD_VERSION: '1',
+        KBUILD_BUILD_TIMESTAMP: 'Sat, 01 Nov 2025 00:00:00 GMT',
+      });
+      for (const flags of [env.KCFLAGS!, env.KAFLAGS!]) {
+        expect(flags).toContain(`-ffile-prefix-map=/home/a/.cache/lab/sources/abc=${SOURCE_PREFIX}`);
+        expect(flags).toContain(`-ffile-prefix-map=/home/a/.cache/lab/tmp/kbuild-1=${BUILD_PREFIX}`);
+      }
+    },
+  );
 
   it('keys a kernel by its recipe, so one built the old way is never taken for a reproducible one', () => {
     expect(kernelKeyInputs({ sourceId: 's', configSha256: 'c', compiler: 'gcc' }).recipe).toBe(REPRODUCIBLE_RECIPE);
@@ -189,34 +197,40 @@ describe('lab.lock', () => {
     expect(labError(() => parseLock('{"lockVersion": 2}', 'lab.lock')).message).toMatch(/^lab\.lock: lockVersion: /);
   });
 
-  it('says all same for the same lock, and names what differs: a fragment, the .config, the kernel, a compiler, a package that moved', () => {
-    expect(compareLocks(lock(), lock()).every((r) => r.same)).toBe(true);
-    const rows = compareLocks(
-      lock(),
-      lock(
-        {
-          fragments: { 'lab.config': '1'.repeat(64), 'systemd.config': 'c'.repeat(64) },
-          kernelConfig: '2'.repeat(64),
-          compiler: 'gcc (Debian 13.1.0) 13.1.0',
-          guestPackages: { libc6: '2.36-9+deb12u14', bash: '5.2.15-2+b9', vim: '9' },
-        },
-        { bzImage: '3'.repeat(64) },
-      ),
-    );
-    const differ = rows.filter((r) => !r.same).map((r) => r.item);
-    expect(differ).toEqual(['kernel .config', 'compiler', 'fragment lab.config', 'guest packages', 'bzImage']);
-    expect(rows.find((r) => r.item === 'compiler')!.detail).toBe(
-      'gcc (Debian 12.2.0-14+deb12u1) 12.2.0 -> gcc (Debian 13.1.0) 13.1.0',
-    );
-    expect(rows.find((r) => r.item === 'guest packages')!.detail).toBe(
-      'libc6 moved 2.36-9+deb12u13 -> 2.36-9+deb12u14; vim 9 added',
-    );
-    expect(packageChanges({ a: '1' }, {})).toEqual(['a 1 missing']);
-  });
+  it(
+    'says all same for the same lock, and names what differs: a ' +
+      'fragment, the .config, the kernel, a compiler, a package that moved',
+    () => {
+      expect(compareLocks(lock(), lock()).every((r) => r.same)).toBe(true);
+      const rows = compareLocks(
+        lock(),
+        lock(
+          {
+            fragments: { 'lab.config': '1'.repeat(64), 'systemd.config': 'c'.repeat(64) },
+            kernelConfig: '2'.repeat(64),
+            compiler: 'gcc (Debian 13.1.0) 13.1.0',
+            guestPackages: { libc6: '2.36-9+deb12u14', bash: '5.2.15-2+b9', vim: '9' },
+          },
+          { bzImage: '3'.repeat(64) },
+        ),
+      );
+      const differ = rows.filter((r) => !r.same).map((r) => r.item);
+      expect(differ).toEqual(['kernel .config', 'compiler', 'fragment lab.config', 'guest packages', 'bzImage']);
+      expect(rows.find((r) => r.item === 'compiler')!.detail).toBe(
+        'gcc (Debian 12.2.0-14+deb12u1) 12.2.0 -> gcc (Debian 13.1.0) 13.1.0',
+      );
+      expect(rows.find((r) => r.item === 'guest packages')!.detail).toBe(
+        'libc6 moved 2.36-9+deb12u13 -> 2.36-9+deb12u14; vim 9 added',
+      );
+      expect(packageChanges({ a: '1' }, {})).toEqual(['a 1 missing']);
+    },
+  );
 
   it('reads installed packages from a dpkg status file, leaving removed ones out', () => {
     const status =
-      'Package: bash\nStatus: install ok installed\nVersion: 5.2.15-2+b9\n\nPackage: old\nStatus: deinstall ok config-files\nVersion: 1\n\nPackage: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.36-9+deb12u13\n';
+      'Package: bash\nStatus: install ok installed\nVersion: 5.2.15-2+b9\n\nPackage: old\nStatus: deinstall ok ' +
+      'config-files\nVersion: 1\n\nPackage: libc6\nStatus: install ' +
+      'ok installed\nArchitecture: amd64\nVersion: 2.36-9+deb12u13\n';
     expect(installedPackages(status)).toEqual({ bash: '5.2.15-2+b9', libc6: '2.36-9+deb12u13' });
   });
 });
@@ -401,26 +415,30 @@ describe('exercises judged from runs', () => {
 });
 
 describe('lab debug --exercise', () => {
-  it("takes the exercise's breakpoints, trigger and count, keeps the other flags, and points a scenario exercise at lab run", async () => {
-    const { withExercise } = await import('../../src/lab/debug.js');
-    const exercises = parseLabFile(course, 'lab.json').exercises;
-    const flags = withExercise(
-      { exercise: 'seed-breakpoints', break: ['x'], count: 10, timeout: 30, via: 'kgdb' },
-      exercises,
-      'lab.json',
-    );
-    expect(flags).toMatchObject({
-      break: exercises[0]!.debug!.break,
-      trigger: 'compact',
-      count: 20,
-      timeout: 30,
-      via: 'kgdb',
-    });
-    expect(
-      labError(() => withExercise({ exercise: 'proactive', count: 10, timeout: 30 }, exercises, 'lab.json')).line(),
-    ).toBe('lab.json has no debug exercise "proactive": it is a scenario: lab run proactive');
-    expect(
-      labError(() => withExercise({ exercise: 'nope', count: 10, timeout: 30 }, exercises, 'lab.json')).line(),
-    ).toBe('lab.json has no debug exercise "nope": choose one of seed-breakpoints');
-  });
+  it(
+    "takes the exercise's breakpoints, trigger and count, keeps " +
+      'the other flags, and points a scenario exercise at lab run',
+    async () => {
+      const { withExercise } = await import('../../src/lab/debug.js');
+      const exercises = parseLabFile(course, 'lab.json').exercises;
+      const flags = withExercise(
+        { exercise: 'seed-breakpoints', break: ['x'], count: 10, timeout: 30, via: 'kgdb' },
+        exercises,
+        'lab.json',
+      );
+      expect(flags).toMatchObject({
+        break: exercises[0]!.debug!.break,
+        trigger: 'compact',
+        count: 20,
+        timeout: 30,
+        via: 'kgdb',
+      });
+      expect(
+        labError(() => withExercise({ exercise: 'proactive', count: 10, timeout: 30 }, exercises, 'lab.json')).line(),
+      ).toBe('lab.json has no debug exercise "proactive": it is a scenario: lab run proactive');
+      expect(
+        labError(() => withExercise({ exercise: 'nope', count: 10, timeout: 30 }, exercises, 'lab.json')).line(),
+      ).toBe('lab.json has no debug exercise "nope": choose one of seed-breakpoints');
+    },
+  );
 });

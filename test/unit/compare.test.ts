@@ -18,32 +18,36 @@ describe('lab compare', () => {
     expect(spread([4, 1, 2, 3])).toEqual({ median: 2.5, min: 1, max: 4, n: 4 });
   });
 
-  it('puts each figure side by side with its ratio, compaction first, and marks a difference inside the spread of repeats', () => {
-    const a = [
-      run('a1', { 'vmstat compact_migrate_scanned': 100, 'wall time (s)': 36, 'vmstat pgfault': 5 }),
-      run('a2', { 'vmstat compact_migrate_scanned': 140, 'wall time (s)': 38 }),
-      run('a3', { 'vmstat compact_migrate_scanned': 120, 'wall time (s)': 40 }),
-    ];
-    const b = [
-      run('b1', { 'vmstat compact_migrate_scanned': 300, 'wall time (s)': 39, 'vmstat pgfault': 10 }),
-      run('b2', { 'vmstat compact_migrate_scanned': 260, 'wall time (s)': 41 }),
-    ];
-    const c = compareGroups(a, b);
-    expect(c.figures.map((f) => f.figure)).toEqual([
-      'wall time (s)',
-      'vmstat compact_migrate_scanned',
-      'vmstat pgfault',
-    ]);
-    const scanned = c.figures[1]!;
-    expect(scanned).toMatchObject({
-      a: { median: 120, min: 100, max: 140, n: 3 },
-      b: { median: 280, n: 2 },
-      withinSpread: false,
-    });
-    expect(scanned.ratio).toBeCloseTo(280 / 120);
-    expect(c.figures[0]).toMatchObject({ withinSpread: true });
-    expect(c.a.runs).toEqual(['a1', 'a2', 'a3']);
-  });
+  it(
+    'puts each figure side by side with its ratio, compaction ' +
+      'first, and marks a difference inside the spread of repeats',
+    () => {
+      const a = [
+        run('a1', { 'vmstat compact_migrate_scanned': 100, 'wall time (s)': 36, 'vmstat pgfault': 5 }),
+        run('a2', { 'vmstat compact_migrate_scanned': 140, 'wall time (s)': 38 }),
+        run('a3', { 'vmstat compact_migrate_scanned': 120, 'wall time (s)': 40 }),
+      ];
+      const b = [
+        run('b1', { 'vmstat compact_migrate_scanned': 300, 'wall time (s)': 39, 'vmstat pgfault': 10 }),
+        run('b2', { 'vmstat compact_migrate_scanned': 260, 'wall time (s)': 41 }),
+      ];
+      const c = compareGroups(a, b);
+      expect(c.figures.map((f) => f.figure)).toEqual([
+        'wall time (s)',
+        'vmstat compact_migrate_scanned',
+        'vmstat pgfault',
+      ]);
+      const scanned = c.figures[1]!;
+      expect(scanned).toMatchObject({
+        a: { median: 120, min: 100, max: 140, n: 3 },
+        b: { median: 280, n: 2 },
+        withinSpread: false,
+      });
+      expect(scanned.ratio).toBeCloseTo(280 / 120);
+      expect(c.figures[0]).toMatchObject({ withinSpread: true });
+      expect(c.a.runs).toEqual(['a1', 'a2', 'a3']);
+    },
+  );
 
   it('never calls two single runs "within the spread", and gives no ratio over zero', () => {
     const c = compareGroups([run('a', { x: 0, y: 5 })], [run('b', { x: 3, y: 5 })]);

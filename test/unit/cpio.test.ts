@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeCpio } from '../../src/image/cpio.js';
-import { elfNeedsInterpreter } from '../../src/image/elf.js';
+import { elfNeedsInterpreter } from '../../src/util/elf.js';
 import { initramfsEntries, initramfsKey } from '../../src/image/initramfs.js';
 
 describe('newc cpio writer', () => {

@@ -105,7 +105,8 @@ describe('Debian image plans', () => {
     ]);
     expect(c.env).toEqual({ E2FSPROGS_FAKE_TIME: String(IMAGE_EPOCH) });
     expect(ctimeCommands(['/', '/etc/a b', '/bad"name'])).toBe(
-      `sif "/" ctime @${IMAGE_EPOCH}\nsif "/" atime @${IMAGE_EPOCH}\nsif "/etc/a b" ctime @${IMAGE_EPOCH}\nsif "/etc/a b" atime @${IMAGE_EPOCH}\n`,
+      `sif "/" ctime @${IMAGE_EPOCH}\nsif "/" atime @${IMAGE_EPOCH}\nsif ` +
+        `"/etc/a b" ctime @${IMAGE_EPOCH}\nsif "/etc/a b" atime @${IMAGE_EPOCH}\n`,
     );
     expect(imageSizeMiB(400 << 20)).toBe(1536);
     // the image's own systemctl, in a chroot: the host needs no systemd

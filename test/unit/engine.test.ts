@@ -32,7 +32,8 @@ describe('--engine guest: the kprobe plan', () => {
     expect(
       probeDefinitions([site(), site({ event: 'b1s1', probe: 0xffffffff811d2876n })], ['%di', '+8(%di):u32']),
     ).toBe(
-      'p:lab_engine/b0s1 0xffffffff811d4ce9 c0=%di c1=+8(%di):u32\np:lab_engine/b1s1 0xffffffff811d2876 c0=%di c1=+8(%di):u32',
+      'p:lab_engine/b0s1 0xffffffff811d4ce9 c0=%di ' +
+        'c1=+8(%di):u32\np:lab_engine/b1s1 0xffffffff811d2876 c0=%di c1=+8(%di):u32',
     );
   });
 
@@ -94,7 +95,8 @@ describe('--engine guest: the kprobe plan', () => {
 describe('--engine guest: reading what the kernel wrote', () => {
   it('reads kprobe_profile and the per-CPU buffer statistics', () => {
     const profile =
-      '  b0s1                                                   39915               0\n  mine                                                         3               1\n';
+      '  b0s1                                                   39915               0\n ' +
+      ' mine                                                         3               1\n';
     expect(parseKprobeProfile(profile, 'lab_engine').get('b0s1')).toEqual({ hits: 39915, misses: 0 });
     // kernels that print the group: only lab's group counts
     expect(parseKprobeProfile('  other/b1s1  9  9\n  lab_engine/b1s1  5  0\n', 'lab_engine').get('b1s1')).toEqual({
@@ -102,7 +104,8 @@ describe('--engine guest: reading what the kernel wrote', () => {
       misses: 0,
     });
     const stats =
-      'entries: 120\noverrun: 0\ncommit overrun: 0\nbytes: 34560\noldest event ts:    12.000\nnow ts:    13.5\ndropped events: 7\nread events: 0\n';
+      'entries: 120\noverrun: 0\ncommit overrun: 0\nbytes: 34560\noldest ' +
+      'event ts:    12.000\nnow ts:    13.5\ndropped events: 7\nread events: 0\n';
     expect(parseBufferStats(stats)).toMatchObject({
       entries: 120,
       overrun: 0,
@@ -135,32 +138,38 @@ describe('--engine guest: reading what the kernel wrote', () => {
     expect(chains.get(0xffffffff810022bdn)?.[0]?.file).toBe('arch/x86/include/generated/asm/syscalls_64.h');
   });
 
-  it('builds frames as gdb does: inline frames share the pc, caller frames show the return address, System.map names assembly', () => {
-    // nm -S: entry_SYSCALL_64 is sized and covers the label inside it, as gdb's minimal symbols see it
-    const symbols = SymbolTable.parse(
-      'ffffffff81a00000 0000000000000112 T entry_SYSCALL_64\nffffffff81a00063 T entry_SYSCALL_64_after_hwframe\nffffffff811d4ce0 0000000000000ef0 t compact_zone\nffffffff81a00200 T after_it\n',
-    );
-    expect(symbols.nameAt(0xffffffff81a00067n)).toBe('entry_SYSCALL_64');
-    expect(symbols.nameAt(0xffffffff81a00201n)).toBe('after_it');
-    const chains = new Map([
-      [0xffffffff811d4ce0n, [{ function: 'compact_zone', file: 'mm/compaction.c', line: 2291 }]],
-      [0xffffffff811d5e96n, [{ function: 'compact_node', file: 'mm/compaction.c', line: 2691 }]],
-      [
-        0xffffffff81a00067n,
-        [{ function: 'entry_SYSCALL_64_after_hwframe', file: 'arch/x86/entry/entry_64.S', line: 121 }],
-      ],
-    ]);
-    // the saved ip (one past the int3 at the probe), compact_node's return address, the entry, user space beyond
-    const stack = [0xffffffff811d4cean, 0xffffffff811d5e97n, 0xffffffff81a00068n, 0xffffffff81a00100n];
-    expect(returnAddresses(stack, 0xffffffff811d4ce9n)).toEqual(stack.slice(1));
-    const { frames, trimmed } = framesOf(stack, site(), chains, symbols);
-    expect(frames.map((f) => [f.function, f.pc, f.inlined])).toEqual([
-      ['compact_zone', '0xffffffff811d4ce0', false],
-      ['compact_node', '0xffffffff811d5e97', false],
-      ['entry_SYSCALL_64', '0xffffffff81a00068', false],
-    ]);
-    expect(trimmed).toBe(true);
-  });
+  it(
+    'builds frames as gdb does: inline frames share the pc, caller ' +
+      'frames show the return address, System.map names assembly',
+    () => {
+      // nm -S: entry_SYSCALL_64 is sized and covers the label inside it, as gdb's minimal symbols see it
+      const symbols = SymbolTable.parse(
+        'ffffffff81a00000 0000000000000112 T entry_SYSCALL_64\nffffffff81a00063 T ' +
+          'entry_SYSCALL_64_after_hwframe\nffffffff811d4ce0 ' +
+          '0000000000000ef0 t compact_zone\nffffffff81a00200 T after_it\n',
+      );
+      expect(symbols.nameAt(0xffffffff81a00067n)).toBe('entry_SYSCALL_64');
+      expect(symbols.nameAt(0xffffffff81a00201n)).toBe('after_it');
+      const chains = new Map([
+        [0xffffffff811d4ce0n, [{ function: 'compact_zone', file: 'mm/compaction.c', line: 2291 }]],
+        [0xffffffff811d5e96n, [{ function: 'compact_node', file: 'mm/compaction.c', line: 2691 }]],
+        [
+          0xffffffff81a00067n,
+          [{ function: 'entry_SYSCALL_64_after_hwframe', file: 'arch/x86/entry/entry_64.S', line: 121 }],
+        ],
+      ]);
+      // the saved ip (one past the int3 at the probe), compact_node's return address, the entry, user space beyond
+      const stack = [0xffffffff811d4cean, 0xffffffff811d5e97n, 0xffffffff81a00068n, 0xffffffff81a00100n];
+      expect(returnAddresses(stack, 0xffffffff811d4ce9n)).toEqual(stack.slice(1));
+      const { frames, trimmed } = framesOf(stack, site(), chains, symbols);
+      expect(frames.map((f) => [f.function, f.pc, f.inlined])).toEqual([
+        ['compact_zone', '0xffffffff811d4ce0', false],
+        ['compact_node', '0xffffffff811d5e97', false],
+        ['entry_SYSCALL_64', '0xffffffff81a00068', false],
+      ]);
+      expect(trimmed).toBe(true);
+    },
+  );
 
   it("starts frame 0 at the breakpoint function's outermost inline level, as gdb does", () => {
     const nested = [
@@ -188,9 +197,11 @@ describe('--engine guest: the trace', () => {
     const trace = [
       '# tracer: nop',
       '#',
-      '       lab-write-88     [000] .....    40.100000: tracing_mark_write+0xd9/0x230 <ffffffff8110efe9>: lab-engine-armed',
+      '       lab-write-88     [000] .....    40.100000: ' +
+        'tracing_mark_write+0xd9/0x230 <ffffffff8110efe9>: lab-engine-armed',
       '              sh-91      [001] d.Z..    40.200000: b0s1: (compact_zone+0x9/0x9a0 <ffffffff811d4ce9>) c0=0x2',
-      '     kcompactd0-17      [000] d.Z..    40.200001: b1s1: (isolate_freepages_block+0x306/0x5a0 <ffffffff811d2876>)',
+      '     kcompactd0-17      [000] d.Z..    40.200001: b1s1: ' +
+        '(isolate_freepages_block+0x306/0x5a0 <ffffffff811d2876>)',
       '              sh-91      [001] d.Z..    40.200002: <stack trace>',
       ' => compact_zone+0xa/0x9a0 <ffffffff811d4cea>',
       ' => compact_node+0x96/0xc0 <ffffffff811d5e97>',

@@ -99,16 +99,20 @@ describe('collapsed stacks', () => {
     );
   });
 
-  it('folds a trace of 400,000 calls (a manual compaction under function_graph is 316,248 lines) without running out of stack', () => {
-    const records = Array.from({ length: 400_000 }, (_, i) => ({
-      kind: 'leaf' as const,
-      cpu: i % 2,
-      fn: 'compact_unlock_should_abort.isra.0',
-      depth: 3,
-      durationUs: 0.25,
-    }));
-    expect(foldedTrace(records)).toBe('compact_unlock_should_abort.isra.0 100000000\n');
-  });
+  it(
+    'folds a trace of 400,000 calls (a manual compaction under ' +
+      'function_graph is 316,248 lines) without running out of stack',
+    () => {
+      const records = Array.from({ length: 400_000 }, (_, i) => ({
+        kind: 'leaf' as const,
+        cpu: i % 2,
+        fn: 'compact_unlock_should_abort.isra.0',
+        depth: 3,
+        durationUs: 0.25,
+      }));
+      expect(foldedTrace(records)).toBe('compact_unlock_should_abort.isra.0 100000000\n');
+    },
+  );
 
   it.skipIf(!hasShared)(
     'folds the 40,482-line fixture: every function in it, and a leaf weighs exactly its calls',
@@ -161,9 +165,11 @@ describe('collapsed stacks', () => {
 
 describe('the Trace Event format', () => {
   const text = [
-    '      kcompactd0-23      [000] .N...   395.968707: mm_compaction_begin: zone_start=0x1 migrate_pfn=0x1 free_pfn=0x7fe00 zone_end=0x7ffdd, mode=sync',
+    '      kcompactd0-23      [000] .N...   395.968707: mm_compaction_begin: ' +
+      'zone_start=0x1 migrate_pfn=0x1 free_pfn=0x7fe00 zone_end=0x7ffdd, mode=sync',
     '      kcompactd0-23      [000] .....   396.000000: mm_compaction_migratepages: nr_migrated=10 nr_failed=0',
-    '      kcompactd0-23      [000] .....   398.877182: mm_compaction_end: zone_start=0x1 migrate_pfn=0x34400 free_pfn=0x34400 zone_end=0x7ffdd, mode=sync status=complete',
+    '      kcompactd0-23      [000] .....   398.877182: mm_compaction_end: zone_start=0x1 ' +
+      'migrate_pfn=0x34400 free_pfn=0x34400 zone_end=0x7ffdd, mode=sync status=complete',
   ].join('\n');
   const trace = chromeTrace({
     hits: [hit('compact_zone', [['compact_zone'], ['compact_node']], 1.5, 1)],
@@ -198,33 +204,45 @@ describe('the Trace Event format', () => {
     ]);
   });
 
-  it('makes a hit an instant on its vCPU, a compaction a B/E slice on its CPU, and counters of the compaction vmstat only', () => {
-    expect(trace.traceEvents.find((e) => e.name === 'compact_zone')).toMatchObject({ ph: 'i', ts: 1_500_000, tid: 1 });
-    const slice = trace.traceEvents.filter((e) => e.name === 'compaction');
-    expect(slice.map((e) => [e.ph, e.ts, e.tid])).toEqual([
-      ['B', 395_968_707, 0],
-      ['E', 398_877_182, 0],
-    ]);
-    expect(slice.map((e) => e.args)).toEqual([undefined, undefined]);
-    expect(trace.traceEvents.find((e) => e.name === 'mm_compaction_begin')).toMatchObject({ ph: 'i', ts: 395_968_707 });
-    expect(trace.traceEvents.find((e) => e.name === 'mm_compaction_end')).toMatchObject({
-      ph: 'i',
-      ts: 398_877_182,
-      args: { detail: expect.stringContaining('status=complete') },
-    });
-    // the vCPU that stopped has the recording as a slice up to its last hit: speedscope needs a slice to build a profile
-    expect(trace.traceEvents.filter((e) => e.ph === 'X')).toEqual([
-      { name: 'gdb recording', cat: 'recording', ph: 'X', ts: 0, dur: 1_500_001, pid: 1, tid: 1 },
-    ]);
-    expect(trace.traceEvents.find((e) => e.name === 'mm_compaction_migratepages')).toMatchObject({ ph: 'i' });
-    const counters = trace.traceEvents.filter((e) => e.ph === 'C');
-    expect(counters.map((e) => e.name)).toEqual([
-      'fragmentation score',
-      'compact_migrate_scanned',
-      'fragmentation score',
-      'compact_migrate_scanned',
-    ]);
-  });
+  it(
+    'makes a hit an instant on its vCPU, a compaction a B/E ' +
+      'slice on its CPU, and counters of the compaction vmstat only',
+    () => {
+      expect(trace.traceEvents.find((e) => e.name === 'compact_zone')).toMatchObject({
+        ph: 'i',
+        ts: 1_500_000,
+        tid: 1,
+      });
+      const slice = trace.traceEvents.filter((e) => e.name === 'compaction');
+      expect(slice.map((e) => [e.ph, e.ts, e.tid])).toEqual([
+        ['B', 395_968_707, 0],
+        ['E', 398_877_182, 0],
+      ]);
+      expect(slice.map((e) => e.args)).toEqual([undefined, undefined]);
+      expect(trace.traceEvents.find((e) => e.name === 'mm_compaction_begin')).toMatchObject({
+        ph: 'i',
+        ts: 395_968_707,
+      });
+      expect(trace.traceEvents.find((e) => e.name === 'mm_compaction_end')).toMatchObject({
+        ph: 'i',
+        ts: 398_877_182,
+        args: { detail: expect.stringContaining('status=complete') },
+      });
+      // the vCPU that stopped has the recording as a slice up to its last
+      // hit: speedscope needs a slice to build a profile
+      expect(trace.traceEvents.filter((e) => e.ph === 'X')).toEqual([
+        { name: 'gdb recording', cat: 'recording', ph: 'X', ts: 0, dur: 1_500_001, pid: 1, tid: 1 },
+      ]);
+      expect(trace.traceEvents.find((e) => e.name === 'mm_compaction_migratepages')).toMatchObject({ ph: 'i' });
+      const counters = trace.traceEvents.filter((e) => e.ph === 'C');
+      expect(counters.map((e) => e.name)).toEqual([
+        'fragmentation score',
+        'compact_migrate_scanned',
+        'fragmentation score',
+        'compact_migrate_scanned',
+      ]);
+    },
+  );
 
   it("tracks the counters a scenario's evidence counts (vmstatDelta's), no others", () => {
     const vmstat = { compact_stall: 1, pgmigrate_success: 2, thp_fault_alloc: 3, nr_free_pages: 4, nr_anon_pages: 5 };

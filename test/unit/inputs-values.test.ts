@@ -72,7 +72,8 @@ describe("a scenario's settings", () => {
     await expect(new GuestSettings(guest).set({ '/sys/../etc/shadow': 'x' })).rejects.toMatchObject({
       code: 'SCENARIO_INVALID',
       message:
-        'the setting /sys/../etc/shadow is not a file under /proc/sys/vm or /sys/kernel/mm (the trees lab restores), with no "..", "." or "//"',
+        'the setting /sys/../etc/shadow is not a file under /proc/sys/vm or ' +
+        '/sys/kernel/mm (the trees lab restores), with no "..", "." or "//"',
     });
   });
 });

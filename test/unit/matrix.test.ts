@@ -46,7 +46,8 @@ describe('a matrix spec', () => {
 
   it('names the file, the key and what is allowed when something is wrong', () => {
     expect(() => spec({ kernel: [] })).toThrow(
-      'm.json: (top level): unknown key "kernel" (allowed: $schema, name, about, kernels, scenarios, repeat, vm, timeout)',
+      'm.json: (top level): unknown key "kernel" (allowed: ' +
+        '$schema, name, about, kernels, scenarios, repeat, vm, timeout)',
     );
     expect(() => spec({ kernels: [{ name: 'a', profile: 'debian', frag: [] }] })).toThrow(
       'm.json: kernels.0: unknown key "frag" (allowed: name, profile, lab, fragments)',
@@ -171,7 +172,8 @@ describe('the Slurm plan', () => {
     expect(s.array).toContain('#SBATCH --array=0-2\n#SBATCH --cpus-per-task=2\n#SBATCH --mem=3072M\n#SBATCH --time=20');
     expect(s.jobsList).toBe('a.manual.r1\na.manual.r2\nb.manual.r1\n');
     expect(s.build).toContain(
-      `exec /usr/bin/node /opt/lab/dist/cli/main.js matrix /shared/matrices/example.json --prepare-only --out '/shared/it'\\''s here'`,
+      `exec /usr/bin/node /opt/lab/dist/cli/main.js matrix ` +
+        `/shared/matrices/example.json --prepare-only --out '/shared/it'\\''s here'`,
     );
     expect(s.gather).toContain("matrix --gather '/shared/it'\\''s here'");
     for (const script of [s.build, s.array, s.gather]) expect(script).toContain('export LAB_CACHE=/shared/store');
@@ -181,7 +183,8 @@ describe('the Slurm plan', () => {
     // the task's line of jobs.txt, as sh computes it
     const line = await execa('sh', [
       '-c',
-      'printf "a\\nb\\nc\\n" > /tmp/lab-jobs.$$ && SLURM_ARRAY_TASK_ID=1 && sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" /tmp/lab-jobs.$$; rm -f /tmp/lab-jobs.$$',
+      'printf "a\\nb\\nc\\n" > /tmp/lab-jobs.$$ && SLURM_ARRAY_TASK_ID=1 && sed ' +
+        '-n "$((SLURM_ARRAY_TASK_ID + 1))p" /tmp/lab-jobs.$$; rm -f /tmp/lab-jobs.$$',
     ]);
     expect(line.stdout).toBe('b');
     expect(shellQuote('plain/path-1.json')).toBe('plain/path-1.json');

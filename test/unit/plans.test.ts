@@ -44,7 +44,9 @@ describe('plans as words', () => {
       firmwareDirs: ['/usr/share/seabios'],
     });
     expect(probe.join(' ')).toBe(
-      '-L /usr/share/seabios -nodefaults -no-user-config -display none -machine pc,accel=kvm -m 256M -smp 1 -kernel /k/bzImage -cpu host -initrd /r/initramfs.cpio -append console=ttyS0 nokaslr panic=-1 loglevel=7 quiet -serial stdio -no-reboot',
+      '-L /usr/share/seabios -nodefaults -no-user-config -display none -machine pc,accel=kvm -m 256M -smp 1 ' +
+        '-kernel /k/bzImage -cpu host -initrd /r/initramfs.cpio -append ' +
+        'console=ttyS0 nokaslr panic=-1 loglevel=7 quiet -serial stdio -no-reboot',
     );
     const vm = qemuArgs({
       kernel: '/k/bzImage',

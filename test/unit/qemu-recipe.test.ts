@@ -48,7 +48,8 @@ describe('QEMU recipes', () => {
 
   it('finds the edk2 blob names pc-bios/meson.build expects', () => {
     const meson =
-      "roms = []\nif unpack_edk2_blobs\n  fds = [\n    'edk2-aarch64-code.fd',\n    'edk2-x86_64-code.fd',\n  ]\n  foreach f : fds\n";
+      "roms = []\nif unpack_edk2_blobs\n  fds = [\n    'edk2-aarch64-code.fd',\n " +
+      "   'edk2-x86_64-code.fd',\n  ]\n  foreach f : fds\n";
     expect(edk2BlobNames(meson)).toEqual(['edk2-aarch64-code.fd.bz2', 'edk2-x86_64-code.fd.bz2']);
     expect(edk2BlobNames('blobs = []')).toEqual([]);
   });

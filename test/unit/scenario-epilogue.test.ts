@@ -4,6 +4,7 @@
  * come from the recording in memory, the same as lab report makes from the
  * files the run left.
  */
+import { labPaths } from '../../src/config/paths.js';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -67,11 +68,11 @@ describe('the end of a manual scenario run', () => {
     const run = { id: 'r1', dir, manifest };
     const notices: string[] = [];
     const ctx = {
-      paths: { runs: path.dirname(dir) },
+      paths: { ...labPaths(path.dirname(dir)), runs: path.dirname(dir) },
       commandLine: ['run', 'manual'],
-      progress: { ...silentProgress, notice: (m: string) => notices.push(m) },
+      progress: { ...silentProgress, notice: (m: string) => void notices.push(m) },
       report: true,
-    } as Parameters<typeof finishRecording>[0];
+    } satisfies Parameters<typeof finishRecording>[0];
     const report = await finishRecording(ctx, run, { fields: { ok: result.ok }, contents: result.contents });
 
     expect(parses).toHaveBeenCalledTimes(1);

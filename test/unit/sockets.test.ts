@@ -103,7 +103,8 @@ describe('the serial agent client', () => {
       // a reply to an older request comes first: it must be ignored
       s.write(`@lab stale out\n${Buffer.from('old').toString('base64')}\n@lab stale exit 9\n`);
       s.write(
-        `@lab ${id} out\n${Buffer.from(`argv=${JSON.stringify(argv)}\n`).toString('base64')}\n@lab ${id} err\n${Buffer.from('warn\n').toString('base64')}\n@lab ${id} exit 3\n`,
+        `@lab ${id} out\n${Buffer.from(`argv=${JSON.stringify(argv)}\n`).toString('base64')}\n@lab ` +
+          `${id} err\n${Buffer.from('warn\n').toString('base64')}\n@lab ${id} exit 3\n`,
       );
     }
   }

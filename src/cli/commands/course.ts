@@ -16,7 +16,8 @@ export const initCommand = defineCommand({
     cli.out(
       cli.json
         ? JSON.stringify(r, null, 2)
-        : `wrote ${r.file}: profile ${r.profile}, exercises ${r.exercises.join(', ')}\nnext: lab lock (writes lab.lock), then commit both`,
+        : `wrote ${r.file}: profile ${r.profile}, exercises ` +
+            `${r.exercises.join(', ')}\nnext: lab lock (writes lab.lock), then commit both`,
     );
   },
 });

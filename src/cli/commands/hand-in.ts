@@ -7,7 +7,8 @@ import { renderCheck } from '../render-course.js';
 export const packCommand = defineCommand({
   command: 'pack [runs..]',
   describe:
-    'write a hand-in .tar.gz: the runs, build.json, the config diff and the lab.lock digest (never the ssh key or the image)',
+    'write a hand-in .tar.gz: the runs, build.json, the config ' +
+    'diff and the lab.lock digest (never the ssh key or the image)',
   options: (y) =>
     y
       .positional('runs', { type: 'string', array: true, describe: 'run ids (default: every run)' })
@@ -24,7 +25,8 @@ export const packCommand = defineCommand({
     cli.out(
       cli.json
         ? JSON.stringify(r, null, 2)
-        : `wrote ${r.file}: ${r.runs.length} run(s), ${r.files} files, ${(r.bytes / 1024).toFixed(0)} KiB; ${config}; lab.lock ${lock}`,
+        : `wrote ${r.file}: ${r.runs.length} run(s), ${r.files} files, ` +
+            `${(r.bytes / 1024).toFixed(0)} KiB; ${config}; lab.lock ${lock}`,
     );
   },
 });

@@ -8,7 +8,8 @@ import { renderJobEvent, renderMatrixSummary } from '../render-matrix.js';
 export const matrixCommand = defineCommand({
   command: 'matrix [spec]',
   describe:
-    'run a matrix of kernels × scenarios × repeats (matrices/example.json): here with --jobs N, or on Slurm with --slurm',
+    'run a matrix of kernels × scenarios × repeats ' +
+    '(matrices/example.json): here with --jobs N, or on Slurm with --slurm',
   options: (y) =>
     y
       .positional('spec', { type: 'string', describe: 'the matrix spec (JSON)' })
@@ -76,7 +77,11 @@ export const matrixCommand = defineCommand({
       cli.out(
         cli.json
           ? JSON.stringify(r, null, 2)
-          : `wrote ${r.script} (${r.tasks} array tasks)${r.submitted ? `\nsubmitted: build ${r.submitted.build}, array ${r.submitted.array}, gather ${r.submitted.gather}\nlab matrix --status ${out}` : `\nsubmit it with: sh ${r.script}`}`,
+          : `wrote ${r.script} (${r.tasks} array tasks)\n` +
+              (r.submitted
+                ? `submitted: build ${r.submitted.build}, array ${r.submitted.array}, ` +
+                  `gather ${r.submitted.gather}\nlab matrix --status ${out}`
+                : `submit it with: sh ${r.script}`),
       );
       return 0;
     }

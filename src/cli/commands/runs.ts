@@ -6,7 +6,8 @@ import { reportLine } from '../render.js';
 export const compareCommand = defineCommand({
   command: 'compare <a> <b>',
   describe:
-    'two runs (or two groups of repeats, ID,ID,...) side by side: figures with ratio and spread, stacks on one side only, verdicts that differ',
+    'two runs (or two groups of repeats, ID,ID,...) side by side: figures ' +
+    'with ratio and spread, stacks on one side only, verdicts that differ',
   options: (y) =>
     y
       .positional('a', { type: 'string', demandOption: true })

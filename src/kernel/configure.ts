@@ -1,0 +1,133 @@
+/**
+ * The kernel's configuration, the first half of a kernel build: the request
+ * both halves take, and the final .config, made and verified once per set of
+ * inputs and kept in the store (configs/), so a warm build knows its kernel key
+ * without running make.
+ */
+import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { LabError } from '../errors.js';
+import type { KernelBase } from '../config/profile.js';
+import type { MaterializedSource } from '../fetch/source.js';
+import type { Store } from '../store/store.js';
+import { keyOf, sha256 } from '../util/hash.js';
+import { executeChecked } from '../process/runner.js';
+import type { Progress } from '../progress/progress.js';
+import { compilerVersion } from '../toolchain/compiler.js';
+import { configChanges, describeUnmet, fragmentRequirements, parseConfig, unmetRequirements } from './config.js';
+import { kconfigSymbols, splitUnmet } from './kconfig-symbols.js';
+import { readConfigEntry, readConfigInputs, type ConfigEntry } from './config-files.js';
+import { configCommands, configKeyInputs } from './plan.js';
+
+export interface KernelRequest {
+  source: MaterializedSource;
+  base: KernelBase;
+  /** Absolute paths of the fragments, in merge order. */
+  fragments: string[];
+  jobs?: number;
+  /** Build and keep the modules too. */
+  modules?: boolean;
+}
+
+export interface ConfigInputs {
+  base: { name: string; sha256?: string };
+  fragments: Array<{ name: string; sha256: string }>;
+}
+
+export interface ConfiguredKernel {
+  configKey: string;
+  config: string;
+  changes: string[];
+  notInKernel?: string[];
+  /** A build directory holding exactly this config, when configuring just made one. */
+  buildDir?: string;
+  cached: boolean;
+  inputs: ConfigInputs;
+}
+
+/**
+ * The final .config: the base, the fragments merged by merge_config.sh, then
+ * olddefconfig, checked option by option against the fragments. Cached under a
+ * key of its inputs, so a warm build knows its kernel key without running make.
+ */
+export async function configureKernel(
+  store: Store,
+  request: KernelRequest,
+  options: { progress: Progress; signal?: AbortSignal; logFile: string; keepBuildDir?: boolean },
+): Promise<ConfiguredKernel> {
+  const source = request.source;
+  const compiler = await compilerVersion(store);
+  const { fragments, userBase } = await readConfigInputs(request.fragments, request.base);
+  const configKey = keyOf(
+    configKeyInputs({
+      sourceId: source.id,
+      base: userBase === undefined ? request.base : { file: sha256(userBase) },
+      fragmentSha256s: fragments.map((f) => sha256(f.text)),
+      compiler,
+    }),
+  );
+  const inputs: ConfigInputs = {
+    base:
+      userBase === undefined
+        ? { name: request.base as string }
+        : { name: path.basename((request.base as { file: string }).file), sha256: sha256(userBase) },
+    fragments: fragments.map((f) => ({ name: path.basename(f.path), sha256: sha256(f.text) })),
+  };
+  if (store.has('configs', configKey)) {
+    const entry = await readConfigEntry(store.entry('configs', configKey));
+    return { configKey, ...entry, cached: true, inputs };
+  }
+  const buildDir = await store.scratch('kbuild');
+  try {
+    const stage = options.progress.stage('kernel config');
+    if (userBase !== undefined) await writeFile(path.join(buildDir, '.config'), userBase);
+    for (const command of configCommands(
+      source.tree,
+      buildDir,
+      request.base,
+      fragments.map((f) => f.path),
+    )) {
+      await executeChecked(command, { logFile: options.logFile, signal: options.signal });
+    }
+    const finalText = await readFile(path.join(buildDir, '.config'), 'utf8');
+    const finalConfig = parseConfig(finalText);
+    const allUnmet = fragments.flatMap((f) =>
+      unmetRequirements(finalConfig, fragmentRequirements(f.text, path.basename(f.path))),
+    );
+    const { unmet, notInKernel } = allUnmet.some((u) => u.actual === undefined)
+      ? splitUnmet(allUnmet, await kconfigSymbols(source.tree))
+      : { unmet: allUnmet, notInKernel: [] };
+    if (notInKernel.length)
+      await appendFile(
+        options.logFile,
+        `\noptions the fragments name that this kernel does not have: ${notInKernel.join(', ')}\n`,
+      );
+    if (unmet.length > 0) {
+      throw new LabError(
+        'CONFIG_UNMET',
+        `${unmet.length} option(s) the lab needs did not take effect: ${unmet.map(describeUnmet).join('; ')}`,
+        { hint: 'enable what they depend on in your config or fragment' },
+      );
+    }
+    const changes = userBase === undefined ? [] : configChanges(parseConfig(userBase), finalConfig);
+    if (changes.length) {
+      await appendFile(
+        options.logFile,
+        `\nlab changed ${changes.length} option(s) of ` +
+          `${path.basename((request.base as { file: string }).file)}:\n${changes.map((c) => `  ${c}`).join('\n')}\n`,
+      );
+    }
+    const entry: ConfigEntry = { config: finalText, changes, notInKernel };
+    await store.ensure('configs', configKey, async (dir) => {
+      await writeFile(path.join(dir, 'entry.json'), JSON.stringify(entry));
+      await writeFile(path.join(dir, 'config'), finalText);
+    });
+    stage.done(`${fragments.length} fragment(s) merged, every required option verified`);
+    if (options.keepBuildDir) return { configKey, ...entry, buildDir, cached: false, inputs };
+    await rm(buildDir, { recursive: true, force: true });
+    return { configKey, ...entry, cached: false, inputs };
+  } catch (err) {
+    await rm(buildDir, { recursive: true, force: true });
+    throw err;
+  }
+}
