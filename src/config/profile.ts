@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { LabError } from '../errors.js';
-import { urlProblem } from '../fetch/url.js';
+import { urlProblem } from '../util/url.js';
 import { readCheckedTextSync } from '../util/checked-file.js';
 import { parseCheckedJson } from '../util/checked-json.js';
 import { projectRoot } from './paths.js';

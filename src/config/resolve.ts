@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { LabError } from '../errors.js';
-import { looksLikeUrl, urlProblem } from '../fetch/url.js';
+import { looksLikeUrl, urlProblem } from '../util/url.js';
 import { projectRoot } from './paths.js';
 import type { KernelBase, Profile, Source } from './profile.js';
 

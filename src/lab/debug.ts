@@ -4,7 +4,7 @@ import { parseBreakpointSpec } from '../gdb/breakpoint-spec.js';
 import type { SnapshotKind } from '../gdb/gdb-command.js';
 import { recordWithGdb, TRIGGERS, type DebugResult, type Trigger } from '../gdb/debug.js';
 import { readSnapshots } from '../record/read-run.js';
-import { recordRun } from '../record/record-run.js';
+import { recordRun } from './record-run.js';
 import { recordInGuest, checkGuestEngineRequest, type EngineStats } from '../engine/guest-engine.js';
 import { guestOf } from '../guest/guest.js';
 import type { VmState } from '../vm/state.js';

@@ -3,12 +3,12 @@ import type { Comparison } from '../compare/compare.js';
 import { LabError } from '../errors.js';
 import { loadPageAssets, renderPage } from '../report/html.js';
 import { readRunContents } from '../record/read-run.js';
-import { writeReportOf, type WrittenReport } from '../record/report.js';
+import { writeReportOf, type WrittenReport } from '../report/write-report.js';
 import { resolveRunDir, runIds } from '../record/run-dir.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import type { LabContext } from './context.js';
 
-export type { WrittenReport } from '../record/report.js';
+export type { WrittenReport } from '../report/write-report.js';
 
 /** report.html of one run directory, from the files the run left, each read through record/. */
 export async function writeRunReport(runDir: string): Promise<WrittenReport> {

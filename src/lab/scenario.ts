@@ -6,7 +6,7 @@ import { chooseFunction, functionNamesFromSystemMap } from '../gdb/suggest.js';
 import { summarizeRepeats } from '../compare/compare.js';
 import { readRunFigures } from '../compare/read.js';
 import { guestOf } from '../guest/guest.js';
-import { recordRun } from '../record/record-run.js';
+import { recordRun } from './record-run.js';
 import { loadScenario } from '../scenario/schema.js';
 import { performScenario, type ScenarioResult } from '../scenario/session.js';
 import { requireVm } from '../vm/status.js';

@@ -1,6 +1,8 @@
 import { LabError } from '../errors.js';
 import { guestOf } from '../guest/guest.js';
-import { recordRun } from '../record/record-run.js';
+import { recordRun } from './record-run.js';
+import { saveTrace } from '../record/trace-files.js';
+import { writeRunFile } from '../record/write.js';
 import { traceAround, type TraceSummary } from '../trace/trace.js';
 import type { TraceRequest } from '../trace/plan.js';
 import { requireVm } from '../vm/status.js';
@@ -48,7 +50,9 @@ export async function traceGuest(
     const stage = ctx.progress.stage('trace');
     const started = Date.now();
     const span = command.length ? { command } : { durationSeconds: flags.duration };
-    const r = await traceAround(guestOf(vm), request, span, run.dir, ctx.signal);
+    const traced = await traceAround(guestOf(vm), request, span, ctx.signal);
+    if (traced.command) await writeRunFile(run.dir, 'commandOutput', traced.command.output);
+    const r = { ...(await saveTrace(run.dir, traced.text)), command: traced.command };
     stage.done(`${r.summary.records} records`);
     const fields = {
       records: r.summary.records,

@@ -1,5 +1,4 @@
 import { LabError, withCleanup, withSecondError } from '../errors.js';
-import { writeRunFile } from '../record/write.js';
 import { sleep } from '../util/sleep.js';
 import { guestTool, type Guest } from '../guest/guest.js';
 import { eventCounts, functionStats, parseTrace, type FunctionStats, type TraceRecord } from './ftrace-parse.js';
@@ -97,30 +96,25 @@ export interface SavedTrace {
   records: TraceRecord[];
 }
 
-/** Writes the raw trace and its summary into the run directory. */
-export async function saveTrace(runDir: string, text: string): Promise<SavedTrace> {
+/** The trace parsed, once, and its summary (pure). */
+export function summarizedTrace(text: string): SavedTrace {
   const records = parseTrace(text);
-  const summary = summarizeRecords(records, lineCount(text));
-  await writeRunFile(runDir, 'trace', text);
-  await writeRunFile(runDir, 'traceSummary', JSON.stringify(summary, null, 2));
-  return { summary, records };
+  return { summary: summarizeRecords(records, lineCount(text)), records };
 }
 
-/** lab trace: arm, run a guest command or wait, stop, save; tracefs is restored whatever happens. */
+/** lab trace: arm, run a guest command or wait, stop; tracefs is restored whatever happens. Returns the raw trace. */
 export async function traceAround(
   guest: Guest,
   req: TraceRequest,
   what: { command?: string[]; durationSeconds?: number },
-  runDir: string,
   signal?: AbortSignal,
-): Promise<SavedTrace & { command?: { exitCode: number } }> {
+): Promise<{ text: string; command?: { exitCode: number; output: Buffer } }> {
   const active = await startTrace(guest, req);
-  let command: { exitCode: number } | undefined;
+  let command: { exitCode: number; output: Buffer } | undefined;
   try {
     if (what.command?.length) {
       const r = await guest.exec(what.command, { signal, timeoutMs: 3_600_000 });
-      command = { exitCode: r.exitCode };
-      await writeRunFile(runDir, 'commandOutput', Buffer.concat([r.stdout, r.stderr]));
+      command = { exitCode: r.exitCode, output: Buffer.concat([r.stdout, r.stderr]) };
     } else {
       await sleep((what.durationSeconds ?? 5) * 1000, signal);
     }
@@ -132,6 +126,5 @@ export async function traceAround(
     }
     throw err;
   }
-  const text = await active.stop();
-  return { ...(await saveTrace(runDir, text)), command };
+  return { text: await active.stop(), command };
 }

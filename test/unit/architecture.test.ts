@@ -119,10 +119,14 @@ describe('the layers', () => {
   });
 
   it('no import cycle between folders of src/', () => {
-    // lab/context.ts and lab/build-record.ts are types and records the domain may use (ARCHITECTURE.md):
-    // they stand apart from the use cases in lab/
-    const shared = [path.join('lab', 'context.ts'), path.join('lab', 'build-record.ts')];
-    expect(cyclesOf(graphOf((rel) => (shared.includes(rel) ? rel : rel.split(path.sep)[0]!)))).toEqual([]);
+    // lab/context.ts and the build record (build-record.ts and its schema) are types and records the domain
+    // may use (ARCHITECTURE.md): they stand apart from the use cases in lab/
+    const shared: Record<string, string> = {
+      [path.join('lab', 'context.ts')]: 'lab/context',
+      [path.join('lab', 'build-record.ts')]: 'lab/build-record',
+      [path.join('lab', 'build-record-schema.ts')]: 'lab/build-record',
+    };
+    expect(cyclesOf(graphOf((rel) => shared[rel] ?? rel.split(path.sep)[0]!))).toEqual([]);
   });
 
   it('no import cycle between files of src/', () => {

@@ -10,7 +10,7 @@ import { parseLabFile, readLabFile } from '../../src/config/lab-file.js';
 import { loadProfile, parseProfile } from '../../src/config/profile.js';
 import { sourceFromFlag } from '../../src/config/resolve.js';
 import { LabError } from '../../src/errors.js';
-import { urlProblem } from '../../src/fetch/url.js';
+import { urlProblem } from '../../src/util/url.js';
 import { tooDeepAt } from '../../src/util/json-depth.js';
 import { tempDir } from '../helpers/cli.js';
 

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { silentProgress } from '../../src/progress/progress.js';
-import { finishRecording } from '../../src/record/record-run.js';
+import { finishRecording } from '../../src/lab/record-run.js';
 import { readRunContents } from '../../src/record/read-run.js';
 import { writeHits } from '../../src/record/write.js';
 import { parseHits } from '../../src/gdb/hits.js';

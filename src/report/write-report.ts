@@ -1,8 +1,8 @@
-import { loadPageAssets, renderPage } from '../report/html.js';
-import { buildRunReport } from '../report/model.js';
-import { runFile } from './files.js';
-import type { RunContents } from './run-contents.js';
-import { writeRunFileAtomically } from './write.js';
+import { loadPageAssets, renderPage } from './html.js';
+import { buildRunReport } from './model.js';
+import { runFile } from '../record/files.js';
+import type { RunContents } from '../record/run-contents.js';
+import { writeRunFileAtomically } from '../record/write.js';
 
 export interface WrittenReport {
   file: string;

@@ -1,11 +1,11 @@
-import type { BuildRecord } from '../lab/build-record.js';
-import type { LabContext } from '../lab/context.js';
+import type { BuildRecord } from './build-record.js';
+import type { LabContext } from './context.js';
 import type { VmState } from '../vm/state.js';
 import { writeExports } from '../export/write.js';
-import { RUN_FILES } from './files.js';
-import { failRun, openRun, updateManifest, type OpenedRun, type RunKind } from './manifest.js';
-import { writeReportOf } from './report.js';
-import type { RunContents } from './run-contents.js';
+import { RUN_FILES } from '../record/files.js';
+import { failRun, openRun, updateManifest, type OpenedRun, type RunKind } from '../record/manifest.js';
+import { writeReportOf } from '../report/write-report.js';
+import type { RunContents } from '../record/run-contents.js';
 
 export type RecordingContext = Pick<LabContext, 'paths' | 'commandLine' | 'progress' | 'report'>;
 
