@@ -42,9 +42,17 @@ const summaryOf = (out: string): Summary => JSON.parse(readFileSync(path.join(ou
 const jobResult = (out: string, id: string) => JSON.parse(readFileSync(path.join(out, 'labs', id, 'job.json'), 'utf8'));
 
 /** QEMUs whose files are under dir: none may outlive a matrix. */
+/**
+ * The VMs running under dir, one per job's lab directory: a QEMU that daemonizes is
+ * two processes with one command line until its parent exits, so processes are not VMs.
+ */
 async function qemusUnder(dir: string): Promise<string[]> {
   const r = await execa('pgrep', ['-af', 'qemu-system'], { reject: false });
-  return r.stdout.split('\n').filter((l) => l.includes(dir));
+  const labDirs = r.stdout
+    .split('\n')
+    .filter((l) => l.includes(dir))
+    .map((l) => /\/labs\/([^/\s]+)\//.exec(l)?.[1] ?? l);
+  return [...new Set(labDirs)];
 }
 
 const local = path.join(cwd, 'here');
