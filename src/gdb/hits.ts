@@ -2,7 +2,6 @@ import type { Frame, Hit } from '../record/hit-schema.js';
 
 /** One breakpoint hit as the recorder writes it: its schema is record/'s, shared with the Python recorder. */
 export type { Capture, Frame, Hit } from '../record/hit-schema.js';
-export { parseHits } from '../record/hit-schema.js';
 
 /** A frame as gdb's backtrace prints it: "#1  0xffffffff81325831 in isolate_freepages at mm/compaction.c:1711". */
 export function formatFrame(frame: Frame, index: number): string {

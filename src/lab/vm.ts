@@ -1,8 +1,7 @@
 import { LabError } from '../errors.js';
 import { qemuVersion, resolveQemu } from '../qemu/binary.js';
 import { startVm } from '../vm/start.js';
-import { stopVm } from '../vm/stop.js';
-import { currentVm, requireVm, vmStatus, type VmStatus } from '../vm/status.js';
+import { currentVm } from '../vm/status.js';
 import type { VmState } from '../vm/state.js';
 import type { BuildRecord } from './build-record.js';
 import { readBuildRecord, sourceTreeOf } from './build-record.js';
@@ -101,6 +100,4 @@ export async function ensureVmFor(ctx: LabContext, build: BuildRecord, flags: St
   return state;
 }
 
-export const stopLabVm = (ctx: LabContext) => stopVm(ctx.paths);
-export const labVmStatus = (ctx: LabContext): Promise<VmStatus> => vmStatus(ctx.paths);
-export const runningVm = (ctx: LabContext): Promise<VmState> => requireVm(ctx.paths);
+export { labVmStatus, runningVm, stopLabVm } from './vm-status.js';

@@ -3,21 +3,12 @@ import { existsSync, type Stats } from 'node:fs';
 import { lstat, mkdir, open, rename, rm, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
 import { InterruptedError, LabError } from '../errors.js';
 import { isAlive } from '../process/signals.js';
 import { readCheckedText } from '../util/checked-file.js';
+import type { LockOwner } from './lock-owner.js';
 
-/** Who holds a lock: written into the lock file when it is made. */
-const LockOwnerSchema = z.object({
-  pid: z.number().int(),
-  host: z.string(),
-  /** Unique per acquisition: a release or a break touches only the lock it judged. */
-  token: z.string(),
-  since: z.string(),
-  what: z.string(),
-});
-export type LockOwner = z.infer<typeof LockOwnerSchema>;
+export type { LockOwner } from './lock-owner.js';
 
 function parseOrUndefined(text: string): unknown {
   try {
@@ -71,6 +62,8 @@ async function readOwner(file: string): Promise<{ owner?: LockOwner; ageMs: numb
     throw err;
   }
   // being written, or damaged: no owner, judged by its age
+  // the schema (zod) loads only here, when a lock is found: every command makes a Store
+  const { LockOwnerSchema } = await import('./lock-owner.js');
   const owner = LockOwnerSchema.safeParse(parseOrUndefined(text)).data;
   return { owner, ageMs: Date.now() - st.mtimeMs };
 }

@@ -3,9 +3,9 @@ import { readFile, rm } from 'node:fs/promises';
 import type { LabPaths } from '../config/paths.js';
 import type { Accel } from '../qemu/args.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
-import { readCheckedText } from '../util/checked-file.js';
-import { parseCheckedJson } from '../util/checked-json.js';
-import { isLabQemuCmdline, VmStateSchema } from './state-schema.js';
+import { parseJsonQuietly, readCheckedText } from '../util/checked-file.js';
+import { LabError } from '../errors.js';
+import { isLabQemuCmdline, isVmState, vmStateProblem } from './state-schema.js';
 import { isAlive } from '../process/signals.js';
 import { closeMux } from '../guest/ssh.js';
 
@@ -35,7 +35,10 @@ export interface VmState {
 
 /** The state file's text, checked (pure): a damaged file is STATE_CORRUPT, never a stack trace. */
 export function parseState(text: string, file: string): VmState {
-  return parseCheckedJson(text, file, VmStateSchema, 'STATE_CORRUPT');
+  const value = parseJsonQuietly(text, file, 'STATE_CORRUPT');
+  if (!isVmState(value)) throw new LabError('STATE_CORRUPT', `${file}: ${vmStateProblem(value)}`);
+  // written before firmwareDirs was recorded
+  return { ...value, firmwareDirs: value.firmwareDirs ?? [] };
 }
 
 export async function readState(paths: LabPaths): Promise<VmState | undefined> {

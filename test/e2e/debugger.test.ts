@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseHits, type Hit } from '../../src/gdb/hits.js';
+import type { Hit } from '../../src/gdb/hits.js';
+import { parseHits } from '../../src/record/hit-schema.js';
 import { parseBuddyinfo, parsePagetypeinfo } from '../../src/sample/parse.js';
 import { freePort, lab, newestRun, tempDir } from '../helpers/cli.js';
 

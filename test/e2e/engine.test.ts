@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseHits, type Hit } from '../../src/gdb/hits.js';
+import type { Hit } from '../../src/gdb/hits.js';
+import { parseHits } from '../../src/record/hit-schema.js';
 import { freePort, lab, LAB, newestRun, tempDir } from '../helpers/cli.js';
 
 const cwd = tempDir('e2e-engine');

@@ -11,7 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseHits } from '../../src/gdb/hits.js';
+import { parseHits } from '../../src/record/hit-schema.js';
 import { listeningSockets } from '../../src/vm/listening.js';
 import { freePort, lab, LAB, newestRun, recorderGdbsOf, tempDir } from '../helpers/cli.js';
 

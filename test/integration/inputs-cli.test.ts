@@ -57,7 +57,7 @@ describe('state.json through the CLI', () => {
     const { rootfs: _, ...state } = stateFor(paths, process.pid);
     writeFileSync(paths.state, JSON.stringify(state));
     const r = await lab(['status', '--lab-dir', dir]);
-    expect(oneLine(r.stderr)).toMatch(/state\.json: rootfs: Invalid input: expected object, received undefined/);
+    expect(oneLine(r.stderr)).toMatch(/state\.json: rootfs: missing/);
     expect(r.exitCode).toBe(5);
   });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { gdbArgs } from '../../src/gdb/gdb-command.js';
 import { parseRecorderEvent } from '../../src/gdb/recorder-events.js';
-import { formatBacktraces, formatFrame, hitsPerFunction, parseHits, type Hit } from '../../src/gdb/hits.js';
+import { formatBacktraces, formatFrame, hitsPerFunction, type Hit } from '../../src/gdb/hits.js';
+import { parseHits } from '../../src/record/hit-schema.js';
 import { closestNames, editDistance, functionNamesFromSystemMap } from '../../src/gdb/suggest.js';
 
 const hit = (seq: number, fn: string, frames: Hit['frames'], trimmed = false): Hit => ({

@@ -64,7 +64,7 @@ describe('lab down on a state.json lab did not leave', () => {
     writeFileSync(paths.pidFile, `${d.pid}\n`);
     await expect(vmStatus(paths)).rejects.toMatchObject({
       code: 'STATE_CORRUPT',
-      message: `${paths.state}: rootfs: Invalid input: expected object, received undefined`,
+      message: `${paths.state}: rootfs: missing`,
     });
     expect(await stopVm(paths)).toEqual({ outcome: 'state-damaged', pid: undefined });
     expect(isAlive(d.pid!)).toBe(true);

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { labPaths } from '../../src/config/paths.js';
-import { parseHits } from '../../src/gdb/hits.js';
+import { parseHits } from '../../src/record/hit-schema.js';
 import { parseBuildRecord, readBuildRecord } from '../../src/lab/build-record.js';
 import { readState } from '../../src/vm/state.js';
 import { stopVm } from '../../src/vm/stop.js';

@@ -12,7 +12,7 @@ import { silentProgress } from '../../src/progress/progress.js';
 import { finishRecording } from '../../src/lab/record-run.js';
 import { readRunContents } from '../../src/record/read-run.js';
 import { writeHits } from '../../src/record/write.js';
-import { parseHits } from '../../src/gdb/hits.js';
+import { parseHits } from '../../src/record/hit-schema.js';
 import { buildRunReport } from '../../src/report/model.js';
 import { parseScenario } from '../../src/scenario/schema.js';
 import { performScenario } from '../../src/scenario/session.js';

@@ -30,7 +30,7 @@ export const debugCommand = defineCommand({
     triggerCommand: a['--'] ? trailingWords(a) : undefined,
   }),
   run: async (cli, flags) => {
-    const vm = await (await import('../../lab/vm.js')).runningVm(cli.lab);
+    const vm = await (await import('../../lab/vm-status.js')).runningVm(cli.lab);
     const { result, runDir, report } = await (await import('../../lab/debug.js')).recordDebug(cli.lab, vm, flags);
     const summary = {
       runDir,

@@ -58,5 +58,5 @@ export const consoleCommand = defineCommand({
   options: (y) => y,
   request: () => ({}),
   run: async (cli) =>
-    (await import('../console.js')).attachConsole(await (await import('../../lab/vm.js')).runningVm(cli.lab)),
+    (await import('../console.js')).attachConsole(await (await import('../../lab/vm-status.js')).runningVm(cli.lab)),
 });

@@ -41,7 +41,7 @@ export const downCommand = defineCommand({
   options: (y) => y,
   request: () => ({}),
   run: async (cli) => {
-    const r = await (await import('../../lab/vm.js')).stopLabVm(cli.lab);
+    const r = await (await import('../../lab/vm-status.js')).stopLabVm(cli.lab);
     cli.out(cli.json ? JSON.stringify(r) : renderStop(r));
   },
 });
@@ -52,7 +52,7 @@ export const statusCommand = defineCommand({
   options: (y) => y,
   request: () => ({}),
   run: async (cli) => {
-    const s = await (await import('../../lab/vm.js')).labVmStatus(cli.lab);
+    const s = await (await import('../../lab/vm-status.js')).labVmStatus(cli.lab);
     cli.out(cli.json ? JSON.stringify(s, null, 2) : renderStatus(s));
   },
 });
