@@ -1,4 +1,28 @@
-import type { VmState } from './state.js';
+import type { Accel } from '../qemu/args.js';
+
+/** What lab knows about the VM it started, persisted in .lab/state.json. */
+export interface VmState {
+  pid: number;
+  qemu: string;
+  qemuVersion: string;
+  /** -L directories for a QEMU built without its own firmware */
+  firmwareDirs: string[];
+  accel: Accel;
+  gdbPort: number;
+  memory: string;
+  cpus: number;
+  startedAt: string;
+  kernel: { bzImage: string; vmlinux: string; gdbScript: string; version: string; key: string; sourceTree?: string };
+  rootfs: { kind: string; file: string; key: string; channel: string };
+  sockets: { console: string; agent: string; qmp: string };
+  /** The Debian rootfs: ssh forwarded from 127.0.0.1, and the qcow2 overlay the VM writes to. */
+  ssh?: { port: number; key: string; controlPath?: string };
+  disk?: string;
+  /** KGDB on ttyS2, served on this 127.0.0.1 port (lab up --kgdb). */
+  kgdb?: { port: number };
+  serialLog: string;
+  profile: string;
+}
 
 /**
  * .lab/state.json as lab reads it back: every field a command uses, with its

@@ -1,37 +1,14 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import type { LabPaths } from '../config/paths.js';
-import type { Accel } from '../qemu/args.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { parseJsonQuietly, readCheckedText } from '../util/checked-file.js';
 import { LabError } from '../errors.js';
-import { isLabQemuCmdline, isVmState, vmStateProblem } from './state-schema.js';
+import { isLabQemuCmdline, isVmState, vmStateProblem, type VmState } from './state-schema.js';
 import { isAlive } from '../process/signals.js';
 import { closeMux } from '../guest/ssh.js';
 
-/** What lab knows about the VM it started, persisted in .lab/state.json. */
-export interface VmState {
-  pid: number;
-  qemu: string;
-  qemuVersion: string;
-  /** -L directories for a QEMU built without its own firmware */
-  firmwareDirs: string[];
-  accel: Accel;
-  gdbPort: number;
-  memory: string;
-  cpus: number;
-  startedAt: string;
-  kernel: { bzImage: string; vmlinux: string; gdbScript: string; version: string; key: string; sourceTree?: string };
-  rootfs: { kind: string; file: string; key: string; channel: string };
-  sockets: { console: string; agent: string; qmp: string };
-  /** The Debian rootfs: ssh forwarded from 127.0.0.1, and the qcow2 overlay the VM writes to. */
-  ssh?: { port: number; key: string; controlPath?: string };
-  disk?: string;
-  /** KGDB on ttyS2, served on this 127.0.0.1 port (lab up --kgdb). */
-  kgdb?: { port: number };
-  serialLog: string;
-  profile: string;
-}
+export type { VmState } from './state-schema.js';
 
 /** The state file's text, checked (pure): a damaged file is STATE_CORRUPT, never a stack trace. */
 export function parseState(text: string, file: string): VmState {
