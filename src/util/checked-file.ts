@@ -57,8 +57,8 @@ function checkStats(file: string, read: CheckedRead, stats: Stats): void {
   }
 }
 
-/** The bytes of a checked file: at most maxBytes, even if it grows while read. */
-export async function readCheckedBytes(file: string, read: CheckedRead): Promise<Buffer> {
+/** The file opened without blocking and checked (regular, within maxBytes); closed again if a check fails. */
+async function openChecked(file: string, read: CheckedRead): Promise<{ handle: FileHandle; size: number }> {
   let handle: FileHandle;
   try {
     handle = await open(file, openFlags(read));
@@ -66,8 +66,20 @@ export async function readCheckedBytes(file: string, read: CheckedRead): Promise
     throw openError(file, read, err);
   }
   try {
-    checkStats(file, read, await handle.stat());
-    const buffer = Buffer.alloc(Math.min(read.maxBytes + 1, (await handle.stat()).size + 1));
+    const stats = await handle.stat();
+    checkStats(file, read, stats);
+    return { handle, size: stats.size };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
+
+/** The bytes of a checked file: at most maxBytes, even if it grows while read. */
+export async function readCheckedBytes(file: string, read: CheckedRead): Promise<Buffer> {
+  const { handle, size } = await openChecked(file, read);
+  try {
+    const buffer = Buffer.alloc(Math.min(read.maxBytes, size) + 1);
     let length = 0;
     while (length < buffer.length) {
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
@@ -87,18 +99,7 @@ export async function readCheckedBytes(file: string, read: CheckedRead): Promise
  * so a reader that counts past maxBytes knows the file grew while read.
  */
 export async function openCheckedStream(file: string, read: CheckedRead): Promise<NodeJS.ReadableStream> {
-  let handle: FileHandle;
-  try {
-    handle = await open(file, openFlags(read));
-  } catch (err) {
-    throw openError(file, read, err);
-  }
-  try {
-    checkStats(file, read, await handle.stat());
-  } catch (err) {
-    await handle.close();
-    throw err;
-  }
+  const { handle } = await openChecked(file, read);
   const stream = handle.createReadStream({ end: read.maxBytes });
   return stream;
 }

@@ -3,28 +3,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chromeTrace } from '../../src/export/chrome-trace.js';
 import { foldedHits, foldedTrace } from '../../src/export/folded.js';
-import type { Hit } from '../../src/gdb/hits.js';
 import { buildRunReport } from '../../src/report/model.js';
 import { vmstatDelta } from '../../src/sample/parse.js';
 import { functionStats, parseTrace } from '../../src/trace/ftrace-parse.js';
+import { hit } from '../helpers/hits.js';
 import { FIXTURES, hasShared, sharedSkipReason } from '../helpers/shared.js';
 import { TraceEventSchema, TraceFileSchema, unbalancedSlices } from '../helpers/trace-event-schema.js';
-
-const frame = (fn: string, inlined = false) => ({ function: fn, file: null, line: null, pc: '0x0', inlined });
-const hit = (breakpoint: string, fns: Array<[string, boolean?]>, elapsed = 1, cpu = 0): Hit => ({
-  seq: 1,
-  time: '',
-  elapsed,
-  breakpoint,
-  function: fns[0]![0],
-  file: null,
-  line: null,
-  cpu,
-  comm: 'sh',
-  pid: 1,
-  frames: fns.map(([f, i]) => frame(f, i)),
-  trimmed: false,
-});
 
 /** The fixture's manual compaction down to its innermost call, entered before the trace began. */
 const COMPACT_UNLOCK_PATH = [

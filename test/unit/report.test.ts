@@ -2,7 +2,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { foldedHits } from '../../src/export/folded.js';
-import type { Hit } from '../../src/gdb/hits.js';
 import { PAGE_SCRIPTS, renderPage, scriptJson } from '../../src/report/html.js';
 import { buildRunReport } from '../../src/report/model.js';
 import { MAX_POINTS } from '../../src/report/run-report.js';
@@ -12,23 +11,8 @@ import { stepLabel } from '../../src/scenario/session.js';
 import { callTree, type CallNode } from '../../src/trace/call-tree.js';
 import { parseTrace } from '../../src/trace/ftrace-parse.js';
 import { foldedFrames } from '../helpers/folded.js';
+import { hit } from '../helpers/hits.js';
 import { FIXTURES, hasShared, sharedSkipReason } from '../helpers/shared.js';
-
-const frame = (fn: string, inlined = false) => ({ function: fn, file: null, line: null, pc: '0x0', inlined });
-const hit = (breakpoint: string, fns: Array<[string, boolean?]>, elapsed = 1, cpu = 0): Hit => ({
-  seq: 1,
-  time: '',
-  elapsed,
-  breakpoint,
-  function: fns[0]![0],
-  file: null,
-  line: null,
-  cpu,
-  comm: 'sh',
-  pid: 1,
-  frames: fns.map(([f, i]) => frame(f, i)),
-  trimmed: false,
-});
 
 describe('flame trees', () => {
   const hits = [
