@@ -4,8 +4,8 @@ import path from 'node:path';
 import { openBundle } from '../bundle/bundle.js';
 import { readBundleBuilt, refuseBundleRows } from '../bundle/built.js';
 import { BUNDLE_LIMITS } from '../bundle/entries.js';
-import { readRunEvidence } from '../bundle/evidence.js';
-import { judgeExercises } from '../bundle/exercises.js';
+import { judgeRunDirs } from '../bundle/judge-runs.js';
+
 import { chooseProfile } from '../config/lab-file.js';
 import { LabError } from '../errors.js';
 import { lockDigest } from '../lock/lock.js';
@@ -112,8 +112,8 @@ export async function checkBundles(
         result: lock.pass ? 'pass' : 'fail',
         evidence: lock.evidence,
       });
-      const evidence = await Promise.all(manifest.runs.map((id) => readRunEvidence(path.join(dir, 'runs', id))));
-      for (const r of judgeExercises(exercises, evidence)) {
+      const runDirs = manifest.runs.map((id) => path.join(dir, 'runs', id));
+      for (const r of await judgeRunDirs(exercises, runDirs, { signal: flags.signal })) {
         rows.push({
           bundle: name,
           student,
