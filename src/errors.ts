@@ -74,6 +74,7 @@ export const ERROR_TABLE = {
   RUN_DAMAGED: { kind: 'failed', hint: "the run's files were changed or cut short; run it again" },
   NO_RUNS: { kind: 'usage', hint: 'record a run first (lab demo, lab debug, lab run)' },
   BUNDLE_MISSING: { kind: 'usage', hint: 'give the .tar.gz that lab pack wrote' },
+  VMLINUX_MISMATCH: { kind: 'usage', hint: 'pass the vmlinux of the class (lab build beside lab.lock writes it)' },
   MATRIX_UNKNOWN: { kind: 'usage', hint: 'give a matrix spec such as matrices/example.json' },
   MATRIX_INVALID: { kind: 'usage', hint: 'fix the matrix spec' },
   MATRIX_NOT_PREPARED: { kind: 'usage', hint: 'run lab matrix SPEC (or its build step) first' },

@@ -5,6 +5,7 @@ import type { RunFileKey } from '../record/files.js';
 import { readRunText } from '../record/read-file.js';
 import { asTextOr, isObject } from '../util/json-narrow.js';
 import type { RunEvidence } from './exercises.js';
+import type { RecordedFrame } from './frame-check.js';
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
@@ -21,24 +22,49 @@ async function readJson(dir: string, key: RunFileKey): Promise<unknown> {
   }
 }
 
-/** The hits of a run's hits file, a line that is not a hit skipped (the file comes from someone else). */
-export function parseHits(text: string): RunEvidence['hits'] {
+/** A recorded frame, if the value is one. */
+function frameOf(f: unknown): RecordedFrame | undefined {
+  if (!isObject(f) || typeof f.pc !== 'string') return undefined;
+  const text = (v: unknown) => (typeof v === 'string' ? v : null);
+  return {
+    function: text(f.function),
+    file: text(f.file),
+    line: typeof f.line === 'number' ? f.line : null,
+    pc: f.pc,
+    inlined: f.inlined === true,
+  };
+}
+
+/** The hits of a run's hits file, a line that is not a hit counted, not read (the file comes from someone else). */
+export function parseHits(text: string): { hits: RunEvidence['hits']; unreadable: number } {
   const hits: RunEvidence['hits'] = [];
+  let unreadable = 0;
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     let h: unknown;
     try {
       h = JSON.parse(line);
     } catch {
+      unreadable++;
       continue;
     }
-    if (!isObject(h) || typeof h.breakpoint !== 'string') continue;
-    const frames = Array.isArray(h.frames)
-      ? h.frames.flatMap((f) => (isObject(f) && typeof f.function === 'string' ? [f.function] : []))
-      : [];
-    hits.push({ breakpoint: h.breakpoint, frames });
+    if (!isObject(h) || typeof h.breakpoint !== 'string' || !Array.isArray(h.frames)) {
+      unreadable++;
+      continue;
+    }
+    const frames = h.frames.map(frameOf);
+    if (frames.some((f) => f === undefined)) {
+      unreadable++;
+      continue;
+    }
+    hits.push({
+      seq: typeof h.seq === 'number' ? h.seq : null,
+      breakpoint: h.breakpoint,
+      function: typeof h.function === 'string' ? h.function : null,
+      frames: frames.filter((f) => f !== undefined),
+    });
   }
-  return hits;
+  return { hits, unreadable };
 }
 
 /** What a run directory shows, read defensively: a missing or malformed file leaves that part empty. */
@@ -48,7 +74,7 @@ export async function readRunEvidence(runDir: string): Promise<RunEvidence> {
   const request = isObject(m.request) ? m.request : {};
   const scenario =
     isObject(request.scenario) && typeof request.scenario.name === 'string' ? request.scenario.name : undefined;
-  const hits = parseHits((await readLeniently(runDir, 'hits')) ?? '');
+  const { hits, unreadable } = parseHits((await readLeniently(runDir, 'hits')) ?? '');
   const v = await readJson(runDir, 'verdicts');
   const verdicts =
     isObject(v) && Array.isArray(v.verdicts)
@@ -72,7 +98,18 @@ export async function readRunEvidence(runDir: string): Promise<RunEvidence> {
         : strings(request.breakpoints),
     scenario,
     hits,
+    unreadableHits: unreadable,
     verdicts,
+    context: {
+      proactiveness:
+        isObject(v) && isObject(v.evidence) && typeof v.evidence.proactiveness === 'number'
+          ? v.evidence.proactiveness
+          : undefined,
+      thpDefrag:
+        isObject(v) && isObject(v.evidence) && typeof v.evidence.thpDefrag === 'string'
+          ? v.evidence.thpDefrag
+          : undefined,
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Exercise } from '../config/lab-file.js';
+import type { RecordedHit } from './frame-check.js';
 
 /** What lab check reads of one run in a bundle. */
 export interface RunEvidence {
@@ -7,13 +8,21 @@ export interface RunEvidence {
   /** Debug runs: the breakpoints asked for; scenario runs: the scenario's name. */
   breakpoints: string[];
   scenario?: string;
-  hits: Array<{ breakpoint: string; frames: string[] }>;
+  hits: Array<RecordedHit & { function: string | null }>;
+  /** Lines of hits.jsonl that are no hit. */
+  unreadableHits: number;
   verdicts: Array<{
     path: string;
     ok: boolean;
     fired: boolean;
     rows: Array<{ what: string; got: string; met: boolean }>;
   }>;
+  /** What the verdicts were judged in, as verdicts.json records it (it changes only the "why"). */
+  context: { proactiveness?: number; thpDefrag?: string };
+  /** Why the run is not what the class's kernel and its own files say, once checked. */
+  problem?: string;
+  /** What was checked against vmlinux, once it was. */
+  verified?: { hits: number; frames: number };
 }
 
 export interface ExerciseResult {
@@ -45,8 +54,9 @@ function judgeDebug(ex: Exercise & { debug: NonNullable<Exercise['debug']> }, ru
   let best: { run: RunEvidence; missing: string[]; hitCounts: Map<string, number> } | undefined;
   for (const run of candidates) {
     const hitCounts = countBy(run.hits.map((h) => h.breakpoint));
-    const frames = new Set(run.hits.flatMap((h) => h.frames));
+    const frames = new Set(run.hits.flatMap((h) => h.frames.map((f) => f.function)));
     const missing = [
+      ...(run.problem ? [run.problem] : []),
       ...ex.expect.hits.filter((f) => !hitCounts.has(f)).map((f) => `no hit in ${f}`),
       ...ex.expect.frames.filter((f) => !frames.has(f)).map((f) => `${f} in no frame`),
     ];
@@ -58,7 +68,7 @@ function judgeDebug(ex: Exercise & { debug: NonNullable<Exercise['debug']> }, ru
   if (missing.length)
     return { exercise: ex.name, pass: false, run: run.id, evidence: `${missing.join('; ')} (hits: ${counts})` };
   const frames = ex.expect.frames.length ? `; frames have ${ex.expect.frames.join(', ')}` : '';
-  return { exercise: ex.name, pass: true, run: run.id, evidence: `hits: ${counts}${frames}` };
+  return { exercise: ex.name, pass: true, run: run.id, evidence: `hits: ${counts}${frames}${verifiedNote(run)}` };
 }
 
 function judgeScenario(ex: Exercise & { scenario: string }, runs: RunEvidence[]): ExerciseResult {
@@ -73,11 +83,17 @@ function judgeScenario(ex: Exercise & { scenario: string }, runs: RunEvidence[])
           `${v.rows.map((row) => `${row.what} ${row.got}`).join(', ')}`,
       )
       .join('; ');
-  const ok = (r: RunEvidence) => r.verdicts.length > 0 && r.verdicts.every((v) => v.ok);
+  const ok = (r: RunEvidence) => !r.problem && r.verdicts.length > 0 && r.verdicts.every((v) => v.ok);
   const passing = ex.expect.verdicts === 'ok' ? candidates.find(ok) : candidates[0];
-  if (passing) return { exercise: ex.name, pass: true, run: passing.id, evidence: describe(passing) };
+  if (passing)
+    return { exercise: ex.name, pass: true, run: passing.id, evidence: describe(passing) + verifiedNote(passing) };
   const last = candidates[candidates.length - 1]!;
-  return { exercise: ex.name, pass: false, run: last.id, evidence: describe(last) || 'the run has no verdicts' };
+  const evidence = last.problem ?? (describe(last) || 'the run has no verdicts');
+  return { exercise: ex.name, pass: false, run: last.id, evidence };
+}
+
+function verifiedNote(run: RunEvidence): string {
+  return run.verified ? `; ${run.verified.frames} frames of ${run.verified.hits} hits as vmlinux has them` : '';
 }
 
 /** Every exercise of a lab against the runs of one hand-in (pure). */

@@ -34,7 +34,7 @@ export function hitsPerBreakpoint(hits: Hit[]): Array<{ breakpoint: string; hits
 }
 
 /** Hits per function at the innermost frame, most first. */
-export function hitsPerFunction(hits: Hit[]): Array<{ function: string; hits: number }> {
+export function hitsPerFunction(hits: Array<Pick<Hit, 'function'>>): Array<{ function: string; hits: number }> {
   const counts = new Map<string, number>();
   for (const h of hits) counts.set(h.function ?? '??', (counts.get(h.function ?? '??') ?? 0) + 1);
   return [...counts.entries()]

@@ -5,10 +5,14 @@ import { openBundle } from '../bundle/bundle.js';
 import { readBundleBuilt, refuseBundleRows } from '../bundle/built.js';
 import { BUNDLE_LIMITS } from '../bundle/entries.js';
 import { judgeRunDirs } from '../bundle/judge-runs.js';
+import { KernelWitness } from '../bundle/kernel-witness.js';
+import { bundlePrint, sharedRuns, type BundlePrint } from '../bundle/shared-runs.js';
 
 import { chooseProfile } from '../config/lab-file.js';
 import { LabError } from '../errors.js';
 import { lockDigest } from '../lock/lock.js';
+import { classKernel } from './class-kernel.js';
+import type { LabContext } from './context.js';
 import { lockFileOf, readLock } from './lock.js';
 
 export interface CheckFlags {
@@ -17,6 +21,8 @@ export interface CheckFlags {
   maxSizeMib?: number;
   /** Check only these exercises (this week's), by name. */
   exercises?: string[];
+  /** The class's vmlinux, when this lab has not built it. */
+  vmlinux?: string;
   signal?: AbortSignal;
 }
 
@@ -51,6 +57,7 @@ function lockEvidence(
         ? 'packed against another lab.lock'
         : 'packed without a lab.lock';
   if (differ.length) return { pass: false, evidence: `differs from lab.lock: ${differ.join(', ')} (${lockNote})` };
+  if (digest !== lockDigest(pinned)) return { pass: false, evidence: `${lockNote}: the bundle is not this class's` };
   return {
     pass: true,
     evidence: `kernel source, .config, compiler, bzImage and vmlinux as lab.lock pins (${lockNote})`,
@@ -59,8 +66,9 @@ function lockEvidence(
 
 /** lab check: each bundle's structure, its build against lab.lock, and every exercise of lab.json. */
 export async function checkBundles(
+  ctx: LabContext,
   flags: CheckFlags,
-): Promise<{ rows: CheckRow[]; passed: boolean; bundles: number; seconds: number }> {
+): Promise<{ rows: CheckRow[]; kernel: string; passed: boolean; bundles: number; seconds: number }> {
   const started = Date.now();
   const { labFile } = chooseProfile({ lab: flags.lab });
   if (!labFile)
@@ -78,6 +86,9 @@ export async function checkBundles(
     : labFile.data.exercises;
   const lockFile = lockFileOf(labFile);
   const pinned = existsSync(lockFile) ? await readLock(lockFile) : undefined;
+  const kernel = await classKernel(ctx, flags.vmlinux, pinned);
+  const witness = kernel.vmlinux ? await KernelWitness.open(kernel.vmlinux, flags.signal) : undefined;
+  const prints: BundlePrint[] = [];
   const limits = flags.maxSizeMib ? { ...BUNDLE_LIMITS, compressedBytes: flags.maxSizeMib << 20 } : BUNDLE_LIMITS;
   const rows: CheckRow[] = [];
   for (const file of flags.bundles) {
@@ -112,8 +123,14 @@ export async function checkBundles(
         result: lock.pass ? 'pass' : 'fail',
         evidence: lock.evidence,
       });
+      prints.push(bundlePrint(name, student, manifest.runs, manifest.files));
       const runDirs = manifest.runs.map((id) => path.join(dir, 'runs', id));
-      for (const r of await judgeRunDirs(exercises, runDirs, { signal: flags.signal })) {
+      const judged = await judgeRunDirs(exercises, runDirs, {
+        witness,
+        unverified: kernel.vmlinux ? undefined : kernel.note,
+        signal: flags.signal,
+      });
+      for (const r of judged) {
         rows.push({
           bundle: name,
           student,
@@ -128,8 +145,15 @@ export async function checkBundles(
       opened.close();
     }
   }
+  await witness?.close();
+  for (const [bundle, why] of sharedRuns(prints)) {
+    const at = rows.map((r) => r.bundle).lastIndexOf(bundle);
+    const student = rows[at]!.student;
+    rows.splice(at + 1, 0, { bundle, student, exercise: '(own work)', result: 'fail', evidence: why });
+  }
   return {
     rows,
+    kernel: kernel.note,
     passed: rows.every((r) => r.result === 'pass'),
     bundles: flags.bundles.length,
     seconds: (Date.now() - started) / 1000,

@@ -17,7 +17,7 @@ export interface Observations {
   /** The samples between before and after. */
   samples: Snapshot[];
   trace?: TraceSummary;
-  hits: Hit[];
+  hits: Array<Pick<Hit, 'function'>>;
   proactiveness?: number;
   thpDefrag?: string;
 }

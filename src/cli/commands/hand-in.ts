@@ -42,15 +42,20 @@ export const checkCommand = defineCommand({
         type: 'string',
         array: true,
         describe: 'check only these exercises (default: every one lab.json lists)',
+      })
+      .option('vmlinux', {
+        type: 'string',
+        describe: "the class's vmlinux to check every recorded pc against (default: this lab's build)",
       }),
   request: (a): Omit<CheckFlags, 'signal'> => ({
     bundles: a.bundles,
     lab: a.lab,
     maxSizeMib: a.maxSize,
     exercises: a.exercise,
+    vmlinux: a.vmlinux,
   }),
   run: async (cli, flags) => {
-    const r = await (await import('../../lab/hand-in.js')).checkBundles({ ...flags, signal: cli.lab.signal });
+    const r = await (await import('../../lab/hand-in.js')).checkBundles(cli.lab, { ...flags, signal: cli.lab.signal });
     cli.out(cli.json ? JSON.stringify(r, null, 2) : renderCheck(r));
     return r.passed ? 0 : 1;
   },
