@@ -44,12 +44,10 @@ export function sharedRuns(prints: BundlePrint[]): Map<string, string> {
       const run = a.runs.find((r) => b.runs.includes(r));
       const hash = run ? undefined : [...a.files.keys()].find((h) => b.files.has(h));
       if (!run && !hash) continue;
-      const what = run ? `run ${run}` : `${a.files.get(hash!)} (as ${b.files.get(hash!)})`;
-      note(a, `${what} is also in ${b.student}'s bundle ${b.bundle}`);
-      note(
-        b,
-        `${run ? `run ${run}` : `${b.files.get(hash!)} (as ${a.files.get(hash!)})`} is also in ${a.student}'s bundle ${a.bundle}`,
-      );
+      const what = (x: BundlePrint, y: BundlePrint) =>
+        run ? `run ${run}` : `${x.files.get(hash!)} (as ${y.files.get(hash!)})`;
+      note(a, `${what(a, b)} is also in ${b.student}'s bundle ${b.bundle}`);
+      note(b, `${what(b, a)} is also in ${a.student}'s bundle ${a.bundle}`);
     }
   }
   return found;
