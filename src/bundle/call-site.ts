@@ -29,7 +29,7 @@ export function callEndsAt(machine: ElfMachine, code: Buffer): boolean {
   if (machine === 'aarch64') {
     if (n < 4) return false;
     const insn = code.readUInt32LE(n - 4);
-    return ((insn & 0xfc000000) >>> 0) === 0x94000000 || ((insn & 0xfffffc1f) >>> 0) === 0xd63f0000;
+    return (insn & 0xfc000000) >>> 0 === 0x94000000 || (insn & 0xfffffc1f) >>> 0 === 0xd63f0000;
   }
   if (n >= 5 && code[n - 5] === 0xe8) return true;
   for (let len = 2; len <= Math.min(7, n); len++) if (x86IndirectCallLength(code, n - len) === len) return true;

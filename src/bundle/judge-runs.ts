@@ -1,4 +1,5 @@
 import type { Exercise } from '../config/lab-file.js';
+import { RUN_FILES } from '../record/files.js';
 import { readRunEvidence } from './evidence.js';
 import { judgeExercises, type ExerciseResult, type RunEvidence } from './exercises.js';
 import { KernelWitness } from './kernel-witness.js';
@@ -27,7 +28,7 @@ export async function checkRun(
 ): Promise<RunEvidence> {
   const { witness } = kernel;
   const checked: RunEvidence = { ...run };
-  if (run.unreadableHits > 0) checked.problem = `${run.unreadableHits} line(s) of hits.jsonl are no hit`;
+  if (run.unreadableHits > 0) checked.problem = `${run.unreadableHits} line(s) of ${RUN_FILES.hits} are no hit`;
   else if (run.hits.some((h) => h.frames.length > 0 && h.function !== h.frames[0]!.function))
     checked.problem = "a hit's function is not its frame 0's";
   else if (witness && run.hits.length) {
@@ -43,10 +44,11 @@ export async function checkRun(
       const differs = again.verdicts.find(
         (v) => claimed.get(v.path)?.fired !== v.fired || claimed.get(v.path)?.ok !== v.ok,
       );
+      const said = (fired?: boolean) => (fired ? 'fired' : 'stayed quiet');
       if (differs)
         checked.problem =
-          `verdicts.json says ${differs.path} ${claimed.get(differs.path)?.fired ? 'fired' : 'stayed quiet'}; ` +
-          `the run's own files say ${differs.fired ? 'it fired' : 'it stayed quiet'}`;
+          `${RUN_FILES.verdicts} says ${differs.path} ${said(claimed.get(differs.path)?.fired)}; ` +
+          `the run's own files say it ${said(differs.fired)}`;
       checked.verdicts = again.verdicts.map((v) => ({
         path: v.path,
         ok: v.ok,

@@ -86,7 +86,12 @@ export class KernelWitness {
       kind: location.includes(':') ? ('line' as const) : ('function' as const),
     }));
     const dir = this.scratch.name;
-    const answers = await resolveSites(this.vmlinux, requests, path.join(dir, 'sites.json'), path.join(dir, 'gdb.log'));
+    const answers = await resolveSites(
+      this.vmlinux,
+      requests,
+      path.join(dir, 'breakpoints.json'),
+      path.join(dir, 'gdb-sites.log'),
+    );
     for (const a of answers) {
       if ('error' in a) this.sites.set(a.spec, a.error);
       else this.sites.set(a.spec, new Set(a.sites.flatMap((s) => [s.address, s.probe])));

@@ -1,3 +1,4 @@
+import { RUN_FILES } from '../record/files.js';
 import { readRunText } from '../record/read-file.js';
 import { isCompactionCounter } from '../sample/parse.js';
 import { snapshotFromFiles, splitTailOutput, type Snapshot } from '../sample/snapshot.js';
@@ -24,10 +25,10 @@ function sampleLines(text: string): SampleLine[] | string {
     try {
       v = JSON.parse(line);
     } catch {
-      return `samples.jsonl line ${i + 1} is not JSON`;
+      return `${RUN_FILES.samples} line ${i + 1} is not JSON`;
     }
     if (!isObject(v) || typeof v.t !== 'number' || typeof v.score !== 'number' || !isObject(v.vmstat))
-      return `samples.jsonl line ${i + 1} is no sample`;
+      return `${RUN_FILES.samples} line ${i + 1} is no sample`;
     const vmstat = Object.fromEntries(
       Object.entries(v.vmstat).filter((e): e is [string, number] => typeof e[1] === 'number'),
     );
@@ -42,22 +43,23 @@ function sampleLines(text: string): SampleLine[] | string {
  * event counter compaction moves only grows along it.
  */
 export function seriesProblem(before: Snapshot, samples: SampleLine[], after: Snapshot): string | undefined {
-  if (samples.length < 2) return 'samples.jsonl has fewer than two samples (before and after)';
+  if (samples.length < 2) return `${RUN_FILES.samples} has fewer than two samples (before and after)`;
   const counters = Object.keys(after.vmstat).filter((n) => isCompactionCounter(n) && !n.startsWith('nr_'));
   const ends: Array<[string, Record<string, number>, Record<string, number>]> = [
-    ['before.txt', before.vmstat, samples[0]!.vmstat],
-    ['after.txt', after.vmstat, samples.at(-1)!.vmstat],
+    [RUN_FILES.before, before.vmstat, samples[0]!.vmstat],
+    [RUN_FILES.after, after.vmstat, samples.at(-1)!.vmstat],
   ];
   for (const [file, fromFile, fromSamples] of ends) {
     const differs = counters.find((n) => (fromFile[n] ?? 0) !== (fromSamples[n] ?? 0));
-    if (differs) return `${file} has ${differs} ${fromFile[differs] ?? 0}, samples.jsonl ${fromSamples[differs] ?? 0}`;
+    if (differs)
+      return `${file} has ${differs} ${fromFile[differs] ?? 0}, ${RUN_FILES.samples} ${fromSamples[differs] ?? 0}`;
   }
   if (Math.abs(before.score - samples[0]!.score) > 1e-9 || Math.abs(after.score - samples.at(-1)!.score) > 1e-9)
-    return 'the fragmentation scores of before.txt and after.txt are not those samples.jsonl begins and ends with';
+    return `the scores of ${RUN_FILES.before} and ${RUN_FILES.after} are not the ends of ${RUN_FILES.samples}`;
   for (let i = 1; i < samples.length; i++) {
     const fell = counters.find((n) => (samples[i]!.vmstat[n] ?? 0) < (samples[i - 1]!.vmstat[n] ?? 0));
-    if (fell) return `${fell} falls in samples.jsonl (line ${i + 1}): a counter the kernel only adds to`;
-    if (samples[i]!.t < samples[i - 1]!.t) return `samples.jsonl goes back in time at line ${i + 1}`;
+    if (fell) return `${fell} falls in ${RUN_FILES.samples} (line ${i + 1}): a counter the kernel only adds to`;
+    if (samples[i]!.t < samples[i - 1]!.t) return `${RUN_FILES.samples} goes back in time at line ${i + 1}`;
   }
   return undefined;
 }
@@ -78,14 +80,15 @@ export async function rederiveVerdicts(
   const [beforeText, afterText, samplesText, traceText] = await Promise.all(
     (['before', 'after', 'samples', 'trace'] as const).map((k) => readRunText(runDir, k).catch(() => undefined)),
   );
-  if (!beforeText || !afterText) return { problem: 'no before.txt or after.txt: the verdicts have no evidence' };
+  if (!beforeText || !afterText)
+    return { problem: `no ${RUN_FILES.before} or ${RUN_FILES.after}: the verdicts have no evidence` };
   const before = snapshotFromFiles(splitTailOutput(beforeText), 0);
   const after = snapshotFromFiles(splitTailOutput(afterText), 0);
   const samples = sampleLines(samplesText ?? '');
   if (typeof samples === 'string') return { problem: samples };
   const problem = seriesProblem(before, samples, after);
   if (problem) return { problem };
-  if (scenario.trace && !traceText) return { problem: 'the scenario traces, and the run has no trace.txt' };
+  if (scenario.trace && !traceText) return { problem: `the scenario traces, and the run has no ${RUN_FILES.trace}` };
   const trace = traceText ? summarizedTrace(traceText).summary : undefined;
   const inner = samples.slice(1, -1).map((s) => ({ ...s, buddyinfo: [] }));
   const evidence = collectEvidence(scenario, {

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { LabPaths } from '../config/paths.js';
 import { LabError } from '../errors.js';
 import type { LabLock } from '../lock/lock.js';
 import { sha256File } from '../util/hash.js';
 import { readBuildRecordIfAny } from './build-record.js';
-import type { LabContext } from './context.js';
 
 /** The vmlinux hits are checked against and where it came from, or no vmlinux and why. */
 export interface ClassKernel {
@@ -17,8 +17,8 @@ export interface ClassKernel {
  * it must be the vmlinux the lock pins (a hit checked against another
  * kernel proves nothing); without one, the teacher's build is the class's.
  */
-export async function classKernel(ctx: LabContext, given: string | undefined, pinned?: LabLock): Promise<ClassKernel> {
-  const build = given ? undefined : await readBuildRecordIfAny(ctx.paths).catch(() => undefined);
+export async function classKernel(paths: LabPaths, given: string | undefined, pinned?: LabLock): Promise<ClassKernel> {
+  const build = given ? undefined : await readBuildRecordIfAny(paths).catch(() => undefined);
   const vmlinux = given ? path.resolve(given) : build?.kernel.vmlinux;
   if (!vmlinux || !existsSync(vmlinux)) {
     if (given) throw new LabError('BUNDLE_MISSING', `--vmlinux ${given} is not a file`);

@@ -9,10 +9,10 @@ import { KernelWitness } from '../bundle/kernel-witness.js';
 import { bundlePrint, sharedRuns, type BundlePrint } from '../bundle/shared-runs.js';
 
 import { chooseProfile } from '../config/lab-file.js';
+import type { LabPaths } from '../config/paths.js';
 import { LabError } from '../errors.js';
 import { lockDigest } from '../lock/lock.js';
 import { classKernel } from './class-kernel.js';
-import type { LabContext } from './context.js';
 import { lockFileOf, readLock } from './lock.js';
 
 export interface CheckFlags {
@@ -66,7 +66,7 @@ function lockEvidence(
 
 /** lab check: each bundle's structure, its build against lab.lock, and every exercise of lab.json. */
 export async function checkBundles(
-  ctx: LabContext,
+  paths: LabPaths,
   flags: CheckFlags,
 ): Promise<{ rows: CheckRow[]; kernel: string; passed: boolean; bundles: number; seconds: number }> {
   const started = Date.now();
@@ -86,7 +86,7 @@ export async function checkBundles(
     : labFile.data.exercises;
   const lockFile = lockFileOf(labFile);
   const pinned = existsSync(lockFile) ? await readLock(lockFile) : undefined;
-  const kernel = await classKernel(ctx, flags.vmlinux, pinned);
+  const kernel = await classKernel(paths, flags.vmlinux, pinned);
   const witness = kernel.vmlinux ? await KernelWitness.open(kernel.vmlinux, flags.signal) : undefined;
   const prints: BundlePrint[] = [];
   const limits = flags.maxSizeMib ? { ...BUNDLE_LIMITS, compressedBytes: flags.maxSizeMib << 20 } : BUNDLE_LIMITS;

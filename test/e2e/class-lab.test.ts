@@ -7,6 +7,7 @@
  */
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +27,8 @@ beforeAll(async () => {
   const demo = await lab(['demo', '--gdb-port', String(await freePort()), '--json'], { cwd });
   expect(demo.exitCode, demo.stderr).toBe(0);
   demoRun = JSON.parse(demo.stdout).runDir;
+  const proactive = await lab(['run', 'proactive', '--json'], { cwd, timeout: 10 * 60_000 });
+  expect(proactive.exitCode, proactive.stderr).toBe(0);
   build = JSON.parse(readFileSync(path.join(labDir, 'build.json'), 'utf8'));
   locked = await lab(['lock', '--json'], { cwd, timeout: 20 * 60_000 });
 }, 45 * 60_000);
@@ -181,6 +184,30 @@ describe('lab pack and lab check', () => {
         `${seconds.toFixed(1)} s (${out.seconds.toFixed(1)} s inside lab)`,
     );
   });
+});
+
+describe('forged hand-ins', () => {
+  it(
+    'are each caught by at least one check, and the real bundle of a demo and a scenario passes them all',
+    async () => {
+      const script = fileURLToPath(new URL('../../scripts/forged-bundles.mjs', import.meta.url));
+      const r = await execa('node', [script, cwd, '--json'], { reject: false, timeout: 10 * 60_000 });
+      expect(r.exitCode, r.stderr).toBe(0);
+      const table: Array<{ bundle: string; expected: string; caught: string[] }> = JSON.parse(r.stdout);
+      const real = table.filter((t) => t.expected === 'pass');
+      expect(real.map((t) => [t.bundle, t.caught])).toEqual([['real: demo and proactive', []]]);
+      const forged = table.filter((t) => t.expected === 'caught');
+      expect(forged.length).toBeGreaterThanOrEqual(8);
+      expect(forged.filter((t) => t.caught.length === 0).map((t) => t.bundle)).toEqual([]);
+      const by = Object.fromEntries(forged.map((t) => [t.bundle, t.caught]));
+      expect(by['pc moved by one instruction']).toContain('vmlinux');
+      expect(by['function renamed']).toContain('vmlinux');
+      expect(by['real run, one counter edited']).toContain('evidence');
+      expect(by["a classmate's run under another name"]).toContain('shared runs');
+      expect(by['packed against another lab.lock']).toContain('lab.lock');
+    },
+    15 * 60_000,
+  );
 });
 
 describe('a prefix-mapped kernel', () => {

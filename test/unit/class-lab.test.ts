@@ -345,6 +345,11 @@ describe('hand-in bundles', () => {
   });
 });
 
+function hitOf(breakpoint: string, functions: string[]): RunEvidence['hits'][number] {
+  const frames = functions.map((f, i) => ({ function: f, file: null, line: null, pc: `0x${i}`, inlined: false }));
+  return { seq: null, breakpoint, function: functions[0] ?? null, frames };
+}
+
 describe('exercises judged from runs', () => {
   const exercises = parseLabFile(course, 'lab.json').exercises;
   const demo: RunEvidence = {
@@ -358,10 +363,12 @@ describe('exercises judged from runs', () => {
       'isolate_freepages_block',
     ],
     hits: [
-      { breakpoint: 'compact_zone', frames: ['compact_zone', 'compact_node', 'sysctl_compaction_handler'] },
-      { breakpoint: 'compact_unlock_should_abort', frames: ['compact_unlock_should_abort', 'isolate_freepages_block'] },
+      hitOf('compact_zone', ['compact_zone', 'compact_node', 'sysctl_compaction_handler']),
+      hitOf('compact_unlock_should_abort', ['compact_unlock_should_abort', 'isolate_freepages_block']),
     ],
+    unreadableHits: 0,
     verdicts: [],
+    context: {},
   };
   const proactive: RunEvidence = {
     id: 'r-pro',
@@ -369,6 +376,8 @@ describe('exercises judged from runs', () => {
     scenario: 'proactive',
     breakpoints: ['proactive_compact_node'],
     hits: [],
+    unreadableHits: 0,
+    context: {},
     verdicts: [
       {
         path: 'proactive',
@@ -407,10 +416,21 @@ describe('exercises judged from runs', () => {
     expect(judgeExercises(exercises, [failing]).find((r) => r.exercise === 'proactive')).toMatchObject({ pass: false });
   });
 
-  it('reads hits.jsonl defensively: a broken line or a foreign object is skipped', () => {
-    const text =
-      '{"breakpoint":"compact_zone","frames":[{"function":"compact_zone"},{"x":1}]}\nnot json\n{"no":"breakpoint"}\n';
-    expect(parseHits(text)).toEqual([{ breakpoint: 'compact_zone', frames: ['compact_zone'] }]);
+  it('reads hits.jsonl defensively: a broken line, a foreign object, a frame without a pc are counted', () => {
+    const frames = '[{"function":"compact_zone","pc":"0x1"}]';
+    const good = `{"seq":1,"breakpoint":"compact_zone","function":"compact_zone","frames":${frames}}`;
+    const text = `${good}\nnot json\n{"no":"breakpoint"}\n{"breakpoint":"x","frames":[{"function":"x"}]}\n`;
+    expect(parseHits(text)).toEqual({
+      hits: [
+        {
+          seq: 1,
+          breakpoint: 'compact_zone',
+          function: 'compact_zone',
+          frames: [{ function: 'compact_zone', file: null, line: null, pc: '0x1', inlined: false }],
+        },
+      ],
+      unreadable: 3,
+    });
   });
 });
 

@@ -156,6 +156,8 @@ describe('seriesProblem', () => {
     );
     expect(seriesProblem(snap(1), [line(0, 1), line(1, 20), line(2, 9)], snap(9))).toMatch(/falls in samples\.jsonl/);
     expect(seriesProblem(snap(1), [line(0, 1)], snap(1))).toMatch(/fewer than two samples/);
-    expect(seriesProblem(snap(1, 3), [line(0, 1), line(2, 9)], snap(9))).toMatch(/fragmentation scores/);
+    expect(seriesProblem(snap(1, 3), [line(0, 1), line(2, 9)], snap(9))).toMatch(
+      /scores of before\.txt and after\.txt/,
+    );
   });
 });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUNDLE_MANIFEST, fileHashes, writeBundle } from '../../src/bundle/bundle.js';
 import { builtOf } from '../../src/bundle/built.js';
+import { labPaths } from '../../src/config/paths.js';
 import { checkBundles } from '../../src/lab/hand-in.js';
 import { tempDir } from '../helpers/cli.js';
 
@@ -42,7 +43,7 @@ describe('lab check', () => {
       await makeBundle('bob', 'null'),
       await makeBundle('cy', JSON.stringify({ built: { bzImage: 'x' } })),
     ];
-    const r = await checkBundles({ bundles, lab });
+    const r = await checkBundles(labPaths(path.join(path.dirname(lab), '.lab')), { bundles, lab });
     expect(r.rows).toEqual([
       {
         bundle: 'ada.tar.gz',

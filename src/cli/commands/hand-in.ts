@@ -55,7 +55,9 @@ export const checkCommand = defineCommand({
     vmlinux: a.vmlinux,
   }),
   run: async (cli, flags) => {
-    const r = await (await import('../../lab/hand-in.js')).checkBundles(cli.lab, { ...flags, signal: cli.lab.signal });
+    const r = await (
+      await import('../../lab/hand-in.js')
+    ).checkBundles(cli.lab.paths, { ...flags, signal: cli.lab.signal });
     cli.out(cli.json ? JSON.stringify(r, null, 2) : renderCheck(r));
     return r.passed ? 0 : 1;
   },
