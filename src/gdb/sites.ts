@@ -56,6 +56,7 @@ export async function resolveSites(
   requests: BreakpointRequest[],
   configFile: string,
   logFile: string,
+  signal?: AbortSignal,
 ): Promise<SiteAnswer[]> {
   await writeFile(
     configFile,
@@ -65,7 +66,7 @@ export async function resolveSites(
       2,
     ),
   );
-  const r = await execute(gdbSitesCommand(vmlinux, configFile), { logFile, timeoutMs: 300_000 });
+  const r = await execute(gdbSitesCommand(vmlinux, configFile), { logFile, timeoutMs: 300_000, signal });
   const answers = parseSitesEvent(r.stdout.toString('utf8'));
   if (!answers)
     throw new LabError(
