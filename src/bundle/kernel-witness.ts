@@ -91,6 +91,7 @@ export class KernelWitness {
       requests,
       path.join(dir, 'breakpoints.json'),
       path.join(dir, 'gdb-sites.log'),
+      this.signal,
     );
     for (const a of answers) {
       if ('error' in a) this.sites.set(a.spec, a.error);
