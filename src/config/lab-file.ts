@@ -198,8 +198,18 @@ export function checkExerciseNames(
   });
 }
 
+/** Every trigger and scenario the exercises name is one of lab's own. */
+export function checkLabFileNames(data: LabFileData, file: string): void {
+  checkExerciseNames(
+    data,
+    file,
+    Object.keys(TRIGGERS),
+    (name) => /^[a-z0-9-]+$/.test(name) && existsSync(path.join(projectRoot(), 'scenarios', `${name}.json`)),
+  );
+}
+
 /** What lab reads of a lab.json at most. */
-const LAB_FILE_BYTES = 1024 * 1024;
+export const LAB_FILE_BYTES = 1024 * 1024;
 
 export function readLabFile(file: string): LabFile {
   const read = {
@@ -209,12 +219,7 @@ export function readLabFile(file: string): LabFile {
     hint: 'give a lab.json file',
   } as const;
   const data = parseLabFile(readCheckedTextSync(file, read), file);
-  checkExerciseNames(
-    data,
-    file,
-    Object.keys(TRIGGERS),
-    (name) => /^[a-z0-9-]+$/.test(name) && existsSync(path.join(projectRoot(), 'scenarios', `${name}.json`)),
-  );
+  checkLabFileNames(data, file);
   const profile = applyLabFile(loadProfile(data.profile), data, path.dirname(file), existsSync);
   return { file, data, profile };
 }

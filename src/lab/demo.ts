@@ -3,16 +3,10 @@ import { buildLab, type BuildFlags } from './build.js';
 import type { BuildRecord } from './build-record.js';
 import type { LabContext } from './context.js';
 import { recordDebug } from './debug.js';
+import { DEMO_BREAKPOINTS, DEMO_TRIGGER } from './demo-breakpoints.js';
 import { ensureVmFor, type StartFlags } from './vm.js';
 
-/** The breakpoints the seed set by hand. */
-export const DEMO_BREAKPOINTS = [
-  'kcompactd',
-  'kcompactd_do_work',
-  'compact_zone',
-  'compact_unlock_should_abort',
-  'isolate_freepages_block',
-];
+export { DEMO_BREAKPOINTS } from './demo-breakpoints.js';
 
 export interface DemoFlags extends BuildFlags, StartFlags {
   count: number;
@@ -34,7 +28,7 @@ export async function runDemo(
     break: DEMO_BREAKPOINTS,
     count: flags.count,
     timeout: flags.timeout,
-    trigger: 'compact',
+    trigger: DEMO_TRIGGER,
   });
   return { build, result, runDir, report };
 }

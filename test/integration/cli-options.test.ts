@@ -12,7 +12,18 @@ import { CONTEXT_OPTIONS, commandsOfHelp, droppedEntries, requestOf } from '../h
 import { LAB, lab } from '../helpers/cli.js';
 
 /** The commands that read lab.json, so take the global --lab. */
-const LAB_FILE_READERS = ['build', 'demo', 'debug', 'doctor', 'lock', 'verify', 'pack', 'check'];
+const LAB_FILE_READERS = [
+  'build',
+  'demo',
+  'debug',
+  'doctor',
+  'lock',
+  'verify',
+  'pack',
+  'check',
+  'exercises',
+  'exercise',
+];
 
 const helps = new Map<string, string>();
 

@@ -1,24 +1,25 @@
+import type { InitFlags } from '../../lab/init.js';
 import type { LockFlags } from '../../lab/lock.js';
 import { defineCommand } from '../command.js';
 import { renderVerify } from '../render-course.js';
+import { renderInit } from '../render-exercises.js';
 
 /** The class lab's teacher side: lab init, lab lock, lab verify. */
 export const initCommand = defineCommand({
   command: 'init',
-  describe: 'write a commented lab.json for the compaction course (the seed breakpoints and the five scenarios)',
+  describe: "copy a course here: its lab.json and each exercise's text (default: the compaction course)",
   options: (y) =>
     y
-      .option('profile', { type: 'string', describe: 'the base profile it names (default debian)' })
-      .option('force', { type: 'boolean', describe: 'overwrite an existing lab.json' }),
-  request: (a) => ({ profile: a.profile, force: a.force }),
+      .option('from', {
+        type: 'string',
+        describe: "a course directory: lab.json and one NAME.md per exercise (default lab's courses/compaction)",
+      })
+      .option('profile', { type: 'string', describe: "the base profile it names (default: the course's)" })
+      .option('force', { type: 'boolean', describe: 'overwrite an existing lab.json and exercise texts' }),
+  request: (a): InitFlags => ({ from: a.from, profile: a.profile, force: a.force }),
   run: async (cli, flags) => {
     const r = await (await import('../../lab/init.js')).initLab(flags);
-    cli.out(
-      cli.json
-        ? JSON.stringify(r, null, 2)
-        : `wrote ${r.file}: profile ${r.profile}, exercises ` +
-            `${r.exercises.join(', ')}\nnext: lab lock (writes lab.lock), then commit both`,
-    );
+    cli.out(cli.json ? JSON.stringify(r, null, 2) : renderInit(r));
   },
 });
 

@@ -3,6 +3,7 @@ import { buildCommand } from './build.js';
 import { initCommand, lockCommand, verifyCommand } from './course.js';
 import { debugCommand, demoCommand } from './debug.js';
 import { doctorCommand } from './doctor.js';
+import { exerciseCommand, exercisesCommand } from './exercises.js';
 import { consoleCommand, cpCommand, execCommand, gdbCommand, sshCommand } from './guest.js';
 import { checkCommand, packCommand } from './hand-in.js';
 import { matrixCommand } from './matrix.js';
@@ -28,6 +29,8 @@ export const COMMANDS: AnyCommand[] = [
   commandOf(runCommand),
   commandOf(doctorCommand),
   commandOf(initCommand),
+  commandOf(exercisesCommand),
+  commandOf(exerciseCommand),
   commandOf(lockCommand),
   commandOf(verifyCommand),
   commandOf(packCommand),
