@@ -29,11 +29,14 @@ export interface InitResult {
   from: string;
   profile: string;
   exercises: string[];
-  /** The exercise texts written beside lab.json. */
+  /** The exercise texts (and the course's kernel files) written beside lab.json. */
   texts: string[];
   /** The exercises left without a text, and why. */
   untexted: Array<{ exercise: string; why: string }>;
 }
+
+/** A full kernel .config is a few hundred KiB. */
+const KERNEL_FILE_BYTES = 8 << 20;
 
 const COURSE_HINT = 'a course is a directory holding lab.json and one NAME.md per exercise';
 
@@ -79,6 +82,14 @@ function notCopied(dir: string, name: string, why: NotCopied): string {
   return `${path.join(dir, name)} is a link to nothing`;
 }
 
+/** The files a course would overwrite, in one line (pure). */
+function inTheWayMessage(out: string, files: string[]): string {
+  if (files.length === 1) return `${files[0]} already exists`;
+  const names = files.map((f) => path.relative(out, f));
+  const shown = names.length > 3 ? [...names.slice(0, 3), `${names.length - 3} more`] : names;
+  return `${shown.join(', ')} already exist in ${out}`;
+}
+
 /** lab.json of the course, its profile set to the one asked for (checked before anything is written). */
 function withProfile(text: string, profile: string | undefined): string {
   if (!profile) return text;
@@ -116,9 +127,15 @@ export async function initLab(flags: InitFlags): Promise<InitResult> {
     if ('why' in read) untexted.push({ exercise: ex.name, why: notCopied(from, name, read.why) });
     else texts.push({ file: path.join(out, name), data: read.bytes });
   }
+  // the course's own kernel files: a full .config and fragments that are files beside lab.json
+  for (const name of [data.kernel.config, ...(data.kernel.fragments ?? [])]) {
+    if (!name || path.isAbsolute(name) || name.split(/[\\/]/).includes('..')) continue;
+    const read = await readCourseFile(from, name, KERNEL_FILE_BYTES);
+    if ('bytes' in read) texts.push({ file: path.join(out, name), data: read.bytes });
+    else if (read.why !== 'missing') untexted.push({ exercise: '(kernel)', why: notCopied(from, name, read.why) });
+  }
   const inTheWay = [file, ...texts.map((t) => t.file)].filter((f) => existsSync(f));
-  if (inTheWay.length && !flags.force)
-    throw new LabError('LAB_FILE_EXISTS', `${inTheWay.join(', ')} already ${inTheWay.length > 1 ? 'exist' : 'exists'}`);
+  if (inTheWay.length && !flags.force) throw new LabError('LAB_FILE_EXISTS', inTheWayMessage(out, inTheWay));
   // lab.json last: when it is there, its texts are too
   await writeFilesAtomically([...texts, { file, data: text }]);
   return {

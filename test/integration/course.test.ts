@@ -80,7 +80,9 @@ describe('lab init', () => {
     expect((await lab(['init'], { cwd })).exitCode).toBe(0);
     const again = await lab(['init'], { cwd });
     expect(again.exitCode).toBe(2);
-    expect(again.stderr).toMatch(/^lab: .*lab\.json already exists: pass --force to overwrite it\n$/);
+    expect(again.stderr).toMatch(
+      /^lab: lab\.json, seed-breakpoints\.md, manual\.md, 4 more already exist in .*: pass --force/,
+    );
     expect((await lab(['init', '--force'], { cwd })).exitCode).toBe(0);
   });
 });
@@ -99,6 +101,21 @@ describe('lab init --from DIR', () => {
     const json = JSON.parse((await lab(['init', '--from', course, '--force', '--json'], { cwd })).stdout);
     expect(json).toMatchObject({ from: course, exercises: ['zone-order', 'manual', 'untold'] });
     expect(json.untexted).toEqual([{ exercise: 'untold', why: `there is no untold.md in ${course}` }]);
+  });
+
+  it("copies the kernel fragment lab.json names beside it, and leaves lab's own fragments by name", async () => {
+    const course = makeCourse();
+    const lab2 = COURSE_LAB.replace(
+      '"profile": "debian",',
+      '"profile": "debian",\n  "kernel": { "fragments": ["lab.config", "course.config"] },',
+    );
+    writeFileSync(path.join(course, 'lab.json'), lab2);
+    writeFileSync(path.join(course, 'course.config'), 'CONFIG_COMPACTION=y\n');
+    const cwd = tempDir('course-kernel');
+    const r = await lab(['init', '--from', course], { cwd });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(readdirSync(cwd).sort()).toEqual(['course.config', 'lab.json', 'manual.md', 'zone-order.md']);
+    expect(readFileSync(path.join(cwd, 'course.config'), 'utf8')).toBe('CONFIG_COMPACTION=y\n');
   });
 
   it("sets --profile in the course's lab.json", async () => {
