@@ -56,6 +56,14 @@ def site_record(location):
     }
 
 
+def line_record(address):
+    """gdb's line-table row for an address, which lab check accepts beside addr2line's."""
+    sal = gdb.find_pc_line(address)
+    if not sal.symtab:
+        return {"file": None, "line": None}
+    return {"file": relative_file(sal.symtab.filename, None), "line": sal.line or None}
+
+
 def resolve(request):
     try:
         bp = gdb.Breakpoint(request["location"], internal=True)
@@ -80,3 +88,5 @@ def main():
     gdb.execute("set confirm off")
     gdb.execute("set breakpoint pending off")
     emit("sites", breakpoints=[resolve(request) for request in config["breakpoints"]])
+    if config.get("lines"):
+        emit("lines", lines={address: line_record(int(address, 16)) for address in config["lines"]})

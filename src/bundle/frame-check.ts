@@ -23,6 +23,12 @@ export interface KernelFacts {
   chains: Map<bigint, InlineChain>;
   /** Whether the instruction just before each caller pc is a call. */
   calls: Map<bigint, boolean>;
+  /**
+   * gdb's line-table row for an address, where the hit's innermost line is
+   * not addr2line's: gdb and addr2line read some rows of newer DWARF
+   * differently, and gdb recorded the hit.
+   */
+  lines: Map<bigint, { file: string | null; line: number | null }>;
   /** gdb's name for an address DWARF names by a label or not at all (assembly: entry_SYSCALL_64). */
   functionAt(name: string | null, address: bigint): string | null;
 }
@@ -63,8 +69,8 @@ export function physicalFrames(frames: RecordedFrame[]): RecordedFrame[][] | str
 const show = (f: Pick<SourceFrame, 'function' | 'file' | 'line'>) =>
   `${f.function ?? '??'} ${f.file ?? '??'}:${f.line ?? '?'}`;
 
-function sameFrame(recorded: RecordedFrame, known: SourceFrame): boolean {
-  return recorded.function === known.function && recorded.file === known.file && recorded.line === known.line;
+function samePlace(recorded: RecordedFrame, known: { file: string | null; line: number | null } | undefined) {
+  return known !== undefined && recorded.file === known.file && recorded.line === known.line;
 }
 
 /**
@@ -93,7 +99,10 @@ export function hitProblem(hit: RecordedHit, facts: KernelFacts): string | undef
       return `${at(index, first)}: no call instruction ends at this pc in vmlinux (not a return address)`;
     }
     const lookup = k === 0 ? pc : pc - 1n;
-    const chain = facts.chains.get(lookup) ?? [];
+    const whole = facts.chains.get(lookup) ?? [];
+    // stopped where an inlined callee begins, gdb shows the frame it is about to enter, not the callee
+    const hidden = k === 0 ? Math.max(0, whole.length - group.length) : 0;
+    const chain = whole.slice(hidden);
     if (chain.length !== group.length)
       return (
         `${at(index, first)}: vmlinux has ${chain.length} function(s) at this pc ` +
@@ -101,11 +110,30 @@ export function hitProblem(hit: RecordedHit, facts: KernelFacts): string | undef
       );
     for (const [j, f] of group.entries()) {
       const known = { ...chain[j]!, function: facts.functionAt(chain[j]!.function, lookup) };
-      if (!sameFrame(f, known)) return `${at(index + j, f)}: vmlinux has ${show(known)} there, the hit ${show(f)}`;
+      const placed = samePlace(f, known) || (j === 0 && hidden === 0 && samePlace(f, facts.lines.get(lookup)));
+      if (f.function !== known.function || !placed)
+        return `${at(index + j, f)}: vmlinux has ${show(known)} there, the hit ${show(f)}`;
     }
     index += group.length;
   }
   return undefined;
+}
+
+/**
+ * The lookups where the hit's innermost file and line are not addr2line's
+ * (pure): gdb's line table is asked about these before the hit is judged.
+ */
+export function disputedLines(hit: RecordedHit, chains: Map<bigint, InlineChain>): bigint[] {
+  const groups = physicalFrames(hit.frames);
+  if (typeof groups === 'string') return [];
+  return groups.flatMap((g, k) => {
+    const pc = parsePc(g[0]!.pc);
+    if (pc === undefined) return [];
+    const lookup = k === 0 ? pc : pc - 1n;
+    const chain = chains.get(lookup) ?? [];
+    const innermost = k === 0 ? chain[Math.max(0, chain.length - g.length)] : chain[0];
+    return samePlace(g[0]!, innermost) ? [] : [lookup];
+  });
 }
 
 /** The addresses a hit's check looks up: frame 0's pc and each caller's pc - 1 (pure). */

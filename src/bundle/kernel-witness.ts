@@ -1,11 +1,18 @@
 import path from 'node:path';
 import tmp from 'tmp';
 import { addr2lineCommand, parseAddr2line, SymbolTable, type InlineChain } from '../engine/symbolize.js';
-import { resolveSites } from '../gdb/sites.js';
+import { askGdb } from '../gdb/sites.js';
 import { executeChecked } from '../process/runner.js';
 import { ElfText } from '../util/elf-text.js';
 import { CALL_WINDOW, callEndsAt } from './call-site.js';
-import { hitProblem, lookupsOf, plainLocation, type KernelFacts, type RecordedHit } from './frame-check.js';
+import {
+  disputedLines,
+  hitProblem,
+  lookupsOf,
+  plainLocation,
+  type KernelFacts,
+  type RecordedHit,
+} from './frame-check.js';
 
 /** The most distinct addresses one run may ask vmlinux about: far above a real run, a bound on a forged one. */
 export const MAX_LOOKUPS = 50_000;
@@ -29,6 +36,7 @@ export class KernelWitness {
   private readonly chains = new Map<bigint, InlineChain>();
   private readonly calls = new Map<bigint, boolean>();
   private readonly sites = new Map<string, Set<bigint> | string>();
+  private readonly lines = new Map<bigint, { file: string | null; line: number | null }>();
   private readonly scratch = tmp.dirSync({ prefix: 'lab-witness-', unsafeCleanup: true });
 
   private constructor(
@@ -63,11 +71,16 @@ export class KernelWitness {
       };
     if (locations.size > MAX_LOCATIONS)
       return { hits: hits.length, frames, problem: `${locations.size} breakpoints (the limit is ${MAX_LOCATIONS})` };
-    await Promise.all([this.lookUpSites(locations), this.lookUpChains(chains), this.lookUpCalls(calls)]);
+    await Promise.all([this.lookUpChains(chains), this.lookUpCalls(calls)]);
+    const disputed = new Set(hits.flatMap((h) => disputedLines(h, this.chains)).filter((a) => !this.lines.has(a)));
+    if (disputed.size > MAX_LOOKUPS)
+      return { hits: hits.length, frames, problem: `${disputed.size} lines not as addr2line has them` };
+    await this.askGdb(locations, disputed);
     const facts: KernelFacts = {
       sites: this.sites,
       chains: this.chains,
       calls: this.calls,
+      lines: this.lines,
       functionAt: (name, address) => this.symbols.functionName(name, address),
     };
     for (const hit of hits) {
@@ -77,8 +90,8 @@ export class KernelWitness {
     return { hits: hits.length, frames };
   }
 
-  private async lookUpSites(locations: Set<string>): Promise<void> {
-    if (locations.size === 0) return;
+  private async askGdb(locations: Set<string>, lines: Set<bigint>): Promise<void> {
+    if (locations.size === 0 && lines.size === 0) return;
     const requests = [...locations].map((location) => ({
       spec: location,
       location,
@@ -86,14 +99,17 @@ export class KernelWitness {
       kind: location.includes(':') ? ('line' as const) : ('function' as const),
     }));
     const dir = this.scratch.name;
-    const answers = await resolveSites(
+    const answers = await askGdb(
       this.vmlinux,
       requests,
+      [...lines],
       path.join(dir, 'breakpoints.json'),
       path.join(dir, 'gdb-sites.log'),
       this.signal,
     );
-    for (const a of answers) {
+    for (const [address, row] of answers.lines) this.lines.set(address, row);
+    for (const a of lines) if (!this.lines.has(a)) this.lines.set(a, { file: null, line: null });
+    for (const a of answers.sites) {
       if ('error' in a) this.sites.set(a.spec, a.error);
       else this.sites.set(a.spec, new Set(a.sites.flatMap((s) => [s.address, s.probe])));
     }

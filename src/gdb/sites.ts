@@ -50,6 +50,21 @@ export function parseSitesEvent(output: string): SiteAnswer[] | undefined {
   return undefined;
 }
 
+/** The "lines" event: gdb's line-table row for each address asked (pure). */
+export function parseLinesEvent(output: string): Map<bigint, { file: string | null; line: number | null }> {
+  const out = new Map<bigint, { file: string | null; line: number | null }>();
+  for (const line of output.split('\n')) {
+    const e = parseRecorderEvent(line);
+    if (e?.event !== 'lines' || typeof e.lines !== 'object' || e.lines === null) continue;
+    for (const [address, row] of Object.entries(e.lines as Record<string, { file?: unknown; line?: unknown }>))
+      out.set(BigInt(address), {
+        file: typeof row.file === 'string' ? row.file : null,
+        line: typeof row.line === 'number' ? row.line : null,
+      });
+  }
+  return out;
+}
+
 /** Every site of every breakpoint, as gdb would place them; the log goes to logFile. */
 export async function resolveSites(
   vmlinux: string,
@@ -58,21 +73,29 @@ export async function resolveSites(
   logFile: string,
   signal?: AbortSignal,
 ): Promise<SiteAnswer[]> {
-  await writeFile(
-    configFile,
-    JSON.stringify(
-      { breakpoints: requests.map(({ spec, location, condition }) => ({ spec, location, condition })) },
-      null,
-      2,
-    ),
-  );
+  return (await askGdb(vmlinux, requests, [], configFile, logFile, signal)).sites;
+}
+
+/** Sites of breakpoints and line-table rows of addresses, in one gdb run on vmlinux. */
+export async function askGdb(
+  vmlinux: string,
+  requests: BreakpointRequest[],
+  lines: bigint[],
+  configFile: string,
+  logFile: string,
+  signal?: AbortSignal,
+): Promise<{ sites: SiteAnswer[]; lines: ReturnType<typeof parseLinesEvent> }> {
+  const breakpoints = requests.map(({ spec, location, condition }) => ({ spec, location, condition }));
+  const addresses = lines.map((a) => `0x${a.toString(16)}`);
+  await writeFile(configFile, JSON.stringify({ breakpoints, lines: addresses }, null, 2));
   const r = await execute(gdbSitesCommand(vmlinux, configFile), { logFile, timeoutMs: 300_000, signal });
-  const answers = parseSitesEvent(r.stdout.toString('utf8'));
+  const stdout = r.stdout.toString('utf8');
+  const answers = parseSitesEvent(stdout);
   if (!answers)
     throw new LabError(
       'GDB_FAILED',
       `gdb did not resolve the breakpoints (exit ${r.exitCode}): ${r.tail.at(-1) ?? ''}`,
       { hint: `see ${logFile}` },
     );
-  return answers;
+  return { sites: answers, lines: parseLinesEvent(stdout) };
 }

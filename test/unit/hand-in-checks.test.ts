@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { callEndsAt } from '../../src/bundle/call-site.js';
 import {
+  disputedLines,
   hitProblem,
   physicalFrames,
   plainLocation,
@@ -68,6 +69,7 @@ const facts: KernelFacts = {
     ],
   ]),
   calls: new Map([[0x2005n, true]]),
+  lines: new Map([[0x2004n, { file: 'include/linux/mmzone.h', line: 1587 }]]),
   functionAt: (name) => name,
 };
 const real = () =>
@@ -100,6 +102,30 @@ describe('hitProblem', () => {
     expect(hitProblem(badPc, facts)).toMatch(/the pc is not an address/);
     expect(hitProblem(hit([], 'compact_zone'), facts)).toMatch(/has no frames/);
     expect(hitProblem({ ...real(), breakpoint: '$(rm -rf /)' }, facts)).toMatch(/no plain function/);
+  });
+
+  it("takes gdb's line-table row for the innermost frame of a pc, where addr2line reads the DWARF otherwise", () => {
+    const gdbs = real();
+    gdbs.frames[1] = { ...gdbs.frames[1]!, file: 'include/linux/mmzone.h', line: 1587 };
+    expect(hitProblem(gdbs, facts)).toBeUndefined();
+    expect(disputedLines(gdbs, facts.chains)).toEqual([0x2004n]);
+    const outer = real();
+    outer.frames[2] = { ...outer.frames[2]!, file: 'include/linux/mmzone.h', line: 1587 };
+    expect(hitProblem(outer, facts)).toMatch(/frame 2 .*vmlinux has sysctl_compaction_handler mm\/compaction.c:2749/);
+  });
+
+  it('at frame 0, lets gdb hide an inlined callee that begins at the stop, and nothing at a caller', () => {
+    const inner = { function: 'get_current', file: 'arch/x86/include/asm/current.h', line: 47 };
+    const withCallee = new Map(facts.chains);
+    withCallee.set(0x1000n, [inner, ...facts.chains.get(0x1000n)!]);
+    withCallee.set(0x2004n, [inner, ...facts.chains.get(0x2004n)!]);
+    expect(hitProblem(real(), { ...facts, chains: new Map([...withCallee].filter(([a]) => a === 0x1000n)) })).toBe(
+      'hit 1 frame 1 (compact_nodes at 0x2005): vmlinux has 0 function(s) at this pc (none), the hit 2',
+    );
+    expect(hitProblem(real(), { ...facts, chains: withCallee })).toMatch(/frame 1 .*vmlinux has 3 function\(s\)/);
+    const atZero = new Map(facts.chains);
+    atZero.set(0x1000n, [inner, ...facts.chains.get(0x1000n)!]);
+    expect(hitProblem(real(), { ...facts, chains: atZero })).toBeUndefined();
   });
 
   it('groups inlined frames with the frame they were inlined into', () => {
