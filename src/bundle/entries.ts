@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { terminalText } from '../util/terminal-text.js';
 
 /**
  * What a hand-in bundle may hold, checked entry by entry before anything is
@@ -20,16 +21,17 @@ export interface TarEntryInfo {
   size: number;
 }
 
-/** Why an entry is refused, or undefined when it may be unpacked. */
+/** Why an entry is refused, or undefined when it may be unpacked; the name shown escaped (terminal-text.ts). */
 export function entryProblem(entry: TarEntryInfo): string | undefined {
   const p = entry.path;
-  if (p.includes('\0')) return `entry ${JSON.stringify(p)} has a NUL in its name`;
-  if (path.posix.isAbsolute(p) || /^[A-Za-z]:/.test(p)) return `entry ${p} is an absolute path`;
-  if (p.split(/[\\/]+/).includes('..')) return `entry ${p} climbs out of the bundle ("..")`;
+  const name = terminalText(p, 120);
+  if (p.includes('\0')) return `entry ${name} has a NUL in its name`;
+  if (path.posix.isAbsolute(p) || /^[A-Za-z]:/.test(p)) return `entry ${name} is an absolute path`;
+  if (p.split(/[\\/]+/).includes('..')) return `entry ${name} climbs out of the bundle ("..")`;
   if (entry.type === 'SymbolicLink' || entry.type === 'Link')
-    return `entry ${p} is a link (a bundle holds only files and directories)`;
+    return `entry ${name} is a link (a bundle holds only files and directories)`;
   if (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'Directory')
-    return `entry ${p} is a ${entry.type}, not a file or directory`;
+    return `entry ${name} is a ${terminalText(entry.type, 40)}, not a file or directory`;
   return undefined;
 }
 

@@ -244,6 +244,8 @@ describe('hand-in bundles', () => {
     expect(entryProblem({ path: 'runs/l', type: 'SymbolicLink', size: 0 })).toMatch(/link/);
     expect(entryProblem({ path: 'runs/l', type: 'Link', size: 0 })).toMatch(/link/);
     expect(entryProblem({ path: 'dev', type: 'CharacterDevice', size: 0 })).toMatch(/CharacterDevice/);
+    expect(entryProblem({ path: 'a\x1b]0;t\x07', type: 'File', size: 1 })).toBeUndefined();
+    expect(entryProblem({ path: '/x\x1b[2J', type: 'File', size: 1 })).toBe('entry /x\\x1b[2J is an absolute path');
     const limits = { compressedBytes: 1 << 20, unpackedBytes: 100, entries: 3 };
     expect(
       bundleProblem(

@@ -1,7 +1,7 @@
 import type { CheckFlags } from '../../lab/hand-in.js';
 import type { PackFlags } from '../../lab/pack.js';
 import { defineCommand } from '../command.js';
-import { renderCheck } from '../render-course.js';
+import { checkJson, renderCheck } from '../render-course.js';
 
 /** The class lab's hand-ins: lab pack (student), lab check (teacher). */
 export const packCommand = defineCommand({
@@ -51,7 +51,7 @@ export const checkCommand = defineCommand({
   }),
   run: async (cli, flags) => {
     const r = await (await import('../../lab/hand-in.js')).checkBundles({ ...flags, signal: cli.lab.signal });
-    cli.out(cli.json ? JSON.stringify(r, null, 2) : renderCheck(r));
+    cli.out(cli.json ? checkJson(r) : renderCheck(r));
     return r.passed ? 0 : 1;
   },
 });
