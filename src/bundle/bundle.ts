@@ -15,13 +15,22 @@ import { bundleProblem, BUNDLE_LIMITS, entryProblem, type BundleLimits, type Tar
 export const BUNDLE_VERSION = 1;
 export const BUNDLE_MANIFEST = 'bundle.json';
 
+/** A student's or a lab's name as a bundle carries it: plain, so it prints as itself. */
+export const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+export const PLAIN_NAME_MAX = 64;
+const plainName = (what: string) =>
+  z
+    .string()
+    .max(PLAIN_NAME_MAX, `a ${what} name is at most ${PLAIN_NAME_MAX} characters`)
+    .regex(PLAIN_NAME, `a ${what} name is letters, digits, ".", "_" and "-"`);
+
 export const BundleManifestSchema = z.strictObject({
   bundleVersion: z.literal(BUNDLE_VERSION),
-  lab: z.string(),
-  student: z.string(),
-  createdAt: z.string(),
-  lockDigest: z.string().nullable(),
-  runs: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/)),
+  lab: plainName('lab'),
+  student: plainName('student'),
+  createdAt: z.string().max(64),
+  lockDigest: z.string().max(128).nullable(),
+  runs: z.array(z.string().max(200).regex(PLAIN_NAME)).max(500),
   files: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
 });
 export type BundleManifest = z.infer<typeof BundleManifestSchema>;

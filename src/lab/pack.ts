@@ -7,6 +7,8 @@ import {
   BUNDLE_MANIFEST,
   BUNDLE_VERSION,
   fileHashes,
+  PLAIN_NAME,
+  PLAIN_NAME_MAX,
   regularFiles,
   writeBundle,
   type BundleManifest,
@@ -62,11 +64,15 @@ export async function packRuns(
     : all.filter(isRunDir);
   if (chosen.length === 0) throw new LabError('NO_RUNS', `there are no runs in ${ctx.paths.runs}`);
   const student = flags.student ?? process.env.USER ?? os.userInfo().username;
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(student))
+  if (!PLAIN_NAME.test(student) || student.length > PLAIN_NAME_MAX)
     throw new LabError('BAD_OPTION', `--student "${student}" is not a plain name`, {
-      hint: 'letters, digits, ".", "_" and "-"',
+      hint: `letters, digits, ".", "_" and "-", at most ${PLAIN_NAME_MAX}`,
     });
   const labName = labFile?.data.name ?? build.profile;
+  if (labName.length > PLAIN_NAME_MAX)
+    throw new LabError('LAB_FILE_INVALID', `the lab name "${labName}" is over ${PLAIN_NAME_MAX} characters`, {
+      hint: 'lab check refuses a bundle of a longer name: shorten "name" in lab.json',
+    });
   const lockFile = labFile ? lockFileOf(labFile) : undefined;
   const pinned = lockFile && existsSync(lockFile) ? await readLock(lockFile) : undefined;
   const digest = pinned ? lockDigest(pinned) : null;

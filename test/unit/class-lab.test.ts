@@ -322,6 +322,19 @@ describe('hand-in bundles', () => {
     expect(checkDirs().length).toBe(before);
   });
 
+  it("refuses a student's or a lab's name that is not plain: it would print as escape sequences or rows", async () => {
+    const named = (student: string) =>
+      makeBundle({ 'runs/r1/a': 'x' }, { manifest: (m) => void (m.student = student) });
+    for (const student of ['\x1b]0;title\x07', 'ada\nbob  seed  pass', 'a'.repeat(65), '-ada'])
+      await expect(openBundle(await named(student)), JSON.stringify(student)).rejects.toThrow(
+        /b\.tar\.gz refused: bundle\.json: student: a student name is (letters|at most 64)/,
+      );
+    const lab = await makeBundle({ 'runs/r1/a': 'x' }, { manifest: (m) => void (m.lab = 'course\r') });
+    await expect(openBundle(lab)).rejects.toThrow(/bundle\.json: lab: a lab name is letters/);
+    const ok = await openBundle(await named('Ada.Lovelace_1815-x'));
+    ok.close();
+  });
+
   it('refuses a ../ entry, a symlink and an oversized bundle before writing anything', async () => {
     const root = tempDir('evil');
     mkdirSync(path.join(root, 'in'));
