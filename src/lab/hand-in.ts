@@ -85,7 +85,7 @@ export async function checkBundles(
     const name = path.basename(file);
     let opened;
     try {
-      opened = await openBundle(file, limits);
+      opened = await openBundle(file, limits, flags.signal);
     } catch (err) {
       if (!(err instanceof LabError) || (err.code !== 'BUNDLE_REFUSED' && err.code !== 'BUNDLE_MISSING')) throw err;
       rows.push({ bundle: name, student: '?', exercise: '(bundle)', result: 'refused', evidence: err.message });
