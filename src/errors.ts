@@ -72,6 +72,7 @@ export const ERROR_TABLE = {
   LOCK_INVALID: { kind: 'usage', hint: 'fetch lab.lock again, or run lab lock' },
   RUN_UNKNOWN: { kind: 'usage', hint: 'see .lab/runs for the runs there are' },
   RUN_DAMAGED: { kind: 'failed', hint: "the run's files were changed or cut short; run it again" },
+  RUN_TOO_BIG: { kind: 'failed', hint: 'record a shorter run (lab debug --count, --max-per-break)' },
   NO_RUNS: { kind: 'usage', hint: 'record a run first (lab demo, lab debug, lab run)' },
   BUNDLE_MISSING: { kind: 'usage', hint: 'give the .tar.gz that lab pack wrote' },
   MATRIX_UNKNOWN: { kind: 'usage', hint: 'give a matrix spec such as matrices/example.json' },

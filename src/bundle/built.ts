@@ -52,7 +52,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
  */
 export function bundleRefusal(err: unknown): string | undefined {
   if (!(err instanceof LabError)) return undefined;
-  return ['BUNDLE_REFUSED', 'RUN_DAMAGED', 'HITS_CORRUPT'].includes(err.code) ? err.message : undefined;
+  return ['BUNDLE_REFUSED', 'RUN_DAMAGED', 'RUN_TOO_BIG', 'HITS_CORRUPT'].includes(err.code) ? err.message : undefined;
 }
 
 interface Row {

@@ -8,6 +8,7 @@ import { sizeInWords } from '../util/checked-file.js';
 import { sha256File } from '../util/hash.js';
 import { terminalText } from '../util/terminal-text.js';
 import { BUNDLE_LIMITS, entryProblem, type BundleLimits } from './entries.js';
+import { evidenceProblem } from './evidence.js';
 import { unpackBundle, unpackProblem } from './unpack.js';
 
 /**
@@ -73,6 +74,20 @@ export async function writeBundle(stagedDir: string, files: string[], out: strin
   }
 }
 
+/**
+ * Why lab check would refuse a bundle of these files (sizes by path in the
+ * bundle, bundle.json aside), or undefined (pure): lab pack asks before it
+ * packs, so a student never hands in what the teacher's check refuses.
+ */
+export function packProblem(runs: string[], sizes: Map<string, number>, limits = BUNDLE_LIMITS): string | undefined {
+  if (sizes.size + 1 > limits.entries)
+    return `it would hold ${sizes.size + 1} files (lab check takes at most ${limits.entries})`;
+  const total = [...sizes.values()].reduce((a, b) => a + b, 0);
+  if (total > limits.unpackedBytes)
+    return `it would unpack to ${sizeInWords(total)} (lab check takes at most ${sizeInWords(limits.unpackedBytes)})`;
+  return evidenceProblem(runs, sizes);
+}
+
 export interface OpenedBundle {
   dir: string;
   manifest: BundleManifest;
@@ -117,6 +132,7 @@ export async function openBundle(
     const present = (await regularFiles(scratch.name)).filter((f) => f !== BUNDLE_MANIFEST);
     const unlisted = present.find((f) => !(f in manifest.files));
     if (unlisted) throw refuse(`${unlisted} is not listed in ${BUNDLE_MANIFEST}`);
+    const sizes = new Map<string, number>();
     for (const [rel, want] of Object.entries(manifest.files)) {
       if (signal?.aborted) throw new InterruptedError('lab check');
       const full = path.join(scratch.name, rel);
@@ -126,7 +142,10 @@ export async function openBundle(
       if (!info?.isFile()) throw refuse(`${rel} is listed but missing`);
       const hash = await sha256File(full, { code: 'BUNDLE_REFUSED', links: 'refuse' });
       if (hash !== want) throw refuse(`${rel} does not match its sha256 in ${BUNDLE_MANIFEST}`);
+      sizes.set(rel, info.size);
     }
+    const tooMuch = evidenceProblem(manifest.runs, sizes);
+    if (tooMuch) throw refuse(tooMuch);
     return { dir: scratch.name, manifest, close };
   } catch (err) {
     close();

@@ -7,6 +7,7 @@ import {
   BUNDLE_MANIFEST,
   BUNDLE_VERSION,
   fileHashes,
+  packProblem,
   PLAIN_NAME,
   PLAIN_NAME_MAX,
   regularFiles,
@@ -105,13 +106,21 @@ export async function packRuns(
       await writeFile(path.join(staged.name, 'config.diff'), changes.map((c) => `${c}\n`).join(''));
       files.push('config.diff');
     }
+    const sizes = new Map<string, number>();
+    for (const f of files) sizes.set(f, (await stat(path.join(staged.name, f))).size);
+    const runIds = chosen.map((d) => path.basename(d));
+    const problem = packProblem(runIds, sizes);
+    if (problem)
+      throw new LabError('BAD_OPTION', `lab check would refuse this bundle: ${problem}`, {
+        hint: 'name the runs to hand in: lab pack RUN...',
+      });
     const manifest: BundleManifest = {
       bundleVersion: BUNDLE_VERSION,
       lab: labName,
       student,
       createdAt: new Date().toISOString(),
       lockDigest: digest,
-      runs: chosen.map((d) => path.basename(d)),
+      runs: runIds,
       files: await fileHashes(staged.name, files),
     };
     await writeFile(path.join(staged.name, BUNDLE_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
