@@ -1,13 +1,13 @@
 /** lab check: the teacher's side of a hand-in (lab pack, the student's side, is pack.ts). */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { openBundle } from '../bundle/bundle.js';
+import { openBundle, type OpenedBundle } from '../bundle/bundle.js';
 import { readBundleBuilt, refuseBundleRows } from '../bundle/built.js';
 import { BUNDLE_LIMITS } from '../bundle/entries.js';
 import { judgeRunDirs } from '../bundle/judge-runs.js';
 
 import { chooseProfile } from '../config/lab-file.js';
-import { LabError } from '../errors.js';
+import { InterruptedError, LabError } from '../errors.js';
 import { lockDigest } from '../lock/lock.js';
 import { lockFileOf, readLock } from './lock.js';
 
@@ -81,18 +81,12 @@ export async function checkBundles(
   const limits = flags.maxSizeMib ? { ...BUNDLE_LIMITS, compressedBytes: flags.maxSizeMib << 20 } : BUNDLE_LIMITS;
   const rows: CheckRow[] = [];
   for (const file of flags.bundles) {
-    if (flags.signal?.aborted) throw new LabError('INTERRUPTED', 'interrupted');
+    if (flags.signal?.aborted) throw new InterruptedError('lab check');
     const name = path.basename(file);
-    let opened;
+    const first = rows.length;
+    let opened: OpenedBundle | undefined;
     try {
       opened = await openBundle(file, limits, flags.signal);
-    } catch (err) {
-      if (!(err instanceof LabError) || (err.code !== 'BUNDLE_REFUSED' && err.code !== 'BUNDLE_MISSING')) throw err;
-      rows.push({ bundle: name, student: '?', exercise: '(bundle)', result: 'refused', evidence: err.message });
-      continue;
-    }
-    const first = rows.length;
-    try {
       const { manifest, dir } = opened;
       const student = manifest.student;
       if (manifest.lab !== labFile.data.name) {
@@ -123,9 +117,12 @@ export async function checkBundles(
         });
       }
     } catch (err) {
-      if (!refuseBundleRows(rows, first, err, { bundle: name, student: opened.manifest.student })) throw err;
+      // only an interrupt ends the batch: anything else is this bundle's one refused row
+      if (flags.signal?.aborted || (err instanceof LabError && err.code === 'INTERRUPTED'))
+        throw new InterruptedError('lab check');
+      refuseBundleRows(rows, first, err, { bundle: name, student: opened?.manifest.student ?? '?', dir: opened?.dir });
     } finally {
-      opened.close();
+      opened?.close();
     }
   }
   return {
