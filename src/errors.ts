@@ -32,6 +32,7 @@ export const ERROR_TABLE = {
   BAD_CPUS: { kind: 'usage', hint: 'give 1 to 64' },
   BAD_EVENT: { kind: 'usage', hint: 'e.g. compaction or migrate:mm_migrate_pages' },
   BAD_MEMORY: { kind: 'usage', hint: 'give e.g. 2G or 2048M' },
+  BAD_SIZE: { kind: 'usage', hint: 'give a whole number of MiB from 1 to 1024, e.g. --max-size 128' },
   BAD_PORT: { kind: 'usage', hint: 'give 1 to 65535' },
   BAD_TIMEOUT: { kind: 'usage', hint: 'give a positive number' },
   BAD_TRACE: { kind: 'usage', hint: 'see lab trace --help' },

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { LabError } from '../errors.js';
 import { terminalText } from '../util/terminal-text.js';
 
 const MiB = 1024 * 1024;
@@ -16,6 +17,22 @@ export const BUNDLE_LIMITS = {
   entries: 5_000,
 } as const;
 export type BundleLimits = { compressedBytes: number; unpackedBytes: number; entries: number };
+
+/** The most --max-size may raise the packed limit to, in MiB. */
+export const MAX_SIZE_MIB = 1024;
+
+/** The limits with --max-size MiB packed (pure): a whole number of MiB, 1 to MAX_SIZE_MIB, else BAD_SIZE. */
+export function bundleLimits(maxSizeMib: number | undefined): BundleLimits {
+  if (maxSizeMib === undefined) return BUNDLE_LIMITS;
+  if (!Number.isInteger(maxSizeMib) || maxSizeMib < 1 || maxSizeMib > MAX_SIZE_MIB)
+    throw new LabError(
+      'BAD_SIZE',
+      Number.isNaN(maxSizeMib)
+        ? '--max-size is not a number'
+        : `--max-size ${maxSizeMib} is not a whole number of MiB from 1 to ${MAX_SIZE_MIB}`,
+    );
+  return { ...BUNDLE_LIMITS, compressedBytes: maxSizeMib * MiB };
+}
 
 export interface TarEntryInfo {
   path: string;

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { openBundle, type OpenedBundle } from '../bundle/bundle.js';
 import { readBundleBuilt, refuseBundleRows } from '../bundle/built.js';
-import { BUNDLE_LIMITS } from '../bundle/entries.js';
+import { bundleLimits } from '../bundle/entries.js';
 import { judgeRunDirs } from '../bundle/judge-runs.js';
 
 import { chooseProfile } from '../config/lab-file.js';
@@ -62,6 +62,7 @@ export async function checkBundles(
   flags: CheckFlags,
 ): Promise<{ rows: CheckRow[]; passed: boolean; bundles: number; seconds: number }> {
   const started = Date.now();
+  const limits = bundleLimits(flags.maxSizeMib);
   const { labFile } = chooseProfile({ lab: flags.lab });
   if (!labFile)
     throw new LabError('NO_LAB_FILE', `there is no ${path.join(process.cwd(), 'lab.json')} to check against`);
@@ -78,7 +79,6 @@ export async function checkBundles(
     : labFile.data.exercises;
   const lockFile = lockFileOf(labFile);
   const pinned = existsSync(lockFile) ? await readLock(lockFile) : undefined;
-  const limits = flags.maxSizeMib ? { ...BUNDLE_LIMITS, compressedBytes: flags.maxSizeMib << 20 } : BUNDLE_LIMITS;
   const rows: CheckRow[] = [];
   for (const file of flags.bundles) {
     if (flags.signal?.aborted) throw new InterruptedError('lab check');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tar from 'tar';
 import { describe, expect, it } from 'vitest';
 import { BUNDLE_MANIFEST, fileHashes, openBundle, writeBundle } from '../../src/bundle/bundle.js';
-import { entryProblem } from '../../src/bundle/entries.js';
+import { bundleLimits, entryProblem } from '../../src/bundle/entries.js';
 import { parseHits } from '../../src/bundle/evidence.js';
 import { judgeExercises, type RunEvidence } from '../../src/bundle/exercises.js';
 import { applyLabFile, checkExerciseNames, parseLabFile } from '../../src/config/lab-file.js';
@@ -440,4 +440,25 @@ describe('lab debug --exercise', () => {
       ).toBe('lab.json has no debug exercise "nope": choose one of seed-breakpoints');
     },
   );
+});
+
+describe('lab check --max-size', () => {
+  it('takes a whole number of MiB from 1 to 1024, by multiplication', () => {
+    expect(bundleLimits(undefined).compressedBytes).toBe(64 * 2 ** 20);
+    expect(bundleLimits(1024).compressedBytes).toBe(2 ** 30);
+    expect(bundleLimits(1).compressedBytes).toBe(2 ** 20);
+    for (const bad of [4096, 0, -1, 1.5, Number.NaN]) {
+      const err = (() => {
+        try {
+          bundleLimits(bad);
+        } catch (e) {
+          return e as LabError;
+        }
+      })();
+      expect(err).toBeInstanceOf(LabError);
+      expect(err!.exitCode).toBe(2);
+    }
+    expect(() => bundleLimits(Number.NaN)).toThrow('--max-size is not a number');
+    expect(() => bundleLimits(4096)).toThrow('--max-size 4096 is not a whole number of MiB from 1 to 1024');
+  });
 });

@@ -37,7 +37,10 @@ export const checkCommand = defineCommand({
   options: (y) =>
     y
       .positional('bundles', { type: 'string', array: true, demandOption: true })
-      .option('max-size', { type: 'number', describe: 'refuse a bundle over this many MiB (default 64)' })
+      .option('max-size', {
+        type: 'number',
+        describe: 'refuse a bundle over this many MiB packed: 1 to 1024 (default 64)',
+      })
       .option('exercise', {
         type: 'string',
         array: true,
