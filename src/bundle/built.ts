@@ -46,13 +46,17 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * What refuses one bundle in lab check (its row's evidence), or undefined for
- * an error that is not about the bundle: the bundle's own files damaged
- * (build.json, a run's records) are the bundle's fault, not lab check's.
+ * The evidence of the one row that refuses a bundle, for any error while
+ * checking it: a refusal says why; any other error (a run file that is a
+ * directory, one lab check cannot read, even a bug) is still that bundle's
+ * alone, so the next bundle is checked. Paths are shown inside the bundle.
  */
-export function bundleRefusal(err: unknown): string | undefined {
-  if (!(err instanceof LabError)) return undefined;
-  return ['BUNDLE_REFUSED', 'RUN_DAMAGED', 'HITS_CORRUPT'].includes(err.code) ? err.message : undefined;
+export function bundleRefusal(err: unknown, bundle: string, dir?: string): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const shown = dir ? message.split(`${dir}${path.sep}`).join('').split(dir).join('.') : message;
+  if (err instanceof LabError && (err.code === 'BUNDLE_REFUSED' || err.code === 'BUNDLE_MISSING')) return shown;
+  if (err instanceof LabError) return `${bundle} refused: ${shown}`;
+  return `${bundle} refused: lab check failed on it (${shown})`;
 }
 
 interface Row {
@@ -63,13 +67,19 @@ interface Row {
   evidence: string;
 }
 
-/**
- * When err refuses the bundle, its rows from index first on become one
- * refused row (true); any other error is left to the caller (false).
- */
-export function refuseBundleRows(rows: Row[], first: number, err: unknown, who: { bundle: string; student: string }) {
-  const evidence = bundleRefusal(err);
-  if (evidence === undefined) return false;
-  rows.splice(first, rows.length - first, { ...who, exercise: '(bundle)', result: 'refused', evidence });
-  return true;
+/** The bundle's rows from index first on become its one refused row, whatever err is. */
+export function refuseBundleRows(
+  rows: Row[],
+  first: number,
+  err: unknown,
+  who: { bundle: string; student: string; dir?: string },
+): void {
+  const evidence = bundleRefusal(err, who.bundle, who.dir);
+  rows.splice(first, rows.length - first, {
+    bundle: who.bundle,
+    student: who.student,
+    exercise: '(bundle)',
+    result: 'refused',
+    evidence,
+  });
 }

@@ -37,10 +37,34 @@ function functionOf(spec: string): string {
   return spec.trim().split(/[\s:]/)[0]!;
 }
 
-function countBy(items: string[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const i of items) m.set(i, (m.get(i) ?? 0) + 1);
-  return m;
+/**
+ * Hits by breakpoint, for the evidence and the expected hits: the first
+ * `first` breakpoints hit and the expected ones counted, hits in any other
+ * only summed (others). A run may hit a million breakpoints: a row shows a
+ * few, and judging it holds no more than this.
+ */
+function countHits(hits: RunEvidence['hits'], expected: string[], first = 20) {
+  const hitCounts = new Map<string, number>();
+  let others = 0;
+  for (const { breakpoint } of hits) {
+    const n = hitCounts.get(breakpoint);
+    if (n !== undefined) hitCounts.set(breakpoint, n + 1);
+    else if (hitCounts.size < first || expected.includes(breakpoint)) hitCounts.set(breakpoint, 1);
+    else others++;
+  }
+  return { hitCounts, others };
+}
+
+function countsText({ hitCounts, others }: ReturnType<typeof countHits>): string {
+  const shown = [...hitCounts].map(([f, n]) => `${f} ${n}`).join(', ');
+  return others ? `${shown}, and ${others} more in other breakpoints` : shown;
+}
+
+/** The expected frames some hit has. */
+function framesSeen(hits: RunEvidence['hits'], expected: string[]): Set<string> {
+  const seen = new Set<string>();
+  for (const h of hits) for (const f of h.frames) if (f.function && expected.includes(f.function)) seen.add(f.function);
+  return seen;
 }
 
 function judgeDebug(ex: Exercise & { debug: NonNullable<Exercise['debug']> }, runs: RunEvidence[]): ExerciseResult {
@@ -51,20 +75,20 @@ function judgeDebug(ex: Exercise & { debug: NonNullable<Exercise['debug']> }, ru
   if (candidates.length === 0) {
     return { exercise: ex.name, pass: false, evidence: `no debug run with the breakpoints ${wanted.join(', ')}` };
   }
-  let best: { run: RunEvidence; missing: string[]; hitCounts: Map<string, number> } | undefined;
+  let best: { run: RunEvidence; missing: string[]; counted: ReturnType<typeof countHits> } | undefined;
   for (const run of candidates) {
-    const hitCounts = countBy(run.hits.map((h) => h.breakpoint));
-    const frames = new Set(run.hits.flatMap((h) => h.frames.map((f) => f.function)));
+    const counted = countHits(run.hits, ex.expect.hits);
+    const frames = framesSeen(run.hits, ex.expect.frames);
     const missing = [
       ...(run.problem ? [run.problem] : []),
-      ...ex.expect.hits.filter((f) => !hitCounts.has(f)).map((f) => `no hit in ${f}`),
+      ...ex.expect.hits.filter((f) => !counted.hitCounts.has(f)).map((f) => `no hit in ${f}`),
       ...ex.expect.frames.filter((f) => !frames.has(f)).map((f) => `${f} in no frame`),
     ];
-    if (!best || missing.length < best.missing.length) best = { run, missing, hitCounts };
+    if (!best || missing.length < best.missing.length) best = { run, missing, counted };
     if (missing.length === 0) break;
   }
-  const { run, missing, hitCounts } = best!;
-  const counts = [...hitCounts].map(([f, n]) => `${f} ${n}`).join(', ') || 'no hits';
+  const { run, missing, counted } = best!;
+  const counts = countsText(counted) || 'no hits';
   if (missing.length)
     return { exercise: ex.name, pass: false, run: run.id, evidence: `${missing.join('; ')} (hits: ${counts})` };
   const frames = ex.expect.frames.length ? `; frames have ${ex.expect.frames.join(', ')}` : '';

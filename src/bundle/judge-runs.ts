@@ -1,4 +1,5 @@
 import type { Exercise } from '../config/lab-file.js';
+import { LabError } from '../errors.js';
 import { RUN_FILES } from '../record/files.js';
 import { readRunEvidence } from './evidence.js';
 import { judgeExercises, type ExerciseResult, type RunEvidence } from './exercises.js';
@@ -37,7 +38,10 @@ export async function checkRun(
     else checked.verified = { hits: v.hits, frames: v.frames };
   } else if (run.hits.length && kernel.unverified) checked.problem = `hits not checked: ${kernel.unverified}`;
   if (!checked.problem && run.kind === 'scenario' && run.scenario && scenarios.has(run.scenario)) {
-    const again = await rederiveVerdicts(dir, run.scenario, run.hits, run.context);
+    const again = await rederiveVerdicts(dir, run.scenario, run.hits, run.context).catch((err: unknown) => {
+      if (err instanceof LabError && err.code === 'RUN_DAMAGED') return { problem: err.message };
+      throw err;
+    });
     if ('problem' in again) checked.problem = again.problem;
     else {
       const claimed = new Map(run.verdicts.map((v) => [v.path, v]));

@@ -1,11 +1,17 @@
 import { RUN_FILES } from '../record/files.js';
-import { readRunText } from '../record/read-file.js';
+import { existsSync } from 'node:fs';
+import { runFile } from '../record/files.js';
+import { FunctionCounter, parseTraceLine } from '../trace/ftrace-parse.js';
+import type { TraceSummary } from '../trace/trace.js';
+import { forEachLine } from '../util/bounded-lines.js';
+import { readCheckedText } from '../util/checked-file.js';
+
+const MiB = 1024 * 1024;
 import { isCompactionCounter } from '../sample/parse.js';
 import { snapshotFromFiles, splitTailOutput, type Snapshot } from '../sample/snapshot.js';
 import { collectEvidence } from '../scenario/evidence.js';
 import { loadScenario } from '../scenario/schema.js';
 import { evaluate, type Verdict } from '../scenario/verdict.js';
-import { summarizedTrace } from '../trace/trace.js';
 import { isObject } from '../util/json-narrow.js';
 
 /** A scenario run's verdicts as the teacher's lab derives them from the run's own files, or why it cannot. */
@@ -64,6 +70,33 @@ export function seriesProblem(before: Snapshot, samples: SampleLine[], after: Sn
   return undefined;
 }
 
+/** What lab check reads of a scenario run's raw files, at most (a trace is read line by line). */
+export const SCENARIO_FILE_BYTES = { before: 4 * MiB, after: 4 * MiB, samples: 16 * MiB, trace: 256 * MiB } as const;
+
+async function readBounded(dir: string, key: 'before' | 'after' | 'samples'): Promise<string | undefined> {
+  const file = runFile(dir, key);
+  if (!existsSync(file)) return undefined;
+  return readCheckedText(file, { code: 'RUN_DAMAGED', maxBytes: SCENARIO_FILE_BYTES[key] });
+}
+
+/** The events and calls of a trace, read a line at a time: what a verdict counts, in bounded memory. */
+async function traceCounts(file: string): Promise<TraceSummary> {
+  const events: Record<string, number> = {};
+  const calls = new FunctionCounter();
+  let lines = 0;
+  let records = 0;
+  const read = { code: 'RUN_DAMAGED', maxBytes: SCENARIO_FILE_BYTES.trace } as const;
+  await forEachLine(file, read, 64 * 1024, (line) => {
+    lines++;
+    const r = parseTraceLine(line);
+    if (!r) return;
+    records++;
+    if (r.kind === 'event') events[r.event] = (events[r.event] ?? 0) + 1;
+    else calls.add(r);
+  });
+  return { lines, records, functions: calls.result(), events, timeline: [] };
+}
+
 /**
  * The run's verdicts again, from its raw files and the teacher's own
  * scenario: vmstat deltas from before.txt and after.txt, the score from
@@ -77,8 +110,8 @@ export async function rederiveVerdicts(
   claimed: { proactiveness?: number; thpDefrag?: string },
 ): Promise<Rederived> {
   const scenario = loadScenario(scenarioName);
-  const [beforeText, afterText, samplesText, traceText] = await Promise.all(
-    (['before', 'after', 'samples', 'trace'] as const).map((k) => readRunText(runDir, k).catch(() => undefined)),
+  const [beforeText, afterText, samplesText] = await Promise.all(
+    (['before', 'after', 'samples'] as const).map((k) => readBounded(runDir, k)),
   );
   if (!beforeText || !afterText)
     return { problem: `no ${RUN_FILES.before} or ${RUN_FILES.after}: the verdicts have no evidence` };
@@ -88,8 +121,8 @@ export async function rederiveVerdicts(
   if (typeof samples === 'string') return { problem: samples };
   const problem = seriesProblem(before, samples, after);
   if (problem) return { problem };
-  if (scenario.trace && !traceText) return { problem: `the scenario traces, and the run has no ${RUN_FILES.trace}` };
-  const trace = traceText ? summarizedTrace(traceText).summary : undefined;
+  const trace = existsSync(runFile(runDir, 'trace')) ? await traceCounts(runFile(runDir, 'trace')) : undefined;
+  if (scenario.trace && !trace) return { problem: `the scenario traces, and the run has no ${RUN_FILES.trace}` };
   const inner = samples.slice(1, -1).map((s) => ({ ...s, buddyinfo: [] }));
   const evidence = collectEvidence(scenario, {
     before,

@@ -1,6 +1,7 @@
 import type { Comparison, RepeatSummary, Spread } from '../compare/compare.js';
 import type { CheckRow } from '../lab/hand-in.js';
 import type { LockRow } from '../lock/lock.js';
+import { cappedText, terminalJson, terminalText } from '../util/terminal-text.js';
 
 /** Columns padded to their widest cell; the last column runs free. */
 export function table(header: string[], rows: string[][]): string {
@@ -30,14 +31,17 @@ function short(v: string): string {
   return /^[0-9a-f]{64}$/.test(v) ? `sha256 ${v.slice(0, 16)}…` : v;
 }
 
-export function renderCheck(r: { rows: CheckRow[]; passed: boolean; bundles: number; seconds: number }): string {
-  const rows = r.rows.map((x) => [x.student, x.exercise, x.result, x.evidence]);
+type CheckResult = { rows: CheckRow[]; passed: boolean; bundles: number; seconds: number };
+
+/** Every cell comes from a bundle, so every cell is escaped and capped (terminal-text.ts). */
+export function renderCheck(r: CheckResult): string {
+  const rows = r.rows.map((x) => [x.student, x.exercise, x.result, x.evidence].map((cell) => terminalText(cell)));
   const failed = r.rows.filter((x) => x.result !== 'pass').length;
   const summary =
     `${r.bundles} bundle(s), ${r.rows.length} row(s), ` + `${failed} not passing, in ${r.seconds.toFixed(1)} s`;
   const perStudent = new Map<string, { pass: number; total: number }>();
   for (const x of r.rows) {
-    const key = `${x.student} (${x.bundle})`;
+    const key = `${terminalText(x.student, 80)} (${terminalText(x.bundle, 120)})`;
     const s = perStudent.get(key) ?? { pass: 0, total: 0 };
     s.total++;
     if (x.result === 'pass') s.pass++;
@@ -48,6 +52,22 @@ export function renderCheck(r: { rows: CheckRow[]; passed: boolean; bundles: num
     [...perStudent].map(([k, s]) => [k, `${s.pass} of ${s.total}`]),
   );
   return `${table(['student', 'exercise', 'result', 'evidence'], rows)}\n\n${totals}\n${summary}`;
+}
+
+/** What a --json field of lab check holds at most: evidence can be megabytes. */
+const JSON_FIELD_MAX = 4000;
+
+/** lab check --json: the rows' fields capped, and DEL, C1 and bidi controls escaped as JSON escapes. */
+export function checkJson(r: CheckResult): string {
+  const cap = (s: string) => cappedText(s, JSON_FIELD_MAX);
+  const rows = r.rows.map((x) => ({
+    ...x,
+    bundle: cap(x.bundle),
+    student: cap(x.student),
+    exercise: cap(x.exercise),
+    evidence: cap(x.evidence),
+  }));
+  return terminalJson({ ...r, rows }, 2);
 }
 
 function figure(n: number): string {

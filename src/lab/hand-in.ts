@@ -1,16 +1,16 @@
 /** lab check: the teacher's side of a hand-in (lab pack, the student's side, is pack.ts). */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { openBundle } from '../bundle/bundle.js';
+import { openBundle, type OpenedBundle } from '../bundle/bundle.js';
 import { readBundleBuilt, refuseBundleRows } from '../bundle/built.js';
-import { BUNDLE_LIMITS } from '../bundle/entries.js';
+import { bundleLimits } from '../bundle/entries.js';
 import { judgeRunDirs } from '../bundle/judge-runs.js';
 import { KernelWitness } from '../bundle/kernel-witness.js';
 import { bundlePrint, sharedRuns, type BundlePrint } from '../bundle/shared-runs.js';
 
 import { chooseProfile } from '../config/lab-file.js';
 import type { LabPaths } from '../config/paths.js';
-import { LabError } from '../errors.js';
+import { InterruptedError, LabError } from '../errors.js';
 import { lockDigest } from '../lock/lock.js';
 import { classKernel } from './class-kernel.js';
 import { lockFileOf, readLock } from './lock.js';
@@ -70,6 +70,7 @@ export async function checkBundles(
   flags: CheckFlags,
 ): Promise<{ rows: CheckRow[]; kernel: string; passed: boolean; bundles: number; seconds: number }> {
   const started = Date.now();
+  const limits = bundleLimits(flags.maxSizeMib);
   const { labFile } = chooseProfile({ lab: flags.lab });
   if (!labFile)
     throw new LabError('NO_LAB_FILE', `there is no ${path.join(process.cwd(), 'lab.json')} to check against`);
@@ -89,63 +90,66 @@ export async function checkBundles(
   const kernel = await classKernel(paths, flags.vmlinux, pinned);
   const witness = kernel.vmlinux ? await KernelWitness.open(kernel.vmlinux, flags.signal) : undefined;
   const prints: BundlePrint[] = [];
-  const limits = flags.maxSizeMib ? { ...BUNDLE_LIMITS, compressedBytes: flags.maxSizeMib << 20 } : BUNDLE_LIMITS;
   const rows: CheckRow[] = [];
-  for (const file of flags.bundles) {
-    if (flags.signal?.aborted) throw new LabError('INTERRUPTED', 'interrupted');
-    const name = path.basename(file);
-    let opened;
-    try {
-      opened = await openBundle(file, limits);
-    } catch (err) {
-      if (!(err instanceof LabError) || (err.code !== 'BUNDLE_REFUSED' && err.code !== 'BUNDLE_MISSING')) throw err;
-      rows.push({ bundle: name, student: '?', exercise: '(bundle)', result: 'refused', evidence: err.message });
-      continue;
-    }
-    const first = rows.length;
-    try {
-      const { manifest, dir } = opened;
-      const student = manifest.student;
-      if (manifest.lab !== labFile.data.name) {
+  try {
+    for (const file of flags.bundles) {
+      if (flags.signal?.aborted) throw new InterruptedError('lab check');
+      const name = path.basename(file);
+      const first = rows.length;
+      let opened: OpenedBundle | undefined;
+      try {
+        opened = await openBundle(file, limits, flags.signal);
+        const { manifest, dir } = opened;
+        const student = manifest.student;
+        if (manifest.lab !== labFile.data.name) {
+          rows.push({
+            bundle: name,
+            student,
+            exercise: '(bundle)',
+            result: 'fail',
+            evidence: `a bundle of the lab "${manifest.lab}", not "${labFile.data.name}"`,
+          });
+        }
+        const lock = lockEvidence(await readBundleBuilt(dir, name), pinned, manifest.lockDigest);
         rows.push({
           bundle: name,
           student,
-          exercise: '(bundle)',
-          result: 'fail',
-          evidence: `a bundle of the lab "${manifest.lab}", not "${labFile.data.name}"`,
+          exercise: '(lab.lock)',
+          result: lock.pass ? 'pass' : 'fail',
+          evidence: lock.evidence,
         });
-      }
-      const lock = lockEvidence(await readBundleBuilt(dir, name), pinned, manifest.lockDigest);
-      rows.push({
-        bundle: name,
-        student,
-        exercise: '(lab.lock)',
-        result: lock.pass ? 'pass' : 'fail',
-        evidence: lock.evidence,
-      });
-      prints.push(bundlePrint(name, student, manifest.runs, manifest.files));
-      const runDirs = manifest.runs.map((id) => path.join(dir, 'runs', id));
-      const judged = await judgeRunDirs(exercises, runDirs, {
-        witness,
-        unverified: kernel.vmlinux ? undefined : kernel.note,
-        signal: flags.signal,
-      });
-      for (const r of judged) {
-        rows.push({
+        prints.push(bundlePrint(name, student, manifest.runs, manifest.files));
+        const runDirs = manifest.runs.map((id) => path.join(dir, 'runs', id));
+        const judged = await judgeRunDirs(exercises, runDirs, {
+          witness,
+          unverified: kernel.vmlinux ? undefined : kernel.note,
+          signal: flags.signal,
+        });
+        for (const r of judged) {
+          rows.push({
+            bundle: name,
+            student,
+            exercise: r.exercise,
+            result: r.pass ? 'pass' : 'fail',
+            evidence: r.run ? `${r.run}: ${r.evidence}` : r.evidence,
+          });
+        }
+      } catch (err) {
+        // only an interrupt ends the batch: anything else is this bundle's one refused row
+        if (flags.signal?.aborted || (err instanceof LabError && err.code === 'INTERRUPTED'))
+          throw new InterruptedError('lab check');
+        refuseBundleRows(rows, first, err, {
           bundle: name,
-          student,
-          exercise: r.exercise,
-          result: r.pass ? 'pass' : 'fail',
-          evidence: r.run ? `${r.run}: ${r.evidence}` : r.evidence,
+          student: opened?.manifest.student ?? '?',
+          dir: opened?.dir,
         });
+      } finally {
+        opened?.close();
       }
-    } catch (err) {
-      if (!refuseBundleRows(rows, first, err, { bundle: name, student: opened.manifest.student })) throw err;
-    } finally {
-      opened.close();
     }
+  } finally {
+    await witness?.close();
   }
-  await witness?.close();
   for (const [bundle, why] of sharedRuns(prints)) {
     const at = rows.map((r) => r.bundle).lastIndexOf(bundle);
     const student = rows[at]!.student;

@@ -7,6 +7,9 @@ import {
   BUNDLE_MANIFEST,
   BUNDLE_VERSION,
   fileHashes,
+  packProblem,
+  PLAIN_NAME,
+  PLAIN_NAME_MAX,
   regularFiles,
   writeBundle,
   type BundleManifest,
@@ -62,11 +65,15 @@ export async function packRuns(
     : all.filter(isRunDir);
   if (chosen.length === 0) throw new LabError('NO_RUNS', `there are no runs in ${ctx.paths.runs}`);
   const student = flags.student ?? process.env.USER ?? os.userInfo().username;
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(student))
+  if (!PLAIN_NAME.test(student) || student.length > PLAIN_NAME_MAX)
     throw new LabError('BAD_OPTION', `--student "${student}" is not a plain name`, {
-      hint: 'letters, digits, ".", "_" and "-"',
+      hint: `letters, digits, ".", "_" and "-", at most ${PLAIN_NAME_MAX}`,
     });
   const labName = labFile?.data.name ?? build.profile;
+  if (labName.length > PLAIN_NAME_MAX)
+    throw new LabError('LAB_FILE_INVALID', `the lab name "${labName}" is over ${PLAIN_NAME_MAX} characters`, {
+      hint: 'lab check refuses a bundle of a longer name: shorten "name" in lab.json',
+    });
   const lockFile = labFile ? lockFileOf(labFile) : undefined;
   const pinned = lockFile && existsSync(lockFile) ? await readLock(lockFile) : undefined;
   const digest = pinned ? lockDigest(pinned) : null;
@@ -99,13 +106,21 @@ export async function packRuns(
       await writeFile(path.join(staged.name, 'config.diff'), changes.map((c) => `${c}\n`).join(''));
       files.push('config.diff');
     }
+    const sizes = new Map<string, number>();
+    for (const f of files) sizes.set(f, (await stat(path.join(staged.name, f))).size);
+    const runIds = chosen.map((d) => path.basename(d));
+    const problem = packProblem(runIds, sizes);
+    if (problem)
+      throw new LabError('BAD_OPTION', `lab check would refuse this bundle: ${problem}`, {
+        hint: 'name the runs to hand in: lab pack RUN...',
+      });
     const manifest: BundleManifest = {
       bundleVersion: BUNDLE_VERSION,
       lab: labName,
       student,
       createdAt: new Date().toISOString(),
       lockDigest: digest,
-      runs: chosen.map((d) => path.basename(d)),
+      runs: runIds,
       files: await fileHashes(staged.name, files),
     };
     await writeFile(path.join(staged.name, BUNDLE_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');

@@ -113,49 +113,55 @@ export interface FunctionStats {
 }
 
 /**
- * Per-function call counts and durations. An exit is matched to the open entry
- * of the same function on its CPU; an exit with none (the trace began inside
- * the call) still counts as one call with its duration.
+ * Per-function call counts and durations, one record at a time. An exit is
+ * matched to the open entry of the same function on its CPU; an exit with
+ * none (the trace began inside the call) still counts as one call with its
+ * duration.
  */
-export function functionStats(records: TraceRecord[]): FunctionStats[] {
-  const stats = new Map<string, FunctionStats>();
-  const open = new Map<string, number>();
-  const get = (fn: string) => {
-    let s = stats.get(fn);
-    if (!s) stats.set(fn, (s = { fn, calls: 0, totalUs: 0, maxUs: 0, perCpu: {} }));
-    return s;
-  };
-  const count = (s: FunctionStats, cpu: number) => {
-    s.calls++;
-    s.perCpu[cpu] = (s.perCpu[cpu] ?? 0) + 1;
-  };
-  const time = (s: FunctionStats, us: number | undefined) => {
-    if (us === undefined) return;
-    s.totalUs += us;
-    s.maxUs = Math.max(s.maxUs, us);
-  };
-  for (const r of records) {
-    if (r.kind === 'event') continue;
-    const s = get(r.fn);
+export class FunctionCounter {
+  private readonly stats = new Map<string, FunctionStats>();
+  private readonly open = new Map<string, number>();
+
+  add(r: TraceRecord): void {
+    if (r.kind === 'event') return;
+    let s = this.stats.get(r.fn);
+    if (!s) this.stats.set(r.fn, (s = { fn: r.fn, calls: 0, totalUs: 0, maxUs: 0, perCpu: {} }));
     const slot = `${r.cpu}:${r.fn}`;
+    const count = () => {
+      s.calls++;
+      s.perCpu[r.cpu] = (s.perCpu[r.cpu] ?? 0) + 1;
+    };
+    const time = (us: number | undefined) => {
+      if (us === undefined) return;
+      s.totalUs += us;
+      s.maxUs = Math.max(s.maxUs, us);
+    };
     if (r.kind === 'leaf') {
-      count(s, r.cpu);
-      time(s, r.durationUs);
+      count();
+      time(r.durationUs);
     } else if (r.kind === 'entry') {
-      count(s, r.cpu);
-      open.set(slot, (open.get(slot) ?? 0) + 1);
+      count();
+      this.open.set(slot, (this.open.get(slot) ?? 0) + 1);
     } else {
-      const depth = open.get(slot) ?? 0;
-      if (depth > 0) open.set(slot, depth - 1);
-      else count(s, r.cpu);
-      time(s, r.durationUs);
+      const depth = this.open.get(slot) ?? 0;
+      if (depth > 0) this.open.set(slot, depth - 1);
+      else count();
+      time(r.durationUs);
     }
   }
-  for (const s of stats.values()) s.totalUs = Math.round(s.totalUs * 1000) / 1000;
-  return [...stats.values()].sort((a, b) => b.calls - a.calls || a.fn.localeCompare(b.fn));
+
+  result(): FunctionStats[] {
+    for (const s of this.stats.values()) s.totalUs = Math.round(s.totalUs * 1000) / 1000;
+    return [...this.stats.values()].sort((a, b) => b.calls - a.calls || a.fn.localeCompare(b.fn));
+  }
 }
 
-/** Events in order, per name counted: the timeline of a run. */
+export function functionStats(records: TraceRecord[]): FunctionStats[] {
+  const counter = new FunctionCounter();
+  for (const r of records) counter.add(r);
+  return counter.result();
+}
+
 export function eventCounts(records: TraceRecord[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const r of records) if (r.kind === 'event') counts[r.event] = (counts[r.event] ?? 0) + 1;

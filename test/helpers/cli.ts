@@ -31,10 +31,10 @@ export function lab(args: string[], options: { cwd?: string; env?: NodeJS.Proces
   });
 }
 
-export function labSpawn(args: string[], options: { cwd?: string } = {}): ResultPromise {
+export function labSpawn(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ResultPromise {
   return execa(process.execPath, [LAB, ...args], {
     cwd: options.cwd,
-    env: { ...process.env, LAB_PROFILE: TEST_PROFILE },
+    env: { ...process.env, LAB_PROFILE: TEST_PROFILE, ...options.env },
     reject: false,
     stdin: 'ignore',
   });

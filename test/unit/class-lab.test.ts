@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tar from 'tar';
 import { describe, expect, it } from 'vitest';
 import { BUNDLE_MANIFEST, fileHashes, openBundle, writeBundle } from '../../src/bundle/bundle.js';
-import { bundleProblem, entryProblem } from '../../src/bundle/entries.js';
+import { bundleLimits, entryProblem } from '../../src/bundle/entries.js';
 import { parseHits } from '../../src/bundle/evidence.js';
 import { judgeExercises, type RunEvidence } from '../../src/bundle/exercises.js';
 import { applyLabFile, checkExerciseNames, parseLabFile } from '../../src/config/lab-file.js';
@@ -236,7 +236,7 @@ describe('lab.lock', () => {
 });
 
 describe('hand-in bundles', () => {
-  it('refuses entries that climb out, are absolute, are links or devices, and bundles over a limit (pure)', () => {
+  it('refuses entries that climb out, are absolute, are links or devices, naming them escaped (pure)', () => {
     expect(entryProblem({ path: 'runs/a/hits.jsonl', type: 'File', size: 1 })).toBeUndefined();
     expect(entryProblem({ path: '../etc/passwd', type: 'File', size: 1 })).toMatch(/climbs out/);
     expect(entryProblem({ path: 'runs/../../x', type: 'File', size: 1 })).toMatch(/climbs out/);
@@ -244,22 +244,8 @@ describe('hand-in bundles', () => {
     expect(entryProblem({ path: 'runs/l', type: 'SymbolicLink', size: 0 })).toMatch(/link/);
     expect(entryProblem({ path: 'runs/l', type: 'Link', size: 0 })).toMatch(/link/);
     expect(entryProblem({ path: 'dev', type: 'CharacterDevice', size: 0 })).toMatch(/CharacterDevice/);
-    const limits = { compressedBytes: 1 << 20, unpackedBytes: 100, entries: 3 };
-    expect(
-      bundleProblem(
-        [
-          { path: 'a', type: 'File', size: 60 },
-          { path: 'b', type: 'File', size: 60 },
-        ],
-        limits,
-      ),
-    ).toMatch(/more than/);
-    expect(
-      bundleProblem(
-        Array.from({ length: 4 }, (_, i) => ({ path: `f${i}`, type: 'File', size: 1 })),
-        limits,
-      ),
-    ).toMatch(/4 entries/);
+    expect(entryProblem({ path: 'a\x1b]0;t\x07', type: 'File', size: 1 })).toBeUndefined();
+    expect(entryProblem({ path: '/x\x1b[2J', type: 'File', size: 1 })).toBe('entry /x\\x1b[2J is an absolute path');
   });
 
   async function makeBundle(
@@ -320,6 +306,19 @@ describe('hand-in bundles', () => {
     expect(checkDirs().length).toBe(before);
   });
 
+  it("refuses a student's or a lab's name that is not plain: it would print as escape sequences or rows", async () => {
+    const named = (student: string) =>
+      makeBundle({ 'runs/r1/a': 'x' }, { manifest: (m) => void (m.student = student) });
+    for (const student of ['\x1b]0;title\x07', 'ada\nbob  seed  pass', 'a'.repeat(65), '-ada'])
+      await expect(openBundle(await named(student)), JSON.stringify(student)).rejects.toThrow(
+        /b\.tar\.gz refused: bundle\.json: student: a student name is (letters|at most 64)/,
+      );
+    const lab = await makeBundle({ 'runs/r1/a': 'x' }, { manifest: (m) => void (m.lab = 'course\r') });
+    await expect(openBundle(lab)).rejects.toThrow(/bundle\.json: lab: a lab name is letters/);
+    const ok = await openBundle(await named('Ada.Lovelace_1815-x'));
+    ok.close();
+  });
+
   it('refuses a ../ entry, a symlink and an oversized bundle before writing anything', async () => {
     const root = tempDir('evil');
     mkdirSync(path.join(root, 'in'));
@@ -338,7 +337,7 @@ describe('hand-in bundles', () => {
     await tar.create({ gzip: true, file: linked, cwd: path.join(root, 'in') }, [BUNDLE_MANIFEST, 'link']);
     await expect(openBundle(linked)).rejects.toThrow(/entry link is a link/);
     await expect(openBundle(linked, { compressedBytes: 10, unpackedBytes: 1 << 20, entries: 10 })).rejects.toThrow(
-      /the limit is 0 MiB/,
+      /it is 1\d\d bytes \(the limit is 10 bytes\)/,
     );
     writeFileSync(path.join(root, 'not.tar.gz'), 'not a tarball');
     await expect(openBundle(path.join(root, 'not.tar.gz'))).rejects.toThrow(/refused: it is not a \.tar\.gz/);
@@ -461,4 +460,25 @@ describe('lab debug --exercise', () => {
       ).toBe('lab.json has no debug exercise "nope": choose one of seed-breakpoints');
     },
   );
+});
+
+describe('lab check --max-size', () => {
+  it('takes a whole number of MiB from 1 to 1024, by multiplication', () => {
+    expect(bundleLimits(undefined).compressedBytes).toBe(64 * 2 ** 20);
+    expect(bundleLimits(1024).compressedBytes).toBe(2 ** 30);
+    expect(bundleLimits(1).compressedBytes).toBe(2 ** 20);
+    for (const bad of [4096, 0, -1, 1.5, Number.NaN]) {
+      const err = (() => {
+        try {
+          bundleLimits(bad);
+        } catch (e) {
+          return e as LabError;
+        }
+      })();
+      expect(err).toBeInstanceOf(LabError);
+      expect(err!.exitCode).toBe(2);
+    }
+    expect(() => bundleLimits(Number.NaN)).toThrow('--max-size is not a number');
+    expect(() => bundleLimits(4096)).toThrow('--max-size 4096 is not a whole number of MiB from 1 to 1024');
+  });
 });

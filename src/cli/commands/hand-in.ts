@@ -1,7 +1,7 @@
 import type { CheckFlags } from '../../lab/hand-in.js';
 import type { PackFlags } from '../../lab/pack.js';
 import { defineCommand } from '../command.js';
-import { renderCheck } from '../render-course.js';
+import { checkJson, renderCheck } from '../render-course.js';
 
 /** The class lab's hand-ins: lab pack (student), lab check (teacher). */
 export const packCommand = defineCommand({
@@ -37,7 +37,10 @@ export const checkCommand = defineCommand({
   options: (y) =>
     y
       .positional('bundles', { type: 'string', array: true, demandOption: true })
-      .option('max-size', { type: 'number', describe: 'refuse a bundle over this many MiB (default 64)' })
+      .option('max-size', {
+        type: 'number',
+        describe: 'refuse a bundle over this many MiB packed: 1 to 1024 (default 64)',
+      })
       .option('exercise', {
         type: 'string',
         array: true,
@@ -58,7 +61,7 @@ export const checkCommand = defineCommand({
     const r = await (
       await import('../../lab/hand-in.js')
     ).checkBundles(cli.lab.paths, { ...flags, signal: cli.lab.signal });
-    cli.out(cli.json ? JSON.stringify(r, null, 2) : renderCheck(r));
+    cli.out(cli.json ? checkJson(r) : renderCheck(r));
     return r.passed ? 0 : 1;
   },
 });
