@@ -157,7 +157,8 @@ async function readHits(dir: string): Promise<{ hits: Hit[]; unreadable: number 
   await forEachLine(file, read, EVIDENCE_LIMITS.hitLine, (line) => {
     const hit = hitOf(line, intern);
     if (hit === null) unreadable++;
-    else if (hit && hits.push(hit) > EVIDENCE_LIMITS.hits)
+    else if (hit) hits.push(hit);
+    if (hits.length + unreadable > EVIDENCE_LIMITS.hits)
       throw new LabError('RUN_TOO_BIG', `${file} holds more than ${EVIDENCE_LIMITS.hits} hits (the most judged)`);
   });
   return { hits, unreadable };

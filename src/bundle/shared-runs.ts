@@ -13,6 +13,8 @@ export interface BundlePrint {
  * two real runs.)
  */
 const UNIQUE = /^runs\/[^/]+\/(hits\.jsonl|samples\.jsonl|before\.txt|after\.txt|trace\.txt|manifest\.json)$/;
+/** lab's run ids: the millisecond a run began (a hand-made id such as "r1" says nothing when shared). */
+const LAB_RUN_ID = /^\d{8}-\d{9}Z/;
 const EMPTY = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 /** The fingerprint of a bundle from its bundle.json (pure). */
@@ -41,7 +43,7 @@ export function sharedRuns(prints: BundlePrint[]): Map<string, string> {
   for (const [i, a] of prints.entries()) {
     for (const b of prints.slice(i + 1)) {
       if (a.student === b.student) continue;
-      const run = a.runs.find((r) => b.runs.includes(r));
+      const run = a.runs.find((r) => LAB_RUN_ID.test(r) && b.runs.includes(r));
       const hash = run ? undefined : [...a.files.keys()].find((h) => b.files.has(h));
       if (!run && !hash) continue;
       const what = (x: BundlePrint, y: BundlePrint) =>

@@ -118,13 +118,13 @@ export async function checkBundles(
           result: lock.pass ? 'pass' : 'fail',
           evidence: lock.evidence,
         });
-        prints.push(bundlePrint(name, student, manifest.runs, manifest.files));
         const runDirs = manifest.runs.map((id) => path.join(dir, 'runs', id));
         const judged = await judgeRunDirs(exercises, runDirs, {
           witness,
           unverified: kernel.vmlinux ? undefined : kernel.note,
           signal: flags.signal,
         });
+        prints.push(bundlePrint(name, student, manifest.runs, manifest.files));
         for (const r of judged) {
           rows.push({
             bundle: name,

@@ -75,9 +75,13 @@ export function bundleTar(files, { manifest = {}, extra = [] } = {}) {
 }
 
 /** A debug run's files: its manifest asks for b1, its hits the given text. */
-export function debugRun(hits = '{"breakpoint":"b1","frames":[{"function":"b1"}]}\n') {
+export function debugRun(
+  hits = '{"breakpoint":"b1","function":"b1","frames":[{"function":"b1","pc":"0x1"}]}\n',
+  by = 'ada',
+) {
   return {
-    'runs/r1/manifest.json': JSON.stringify({ kind: 'debug', request: { breakpoints: ['b1'] } }),
+    // by: whose run, so two students' hand-made runs are not the same bytes (lab check flags those)
+    'runs/r1/manifest.json': JSON.stringify({ kind: 'debug', request: { breakpoints: ['b1'] }, by }),
     'runs/r1/hits.jsonl': hits,
     'build.json': '{}',
   };
@@ -275,7 +279,11 @@ export function writeHostileBundles(dir, names) {
 
 /** A good bundle: one debug run that passes the exercise. */
 export function writeGoodBundle(file, student = 'zed') {
-  writeFileSync(file, gzipSync(Buffer.concat([bundleTar(debugRun(), { manifest: { student } }), TAR_END])));
+  const hits = `{"breakpoint":"b1","function":"b1","time":"${student}","frames":[{"function":"b1","pc":"0x1"}]}\n`;
+  writeFileSync(
+    file,
+    gzipSync(Buffer.concat([bundleTar(debugRun(hits, student), { manifest: { student } }), TAR_END])),
+  );
   return file;
 }
 

@@ -144,15 +144,19 @@ describe('hitProblem', () => {
 describe('sharedRuns', () => {
   const hash = (c: string) => c.repeat(64);
   it('flags a run id or a run file two students both handed in, and not one student twice', () => {
-    const ada = bundlePrint('ada.tar.gz', 'ada', ['r1'], { 'runs/r1/hits.jsonl': hash('a') });
-    const bob = bundlePrint('bob.tar.gz', 'bob', ['r1'], { 'runs/r1/hits.jsonl': hash('b') });
+    const r1 = '20261206-122849233Z-debug';
+    const ada = bundlePrint('ada.tar.gz', 'ada', [r1], { [`runs/${r1}/hits.jsonl`]: hash('a') });
+    const bob = bundlePrint('bob.tar.gz', 'bob', [r1], { [`runs/${r1}/hits.jsonl`]: hash('b') });
     const eve = bundlePrint('eve.tar.gz', 'eve', ['r9'], { 'runs/r9/hits.jsonl': hash('a') });
-    const ada2 = bundlePrint('ada2.tar.gz', 'ada', ['r1'], { 'runs/r1/hits.jsonl': hash('a') });
+    const ada2 = bundlePrint('ada2.tar.gz', 'ada', [r1], { [`runs/${r1}/hits.jsonl`]: hash('a') });
+    const cy = bundlePrint('cy.tar.gz', 'cy', ['r1'], { 'runs/r1/hits.jsonl': hash('c') });
+    const dee = bundlePrint('dee.tar.gz', 'dee', ['r1'], { 'runs/r1/hits.jsonl': hash('d') });
+    expect(sharedRuns([cy, dee]).size).toBe(0);
     expect(sharedRuns([ada, ada2]).size).toBe(0);
     const found = sharedRuns([ada, bob, eve]);
-    expect(found.get('bob.tar.gz')).toBe("run r1 is also in ada's bundle ada.tar.gz");
+    expect(found.get('bob.tar.gz')).toBe(`run ${r1} is also in ada's bundle ada.tar.gz`);
     expect(found.get('eve.tar.gz')).toBe(
-      "runs/r9/hits.jsonl (as runs/r1/hits.jsonl) is also in ada's bundle ada.tar.gz",
+      `runs/r9/hits.jsonl (as runs/${r1}/hits.jsonl) is also in ada's bundle ada.tar.gz`,
     );
   });
 

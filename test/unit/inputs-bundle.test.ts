@@ -105,7 +105,7 @@ describe('lab check', () => {
         evidence: 'bad.tar.gz refused: runs/r1/hits.jsonl is a directory, not a file',
       },
       expect.objectContaining({ bundle: 'good.tar.gz', exercise: '(lab.lock)', result: 'pass' }),
-      expect.objectContaining({ bundle: 'good.tar.gz', exercise: 'bp', result: 'pass' }),
+      expect.objectContaining({ bundle: 'good.tar.gz', exercise: 'bp', result: 'fail' }),
     ]);
     expect(readdirSync(os.tmpdir()).filter((d) => d.startsWith('lab-check-')).length).toBe(before);
   });
