@@ -129,6 +129,19 @@ describe('lab pack and lab check', () => {
     expect(rows[1].evidence).toMatch(/compact_zone 1.*frames have compact_zone, sysctl_compaction_handler/);
   });
 
+  it('agrees with lab exercises: the demo and the proactive run are the two exercises done', async () => {
+    const listed = await lab(['exercises', '--json'], { cwd });
+    expect(listed.exitCode, listed.stderr).toBe(0);
+    const states = JSON.parse(listed.stdout).exercises.map((e: { name: string; state: string }) => [e.name, e.state]);
+    const done = states.filter(([, state]: [string, string]) => state === 'done').map(([name]: [string]) => name);
+    expect(done).toEqual(['seed-breakpoints', 'proactive']);
+    const checked = await lab(['check', good, '--json'], { cwd });
+    const passed = JSON.parse(checked.stdout)
+      .rows.filter((r: { exercise: string; result: string }) => r.result === 'pass' && !r.exercise.startsWith('('))
+      .map((r: { exercise: string }) => r.exercise);
+    expect(passed).toEqual(done);
+  });
+
   it('fails the seed exercise by name for a bundle whose hits lack compact_zone', async () => {
     const id = `${path.basename(demoRun)}-nozone`;
     const dir = path.join(labDir, 'runs', id);
