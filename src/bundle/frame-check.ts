@@ -66,6 +66,32 @@ export function physicalFrames(frames: RecordedFrame[]): RecordedFrame[][] | str
   return groups;
 }
 
+/** A machine frame of a hit: its frames, its pc, and the address symbolised for it. */
+interface MachineFrame {
+  k: number;
+  group: RecordedFrame[];
+  pc: bigint | undefined;
+  /** pc at frame 0; pc - 1 for a return address, as gdb looks it up. */
+  lookup: bigint | undefined;
+}
+
+function machineFrames(groups: RecordedFrame[][]): MachineFrame[] {
+  return groups.map((group, k) => {
+    const pc = parsePc(group[0]!.pc);
+    return { k, group, pc, lookup: pc === undefined ? undefined : k === 0 ? pc : pc - 1n };
+  });
+}
+
+/**
+ * The part of vmlinux's inline chain a machine frame's frames match (pure):
+ * stopped where an inlined callee begins, gdb shows the frame it is about to
+ * enter, not the callee, so at frame 0 extra innermost levels are hidden.
+ */
+function shownChain(whole: InlineChain, m: MachineFrame): { chain: InlineChain; hidden: number } {
+  const hidden = m.k === 0 ? Math.max(0, whole.length - m.group.length) : 0;
+  return { chain: whole.slice(hidden), hidden };
+}
+
 const show = (f: Pick<SourceFrame, 'function' | 'file' | 'line'>) =>
   `${f.function ?? '??'} ${f.file ?? '??'}:${f.line ?? '?'}`;
 
@@ -85,10 +111,10 @@ export function hitProblem(hit: RecordedHit, facts: KernelFacts): string | undef
   const groups = physicalFrames(hit.frames);
   if (typeof groups === 'string') return `hit ${hit.seq ?? '?'}: ${groups}`;
   let index = 0;
-  for (const [k, group] of groups.entries()) {
+  for (const m of machineFrames(groups)) {
+    const { k, group, pc, lookup } = m;
     const first = group[0]!;
-    const pc = parsePc(first.pc);
-    if (pc === undefined) return `${at(index, first)}: the pc is not an address`;
+    if (pc === undefined || lookup === undefined) return `${at(index, first)}: the pc is not an address`;
     if (k === 0) {
       const location = plainLocation(hit.breakpoint);
       const sites = location === undefined ? undefined : facts.sites.get(location);
@@ -98,11 +124,7 @@ export function hitProblem(hit: RecordedHit, facts: KernelFacts): string | undef
     } else if (!facts.calls.get(pc)) {
       return `${at(index, first)}: no call instruction ends at this pc in vmlinux (not a return address)`;
     }
-    const lookup = k === 0 ? pc : pc - 1n;
-    const whole = facts.chains.get(lookup) ?? [];
-    // stopped where an inlined callee begins, gdb shows the frame it is about to enter, not the callee
-    const hidden = k === 0 ? Math.max(0, whole.length - group.length) : 0;
-    const chain = whole.slice(hidden);
+    const { chain, hidden } = shownChain(facts.chains.get(lookup) ?? [], m);
     if (chain.length !== group.length)
       return (
         `${at(index, first)}: vmlinux has ${chain.length} function(s) at this pc ` +
@@ -126,27 +148,20 @@ export function hitProblem(hit: RecordedHit, facts: KernelFacts): string | undef
 export function disputedLines(hit: RecordedHit, chains: Map<bigint, InlineChain>): bigint[] {
   const groups = physicalFrames(hit.frames);
   if (typeof groups === 'string') return [];
-  return groups.flatMap((g, k) => {
-    const pc = parsePc(g[0]!.pc);
-    if (pc === undefined) return [];
-    const lookup = k === 0 ? pc : pc - 1n;
-    const chain = chains.get(lookup) ?? [];
-    const innermost = k === 0 ? chain[Math.max(0, chain.length - g.length)] : chain[0];
-    return samePlace(g[0]!, innermost) ? [] : [lookup];
+  return machineFrames(groups).flatMap((m) => {
+    if (m.lookup === undefined) return [];
+    const innermost = shownChain(chains.get(m.lookup) ?? [], m).chain[0];
+    return samePlace(m.group[0]!, innermost) ? [] : [m.lookup];
   });
 }
 
 /** The addresses a hit's check looks up: frame 0's pc and each caller's pc - 1 (pure). */
 export function lookupsOf(hit: RecordedHit): { chains: bigint[]; calls: bigint[] } {
   const groups = physicalFrames(hit.frames);
-  const chains: bigint[] = [];
-  const calls: bigint[] = [];
-  if (typeof groups === 'string') return { chains, calls };
-  for (const [k, g] of groups.entries()) {
-    const pc = parsePc(g[0]!.pc);
-    if (pc === undefined) continue;
-    chains.push(k === 0 ? pc : pc - 1n);
-    if (k > 0) calls.push(pc);
-  }
-  return { chains, calls };
+  if (typeof groups === 'string') return { chains: [], calls: [] };
+  const frames = machineFrames(groups);
+  return {
+    chains: frames.flatMap((m) => (m.lookup === undefined ? [] : [m.lookup])),
+    calls: frames.flatMap((m) => (m.k > 0 && m.pc !== undefined ? [m.pc] : [])),
+  };
 }
