@@ -1,8 +1,7 @@
 import path from 'node:path';
 import tmp from 'tmp';
-import { addr2lineCommand, parseAddr2line, SymbolTable, type InlineChain } from '../engine/symbolize.js';
+import { symbolize, SymbolTable, type InlineChain } from '../engine/symbolize.js';
 import { askGdb } from '../gdb/sites.js';
-import { executeChecked } from '../process/runner.js';
 import { ElfText } from '../util/elf-text.js';
 import { CALL_WINDOW, callEndsAt } from './call-site.js';
 import {
@@ -117,11 +116,7 @@ export class KernelWitness {
   }
 
   private async lookUpChains(addresses: Set<bigint>): Promise<void> {
-    if (addresses.size === 0) return;
-    const input = [...addresses].map((a) => `0x${a.toString(16)}`).join('\n') + '\n';
-    const r = await executeChecked(addr2lineCommand(this.vmlinux), { input, timeoutMs: 120_000, signal: this.signal });
-    for (const [address, chain] of parseAddr2line(r.stdout.toString('utf8'))) this.chains.set(address, chain);
-    for (const a of addresses) if (!this.chains.has(a)) this.chains.set(a, []);
+    await symbolize(this.vmlinux, addresses, this.chains, this.signal);
   }
 
   private async lookUpCalls(addresses: Set<bigint>): Promise<void> {

@@ -131,11 +131,12 @@ export async function symbolize(
   vmlinux: string,
   addresses: Iterable<bigint>,
   cache = new Map<bigint, InlineChain>(),
+  signal?: AbortSignal,
 ): Promise<Map<bigint, InlineChain>> {
   const wanted = [...new Set(addresses)].filter((a) => !cache.has(a));
   if (wanted.length) {
     const input = wanted.map((a) => `0x${a.toString(16)}`).join('\n') + '\n';
-    const r = await executeChecked(addr2lineCommand(vmlinux), { input, timeoutMs: 300_000 });
+    const r = await executeChecked(addr2lineCommand(vmlinux), { input, timeoutMs: 300_000, signal });
     for (const [address, chain] of parseAddr2line(r.stdout.toString('utf8'))) cache.set(address, chain);
     for (const a of wanted) if (!cache.has(a)) cache.set(a, [{ function: null, file: null, line: null }]);
   }
