@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The fresh-machine check: README's two Quick-start lines, exactly as written,
-# in a clean Debian 12 root, where nothing was installed by hand.
+# in a clean Debian root, where nothing was installed by hand.
 #
-#   sudo bash scripts/fresh-machine-test.sh [--keep] [--line N]
+#   sudo bash scripts/fresh-machine-test.sh [--suite bookworm|trixie] [--keep] [--line N]
 #
-# 1. a clean bookworm root made with debootstrap (cached as a tarball in
+# 1. a clean root of the suite (Debian 12 bookworm, the default, or Debian 13
+#    trixie) made with debootstrap (cached as a tarball in
 #    ~/.cache/lab-fresh-machine; LAB_FRESH_CACHE overrides), unpacked anew;
 # 2. this machine's Node.js (node, npm and node's headers, for node-pty) copied
 #    in, as a newcomer would have installed it; this machine's local CA
@@ -18,14 +19,21 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 keep=0
 only=""
+suite=bookworm
 while [ $# -gt 0 ]; do
   case "$1" in
     --keep) keep=1 ;;
     --line) only=$2; shift ;;
-    *) echo "usage: $0 [--keep] [--line 1|2]" >&2; exit 2 ;;
+    --suite) suite=$2; shift ;;
+    *) echo "usage: $0 [--suite bookworm|trixie] [--keep] [--line 1|2]" >&2; exit 2 ;;
   esac
   shift
 done
+case "$suite" in
+  bookworm) release="Debian 12" ;;
+  trixie) release="Debian 13" ;;
+  *) echo "fresh-machine-test: no suite \"$suite\": use bookworm (Debian 12) or trixie (Debian 13)" >&2; exit 2 ;;
+esac
 if [ "$(id -u)" -ne 0 ]; then echo "fresh-machine-test: needs root (debootstrap, chroot, mounts): run it with sudo" >&2; exit 2; fi
 for tool in debootstrap git node; do
   command -v "$tool" >/dev/null || { echo "fresh-machine-test: $tool is missing on the host: bash scripts/install-deps.sh" >&2; exit 2; }
@@ -33,7 +41,7 @@ done
 
 cache=${LAB_FRESH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lab-fresh-machine}
 mirror=${LAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-tarball=$cache/bookworm-root.tar
+tarball=$cache/$suite-root.tar
 root=$(mktemp -d /var/tmp/lab-fresh.XXXXXX)
 t_start=$(date +%s)
 
@@ -68,12 +76,12 @@ make_root() {
   mkdir -p "$cache"
   local tmp
   tmp=$(mktemp -d "$cache/debootstrap.XXXXXX")
-  debootstrap bookworm "$tmp" "$mirror" >"$cache/debootstrap.log" 2>&1 || { tail -5 "$cache/debootstrap.log"; rm -rf "$tmp"; return 1; }
-  # a fresh Debian 12 install has the security and updates suites too
+  debootstrap "$suite" "$tmp" "$mirror" >"$cache/$suite-debootstrap.log" 2>&1 || { tail -5 "$cache/$suite-debootstrap.log"; rm -rf "$tmp"; return 1; }
+  # a fresh install has the security and updates suites too
   cat >"$tmp/etc/apt/sources.list" <<EOF
-deb $mirror bookworm main
-deb $mirror bookworm-updates main
-deb http://deb.debian.org/debian-security bookworm-security main
+deb $mirror $suite main
+deb $mirror $suite-updates main
+deb http://deb.debian.org/debian-security $suite-security main
 EOF
   tar -C "$tmp" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
   rm -rf "$tmp"
@@ -130,7 +138,7 @@ quickstart_lines() {
 mapfile -t lines < <(quickstart_lines)
 if [ ${#lines[@]} -ne 2 ]; then echo "fresh-machine-test: README's Quick start should have 2 command lines, it has ${#lines[@]}" >&2; exit 1; fi
 
-if [ ! -f "$tarball" ]; then step "debootstrap a clean Debian 12 root (cached)" make_root; fi
+if [ ! -f "$tarball" ]; then step "debootstrap a clean $release root ($suite, cached)" make_root; fi
 step "unpack the clean root" unpack_root
 step "mount /proc, /sys, /dev" mount_all
 step "bring this machine's Node.js $(node --version)" bring_node
@@ -145,7 +153,7 @@ for line in "${lines[@]}"; do
   ran=$((ran + 1))
 done
 if [ "$ran" -eq "${#lines[@]}" ]; then
-  echo "fresh-machine-test: README's Quick start passed in a clean Debian 12 root"
+  echo "fresh-machine-test: README's Quick start passed in a clean $release root ($suite)"
 else
-  echo "fresh-machine-test: $ran of README's ${#lines[@]} Quick-start lines run (--line $only), and passed"
+  echo "fresh-machine-test: $ran of README's ${#lines[@]} Quick-start lines run (--line $only) in a clean $release root ($suite), and passed"
 fi

@@ -1,34 +1,62 @@
 #!/usr/bin/env bash
-# Installs the Debian/Ubuntu packages lab needs, as deps/host-packages.txt lists
-# them: every purpose, or only the ones named (qemu, debug, kernel, initramfs,
-# image, qemu-build, cluster, tests). A purpose marked "?" there is installed only where
-# the archive has the package (linux-source-6.1 is Debian 12's).
+# Installs the Debian/Ubuntu packages lab needs, as deps/host-packages.txt lists them.
+#
+#   bash scripts/install-deps.sh            what lab itself runs: build (QEMU from source
+#                                           too), up, debug, trace, scenarios, the class lab
+#   bash scripts/install-deps.sh --tests    that, and the test stack (a private Slurm with
+#                                           its database, chromium for the report's pages)
+#   bash scripts/install-deps.sh PURPOSE…   only these (qemu, debug, kernel, initramfs,
+#                                           image, qemu-build, cluster, tests)
+#   --list                                  print the packages, install nothing
+# A purpose marked "?" in the list is installed only where the archive has the package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 list=deps/host-packages.txt
+# test/unit/install-deps.test.ts holds these against what lab doctor asks of every profile
+run_purposes=(qemu debug kernel initramfs image qemu-build)
+test_purposes=(cluster tests)
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 
+list_only=0
+purposes=()
+for arg in "$@"; do
+  case "$arg" in
+    --list) list_only=1 ;;
+    --tests) purposes+=("${run_purposes[@]}" "${test_purposes[@]}") ;;
+    -*) echo "install-deps: unknown option $arg: use --tests or --list, or name purposes" >&2; exit 2 ;;
+    *) purposes+=("$arg") ;;
+  esac
+done
+if [ ${#purposes[@]} -eq 0 ]; then purposes=("${run_purposes[@]}"); fi
+known=" ${run_purposes[*]} ${test_purposes[*]} "
+for p in "${purposes[@]}"; do
+  if [[ "$known" != *" $p "* ]]; then echo "install-deps: no purpose \"$p\": choose from$known" >&2; exit 2; fi
+done
+
 wanted() { # purpose
-  [ $# -eq 0 ] && return 0
-  local p=$1; shift
-  for w in "${purposes[@]}"; do [ "$w" = "${p%\?}" ] && return 0; done
+  local p=${1%\?}
+  for w in "${purposes[@]}"; do [ "$w" = "$p" ] && return 0; done
   return 1
 }
-purposes=("$@")
 required=()
 optional=()
 while read -r purpose package _; do
-  case "$purpose" in ''|'#'*) continue ;; esac
-  if [ ${#purposes[@]} -gt 0 ] && ! wanted "$purpose"; then continue; fi
+  case "$purpose" in '' | '#'*) continue ;; esac
+  wanted "$purpose" || continue
   if [[ "$purpose" == *'?' ]]; then optional+=("$package"); else required+=("$package"); fi
-done < "$list"
+done <"$list"
 
+if [ $list_only -eq 1 ]; then
+  printf '%s\n' "${required[@]}" "${optional[@]/%/?}" | grep -v '^?$' | sort -u
+  exit 0
+fi
 $sudo apt-get update -q
 for package in "${optional[@]}"; do
   if apt-cache show "$package" >/dev/null 2>&1; then required+=("$package"); else echo "install-deps: $package is not in this archive; skipped"; fi
 done
 # sort -u: several purposes name the same package
 mapfile -t unique < <(printf '%s\n' "${required[@]}" | sort -u)
+echo "install-deps: ${#unique[@]} packages for ${purposes[*]}"
 $sudo apt-get install -y -q --no-install-recommends "${unique[@]}"

@@ -27,7 +27,11 @@ describe('profiles', () => {
     expect(p.kernel.source.kind === 'url' && p.kernel.source.mirrors.length).toBeGreaterThan(0);
     expect(p.qemu.source).toMatchObject({ sha256: '541526a764576eb494d2ff5ec46aeb253e62ea29035d1c23c0a8af4e6cd4f087' });
     expect(p.fallback).toBe('debian');
-    expect(loadProfile('debian').kernel.source).toMatchObject({ kind: 'debian-package', package: 'linux-source-6.1' });
+    expect(loadProfile('debian').kernel.source).toMatchObject({
+      kind: 'deb',
+      sha256: '5259c57ca92092da39bd2ea803046da0e3c28f2b6a11ea20f6297468188ceb67',
+      member: 'usr/src/linux-source-6.1.tar.xz',
+    });
   });
 
   it('names the choices for an unknown profile', () => {
