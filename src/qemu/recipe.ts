@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { LabError } from '../errors.js';
 import { projectRoot } from '../config/paths.js';
 import type { Command } from '../process/command.js';
+import { extractCommand } from '../fetch/extract.js';
 import { readCheckedTextSync } from '../util/checked-file.js';
 import { parseCheckedJson } from '../util/checked-json.js';
 
@@ -61,6 +62,47 @@ export function ninjaCommand(recipe: Recipe, buildDir: string, jobs: number): Co
     args: ['-j', String(jobs), ...QEMU_TARGETS],
     cwd: buildDir,
     what: `QEMU ${recipe.version} build (ninja)`,
+  };
+}
+
+/**
+ * Every step of building one QEMU from its tarball, as data: what buildQemu
+ * runs, in order. Two recipes built from two tarballs can be compared step by
+ * step without running anything.
+ */
+export interface QemuBuildPlan {
+  /** The unpacked tarball (configure's source tree). */
+  src: string;
+  /** The out-of-tree build directory, inside src. */
+  build: string;
+  /** tar unpacks the tarball's top directory into src. */
+  extract: Command;
+  /** Set when the recipe asks for empty edk2 stand-ins: the directory (src's pc-bios) they are written to. */
+  edk2PlaceholdersIn?: string;
+  configure: Command;
+  ninja: Command;
+  /** Built files copied into the store entry: build-directory file → path inside the entry. */
+  products: { from: string; to: string }[];
+  /** The -L directories the built QEMU boots with. */
+  firmwareDirs: string[];
+}
+
+/** The build plan of one recipe and tarball (pure): scratch is a fresh directory, entry the store entry built into. */
+export function qemuBuildPlan(
+  recipe: Recipe,
+  where: { tarball: string; scratch: string; entry: string; jobs: number },
+): QemuBuildPlan {
+  const src = path.join(where.scratch, 'src');
+  const build = path.join(src, 'build');
+  return {
+    src,
+    build,
+    extract: extractCommand(where.tarball, src, 'extracting QEMU'),
+    edk2PlaceholdersIn: recipe.edk2Placeholders ? path.join(src, 'pc-bios') : undefined,
+    configure: configureCommand(recipe, src, build, path.join(where.entry, 'prefix')),
+    ninja: ninjaCommand(recipe, build, where.jobs),
+    products: QEMU_TARGETS.map((t) => ({ from: path.join(build, t), to: path.join('bin', t) })),
+    firmwareDirs: recipe.firmwareDirs,
   };
 }
 

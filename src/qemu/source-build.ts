@@ -7,21 +7,13 @@ import { LabError } from '../errors.js';
 import type { Source } from '../config/profile.js';
 import type { Progress } from '../progress/progress.js';
 import { ensureTarball } from '../fetch/source.js';
-import { extractTarball } from '../fetch/extract.js';
 import type { Store } from '../store/store.js';
 import { readStoreRecord } from '../store/entry-record.js';
 import { keyOf, sha256 } from '../util/hash.js';
 import { executeChecked } from '../process/runner.js';
 import { compilerVersion } from '../toolchain/compiler.js';
 import { qemuVersion } from './binary.js';
-import {
-  configureCommand,
-  EMPTY_BZIP2,
-  edk2BlobNames,
-  loadRecipe,
-  ninjaCommand,
-  parseNinjaProgress,
-} from './recipe.js';
+import { EMPTY_BZIP2, edk2BlobNames, loadRecipe, parseNinjaProgress, qemuBuildPlan } from './recipe.js';
 
 /** A QEMU lab can run: the system's, or one built from source into the store. */
 export interface QemuInstall {
@@ -63,26 +55,28 @@ export async function buildQemu(
     const logFile = path.join(options.logDir, `qemu-${recipe.version}-build.log`);
     const scratch = await store.scratch('qemubuild');
     try {
-      const src = path.join(scratch, 'src');
-      await mkdir(src);
-      const extract = options.progress.stage(`extract ${path.basename(tarball.path)}`);
-      await extractTarball(tarball.path, src, { what: 'extracting QEMU', signal: options.signal });
-      extract.done();
-      if (recipe.edk2Placeholders) {
-        const names = edk2BlobNames(await readFile(path.join(src, 'pc-bios', 'meson.build'), 'utf8'));
-        placeholders = names.filter((n) => !existsSync(path.join(src, 'pc-bios', n)));
-        for (const n of placeholders) await writeFile(path.join(src, 'pc-bios', n), EMPTY_BZIP2);
-      }
-      const build = path.join(src, 'build');
-      await mkdir(build);
-      const configure = options.progress.stage(`QEMU ${recipe.version} configure`);
-      await executeChecked(configureCommand(recipe, src, build, path.join(entry, 'prefix')), {
-        logFile,
-        signal: options.signal,
+      const plan = qemuBuildPlan(recipe, {
+        tarball: tarball.path,
+        scratch,
+        entry,
+        jobs: options.jobs ?? os.availableParallelism(),
       });
+      await mkdir(plan.src);
+      const extract = options.progress.stage(`extract ${path.basename(tarball.path)}`);
+      await executeChecked(plan.extract, { signal: options.signal });
+      extract.done();
+      if (plan.edk2PlaceholdersIn) {
+        const pcBios = plan.edk2PlaceholdersIn;
+        const names = edk2BlobNames(await readFile(path.join(pcBios, 'meson.build'), 'utf8'));
+        placeholders = names.filter((n) => !existsSync(path.join(pcBios, n)));
+        for (const n of placeholders) await writeFile(path.join(pcBios, n), EMPTY_BZIP2);
+      }
+      await mkdir(plan.build);
+      const configure = options.progress.stage(`QEMU ${recipe.version} configure`);
+      await executeChecked(plan.configure, { logFile, signal: options.signal });
       configure.done();
       const stage = options.progress.stage(`QEMU ${recipe.version} build`);
-      await executeChecked(ninjaCommand(recipe, build, options.jobs ?? os.availableParallelism()), {
+      await executeChecked(plan.ninja, {
         logFile,
         signal: options.signal,
         onLine: (line) => {
@@ -93,10 +87,10 @@ export async function buildQemu(
       stage.done();
       await store.ensure('qemu', key, async (dir) => {
         await mkdir(path.join(dir, 'bin'));
-        await copyFile(path.join(build, 'qemu-system-x86_64'), path.join(dir, 'bin', 'qemu-system-x86_64'));
-        await copyFile(path.join(build, 'qemu-img'), path.join(dir, 'bin', 'qemu-img'));
-        await chmod(path.join(dir, 'bin', 'qemu-system-x86_64'), 0o755);
-        await chmod(path.join(dir, 'bin', 'qemu-img'), 0o755);
+        for (const product of plan.products) {
+          await copyFile(product.from, path.join(dir, product.to));
+          await chmod(path.join(dir, product.to), 0o755);
+        }
         await writeFile(
           path.join(dir, 'build.json'),
           JSON.stringify({ recipe: recipe.version, tarball: tarball.sha256, compiler, placeholders }, null, 2),
