@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The fresh-machine check: README's two Quick-start lines, exactly as written,
-# in a clean Debian root, where nothing was installed by hand.
+# in a clean Debian root, where nothing was installed by hand; then lab as a
+# course repository gets it (README's "Using lab from a course repository").
 #
-#   sudo bash scripts/fresh-machine-test.sh [--suite bookworm|trixie] [--keep] [--line N]
+#   sudo bash scripts/fresh-machine-test.sh [--suite bookworm|trixie] [--keep] [--line 1|2|course]
 #
 # 1. a clean root of the suite (Debian 12 bookworm, the default, or Debian 13
 #    trixie) made with debootstrap (cached as a tarball in
@@ -11,7 +12,10 @@
 #    in, as a newcomer would have installed it; this machine's local CA
 #    certificates, so the root reaches the npm registry as the host does;
 # 3. /proc, /sys and /dev bind-mounted; the repository's HEAD cloned inside;
-# 4. each Quick-start line run in its own login shell, with no stdin.
+# 4. each Quick-start line run in its own login shell, with no stdin;
+# 5. the course: the clone's npm pack installed in an empty /root/course, then
+#    install-deps.sh from the package, lab init, lab doctor and lab demo there,
+#    which must write /root/course/.lab and nothing inside node_modules/lab.
 # Prints each step's time; exits non-zero at the first failure. Everything the
 # run started inside the root (a VM left up by lab demo) is killed, and the
 # mounts undone, on every exit path.
@@ -25,7 +29,7 @@ while [ $# -gt 0 ]; do
     --keep) keep=1 ;;
     --line) only=$2; shift ;;
     --suite) suite=$2; shift ;;
-    *) echo "usage: $0 [--suite bookworm|trixie] [--keep] [--line 1|2]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--suite bookworm|trixie] [--keep] [--line 1|2|course]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -130,6 +134,15 @@ in_root() {
     bash -lc "$1" </dev/null
 }
 
+course_repo() {
+  # the Quick start's VM (if it ran) holds the gdb port: stop it first
+  in_root "cd /root/lab && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && { npx lab down || true; } && npm pack --pack-destination /root" &&
+    in_root "mkdir /root/course && cd /root/course && echo '{\"name\": \"course\", \"private\": true}' >package.json &&
+      npm i --no-audit --no-fund /root/lab-*.tgz && bash node_modules/lab/scripts/install-deps.sh &&
+      npx lab init && npx lab doctor && npx lab demo &&
+      test -f .lab/build.json && test ! -e node_modules/lab/.lab && test ! -e node_modules/lab/lab.json"
+}
+
 quickstart_lines() {
   # the two command lines of README's Quick start block
   awk '/^## Quick start/{q=1} q&&/^```sh/{c=1;next} c&&/^```/{exit} c&&NF' "$repo/README.md"
@@ -152,7 +165,12 @@ for line in "${lines[@]}"; do
   step "README line $n: $line" in_root "cd /root/lab && $line"
   ran=$((ran + 1))
 done
-if [ "$ran" -eq "${#lines[@]}" ]; then
+if [ -z "$only" ] || [ "$only" = course ]; then
+  step "a course repository: npm i lab's tarball, lab init, lab doctor, lab demo" course_repo
+fi
+if [ "$only" = course ]; then
+  echo "fresh-machine-test: lab installed in a course repository (--line course) in a clean $release root ($suite) passed"
+elif [ "$ran" -eq "${#lines[@]}" ]; then
   echo "fresh-machine-test: README's Quick start passed in a clean $release root ($suite)"
 else
   echo "fresh-machine-test: $ran of README's ${#lines[@]} Quick-start lines run (--line $only) in a clean $release root ($suite), and passed"

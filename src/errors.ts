@@ -47,9 +47,9 @@ export const ERROR_TABLE = {
   NO_TRACE_SPAN: { kind: 'usage', hint: 'give --duration SECONDS or -- CMD ARG... to run in the guest' },
   NOT_A_TTY: { kind: 'usage', hint: 'run it in a terminal' },
   PATH_TOO_LONG: { kind: 'usage', hint: 'use a shorter --lab-dir' },
-  PROFILE_UNKNOWN: { kind: 'usage', hint: 'choose a profile from profiles/, or give a profile file' },
+  PROFILE_UNKNOWN: { kind: 'usage', hint: "name one of lab's profiles, or give the path of a profile file" },
   PROFILE_INVALID: { kind: 'usage', hint: 'fix the profile' },
-  RECIPE_UNKNOWN: { kind: 'usage', hint: 'add a recipe to qemu/' },
+  RECIPE_UNKNOWN: { kind: 'usage', hint: 'use a QEMU version lab has a recipe for' },
   RECIPE_INVALID: { kind: 'usage', hint: 'fix the recipe' },
   SCENARIO_UNKNOWN: { kind: 'usage', hint: 'lab run --list' },
   SCENARIO_INVALID: { kind: 'usage', hint: 'fix the scenario' },
@@ -77,7 +77,7 @@ export const ERROR_TABLE = {
   NO_RUNS: { kind: 'usage', hint: 'record a run first (lab demo, lab debug, lab run)' },
   BUNDLE_MISSING: { kind: 'usage', hint: 'give the .tar.gz that lab pack wrote' },
   VMLINUX_MISMATCH: { kind: 'usage', hint: 'pass the vmlinux of the class (lab build beside lab.lock writes it)' },
-  MATRIX_UNKNOWN: { kind: 'usage', hint: 'give a matrix spec such as matrices/example.json' },
+  MATRIX_UNKNOWN: { kind: 'usage', hint: 'give the path of a matrix spec file' },
   MATRIX_INVALID: { kind: 'usage', hint: 'fix the matrix spec' },
   MATRIX_NOT_PREPARED: { kind: 'usage', hint: 'run lab matrix SPEC (or its build step) first' },
   JOB_INVALID: { kind: 'usage', hint: 'give a job file that lab matrix wrote' },
@@ -94,8 +94,8 @@ export const ERROR_TABLE = {
 
   // something lab needs on the host is not installed
   TOOL_MISSING: { kind: 'dependency', hint: 'run lab doctor to see what to install' },
-  SOURCE_PACKAGE_MISSING: { kind: 'dependency', hint: 'bash scripts/install-deps.sh' },
-  FIRMWARE_MISSING: { kind: 'dependency', hint: 'bash scripts/install-deps.sh qemu-build' },
+  SOURCE_PACKAGE_MISSING: { kind: 'dependency', hint: 'run lab doctor to see what to install' },
+  FIRMWARE_MISSING: { kind: 'dependency', hint: 'run lab doctor --qemu-build to see what to install' },
   BUSYBOX_DYNAMIC: { kind: 'dependency', hint: 'apt-get install busybox-static' },
 
   // nothing built yet, or the record of it is unreadable

@@ -26,6 +26,12 @@ describe('the error table', () => {
     expect(bare.map(([code]) => code)).toEqual([]);
   });
 
+  it("names no file of lab's checkout in a hint: a course repository that installed lab has none beside it", () => {
+    const checkoutPath = /\b(scripts|profiles|qemu|kernel-configs|gdb-scripts|scenarios|matrices|courses|deps)\//;
+    const pointing = Object.entries(ERROR_TABLE).filter(([, spec]) => 'hint' in spec && checkoutPath.test(spec.hint));
+    expect(pointing.map(([code, spec]) => `${code}: ${'hint' in spec ? spec.hint : ''}`)).toEqual([]);
+  });
+
   it('keeps the first error when cleaning up fails too, and reports both', async () => {
     const failing = withCleanup(
       async () => {
