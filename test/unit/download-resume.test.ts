@@ -1,7 +1,7 @@
 /**
  * What download() does with the bytes a partial file already holds, on a
  * small server that honours Range as kernel.org does (206, and 416 past the
- * end).
+ * end), and that a fetch that fails ends its progress stage.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { download } from '../../src/fetch/download.js';
+import { materializeSource } from '../../src/fetch/source.js';
+import { Store } from '../../src/store/store.js';
+import type { Progress } from '../../src/progress/progress.js';
 import { closeServer } from '../helpers/http.js';
 
 const file = randomBytes(256 << 10);
@@ -92,5 +95,25 @@ describe('a partial file kept from before', () => {
     });
     expect(requests).toHaveLength(1);
     expect(existsSync(partialPath)).toBe(false);
+  });
+});
+
+describe('the progress of a url source', () => {
+  it('ends its stage when the fetch fails, so a terminal stops redrawing it', async () => {
+    const ended: Array<[string, string | undefined]> = [];
+    const progress: Progress = {
+      notice() {},
+      stage: (name) => ({ update() {}, done: (summary) => ended.push([name, summary]) }),
+    };
+    const store = new Store(mkdtempSync(path.join(root, 'store-')));
+    const missing = url.replace('linux-6.99', 'linux-6.98').replace(/:\d+\//, ':1/');
+    await expect(
+      materializeSource(
+        store,
+        { kind: 'url', url: missing, sha256: sha, mirrors: [] },
+        { progress, what: 'kernel source' },
+      ),
+    ).rejects.toMatchObject({ code: 'FETCH_FAILED' });
+    expect(ended).toEqual([['fetch linux-6.98.tar.xz', 'failed']]);
   });
 });
