@@ -19,7 +19,9 @@ export interface DownloadOptions {
 /**
  * Downloads the first URL that works into dest, verified: the sha256 is computed
  * while the bytes stream in (resumed transfers hash the bytes already on disk
- * first), and the file is renamed to dest only when it matches.
+ * first), and the file is renamed to dest only when it matches. A file that
+ * does not match but began with bytes kept from before (another mirror's,
+ * another run's) is fetched whole from the same URL before it is refused.
  */
 export async function download(
   urls: string[],
@@ -30,20 +32,29 @@ export async function download(
   await mkdir(path.dirname(options.partialPath), { recursive: true });
   const failures: string[] = [];
   for (const url of urls) {
-    let actual: string;
-    try {
-      actual = await downloadOne(url, options);
-    } catch (err) {
-      if (err instanceof InterruptedError) throw err;
-      failures.push(`${new URL(url).host}: ${describe(err)}`);
-      continue;
+    const attempt = async (): Promise<Fetched | undefined> => {
+      try {
+        return await downloadOne(url, options);
+      } catch (err) {
+        if (err instanceof InterruptedError) throw err;
+        failures.push(`${new URL(url).host}: ${describe(err)}`);
+        return undefined;
+      }
+    };
+    let fetched = await attempt();
+    if (fetched && fetched.sha256 !== expectedSha256 && fetched.resumed) {
+      // The bytes kept from before are not this URL's to answer for: another
+      // mirror may have had another file under the name. Its whole file decides.
+      await rm(options.partialPath, { force: true });
+      fetched = await attempt();
     }
-    if (actual !== expectedSha256) {
+    if (!fetched) continue;
+    if (fetched.sha256 !== expectedSha256) {
       await rm(options.partialPath, { force: true });
       throw new LabError(
         'SHA256_MISMATCH',
         `${path.basename(new URL(url).pathname)} from ${new URL(url).host} ` +
-          `has sha256 ${actual}, expected ${expectedSha256}; the file was deleted`,
+          `has sha256 ${fetched.sha256}, expected ${expectedSha256}; the file was deleted`,
         { hint: 'check the URL and the pinned sha256' },
       );
     }
@@ -55,16 +66,28 @@ export async function download(
   throw new LabError('FETCH_FAILED', `could not fetch ${path.basename(dest)} (${failures.join('; ')})`);
 }
 
+interface Fetched {
+  /** The sha256 of the whole partial file. */
+  sha256: string;
+  /** Whether it begins with bytes that were there before this URL was asked (an earlier mirror's, an earlier run's). */
+  resumed: boolean;
+}
+
 /** Fetches url into the partial file, resuming it, and returns the sha256 of the whole. */
-async function downloadOne(url: string, options: DownloadOptions): Promise<string> {
+async function downloadOne(url: string, options: DownloadOptions): Promise<Fetched> {
   const resumes = options.resumes ?? 5;
+  const state = { fromStart: (await sizeOf(options.partialPath)) === 0 };
   for (let attempt = 0; ; attempt++) {
-    const have = existsSync(options.partialPath) ? (await stat(options.partialPath)).size : 0;
+    const have = await sizeOf(options.partialPath);
     try {
-      return await fetchFrom(url, have, options);
+      const sha256 = await fetchFrom(url, have, options, state);
+      return { sha256, resumed: !state.fromStart };
     } catch (err) {
       if (options.signal?.aborted) throw new InterruptedError(`download of ${url}`);
-      const progressed = existsSync(options.partialPath) && (await stat(options.partialPath)).size > have;
+      // 416: the partial file is as long as the file, or longer: a run that
+      // stopped after the last byte and before the rename. Its sha256 decides.
+      if (have > 0 && statusOf(err) === 416) return { sha256: await sha256Of(options.partialPath), resumed: true };
+      const progressed = (await sizeOf(options.partialPath)) > have;
       // Only a dropped transfer that was making progress is worth resuming.
       if (attempt < resumes && progressed && isDropped(err)) continue;
       throw err;
@@ -72,7 +95,22 @@ async function downloadOne(url: string, options: DownloadOptions): Promise<strin
   }
 }
 
-async function fetchFrom(url: string, offset: number, options: DownloadOptions): Promise<string> {
+async function sizeOf(file: string): Promise<number> {
+  return existsSync(file) ? (await stat(file)).size : 0;
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function fetchFrom(
+  url: string,
+  offset: number,
+  options: DownloadOptions,
+  state: { fromStart: boolean },
+): Promise<string> {
   // got (23 modules) loads only when something is downloaded: a build with everything cached never pays for it
   const { default: got } = await import('got');
   const stream = got.stream(url, {
@@ -102,8 +140,9 @@ async function fetchFrom(url: string, offset: number, options: DownloadOptions):
   const hash = createHash('sha256');
   if (append) {
     for await (const chunk of createReadStream(options.partialPath)) hash.update(chunk as Buffer);
-  } else if (offset > 0) {
-    await truncate(options.partialPath, 0);
+  } else {
+    state.fromStart = true;
+    if (offset > 0) await truncate(options.partialPath, 0);
   }
   const hashing = new Transform({
     transform(chunk: Buffer, _enc, done) {
@@ -123,9 +162,14 @@ function isDropped(err: unknown): boolean {
   );
 }
 
+function statusOf(err: unknown): number | undefined {
+  if ((err as Error).name !== 'HTTPError') return undefined;
+  return (err as { response?: { statusCode?: number } }).response?.statusCode;
+}
+
 function describe(err: unknown): string {
-  const status = (err as { name?: string; response?: { statusCode?: number } }).response?.statusCode;
-  if ((err as Error).name === 'HTTPError' && status) return `HTTP ${status}`;
+  const status = statusOf(err);
+  if (status) return `HTTP ${status}`;
   const e = err as NodeJS.ErrnoException;
   return e.code ? `${e.code}` : e.message;
 }

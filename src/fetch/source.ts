@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { LabError } from '../errors.js';
+import { InterruptedError, LabError } from '../errors.js';
 import type { Source } from '../config/profile.js';
 import type { Store } from '../store/store.js';
 import { keyOf } from '../util/hash.js';
@@ -9,7 +9,7 @@ import { sha256FileMemo } from '../store/file-memo.js';
 import { debExtractCommand, extractTarball } from './extract.js';
 import { executeChecked } from '../process/runner.js';
 import { download } from './download.js';
-import type { Progress } from '../progress/progress.js';
+import type { Progress, Stage } from '../progress/progress.js';
 
 export interface MaterializedSource {
   /** The identity of the source: a tarball's sha256, or a fingerprint of a directory. */
@@ -154,15 +154,17 @@ async function fetchToStore(
   return store.locked(`downloads/${downloadEntryKey(source.sha256)}`, async () => {
     if (existsSync(file)) return file;
     const stage = options.progress.stage(`fetch ${name}`);
-    await download(candidateUrls(source), source.sha256, file, {
-      partialPath: path.join(store.root, 'partial', `${source.sha256}.part`),
-      signal: options.signal,
-      onProgress: (p) =>
-        stage.update(
-          p.total ? { done: p.transferred, total: p.total, unit: 'bytes' } : { done: p.transferred, unit: 'bytes' },
-        ),
-    });
-    stage.done();
+    await ending(
+      stage,
+      download(candidateUrls(source), source.sha256, file, {
+        partialPath: path.join(store.root, 'partial', `${source.sha256}.part`),
+        signal: options.signal,
+        onProgress: (p) =>
+          stage.update(
+            p.total ? { done: p.transferred, total: p.total, unit: 'bytes' } : { done: p.transferred, unit: 'bytes' },
+          ),
+      }),
+    );
     return file;
   });
 }
@@ -176,16 +178,33 @@ async function extractToStore(
   if (store.has('sources', id)) return store.entry('sources', id);
   if (!tarball) throw new Error(`no tarball for source ${id}`);
   const stage = options.progress.stage(`extract ${path.basename(tarball)}`);
-  const { path: tree } = await store.ensure('sources', id, async (dir) => {
-    await extractTarball(tarball, dir, { what: `extracting ${path.basename(tarball)}`, signal: options.signal });
-    if (!existsSync(path.join(dir, 'Makefile'))) {
-      throw new LabError('SOURCE_INVALID', `${path.basename(tarball)} has no top-level Makefile`, {
-        hint: 'give a tarball of a kernel source tree',
-      });
-    }
-  });
-  stage.done();
+  const { path: tree } = await ending(
+    stage,
+    store.ensure('sources', id, async (dir) => {
+      await extractTarball(tarball, dir, { what: `extracting ${path.basename(tarball)}`, signal: options.signal });
+      if (!existsSync(path.join(dir, 'Makefile'))) {
+        throw new LabError('SOURCE_INVALID', `${path.basename(tarball)} has no top-level Makefile`, {
+          hint: 'give a tarball of a kernel source tree',
+        });
+      }
+    }),
+  );
   return tree;
+}
+
+/**
+ * Ends the stage however work ends: a stage left open keeps redrawing its line
+ * on a terminal, over the next one's (the fallback profile's fetch).
+ */
+async function ending<T>(stage: Stage, work: Promise<T>): Promise<T> {
+  try {
+    const result = await work;
+    stage.done();
+    return result;
+  } catch (err) {
+    stage.done(err instanceof InterruptedError ? 'interrupted' : 'failed');
+    throw err;
+  }
 }
 
 /**
