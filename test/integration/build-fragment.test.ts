@@ -1,6 +1,6 @@
 /**
  * lab build --fragment FILE --configure-only, on the built CLI and Debian's
- * 6.1 source (linux-source-6.1, extracted once into the shared store, as
+ * 6.1 source (linux-source-6.1's .deb from the pool, extracted once into the shared store, as
  * kernel-config.test.ts does): the file is merged, the output says so, and
  * the final config has its option.
  */

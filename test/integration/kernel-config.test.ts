@@ -13,7 +13,7 @@ import { tempDir } from '../helpers/cli.js';
 
 const LAB_FRAGMENT = path.resolve(import.meta.dirname, '..', '..', 'kernel-configs', 'lab.config');
 
-/** The real Debian 6.1 source (linux-source-6.1), extracted once into the shared store. */
+/** The real Debian 6.1 source (linux-source-6.1's .deb from the pool), extracted once into the shared store. */
 let source: MaterializedSource;
 
 beforeAll(async () => {
