@@ -1,7 +1,8 @@
 /**
  * Progress of long work. On a terminal one line is redrawn in place (stage,
- * percent or count, elapsed); elsewhere, and with --json, only notices and the
- * end of each stage are written, to stderr, so stdout stays parseable.
+ * percent or count, elapsed); elsewhere notices, the end of each stage and,
+ * while a stage runs, one whole line a minute are written to stderr, so a log
+ * shows the work is alive and stdout stays parseable. With --json, notices only.
  */
 export interface StageUpdate {
   done: number;
@@ -52,7 +53,14 @@ export function renderStageLine(name: string, u: StageUpdate | undefined, elapse
   return parts.join(' · ');
 }
 
-export function createProgress(mode: ProgressMode, stream: NodeJS.WriteStream = process.stderr): Progress {
+/** How often a stage still running says so when not on a terminal. */
+export const PLAIN_LINE_EVERY_MS = 60_000;
+
+export function createProgress(
+  mode: ProgressMode,
+  stream: Pick<NodeJS.WriteStream, 'write'> = process.stderr,
+  plainEveryMs = PLAIN_LINE_EVERY_MS,
+): Progress {
   return {
     notice(line) {
       if (mode === 'tty') stream.write('\r\x1b[K');
@@ -66,7 +74,9 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WriteStream = 
         stream.write(`\r\x1b[K${renderStageLine(name, last, Date.now() - started)}`);
         drawnAt = Date.now();
       };
-      const timer = mode === 'tty' ? setInterval(draw, 1000) : undefined;
+      const plainLine = () => stream.write(`${renderStageLine(name, last, Date.now() - started)}\n`);
+      const timer =
+        mode === 'tty' ? setInterval(draw, 1000) : mode === 'plain' ? setInterval(plainLine, plainEveryMs) : undefined;
       timer?.unref();
       if (mode === 'tty') draw();
       return {
