@@ -8,8 +8,9 @@ import path from 'node:path';
 export const PROJECT = path.resolve(import.meta.dirname, '..', '..');
 export const LAB = path.join(PROJECT, 'dist', 'cli', 'main.js');
 
+/** A new directory under the test run's own (removed when the run ends; see temp-root.ts). */
 export function tempDir(label: string): string {
-  return mkdtempSync(path.join(os.tmpdir(), `lab-${label}-`));
+  return mkdtempSync(path.join(process.env.LAB_TEST_TMP ?? os.tmpdir(), `lab-${label}-`));
 }
 
 /**
