@@ -3,7 +3,7 @@
 # in a clean Debian root, where nothing was installed by hand; then lab as a
 # course repository gets it (README's "Using lab from a course repository").
 #
-#   sudo bash scripts/fresh-machine-test.sh [--suite bookworm|trixie] [--keep] [--line 1|2|course]
+#   sudo bash scripts/fresh-machine-test.sh [--suite bookworm|trixie] [--keep] [--line 1|2|course[,…]]
 #
 # 1. a clean root of the suite (Debian 12 bookworm, the default, or Debian 13
 #    trixie) made with debootstrap (cached as a tarball in
@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
     --keep) keep=1 ;;
     --line) only=$2; shift ;;
     --suite) suite=$2; shift ;;
-    *) echo "usage: $0 [--suite bookworm|trixie] [--keep] [--line 1|2|course]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--suite bookworm|trixie] [--keep] [--line 1|2|course[,…]]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -148,6 +148,10 @@ quickstart_lines() {
   awk '/^## Quick start/{q=1} q&&/^```sh/{c=1;next} c&&/^```/{exit} c&&NF' "$repo/README.md"
 }
 
+chosen() { # a step's name: 1, 2 or course; --line takes a comma-separated list
+  [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]
+}
+
 mapfile -t lines < <(quickstart_lines)
 if [ ${#lines[@]} -ne 2 ]; then echo "fresh-machine-test: README's Quick start should have 2 command lines, it has ${#lines[@]}" >&2; exit 1; fi
 
@@ -161,17 +165,15 @@ n=0
 ran=0
 for line in "${lines[@]}"; do
   n=$((n + 1))
-  if [ -n "$only" ] && [ "$only" != "$n" ]; then continue; fi
+  if ! chosen "$n"; then continue; fi
   step "README line $n: $line" in_root "cd /root/lab && $line"
   ran=$((ran + 1))
 done
-if [ -z "$only" ] || [ "$only" = course ]; then
+if chosen course; then
   step "a course repository: npm i lab's tarball, lab init, lab doctor, lab demo" course_repo
 fi
-if [ "$only" = course ]; then
-  echo "fresh-machine-test: lab installed in a course repository (--line course) in a clean $release root ($suite) passed"
-elif [ "$ran" -eq "${#lines[@]}" ]; then
-  echo "fresh-machine-test: README's Quick start passed in a clean $release root ($suite)"
-else
-  echo "fresh-machine-test: $ran of README's ${#lines[@]} Quick-start lines run (--line $only) in a clean $release root ($suite), and passed"
-fi
+what=()
+[ "$ran" -gt 0 ] && what+=("$ran of README's ${#lines[@]} Quick-start lines")
+chosen course && what+=("lab installed in a course repository")
+if [ ${#what[@]} -eq 0 ]; then echo "fresh-machine-test: --line $only chose nothing: give 1, 2 or course" >&2; exit 2; fi
+echo "fresh-machine-test: passed in a clean $release root ($suite): $(IFS=,; echo "${what[*]}" | sed 's/,/, /g')"
