@@ -33,6 +33,9 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+for l in ${only//,/ }; do
+  case "$l" in 1 | 2 | course) ;; *) echo "fresh-machine-test: no step \"$l\" for --line: give 1, 2 or course" >&2; exit 2 ;; esac
+done
 case "$suite" in
   bookworm) release="Debian 12" ;;
   trixie) release="Debian 13" ;;
@@ -175,5 +178,4 @@ fi
 what=()
 [ "$ran" -gt 0 ] && what+=("$ran of README's ${#lines[@]} Quick-start lines")
 chosen course && what+=("lab installed in a course repository")
-if [ ${#what[@]} -eq 0 ]; then echo "fresh-machine-test: --line $only chose nothing: give 1, 2 or course" >&2; exit 2; fi
 echo "fresh-machine-test: passed in a clean $release root ($suite): $(IFS=,; echo "${what[*]}" | sed 's/,/, /g')"
