@@ -79,6 +79,6 @@ describe('which QEMU', () => {
     expect(qemuChoice(debian, { qemuBuild: true })).toBe('build');
     expect(qemuChoice(upstream, { qemu: 'system' })).toBe('system');
     expect(qemuChoice(debian, { qemu: '/opt/q/qemu-system-x86_64' })).toEqual({ path: '/opt/q/qemu-system-x86_64' });
-    expect(qemuChoice(loadProfile('6.12-qemu10'), {})).toBe('build');
+    expect(qemuChoice(loadProfile('qemu10'), {})).toBe('build');
   });
 });
