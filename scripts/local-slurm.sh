@@ -74,6 +74,10 @@ setsid nohup mariadbd --no-defaults --datadir="$dir/mysql" --socket="$dir/run/my
   --bind-address=127.0.0.1 --pid-file="$dir/run/mariadbd.pid" --user="$(id -un)" --log-error="$dir/log/mariadb.log" \
   --skip-name-resolve=0 >/dev/null 2>&1 </dev/null &
 wait_for MariaDB test -S "$dir/run/mysqld.sock"
+# slurmdbd 24.11 (Debian 13) fails its first query on a connection where it has just created
+# its database (MariaDB 11.8, error 5027 "number of columns"), and works once it exists
+wait_for "slurmdbd's database" mariadb --no-defaults --socket="$dir/run/mysqld.sock" -uroot \
+  -e "create database if not exists slurm_acct_db"
 
 cat >"$dir/etc/slurmdbd.conf" <<EOF
 AuthType=auth/munge
