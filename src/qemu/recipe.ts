@@ -15,8 +15,14 @@ export const RecipeSchema = z.strictObject({
   configure: z.array(z.string().startsWith('--')),
   /** The dfsg tarball lacks the edk2 blobs its pc-bios/meson.build lists: empty bzip2 stand-ins let it configure. */
   edk2Placeholders: z.boolean().default(false),
-  /** Firmware directories given to the built QEMU with -L (a tarball without blobs needs Debian's). */
+  /**
+   * Where the built QEMU looks for firmware, with -L (a tarball without blobs needs Debian's):
+   * the directories that exist, in this order. Debian 12's ipxe-qemu has its ROMs in
+   * /usr/lib/ipxe/qemu, Debian 13's in /usr/share/qemu.
+   */
   firmwareDirs: z.array(z.string()).default([]),
+  /** Files one of firmwareDirs must hold for a pc guest with virtio-net to boot. */
+  firmwareFiles: z.array(z.string().regex(/^[^/]+$/, 'a file name, not a path')).default([]),
   packages: z.strictObject({ build: z.array(z.string()), run: z.array(z.string()) }),
 });
 export type Recipe = z.infer<typeof RecipeSchema>;
@@ -104,6 +110,19 @@ export function qemuBuildPlan(
     products: QEMU_TARGETS.map((t) => ({ from: path.join(build, t), to: path.join('bin', t) })),
     firmwareDirs: recipe.firmwareDirs,
   };
+}
+
+/**
+ * The -L directories of a recipe on this machine (pure; exists probes the disk): the ones that
+ * exist, and the firmware files none of them holds.
+ */
+export function firmwarePath(
+  recipe: Pick<Recipe, 'firmwareDirs' | 'firmwareFiles'>,
+  exists: (file: string) => boolean,
+): { dirs: string[]; missing: string[] } {
+  const dirs = recipe.firmwareDirs.filter((d) => exists(d));
+  const missing = recipe.firmwareFiles.filter((f) => !dirs.some((d) => exists(path.join(d, f))));
+  return { dirs, missing };
 }
 
 /** The edk2 blob names listed in pc-bios/meson.build's fds = [...] (pure). */

@@ -13,7 +13,7 @@ import { keyOf, sha256 } from '../util/hash.js';
 import { executeChecked } from '../process/runner.js';
 import { compilerVersion } from '../toolchain/compiler.js';
 import { qemuVersion } from './binary.js';
-import { EMPTY_BZIP2, edk2BlobNames, loadRecipe, parseNinjaProgress, qemuBuildPlan } from './recipe.js';
+import { EMPTY_BZIP2, edk2BlobNames, firmwarePath, loadRecipe, parseNinjaProgress, qemuBuildPlan } from './recipe.js';
 
 /** A QEMU lab can run: the system's, or one built from source into the store. */
 export interface QemuInstall {
@@ -32,16 +32,14 @@ export async function buildQemu(
   options: { progress: Progress; signal?: AbortSignal; logDir: string; jobs?: number },
 ): Promise<QemuInstall> {
   const { recipe, text } = loadRecipe(request.recipe);
-  for (const dir of recipe.firmwareDirs) {
-    if (!existsSync(dir)) {
-      throw new LabError(
-        'FIRMWARE_MISSING',
-        `${dir} is missing (firmware for QEMU ${recipe.version} built from source)`,
-        {
-          hint: `apt-get install ${recipe.packages.run.join(' ')}`,
-        },
-      );
-    }
+  const firmware = firmwarePath(recipe, existsSync);
+  if (firmware.missing.length > 0) {
+    throw new LabError(
+      'FIRMWARE_MISSING',
+      `${firmware.missing.join(', ')} is in none of ${recipe.firmwareDirs.join(', ')} ` +
+        `(firmware for QEMU ${recipe.version} built from source)`,
+      { hint: `apt-get install ${recipe.packages.run.join(' ')}` },
+    );
   }
   const tarball = await ensureTarball(store, request.source, { ...options, what: 'QEMU source' });
   const compiler = await compilerVersion(store);
@@ -106,7 +104,7 @@ export async function buildQemu(
   return {
     binary,
     version: await qemuVersion(binary, store),
-    firmwareDirs: recipe.firmwareDirs,
+    firmwareDirs: firmware.dirs,
     built: { key, recipe: recipe.version, tarballSha256: tarball.sha256, cached, placeholders },
   };
 }

@@ -5,6 +5,7 @@ import {
   EMPTY_BZIP2,
   edk2BlobNames,
   firmwareArgs,
+  firmwarePath,
   loadRecipe,
   parseNinjaProgress,
 } from '../../src/qemu/recipe.js';
@@ -44,6 +45,25 @@ describe('QEMU recipes', () => {
       '-L',
       '/usr/lib/ipxe/qemu',
     ]);
+  });
+
+  it("finds Debian's firmware where Debian 12 or Debian 13 puts it, and names a file neither has", () => {
+    const { recipe } = loadRecipe('7.2');
+    const bookworm = new Set(['/usr/share/seabios', '/usr/share/qemu', '/usr/lib/ipxe/qemu']);
+    const trixie = new Set(['/usr/share/seabios', '/usr/share/qemu']);
+    const seabios = ['bios-256k.bin', 'vgabios-stdvga.bin'].map((f) => `/usr/share/seabios/${f}`);
+    const data = ['linuxboot_dma.bin', 'kvmvapic.bin'].map((f) => `/usr/share/qemu/${f}`);
+    const on = (files: Set<string>) => (f: string) => files.has(f);
+    expect(
+      firmwarePath(recipe, on(new Set([...bookworm, ...seabios, ...data, '/usr/lib/ipxe/qemu/efi-virtio.rom']))),
+    ).toEqual({ dirs: [...bookworm], missing: [] });
+    expect(
+      firmwarePath(recipe, on(new Set([...trixie, ...seabios, ...data, '/usr/share/qemu/efi-virtio.rom']))),
+    ).toEqual({ dirs: [...trixie], missing: [] });
+    expect(firmwarePath(recipe, on(new Set([...trixie, ...seabios, ...data])))).toEqual({
+      dirs: [...trixie],
+      missing: ['efi-virtio.rom'],
+    });
   });
 
   it('finds the edk2 blob names pc-bios/meson.build expects', () => {
