@@ -4,9 +4,10 @@
  * recipe, and used for a real boot and a real gdb session. The build runs
  * whenever its store key is absent (about 4 minutes on 2 cores).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { firmwarePath, loadRecipe } from '../../src/qemu/recipe.js';
 import { freePort, lab, tempDir } from '../helpers/cli.js';
 
 const cwd = tempDir('e2e-qemu');
@@ -37,7 +38,9 @@ describe("QEMU from Debian's orig tarball", () => {
     expect(record.qemu.version).toMatch(/^QEMU emulator version 7\.2\.0/);
     // the dfsg tarball lacks the edk2 blobs: stand-ins were made, Debian's firmware is used
     expect(record.qemu.built.placeholders).toContain('edk2-x86_64-code.fd.bz2');
-    expect(record.qemu.firmwareDirs).toEqual(['/usr/share/seabios', '/usr/share/qemu', '/usr/lib/ipxe/qemu']);
+    // Debian 12 keeps the iPXE ROMs in /usr/lib/ipxe/qemu, Debian 13 in /usr/share/qemu
+    expect(record.qemu.firmwareDirs).toEqual(firmwarePath(loadRecipe('7.2').recipe, existsSync).dirs);
+    expect(record.qemu.firmwareDirs.slice(0, 2)).toEqual(['/usr/share/seabios', '/usr/share/qemu']);
   });
 
   it('is a cache hit the second time', async () => {
