@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHits } from '../../src/record/hit-schema.js';
 import { listeningSockets } from '../../src/vm/listening.js';
 import { freePort, lab, LAB, newestRun, recorderGdbsOf, tempDir } from '../helpers/cli.js';
+import { labInTerminal } from '../helpers/terminal.js';
 
 const cwd = tempDir('e2e');
 const labDir = path.join(cwd, '.lab');
@@ -140,27 +141,9 @@ describe('lab console', () => {
   });
 });
 
-/** A CLI command in a real terminal (node-pty): what it printed so far (colours stripped), typing, and its exit. */
-async function inTerminal(args: string[]) {
-  const pty = await import('node-pty');
-  const term = pty.spawn(process.execPath, [LAB, ...args], {
-    cwd,
-    cols: 160,
-    rows: 50,
-    name: 'xterm',
-    env: { ...process.env, LAB_PROFILE: 'debian' },
-  });
-  let screen = '';
-  // eslint-disable-next-line no-control-regex
-  term.onData((d) => (screen += d.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')));
-  const exited = new Promise<number>((resolve) => term.onExit((e) => resolve(e.exitCode)));
-  const since = () => screen.length;
-  const waitFor = async (re: RegExp, from = 0, ms = 30_000) => {
-    const deadline = Date.now() + ms;
-    while (!re.test(screen.slice(from)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    return re.test(screen.slice(from));
-  };
-  return { term, exited, since, waitFor, screen: () => screen };
+/** A CLI command of this lab in a real terminal. */
+function inTerminal(args: string[]) {
+  return labInTerminal(args, { cwd, env: { LAB_PROFILE: 'debian' } });
 }
 
 describe('lab gdb', () => {

@@ -29,6 +29,7 @@ import type { Progress, StageUpdate } from '../../src/progress/progress.js';
 import { InterruptedError, LabError } from '../../src/errors.js';
 import { LAB } from '../helpers/cli.js';
 import { closeServer } from '../helpers/http.js';
+import { labInTerminal } from '../helpers/terminal.js';
 
 const VERSION = '6.99.1';
 const NAME = `linux-${VERSION}.tar.xz`;
@@ -382,35 +383,12 @@ describe('lab build --configure-only with a profile file whose kernel is the url
     return { dir, args, store: new Store(path.join(dir, 'store')), env: { LAB_CACHE: path.join(dir, 'store') } };
   }
 
-  /** The CLI in a real terminal (node-pty): what it printed (colours stripped), and its exit. */
-  async function inTerminal(args: string[], env: NodeJS.ProcessEnv, cwd: string) {
-    const pty = await import('node-pty');
-    const term = pty.spawn(process.execPath, [LAB, ...args], {
-      cwd,
-      cols: 160,
-      rows: 50,
-      name: 'xterm',
-      env: { ...process.env, ...env },
-    });
-    let raw = '';
-    term.onData((d) => (raw += d));
-    const exited = new Promise<number>((resolve) => term.onExit((e) => resolve(e.exitCode)));
-    // eslint-disable-next-line no-control-regex
-    const screen = () => raw.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
-    const waitFor = async (re: RegExp, ms = 20_000) => {
-      const deadline = Date.now() + ms;
-      while (!re.test(screen()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-      return re.test(screen());
-    };
-    return { term, exited, screen, raw: () => raw, waitFor };
-  }
-
   const BYTES_LINE = new RegExp(`fetch ${NAME.replaceAll('.', '\\.')} · \\d+% · [\\d.]+ [KM]iB/[\\d.]+ MiB · `);
 
   it('fetches past the refusing and the dropping mirror, and on a terminal its progress counts bytes', async () => {
     serving.behaviour = 'slow';
     const { dir, args, store, env } = setup('tty');
-    const run = await inTerminal(args, env, dir);
+    const run = await labInTerminal(args, { env, cwd: dir });
     try {
       const code = await run.exited;
       expect(code, run.screen()).toBe(0);
@@ -451,7 +429,7 @@ describe('lab build --configure-only with a profile file whose kernel is the url
   it('stopped by Ctrl-C halfway stores nothing, and the next run resumes with Range and verifies', async () => {
     serving.behaviour = 'stall';
     const { dir, args, store, env } = setup('ctrl-c');
-    const run = await inTerminal(args, env, dir);
+    const run = await labInTerminal(args, { env, cwd: dir });
     try {
       expect(await run.waitFor(BYTES_LINE), run.screen()).toBe(true);
       run.term.write('\x03');
