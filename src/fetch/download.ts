@@ -6,6 +6,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Progress } from 'got';
 import { LabError, InterruptedError } from '../errors.js';
+import { sha256File } from '../util/hash.js';
 
 export interface DownloadOptions {
   /** Where the bytes collect while they arrive; kept when interrupted so the next try resumes. */
@@ -86,7 +87,7 @@ async function downloadOne(url: string, options: DownloadOptions): Promise<Fetch
       if (options.signal?.aborted) throw new InterruptedError(`download of ${url}`);
       // 416: the partial file is as long as the file, or longer: a run that
       // stopped after the last byte and before the rename. Its sha256 decides.
-      if (have > 0 && statusOf(err) === 416) return { sha256: await sha256Of(options.partialPath), resumed: true };
+      if (have > 0 && statusOf(err) === 416) return { sha256: await sha256File(options.partialPath), resumed: true };
       const progressed = (await sizeOf(options.partialPath)) > have;
       // Only a dropped transfer that was making progress is worth resuming.
       if (attempt < resumes && progressed && isDropped(err)) continue;
@@ -97,12 +98,6 @@ async function downloadOne(url: string, options: DownloadOptions): Promise<Fetch
 
 async function sizeOf(file: string): Promise<number> {
   return existsSync(file) ? (await stat(file)).size : 0;
-}
-
-async function sha256Of(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 async function fetchFrom(
