@@ -89,6 +89,13 @@ export const ERROR_TABLE = {
   SLURM_MISSING: { kind: 'dependency', hint: 'install Slurm (sbatch, sacct), or run the matrix here without --slurm' },
   SLURM_FAILED: { kind: 'failed', hint: 'see the sbatch or sacct message' },
 
+  BUILD_ROOT_DRIFT: {
+    kind: 'failed',
+    hint:
+      'Debian released a point release since lab.lock was made: ask the teacher for a new lab.lock, ' +
+      'or build with --toolchain host (outputs will not match)',
+  },
+
   STORE_DAMAGED: { kind: 'failed', hint: 'remove that entry from the store (lab makes it again)' },
   STORE_LOCK_INVALID: { kind: 'failed', hint: 'remove it: lab makes its lock files itself' },
 
@@ -97,6 +104,7 @@ export const ERROR_TABLE = {
   SOURCE_PACKAGE_MISSING: { kind: 'dependency', hint: 'run lab doctor to see what to install' },
   FIRMWARE_MISSING: { kind: 'dependency', hint: 'run lab doctor --qemu-build to see what to install' },
   BUSYBOX_DYNAMIC: { kind: 'dependency', hint: 'apt-get install busybox-static' },
+  USERNS_UNAVAILABLE: { kind: 'dependency', hint: 'run lab as root, or build with --toolchain host' },
 
   // nothing built yet, or the record of it is unreadable
   NOT_BUILT: { kind: 'not-built', hint: 'run lab build first' },

@@ -1,39 +1,30 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { chooseProfile, LOCK_FILE, type LabFile } from '../config/lab-file.js';
+import { chooseProfile, type LabFile } from '../config/lab-file.js';
+import { lockFileOf, readLock } from '../lock/read.js';
 import { LabError } from '../errors.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
-import { debugfsCatCommand, installedPackages } from '../image/dpkg-status.js';
+import { debugfsCatCommand, installedPackages } from '../util/dpkg-status.js';
 import { buildRootfs } from '../image/rootfs.js';
-import {
-  compareLocks,
-  LOCK_VERSION,
-  lockDigest,
-  lockText,
-  parseLock,
-  type LabLock,
-  type LockRow,
-} from '../lock/lock.js';
+import { compareLocks, LOCK_VERSION, lockDigest, lockText, type LabLock, type LockRow } from '../lock/lock.js';
 import { executeChecked, versionLine } from '../process/runner.js';
-import { readCheckedText } from '../util/checked-file.js';
-import { RECORD_BYTES } from '../util/checked-record.js';
+import { toolchainPin } from '../toolchain/toolchain.js';
 import { sha256File } from '../util/hash.js';
-import { buildLab } from './build.js';
+import { buildLabWith } from './build.js';
 import type { BuildRecord } from './build-record.js';
 import type { LabContext } from './context.js';
+import type { ToolchainKind } from '../toolchain/toolchain.js';
 
 export interface LockFlags {
   lab?: string;
+  toolchain?: ToolchainKind;
 }
+
+export { lockFileOf, readLock };
 
 function requireLabFile(flags: LockFlags): LabFile {
   const { labFile } = chooseProfile({ lab: flags.lab });
   if (!labFile) throw new LabError('NO_LAB_FILE', `there is no ${path.join(process.cwd(), 'lab.json')}`);
   return labFile;
-}
-
-export function lockFileOf(labFile: LabFile): string {
-  return path.join(path.dirname(labFile.file), LOCK_FILE);
 }
 
 /** The Debian packages installed in an image, read from its dpkg status. */
@@ -47,13 +38,17 @@ async function guestPackagesOf(image: string): Promise<Record<string, string>> {
  * kernel and rootfs, and the initramfs lab demo boots), then hashes every
  * output and names every input.
  */
-export async function currentLock(ctx: LabContext, labFile: LabFile): Promise<{ lock: LabLock; build: BuildRecord }> {
-  const build = await buildLab(ctx, { lab: labFile.file });
+export async function currentLock(
+  ctx: LabContext,
+  labFile: LabFile,
+  flags: LockFlags,
+): Promise<{ lock: LabLock; build: BuildRecord }> {
+  const { record: build, toolchain } = await buildLabWith(ctx, { lab: labFile.file, toolchain: flags.toolchain });
   const logDir = path.join(ctx.paths.root, 'logs');
   const initramfs =
     build.rootfs.kind === 'initramfs'
       ? build.rootfs
-      : await buildRootfs(ctx.store, 'initramfs', { progress: ctx.progress, signal: ctx.signal, logDir });
+      : await buildRootfs(ctx.store, 'initramfs', { progress: ctx.progress, signal: ctx.signal, logDir, toolchain });
   const stage = ctx.progress.stage('hashing what the lab built');
   const outputs: Record<string, string> = {
     bzImage: await sha256File(build.kernel.bzImage),
@@ -73,6 +68,7 @@ export async function currentLock(ctx: LabContext, labFile: LabFile): Promise<{ 
       patches: [],
       kernelConfig: k.configSha256,
       compiler: k.compiler,
+      toolchain: toolchainPin(toolchain),
       // a QEMU lab built is pinned by its source tarball and recipe too
       qemu: build.qemu.built
         ? `${build.qemu.version}, built from ${build.qemu.built.tarballSha256} with recipe ${build.qemu.built.recipe}`
@@ -92,18 +88,10 @@ export async function writeLock(
   flags: LockFlags,
 ): Promise<{ file: string; lock: LabLock; digest: string }> {
   const labFile = requireLabFile(flags);
-  const { lock } = await currentLock(ctx, labFile);
+  const { lock } = await currentLock(ctx, labFile, flags);
   const file = lockFileOf(labFile);
   await writeFileAtomically(file, lockText(lock));
   return { file, lock, digest: lockDigest(lock) };
-}
-
-export async function readLock(file: string): Promise<LabLock> {
-  if (!existsSync(file)) throw new LabError('LOCK_MISSING', `there is no ${file}`);
-  return parseLock(
-    await readCheckedText(file, { code: 'LOCK_INVALID', maxBytes: RECORD_BYTES, links: 'follow' }),
-    file,
-  );
 }
 
 /** lab verify: this machine's build of the lab against the pinned lab.lock, item by item. */
@@ -114,7 +102,7 @@ export async function verifyLab(
   const labFile = requireLabFile(flags);
   const lockFile = lockFileOf(labFile);
   const pinned = await readLock(lockFile);
-  const { lock } = await currentLock(ctx, labFile);
+  const { lock } = await currentLock(ctx, labFile, flags);
   const rows = compareLocks(pinned, lock);
   return { lockFile, rows, same: rows.every((r) => r.same) };
 }

@@ -7,12 +7,19 @@ import { sha256 } from '../util/hash.js';
  * version, so a student's machine can show it built the same lab. Pure: the
  * use case (lab/lock.ts) gathers the values.
  */
-export const LOCK_VERSION = 1;
+export const LOCK_VERSION = 2;
 
 const PackagesSchema = z.record(z.string(), z.string());
 
+/** What compiled the lab: the build root (suite and every package) or the host. Version 1 locks have none. */
+export const ToolchainPinSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('host') }),
+  z.strictObject({ kind: z.literal('root'), suite: z.string(), key: z.string(), packages: PackagesSchema }),
+]);
+export type ToolchainPin = z.infer<typeof ToolchainPinSchema>;
+
 export const LockSchema = z.strictObject({
-  lockVersion: z.literal(LOCK_VERSION),
+  lockVersion: z.union([z.literal(1), z.literal(LOCK_VERSION)]),
   lab: z.string(),
   inputs: z.strictObject({
     kernelSource: z.string(),
@@ -21,6 +28,7 @@ export const LockSchema = z.strictObject({
     patches: z.array(z.string()),
     kernelConfig: z.string(),
     compiler: z.string(),
+    toolchain: ToolchainPinSchema.optional(),
     qemu: z.string(),
     gdb: z.string(),
     rootfs: z.string(),
@@ -34,12 +42,16 @@ export type LabLock = z.infer<typeof LockSchema>;
 export function lockText(lock: LabLock): string {
   const sorted = (o: Record<string, string>) =>
     Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
+  const toolchain = lock.inputs.toolchain;
   const canonical: LabLock = {
     lockVersion: lock.lockVersion,
     lab: lock.lab,
     inputs: {
       ...lock.inputs,
       fragments: sorted(lock.inputs.fragments),
+      ...(toolchain
+        ? { toolchain: toolchain.kind === 'root' ? { ...toolchain, packages: sorted(toolchain.packages) } : toolchain }
+        : {}),
       guestPackages: sorted(lock.inputs.guestPackages),
     },
     outputs: sorted(lock.outputs),
@@ -68,7 +80,7 @@ export interface LockRow {
   detail?: string;
 }
 
-const INPUT_LABELS: Record<Exclude<keyof LabLock['inputs'], 'fragments' | 'guestPackages'>, string> = {
+const INPUT_LABELS: Record<Exclude<keyof LabLock['inputs'], 'fragments' | 'guestPackages' | 'toolchain'>, string> = {
   kernelSource: 'kernel source',
   kernelBase: 'kernel base config',
   patches: 'patches',
@@ -94,6 +106,41 @@ export function packageChanges(pinned: Record<string, string>, here: Record<stri
   return changes.sort();
 }
 
+function describeToolchain(t: ToolchainPin): string {
+  return t.kind === 'host' ? "the host's" : `${t.suite} root, ${Object.keys(t.packages).length} packages`;
+}
+
+/** The build-root row: absent when the pinned lock predates build roots (pure). */
+function toolchainRow(pinned: ToolchainPin | undefined, here: ToolchainPin | undefined): LockRow | undefined {
+  if (!pinned) return undefined;
+  const mine = here ?? { kind: 'host' as const };
+  const a = describeToolchain(pinned);
+  const b = describeToolchain(mine);
+  if (pinned.kind === 'root' && mine.kind === 'root') {
+    const moved = packageChanges(pinned.packages, mine.packages);
+    if (pinned.suite !== mine.suite) moved.unshift(`suite ${pinned.suite} -> ${mine.suite}`);
+    return {
+      item: 'build root',
+      same: moved.length === 0,
+      pinned: a,
+      here: b,
+      ...(moved.length
+        ? {
+            detail:
+              moved.length > 6 ? `${moved.slice(0, 6).join('; ')}; and ${moved.length - 6} more` : moved.join('; '),
+          }
+        : {}),
+    };
+  }
+  return {
+    item: 'build root',
+    same: pinned.kind === mine.kind,
+    pinned: a,
+    here: b,
+    ...(pinned.kind === mine.kind ? {} : { detail: `${a} -> ${b}` }),
+  };
+}
+
 /** Item by item, the pinned lock against the one this machine built (pure). */
 export function compareLocks(pinned: LabLock, here: LabLock): LockRow[] {
   const rows: LockRow[] = [];
@@ -117,6 +164,8 @@ export function compareLocks(pinned: LabLock, here: LabLock): LockRow[] {
   for (const name of fragmentNames) {
     row(`fragment ${name}`, pinned.inputs.fragments[name] ?? 'absent', here.inputs.fragments[name] ?? 'absent');
   }
+  const rootRow = toolchainRow(pinned.inputs.toolchain, here.inputs.toolchain);
+  if (rootRow) rows.push(rootRow);
   const moved = packageChanges(pinned.inputs.guestPackages, here.inputs.guestPackages);
   const count = (p: Record<string, string>) => `${Object.keys(p).length} packages`;
   rows.push({

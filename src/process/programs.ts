@@ -6,6 +6,7 @@
  */
 export const HOST_PROGRAMS = [
   'addr2line',
+  'bwrap',
   'bzip2',
   'chroot',
   'debootstrap',

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { isAlive } from '../process/signals.js';
 import { acquireLock, type LockOwner } from './entry-lock.js';
 
-export type EntryKind = 'downloads' | 'sources' | 'configs' | 'kernels' | 'qemu' | 'rootfs' | 'tools' | 'probes';
+export type EntryKind =
+  'downloads' | 'sources' | 'configs' | 'kernels' | 'qemu' | 'rootfs' | 'tools' | 'probes' | 'roots';
 
 export interface StoreOptions {
   /** Told once when an entry waits for another lab process that is making it. */

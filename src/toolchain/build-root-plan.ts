@@ -176,7 +176,10 @@ export interface RootBind {
  * where the user is uid 0; as root, none is needed. The command's program
  * and paths are the root's: /usr/bin/make, /lab/build.
  */
-export function sandboxArgs(command: Command, s: { root: string; binds: RootBind[]; asRoot: boolean }): string[] {
+export function sandboxArgs(
+  command: Command,
+  s: { root: string; binds: RootBind[]; asRoot: boolean; caps?: string[] },
+): string[] {
   const absolute = [s.root, ...s.binds.flatMap((b) => [b.from, b.to]), command.cwd ?? '/'];
   const relative = absolute.filter((p) => !path.isAbsolute(p));
   if (relative.length > 0) throw new Error(`sandbox paths must be absolute: ${relative.join(', ')}`);
@@ -185,6 +188,7 @@ export function sandboxArgs(command: Command, s: { root: string; binds: RootBind
   const env = { ...ROOT_BASE_ENV, ...command.env };
   return [
     ...(s.asRoot ? [] : ['--unshare-user', '--uid', '0', '--gid', '0']),
+    ...(s.caps ?? []).flatMap((c) => ['--cap-add', c]),
     '--unshare-pid',
     '--unshare-ipc',
     '--unshare-net',

@@ -9,7 +9,7 @@ import { parseHits } from '../../src/bundle/evidence.js';
 import { judgeExercises, type RunEvidence } from '../../src/bundle/exercises.js';
 import { applyLabFile, checkExerciseNames, parseLabFile } from '../../src/config/lab-file.js';
 import { loadProfile } from '../../src/config/profile.js';
-import { installedPackages } from '../../src/image/dpkg-status.js';
+import { installedPackages } from '../../src/util/dpkg-status.js';
 import {
   BUILD_PREFIX,
   kernelKeyInputs,
@@ -194,7 +194,40 @@ describe('lab.lock', () => {
     expect(lockText(a)).toBe(lockText(b));
     expect(lockDigest(a)).toBe(lockDigest(b));
     expect(parseLock(lockText(a), 'lab.lock')).toEqual(parseLock(lockText(b), 'lab.lock'));
-    expect(labError(() => parseLock('{"lockVersion": 2}', 'lab.lock')).message).toMatch(/^lab\.lock: lockVersion: /);
+    expect(labError(() => parseLock('{"lockVersion": 3}', 'lab.lock')).message).toMatch(/^lab\.lock: lockVersion: /);
+  });
+
+  it('pins the build root package by package, and a version 1 lock (no root) still reads and compares', () => {
+    const root = (packages: Record<string, string>, suite = 'bookworm') =>
+      ({ kind: 'root', suite, key: 'k', packages }) as const;
+    const pinned = lock({ toolchain: root({ 'gcc-12': '12.2.0-14+deb12u1', make: '4.3-4.1' }) });
+    const v2 = { ...pinned, lockVersion: 2 as const };
+    // the map's order never changes the bytes
+    const reordered = {
+      ...v2,
+      inputs: { ...v2.inputs, toolchain: root({ make: '4.3-4.1', 'gcc-12': '12.2.0-14+deb12u1' }) },
+    };
+    expect(lockText(v2)).toBe(lockText(reordered));
+    expect(parseLock(lockText(v2), 'lab.lock').inputs.toolchain).toEqual(v2.inputs.toolchain);
+
+    expect(compareLocks(v2, v2).find((r) => r.item === 'build root')).toMatchObject({ same: true });
+    const moved = compareLocks(v2, lock({ toolchain: root({ 'gcc-12': '12.2.0-14+deb12u2', make: '4.3-4.1' }) }));
+    expect(moved.find((r) => r.item === 'build root')).toMatchObject({
+      same: false,
+      detail: 'gcc-12 moved 12.2.0-14+deb12u1 -> 12.2.0-14+deb12u2',
+    });
+    const host = compareLocks(v2, lock({ toolchain: { kind: 'host' } })).find((r) => r.item === 'build root');
+    expect(host).toMatchObject({ same: false, detail: "bookworm root, 2 packages -> the host's" });
+    const otherSuite = compareLocks(
+      v2,
+      lock({ toolchain: root({ 'gcc-12': '12.2.0-14+deb12u1', make: '4.3-4.1' }, 'trixie') }),
+    );
+    expect(otherSuite.find((r) => r.item === 'build root')!.detail).toBe('suite bookworm -> trixie');
+
+    // a lock from before build roots: no root row, whatever this machine used
+    const v1 = lock();
+    expect(parseLock(lockText(v1), 'lab.lock').inputs.toolchain).toBeUndefined();
+    expect(compareLocks(v1, pinned).some((r) => r.item === 'build root')).toBe(false);
   });
 
   it(
