@@ -3,7 +3,8 @@
 # in a clean Debian root, where nothing was installed by hand; then lab as a
 # course repository gets it (README's "Using lab from a course repository").
 #
-#   sudo bash scripts/fresh-machine-test.sh [--suite bookworm|trixie] [--keep] [--line 1|2|course[,…]]
+#   sudo bash scripts/fresh-machine-test.sh [--suite bookworm|trixie] [--keep] [--line 1|2|course|lock|verify[,…]]
+#        [--class DIR]
 #
 # 1. a clean root of the suite (Debian 12 bookworm, the default, or Debian 13
 #    trixie) made with debootstrap (cached as a tarball in
@@ -15,7 +16,11 @@
 # 4. each Quick-start line run in its own login shell, with no stdin;
 # 5. the course: the clone's npm pack installed in an empty /root/course, then
 #    install-deps.sh from the package, lab init, lab doctor and lab demo there,
-#    which must write /root/course/.lab and nothing inside node_modules/lab.
+#    which must write /root/course/.lab and nothing inside node_modules/lab;
+# 6. only when asked (--line lock or verify, with --class DIR holding lab.json):
+#    lab's run dependencies installed, then lab lock (writes DIR/lab.lock) or
+#    lab verify against DIR/lab.lock, in the root's own empty store: the same
+#    lab built on two Debian releases, compared item by item.
 # Prints each step's time; exits non-zero at the first failure. Everything the
 # run started inside the root (a VM left up by lab demo) is killed, and the
 # mounts undone, on every exit path.
@@ -24,17 +29,23 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 keep=0
 only=""
 suite=bookworm
+class=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --keep) keep=1 ;;
     --line) only=$2; shift ;;
     --suite) suite=$2; shift ;;
-    *) echo "usage: $0 [--suite bookworm|trixie] [--keep] [--line 1|2|course[,…]]" >&2; exit 2 ;;
+    --class) class=$(cd "$2" && pwd); shift ;;
+    *) echo "usage: $0 [--suite bookworm|trixie] [--keep] [--line 1|2|course|lock|verify[,…]] [--class DIR]" >&2; exit 2 ;;
   esac
   shift
 done
 for l in ${only//,/ }; do
-  case "$l" in 1 | 2 | course) ;; *) echo "fresh-machine-test: no step \"$l\" for --line: give 1, 2 or course" >&2; exit 2 ;; esac
+  case "$l" in
+    1 | 2 | course) ;;
+    lock | verify) [ -f "$class/lab.json" ] || { echo "fresh-machine-test: --line $l needs --class DIR with a lab.json" >&2; exit 2; } ;;
+    *) echo "fresh-machine-test: no step \"$l\" for --line: give 1, 2, course, lock or verify" >&2; exit 2 ;;
+  esac
 done
 case "$suite" in
   bookworm) release="Debian 12" ;;
@@ -73,6 +84,7 @@ cleanup() {
   done
   sleep 1
   for m in dev/pts dev sys proc; do umount -l "$root/$m" 2>/dev/null || true; done
+  umount -l "$root" 2>/dev/null || true
   if [ $keep -eq 0 ]; then rm -rf --one-file-system "$root"; else echo "kept the root in $root"; fi
   echo "== total $(($(date +%s) - t_start)) s"
 }
@@ -121,6 +133,8 @@ bring_network() {
 }
 
 mount_all() {
+  # the root a mount point of its own: bwrap (lab's build root) needs pivot_root, which a plain chroot refuses
+  mount --bind "$root" "$root"
   mount -t proc proc "$root/proc"
   mount --rbind /sys "$root/sys"
   mount --rbind /dev "$root/dev"
@@ -144,6 +158,15 @@ course_repo() {
       npm i --no-audit --no-fund /root/lab-*.tgz && bash node_modules/lab/scripts/install-deps.sh &&
       npx lab init && npx lab doctor && npx lab demo &&
       test -f .lab/build.json && test ! -e node_modules/lab/.lab && test ! -e node_modules/lab/lab.json"
+}
+
+class_lab() { # lock or verify: the class's lab.json built in this root's own empty store
+  mkdir -p "$root/root/class"
+  cp "$class/lab.json" "$root/root/class/"
+  [ "$1" = lock ] || cp "$class/lab.lock" "$root/root/class/"
+  for f in "$class"/*.config; do [ -e "$f" ] && cp "$f" "$root/root/class/"; done
+  in_root "cd /root/lab && bash scripts/install-deps.sh && npm ci --no-audit --no-fund && cd /root/class && node /root/lab/dist/cli/main.js $1" || return $?
+  if [ "$1" = lock ]; then cp "$root/root/class/lab.lock" "$class/lab.lock"; fi
 }
 
 quickstart_lines() {
@@ -175,7 +198,14 @@ done
 if chosen course; then
   step "a course repository: npm i lab's tarball, lab init, lab doctor, lab demo" course_repo
 fi
+for l in lock verify; do
+  if [ -n "$only" ] && chosen "$l"; then
+    step "lab $l of $class in this root's empty store" class_lab "$l"
+  fi
+done
 what=()
 [ "$ran" -gt 0 ] && what+=("$ran of README's ${#lines[@]} Quick-start lines")
 chosen course && what+=("lab installed in a course repository")
+[ -n "$only" ] && chosen lock && what+=("lab lock")
+[ -n "$only" ] && chosen verify && what+=("lab verify: every item the same")
 echo "fresh-machine-test: passed in a clean $release root ($suite): $(IFS=,; echo "${what[*]}" | sed 's/,/, /g')"

@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { TRIGGERS, type Trigger } from '../config/triggers.js';
 import { SNAPSHOT_KINDS } from '../gdb/gdb-command.js';
 import { ROOTFS_KINDS } from '../image/rootfs-kinds.js';
+import { TOOLCHAIN_KINDS } from '../toolchain/toolchain.js';
 
 /** The options every command takes: they shape the CLI context, not a use case's flags. */
 export function globalOptions<T>(y: Argv<T>) {
@@ -58,8 +59,20 @@ export function buildOptions<T>(y: Argv<T>) {
       choices: ROOTFS_KINDS,
       describe: "debian: a debootstrap image with ssh (the profiles' default); initramfs: busybox, boots in a second",
     })
-    .option('modules', { type: 'boolean', describe: 'build and keep the kernel modules too' });
+    .option('modules', { type: 'boolean', describe: 'build and keep the kernel modules too' })
+    .option(...toolchainOption);
 }
+
+/** --toolchain, for build, demo, lock and verify. */
+export const toolchainOption = [
+  'toolchain',
+  {
+    choices: TOOLCHAIN_KINDS,
+    describe:
+      "root (default): compile in lab's pinned Debian build root, the same bytes on every host; " +
+      "host: this machine's gcc (your own kernel work; outputs will not match lab.lock)",
+  },
+] as const;
 
 export function upOptions<T>(y: Argv<T>) {
   return y

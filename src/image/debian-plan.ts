@@ -8,6 +8,11 @@ import type { Command } from '../process/command.js';
  */
 export const DEBIAN_SUITE = 'bookworm';
 export const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
+
+/** The Debian mirror the image and the build root come from: LAB_DEBIAN_MIRROR, else deb.debian.org. */
+export function debianMirror(env: NodeJS.ProcessEnv = process.env): string {
+  return env.LAB_DEBIAN_MIRROR ?? DEFAULT_MIRROR;
+}
 export const LAB_UNITS = ['systemd-networkd.service', 'lab-ssh-key.service', 'lab-ssh-host-key.service', 'ssh.service'];
 
 /**
@@ -35,6 +40,8 @@ export function debianImageKeyInputs(i: {
   overlay: string[];
   toolSha256s: Record<string, string>;
   suite?: string;
+  /** The build root mke2fs runs in; absent for the host's. */
+  toolchain?: string;
 }) {
   return {
     kind: 'debian',
@@ -45,6 +52,7 @@ export function debianImageKeyInputs(i: {
     tools: i.toolSha256s,
     masked: MASKED_UNITS,
     recipe: 'reproducible-1',
+    ...(i.toolchain ? { toolchain: i.toolchain } : {}),
   };
 }
 

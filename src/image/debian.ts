@@ -15,8 +15,9 @@ import {
 } from './reproducible.js';
 import { systemProbe } from '../doctor/probe.js';
 import type { Command } from '../process/command.js';
+import { inside, seenAt, toolchainId, type Toolchain } from '../toolchain/toolchain.js';
 import {
-  DEFAULT_MIRROR,
+  debianMirror,
   debootstrapCommand,
   debianImageKeyInputs,
   enableUnitsCommand,
@@ -94,9 +95,17 @@ export function debianBuilderMissing(isRoot: boolean, has: (cmd: string) => bool
 export async function buildDebianImage(
   store: Store,
   tools: Record<string, Buffer>,
-  options: { progress: Progress; signal?: AbortSignal; logDir: string; mirror?: string; packages?: string[] },
+  options: {
+    progress: Progress;
+    signal?: AbortSignal;
+    logDir: string;
+    mirror?: string;
+    packages?: string[];
+    toolchain: Toolchain;
+  },
 ): Promise<DebianImage> {
-  const mirror = options.mirror ?? process.env.LAB_DEBIAN_MIRROR ?? DEFAULT_MIRROR;
+  const tc = options.toolchain;
+  const mirror = options.mirror ?? debianMirror();
   const own = parsePackageList(await readFile(path.join(imageDir(), 'debian', 'packages.txt'), 'utf8'));
   const packages = [...own, ...(options.packages ?? []).filter((p) => !own.includes(p))];
   const overlay = path.join(imageDir(), 'debian', 'overlay');
@@ -106,6 +115,8 @@ export async function buildDebianImage(
       packages,
       overlay: await overlayFingerprint(overlay),
       toolSha256s: Object.fromEntries(Object.entries(tools).map(([n, d]) => [n, sha256(d)])),
+      // mke2fs and debugfs are the toolchain's
+      ...(tc.kind === 'root' ? { toolchain: await toolchainId(tc, store) } : {}),
     }),
   );
   if (store.has('rootfs', key))
@@ -139,10 +150,17 @@ export async function buildDebianImage(
         await mkdir(treePath(tree, '/var/cache/apt/archives/partial'), { recursive: true });
         const paths = await normalizeTree(tree);
         const mk = options.progress.stage('mke2fs -d');
-        await run(reproducibleMke2fsCommand(tree, image, imageSizeMiB(await treeBytes(tree))));
         const script = path.join(scratch, 'ctimes.debugfs');
         await writeFile(script, ctimeCommands(paths));
-        await run(debugfsScriptCommand(image, script));
+        // the tree's files keep their owners: root in the sandbox reads them all
+        const places = { '/lab/build': scratch, '/lab/out': dir } as const;
+        const inRoot = (c: Command) =>
+          inside(tc, c, places, { readOnly: ['/lab/build'], caps: ['CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH'] });
+        const seenImage = path.join(seenAt(tc, '/lab/out', dir), 'rootfs.ext4');
+        const seenScratch = seenAt(tc, '/lab/build', scratch);
+        const size = imageSizeMiB(await treeBytes(tree));
+        await run(inRoot(reproducibleMke2fsCommand(path.join(seenScratch, 'tree'), seenImage, size)));
+        await run(inRoot(debugfsScriptCommand(seenImage, path.join(seenScratch, 'ctimes.debugfs'))));
         mk.done();
       } else {
         const staged = path.join(scratch, 'overlay');

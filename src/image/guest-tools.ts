@@ -5,7 +5,7 @@ import type { Store } from '../store/store.js';
 import { keyOf, sha256 } from '../util/hash.js';
 import { executeChecked } from '../process/runner.js';
 import type { Command } from '../process/command.js';
-import { compilerVersion } from '../toolchain/compiler.js';
+import { inside, seenAt, toolchainId, type Toolchain } from '../toolchain/toolchain.js';
 
 /**
  * What lab puts into every rootfs beside the system: image/common's helpers
@@ -23,22 +23,26 @@ export function fragmenterCompileCommand(source: string, output: string): Comman
   };
 }
 
-export async function buildFragmenter(store: Store): Promise<{ file: string; key: string }> {
-  const source = path.join(projectRoot(), 'image', 'fragmenter', 'fragmenter.c');
-  const text = await readFile(source);
-  const key = keyOf({ fragmenter: sha256(text), compiler: await compilerVersion(store), flags: 'O2-static' });
+export async function buildFragmenter(store: Store, tc: Toolchain): Promise<{ file: string; key: string }> {
+  const sourceDir = path.join(projectRoot(), 'image', 'fragmenter');
+  const text = await readFile(path.join(sourceDir, 'fragmenter.c'));
+  const key = keyOf({ fragmenter: sha256(text), compiler: await toolchainId(tc, store), flags: 'O2-static' });
 
   const { path: dir } = await store.ensure('tools', key, async (tmp) => {
-    await executeChecked(fragmenterCompileCommand(source, path.join(tmp, 'fragmenter')));
+    const compile = fragmenterCompileCommand(
+      path.join(seenAt(tc, '/lab/in', sourceDir), 'fragmenter.c'),
+      path.join(seenAt(tc, '/lab/out', tmp), 'fragmenter'),
+    );
+    await executeChecked(inside(tc, compile, { '/lab/in': sourceDir, '/lab/out': tmp }, { readOnly: ['/lab/in'] }));
   });
   return { file: path.join(dir, 'fragmenter'), key };
 }
 
-export async function guestTools(store: Store): Promise<Record<string, Buffer>> {
+export async function guestTools(store: Store, tc: Toolchain): Promise<Record<string, Buffer>> {
   const dir = path.join(projectRoot(), 'image', 'common');
   const tools: Record<string, Buffer> = {};
   for (const name of (await readdir(dir)).sort()) tools[name] = await readFile(path.join(dir, name));
-  tools.fragmenter = await readFile((await buildFragmenter(store)).file);
+  tools.fragmenter = await readFile((await buildFragmenter(store, tc)).file);
   return tools;
 }
 

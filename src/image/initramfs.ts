@@ -7,6 +7,7 @@ import type { Store } from '../store/store.js';
 import { keyOf, sha256 } from '../util/hash.js';
 import { writeCpio, type CpioEntry } from './cpio.js';
 import { elfNeedsInterpreter } from '../util/elf.js';
+import type { Toolchain } from '../toolchain/toolchain.js';
 
 export const DEFAULT_BUSYBOX = '/bin/busybox';
 
@@ -67,11 +68,18 @@ export function initramfsKey(inputs: InitramfsInputs): string {
   });
 }
 
+/** The busybox the initramfs is built around: the build root's, or the host's (LAB_BUSYBOX may name another). */
+export function busyboxOf(tc: Toolchain): string {
+  if (tc.kind === 'root') return path.join(tc.root.tree, 'usr', 'bin', 'busybox');
+  return process.env.LAB_BUSYBOX ?? DEFAULT_BUSYBOX;
+}
+
 export async function buildInitramfs(
   store: Store,
   tools: Record<string, Buffer>,
+  tc: Toolchain,
 ): Promise<{ key: string; file: string; cached: boolean }> {
-  const inputs = await readInitramfsInputs(tools);
+  const inputs = await readInitramfsInputs(tools, busyboxOf(tc));
   const key = initramfsKey(inputs);
   const { path: dir, hit } = await store.ensure('rootfs', key, async (tmp) => {
     await writeFile(path.join(tmp, 'initramfs.cpio'), writeCpio(initramfsEntries(inputs)));

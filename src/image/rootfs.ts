@@ -3,6 +3,7 @@ import type { Store } from '../store/store.js';
 import { buildDebianImage } from './debian.js';
 import { buildInitramfs } from './initramfs.js';
 import { guestTools } from './guest-tools.js';
+import type { Toolchain } from '../toolchain/toolchain.js';
 
 /**
  * The rootfs behind one interface: how it is built, how QEMU is given it, and
@@ -24,12 +25,12 @@ export interface Rootfs {
 export async function buildRootfs(
   store: Store,
   kind: RootfsKind,
-  options: { progress: Progress; signal?: AbortSignal; logDir: string; packages?: string[] },
+  options: { progress: Progress; signal?: AbortSignal; logDir: string; packages?: string[]; toolchain: Toolchain },
 ): Promise<Rootfs> {
-  const tools = await guestTools(store);
+  const tools = await guestTools(store, options.toolchain);
   switch (kind) {
     case 'initramfs': {
-      const built = await buildInitramfs(store, tools);
+      const built = await buildInitramfs(store, tools, options.toolchain);
       return { kind, key: built.key, file: built.file, cached: built.cached, channel: 'serial-agent' };
     }
     case 'debian': {

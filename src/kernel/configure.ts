@@ -13,7 +13,7 @@ import type { Store } from '../store/store.js';
 import { keyOf, sha256 } from '../util/hash.js';
 import { executeChecked } from '../process/runner.js';
 import type { Progress } from '../progress/progress.js';
-import { compilerVersion } from '../toolchain/compiler.js';
+import { inside, seenAt, toolchainId, type Places, type Toolchain } from '../toolchain/toolchain.js';
 import { configChanges, describeUnmet, fragmentRequirements, parseConfig, unmetRequirements } from './config.js';
 import { kconfigSymbols, splitUnmet } from './kconfig-symbols.js';
 import { readConfigEntry, readConfigInputs, type ConfigEntry } from './config-files.js';
@@ -27,6 +27,8 @@ export interface KernelRequest {
   jobs?: number;
   /** Build and keep the modules too. */
   modules?: boolean;
+  /** The host's compiler, or the lab's build root. */
+  toolchain: Toolchain;
 }
 
 export interface ConfigInputs {
@@ -56,7 +58,8 @@ export async function configureKernel(
   options: { progress: Progress; signal?: AbortSignal; logFile: string; keepBuildDir?: boolean },
 ): Promise<ConfiguredKernel> {
   const source = request.source;
-  const compiler = await compilerVersion(store);
+  const tc = request.toolchain;
+  const compiler = await toolchainId(tc, store);
   const { fragments, userBase } = await readConfigInputs(request.fragments, request.base);
   const configKey = keyOf(
     configKeyInputs({
@@ -78,16 +81,35 @@ export async function configureKernel(
     return { configKey, ...entry, cached: true, inputs };
   }
   const buildDir = await store.scratch('kbuild');
+  // the root sees only what is bound into it: the fragments go to /lab/in
+  const inDir = tc.kind === 'root' ? await store.scratch('kconfig-in') : undefined;
   try {
     const stage = options.progress.stage('kernel config');
     if (userBase !== undefined) await writeFile(path.join(buildDir, '.config'), userBase);
-    for (const command of configCommands(
-      source.tree,
-      buildDir,
+    const fragmentPaths: string[] = [];
+    for (const [i, f] of fragments.entries()) {
+      if (!inDir) {
+        fragmentPaths.push(f.path);
+        continue;
+      }
+      const name = `${i}-${path.basename(f.path)}`;
+      await writeFile(path.join(inDir, name), f.text);
+      fragmentPaths.push(`/lab/in/${name}`);
+    }
+    const places: Places = {
+      '/lab/linux': source.tree,
+      '/lab/build': buildDir,
+      ...(inDir ? { '/lab/in': inDir } : {}),
+    };
+    const plan = configCommands(
+      seenAt(tc, '/lab/linux', source.tree),
+      seenAt(tc, '/lab/build', buildDir),
       request.base,
-      fragments.map((f) => f.path),
-    )) {
-      await executeChecked(command, { logFile: options.logFile, signal: options.signal });
+      fragmentPaths,
+    );
+    for (const command of plan) {
+      const run = inside(tc, command, places, { readOnly: ['/lab/linux', '/lab/in'] });
+      await executeChecked(run, { logFile: options.logFile, signal: options.signal });
     }
     const finalText = await readFile(path.join(buildDir, '.config'), 'utf8');
     const finalConfig = parseConfig(finalText);
@@ -129,5 +151,7 @@ export async function configureKernel(
   } catch (err) {
     await rm(buildDir, { recursive: true, force: true });
     throw err;
+  } finally {
+    if (inDir) await rm(inDir, { recursive: true, force: true });
   }
 }

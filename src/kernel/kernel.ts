@@ -13,7 +13,7 @@ import type { Store } from '../store/store.js';
 import { keyOf, sha256 } from '../util/hash.js';
 import { executeChecked } from '../process/runner.js';
 import type { Progress } from '../progress/progress.js';
-import { compilerVersion } from '../toolchain/compiler.js';
+import { compilerOf, inside, seenAt, toolchainId, type Places } from '../toolchain/toolchain.js';
 import { kernelVersionFromMakefile } from './config.js';
 import { configureKernel, type ConfigInputs, type KernelRequest } from './configure.js';
 import {
@@ -65,9 +65,17 @@ export async function buildKernel(
   const configured = await configureKernel(store, request, { progress, signal, logFile, keepBuildDir: true });
   let scratch = configured.buildDir;
   try {
-    const compiler = await compilerVersion(store);
+    const tc = request.toolchain;
+    const compiler = await compilerOf(tc, store);
     const configSha256 = sha256(configured.config);
-    const key = keyOf(kernelKeyInputs({ sourceId: source.id, configSha256, compiler, modules: request.modules }));
+    const key = keyOf(
+      kernelKeyInputs({
+        sourceId: source.id,
+        configSha256,
+        compiler: await toolchainId(tc, store),
+        modules: request.modules,
+      }),
+    );
     const version = kernelVersionFromMakefile(await readFile(path.join(source.tree, 'Makefile'), 'utf8'));
     // the make runs under the entry's lock: a second lab building this kernel waits for the first
     const cached = await store.locked(`kernels/${key}`, async () => {
@@ -79,9 +87,12 @@ export async function buildKernel(
       const stage = progress.stage(`kernel ${version} build`);
       let steps = 0;
       const targets = request.modules ? [...KERNEL_TARGETS, 'modules'] : KERNEL_TARGETS;
-      const env = reproducibleBuildEnv(source.tree, scratch, await sourceTimestamp(source.tree));
+      const places: Places = { '/lab/linux': source.tree, '/lab/build': scratch };
+      const tree = seenAt(tc, '/lab/linux', source.tree);
+      const build = seenAt(tc, '/lab/build', scratch);
+      const env = reproducibleBuildEnv(tree, build, await sourceTimestamp(source.tree));
       await executeChecked(
-        buildCommand(source.tree, scratch, request.jobs ?? os.availableParallelism(), targets, env),
+        inside(tc, buildCommand(tree, build, request.jobs ?? os.availableParallelism(), targets, env), places),
         {
           logFile,
           signal,
@@ -111,7 +122,8 @@ export async function buildKernel(
           filter: (src) => !src.endsWith('.o') && !src.endsWith('.cmd') && !src.includes('__pycache__'),
         });
         if (request.modules) {
-          await executeChecked(modulesInstallCommand(source.tree, buildDir, dir), { logFile, signal });
+          const install = modulesInstallCommand(tree, build, seenAt(tc, '/lab/out', dir));
+          await executeChecked(inside(tc, install, { ...places, '/lab/out': dir }), { logFile, signal });
         }
         await writeFile(
           path.join(dir, 'build.json'),

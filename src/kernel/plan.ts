@@ -96,7 +96,8 @@ export function configCommands(tree: string, buildDir: string, base: KernelBase,
   commands.push({
     program: { path: path.join(tree, 'scripts', 'kconfig', 'merge_config.sh') },
     args: ['-m', '-O', buildDir, config, ...fragments],
-    cwd: tree,
+    // it makes its temporary files in its working directory: never the source
+    cwd: buildDir,
     what: 'merge_config.sh',
   });
   commands.push({ program: 'make', args: make(tree, buildDir, 'olddefconfig'), what: 'make olddefconfig' });

@@ -1,4 +1,10 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { debianMirror } from '../image/debian-plan.js';
+import { lockFileOf, readLock } from '../lock/read.js';
+import { ensureBuildRoot } from '../toolchain/build-root.js';
+import { HOST_TOOLCHAIN, type Toolchain, type ToolchainKind } from '../toolchain/toolchain.js';
 import { chooseProfile, type LabFile } from '../config/lab-file.js';
 import { loadProfile, type Profile } from '../config/profile.js';
 import { selectKernel, type KernelFlags, type KernelSelection, type PathKind } from '../config/resolve.js';
@@ -20,6 +26,8 @@ export interface BuildFlags extends KernelFlags {
   qemu?: string;
   /** Build the profile's QEMU source even where the profile uses the system's. */
   qemuBuild?: boolean;
+  /** root (default): the lab's pinned build root; host: this machine's compiler. */
+  toolchain?: ToolchainKind;
 }
 
 /** What one build is made from, resolved once at its start and handed to every step. */
@@ -30,9 +38,30 @@ export interface BuildInputs {
   selection: KernelSelection;
   source: MaterializedSource;
   rootfs: RootfsKind;
+  /** What compiles the kernel, the fragmenter and the initramfs. */
+  toolchain: Toolchain;
   /** The profile asked for, when its sources could not be fetched and lab fell back. */
   fellBackFrom?: string;
   fallbackReason?: string;
+}
+
+/**
+ * The toolchain a build runs with. With a lab.lock beside lab.json that pins
+ * a build root, exactly that root; else the suite's current one, made once.
+ */
+export async function resolveToolchain(ctx: LabContext, kind: ToolchainKind, labFile?: LabFile): Promise<Toolchain> {
+  if (kind === 'host') return HOST_TOOLCHAIN;
+  const lockFile = labFile ? lockFileOf(labFile) : undefined;
+  const pinned = lockFile && existsSync(lockFile) ? (await readLock(lockFile)).inputs.toolchain : undefined;
+  const pins = pinned?.kind === 'root' ? pinned : undefined;
+  const logFile = path.join(ctx.paths.root, 'logs', 'build-root.log');
+  await mkdir(path.dirname(logFile), { recursive: true });
+  const root = await ensureBuildRoot(
+    ctx.store,
+    { suite: pins?.suite, mirror: debianMirror(), pins: pins?.packages },
+    { progress: ctx.progress, signal: ctx.signal, logFile },
+  );
+  return { kind: 'root', root };
 }
 
 export function pathKind(p: string): PathKind {
@@ -68,12 +97,14 @@ export async function resolveBuildInputs(ctx: LabContext, flags: BuildFlags): Pr
   const options = { progress: ctx.progress, signal: ctx.signal, what: 'kernel source' };
   const { profile, labFile } = chooseProfile(flags);
   const selection = selectKernel(profile, flags, pathKind);
+  const toolchain = await resolveToolchain(ctx, flags.toolchain ?? 'root', labFile);
   const inputs = (p: Profile, s: KernelSelection, source: MaterializedSource) => ({
     profile: p,
     labFile,
     selection: s,
     source,
     rootfs: flags.rootfs ?? p.rootfs,
+    toolchain,
   });
   try {
     return inputs(profile, selection, await materializeSource(ctx.store, selection.source, options));

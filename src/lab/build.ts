@@ -13,11 +13,20 @@ import type { LabContext } from './context.js';
 import { writeBuildRecord, type BuildRecord } from './build-record.js';
 import { resolveBuildInputs, type BuildFlags } from './build-inputs.js';
 import { labConfigOf } from './lab-config.js';
+import type { Toolchain } from '../toolchain/toolchain.js';
 
 export { pathKind, type BuildFlags } from './build-inputs.js';
 
 /** lab build: the kernel, the rootfs and QEMU, from inputs resolved once; recorded in .lab/build.json. */
 export async function buildLab(ctx: LabContext, flags: BuildFlags): Promise<BuildRecord> {
+  return (await buildLabWith(ctx, flags)).record;
+}
+
+/** lab build, and the toolchain it ran with (lab lock records it). */
+export async function buildLabWith(
+  ctx: LabContext,
+  flags: BuildFlags,
+): Promise<{ record: BuildRecord; toolchain: Toolchain }> {
   const started = Date.now();
   const { store, paths, progress, signal } = ctx;
   await store.sweep();
@@ -26,11 +35,23 @@ export async function buildLab(ctx: LabContext, flags: BuildFlags): Promise<Buil
   const logDir = path.join(paths.root, 'logs');
   const kernel = await buildKernel(
     store,
-    { source, base: selection.base, fragments: selection.fragments, modules: flags.modules },
+    {
+      source,
+      base: selection.base,
+      fragments: selection.fragments,
+      modules: flags.modules,
+      toolchain: inputs.toolchain,
+    },
     { progress, signal, logDir },
   );
   const labConfig = await labConfigOf(ctx, inputs, kernel, path.join(logDir, 'kernel-build.log'));
-  const rootfs = await buildRootfs(store, inputs.rootfs, { progress, signal, logDir, packages: profile.guestPackages });
+  const rootfs = await buildRootfs(store, inputs.rootfs, {
+    progress,
+    signal,
+    logDir,
+    packages: profile.guestPackages,
+    toolchain: inputs.toolchain,
+  });
   const qemu = await resolveQemuInstall(store, profile, flags, { progress, signal, logDir });
   const record: BuildRecord = {
     profile: profile.name,
@@ -44,7 +65,7 @@ export async function buildLab(ctx: LabContext, flags: BuildFlags): Promise<Buil
     seconds: (Date.now() - started) / 1000,
   };
   await writeBuildRecord(paths, record);
-  return record;
+  return { record, toolchain: inputs.toolchain };
 }
 
 export interface ConfigureRecord {
@@ -67,13 +88,13 @@ export interface ConfigureRecord {
 export async function configureLab(ctx: LabContext, flags: BuildFlags): Promise<ConfigureRecord> {
   const { store, paths } = ctx;
   const options = { progress: ctx.progress, signal: ctx.signal };
-  const { profile, selection, source, fellBackFrom } = await resolveBuildInputs(ctx, flags);
+  const { profile, selection, source, fellBackFrom, toolchain } = await resolveBuildInputs(ctx, flags);
   const logDir = path.join(paths.root, 'logs');
   await mkdir(logDir, { recursive: true });
   const logFile = path.join(logDir, 'kernel-build.log');
   const configured = await configureKernel(
     store,
-    { source, base: selection.base, fragments: selection.fragments },
+    { source, base: selection.base, fragments: selection.fragments, toolchain },
     { ...options, logFile },
   );
   return {

@@ -33,7 +33,7 @@ export async function labConfigOf(
   if (sameSelection(own, inputs.selection)) return { lab, config: kernel.config, configSha256: kernel.configSha256 };
   const configured = await configureKernel(
     ctx.store,
-    { source: inputs.source, base: own.base, fragments: own.fragments },
+    { source: inputs.source, base: own.base, fragments: own.fragments, toolchain: inputs.toolchain },
     { progress: ctx.progress, signal: ctx.signal, logFile },
   );
   const config = path.join(ctx.store.entry('configs', configured.configKey), 'config');

@@ -10,6 +10,7 @@ import { Store } from '../../src/store/store.js';
 import { silentProgress } from '../../src/progress/progress.js';
 import { LabError } from '../../src/errors.js';
 import { tempDir } from '../helpers/cli.js';
+import { HOST_TOOLCHAIN } from '../../src/toolchain/toolchain.js';
 
 const LAB_FRAGMENT = path.resolve(import.meta.dirname, '..', '..', 'kernel-configs', 'lab.config');
 
@@ -29,7 +30,7 @@ describe('kernel config merge on the real Debian 6.1 source', () => {
     const log = path.join(tempDir('log'), 'k.log');
     const r = await configureKernel(
       store,
-      { source, base: 'tinyconfig', fragments: [LAB_FRAGMENT] },
+      { source, base: 'tinyconfig', fragments: [LAB_FRAGMENT], toolchain: HOST_TOOLCHAIN },
       { progress: silentProgress, logFile: log },
     );
     expect(r.cached).toBe(false);
@@ -44,7 +45,7 @@ describe('kernel config merge on the real Debian 6.1 source', () => {
     expect(existsSync(path.join(store.entry('configs', r.configKey), 'config'))).toBe(true);
     const again = await configureKernel(
       store,
-      { source, base: 'tinyconfig', fragments: [LAB_FRAGMENT] },
+      { source, base: 'tinyconfig', fragments: [LAB_FRAGMENT], toolchain: HOST_TOOLCHAIN },
       { progress: silentProgress, logFile: log },
     );
     expect(again).toMatchObject({ cached: true, configKey: r.configKey, config: r.config });
@@ -58,7 +59,7 @@ describe('kernel config merge on the real Debian 6.1 source', () => {
     writeFileSync(impossible, 'CONFIG_KASAN=y\nCONFIG_KASAN_SW_TAGS=y\n');
     const err = await configureKernel(
       store,
-      { source, base: 'tinyconfig', fragments: [LAB_FRAGMENT, impossible] },
+      { source, base: 'tinyconfig', fragments: [LAB_FRAGMENT, impossible], toolchain: HOST_TOOLCHAIN },
       {
         progress: silentProgress,
         logFile: path.join(dir, 'k.log'),

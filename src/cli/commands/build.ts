@@ -17,6 +17,7 @@ export function buildFlagsOf(a: ArgsOf<typeof buildOptions<GlobalArgs>>): BuildF
     modules: a.modules,
     qemu: a.qemu,
     qemuBuild: a.qemuBuild,
+    toolchain: a.toolchain,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { InitFlags } from '../../lab/init.js';
 import type { LockFlags } from '../../lab/lock.js';
 import { defineCommand } from '../command.js';
+import { toolchainOption } from '../options.js';
 import { renderVerify } from '../render-course.js';
 import { renderInit } from '../render-exercises.js';
 
@@ -26,8 +27,8 @@ export const initCommand = defineCommand({
 export const lockCommand = defineCommand({
   command: 'lock',
   describe: 'build the lab in lab.json and write lab.lock: every input and output by hash',
-  options: (y) => y,
-  request: (a): LockFlags => ({ lab: a.lab }),
+  options: (y) => y.option(...toolchainOption),
+  request: (a): LockFlags => ({ lab: a.lab, toolchain: a.toolchain }),
   run: async (cli, flags) => {
     const r = await (await import('../../lab/lock.js')).writeLock(cli.lab, flags);
     const hashes = Object.entries(r.lock.outputs).map(([k, v]) => `  ${k.padEnd(13)} sha256 ${v}`);
@@ -43,8 +44,8 @@ export const lockCommand = defineCommand({
 export const verifyCommand = defineCommand({
   command: 'verify',
   describe: 'rebuild what this machine lacks and compare it, item by item, with lab.lock',
-  options: (y) => y,
-  request: (a): LockFlags => ({ lab: a.lab }),
+  options: (y) => y.option(...toolchainOption),
+  request: (a): LockFlags => ({ lab: a.lab, toolchain: a.toolchain }),
   run: async (cli, flags) => {
     const r = await (await import('../../lab/lock.js')).verifyLab(cli.lab, flags);
     cli.out(cli.json ? JSON.stringify(r, null, 2) : renderVerify(r));
