@@ -7,7 +7,7 @@ import { readCheckedTextSync } from '../util/checked-file.js';
 import { parseCheckedJson } from '../util/checked-json.js';
 import { projectRoot } from './paths.js';
 
-const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 is 64 lowercase hex digits');
+export const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 is 64 lowercase hex digits');
 
 /** A profile's name: a file name in profiles/, a bundle's name, never a path. */
 export const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -25,7 +25,7 @@ export const ProfileRefSchema = z
   );
 
 /** A URL a profile fetches from: http or https (what it fetches is pinned by sha256), a host, no spaces. */
-const fetchUrl = z.string().superRefine((u, ctx) => {
+export const fetchUrl = z.string().superRefine((u, ctx) => {
   const problem = urlProblem(u, ['https', 'http']);
   if (problem) ctx.addIssue({ code: 'custom', message: `the URL ${problem}` });
 });

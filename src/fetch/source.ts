@@ -23,7 +23,7 @@ export interface MaterializedSource {
 type Fetched = Extract<Source, { kind: 'url' | 'deb' }>;
 
 /** The URLs to try for a url source, primary first. */
-export function candidateUrls(source: Fetched): string[] {
+export function candidateUrls(source: Pick<Fetched, 'url' | 'mirrors'>): string[] {
   return [source.url, ...source.mirrors.filter((m) => m !== source.url)];
 }
 
@@ -123,10 +123,7 @@ export async function ensureTarball(
 ): Promise<{ path: string; sha256: string }> {
   switch (source.kind) {
     case 'url':
-      return {
-        path: await fetchToStore(store, source, path.basename(new URL(source.url).pathname), options),
-        sha256: source.sha256,
-      };
+      return { path: await ensureDownload(store, source, options), sha256: source.sha256 };
     case 'file':
     case 'debian-package':
       return { path: source.path, sha256: (await verifyLocalTarball(store, source)).sha256 };
@@ -141,9 +138,18 @@ export async function ensureTarball(
   }
 }
 
+/** A file fetched by URL (then its mirrors) into the store and verified by its sha256, not unpacked: its path. */
+export function ensureDownload(
+  store: Store,
+  file: Pick<Fetched, 'url' | 'sha256' | 'mirrors'>,
+  options: { progress: Progress; signal?: AbortSignal; what: string },
+): Promise<string> {
+  return fetchToStore(store, file, path.basename(new URL(file.url).pathname), options);
+}
+
 async function fetchToStore(
   store: Store,
-  source: Fetched,
+  source: Pick<Fetched, 'url' | 'sha256' | 'mirrors'>,
   name: string,
   options: { progress: Progress; signal?: AbortSignal; what: string },
 ): Promise<string> {

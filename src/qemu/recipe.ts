@@ -3,10 +3,24 @@ import path from 'node:path';
 import { z } from 'zod';
 import { LabError } from '../errors.js';
 import { projectRoot } from '../config/paths.js';
+import { fetchUrl, sha256Hex } from '../config/profile.js';
 import type { Command } from '../process/command.js';
-import { extractCommand } from '../fetch/extract.js';
+import { debExtractCommand, extractCommand } from '../fetch/extract.js';
 import { readCheckedTextSync } from '../util/checked-file.js';
 import { parseCheckedJson } from '../util/checked-json.js';
+
+/**
+ * A Debian package of pure-python build tools (Architecture: all, so one file serves every machine),
+ * fetched by URL from the archive's pool and pinned by sha256, as a kernel source .deb is.
+ */
+export const PythonDebSchema = z.strictObject({
+  url: fetchUrl.refine((u) => u.endsWith('_all.deb'), 'the URL of an Architecture: all package, ..._all.deb'),
+  sha256: sha256Hex,
+  mirrors: z.array(fetchUrl).default([]),
+});
+
+/** Where a Debian package of python modules puts them, for every python3 version. */
+export const DEBIAN_PYTHON_DIR = 'usr/lib/python3/dist-packages';
 
 /** How to build one QEMU version: configure flags, firmware, and the Debian packages it needs. */
 export const RecipeSchema = z.strictObject({
@@ -15,6 +29,12 @@ export const RecipeSchema = z.strictObject({
   configure: z.array(z.string().startsWith('--')),
   /** The dfsg tarball lacks the edk2 blobs its pc-bios/meson.build lists: empty bzip2 stand-ins let it configure. */
   edk2Placeholders: z.boolean().default(false),
+  /**
+   * Build tools configure's venv and ninja import, brought by the recipe instead of the host's
+   * python3 (a tarball without python/wheels needs a meson the host may not have): each .deb is
+   * unpacked into one tree whose dist-packages goes first on PYTHONPATH.
+   */
+  python: z.array(PythonDebSchema).default([]),
   /**
    * Where the built QEMU looks for firmware, with -L (a tarball without blobs needs Debian's):
    * the directories that exist, in this order. Debian 12's ipxe-qemu has its ROMs in
@@ -50,23 +70,31 @@ export function configureArgs(recipe: Recipe, prefix: string): string[] {
   return [...recipe.configure, `--prefix=${prefix}`];
 }
 
-/** The source tree's configure, run in the build directory. */
-export function configureCommand(recipe: Recipe, sourceTree: string, buildDir: string, prefix: string): Command {
+/** The source tree's configure, run in the build directory (env: added to lab's own). */
+export function configureCommand(
+  recipe: Recipe,
+  sourceTree: string,
+  buildDir: string,
+  prefix: string,
+  env?: Record<string, string>,
+): Command {
   return {
     program: { path: path.join(sourceTree, 'configure') },
     args: configureArgs(recipe, prefix),
     cwd: buildDir,
+    ...(env ? { env } : {}),
     what: `QEMU ${recipe.version} configure`,
   };
 }
 
 export const QEMU_TARGETS = ['qemu-system-x86_64', 'qemu-img'];
 
-export function ninjaCommand(recipe: Recipe, buildDir: string, jobs: number): Command {
+export function ninjaCommand(recipe: Recipe, buildDir: string, jobs: number, env?: Record<string, string>): Command {
   return {
     program: 'ninja',
     args: ['-j', String(jobs), ...QEMU_TARGETS],
     cwd: buildDir,
+    ...(env ? { env } : {}),
     what: `QEMU ${recipe.version} build (ninja)`,
   };
 }
@@ -85,6 +113,14 @@ export interface QemuBuildPlan {
   extract: Command;
   /** Set when the recipe asks for empty edk2 stand-ins: the directory (src's pc-bios) they are written to. */
   edk2PlaceholdersIn?: string;
+  /**
+   * Set when the recipe brings its own python build tools: its .debs unpacked into root, and
+   * root's dist-packages, which configure and ninja put first on PYTHONPATH. configure's venv
+   * sees the host's python3 packages and PYTHONPATH's; ninja runs the venv's meson (43 of
+   * build.ninja's commands are "pyvenv/bin/meson --internal ..."), which must import the same
+   * meson configure ran, not an older one of the host's.
+   */
+  pythonTools?: { root: string; unpack: Command[]; sitePackages: string };
   configure: Command;
   ninja: Command;
   /** Built files copied into the store entry: build-directory file → path inside the entry. */
@@ -93,20 +129,34 @@ export interface QemuBuildPlan {
   firmwareDirs: string[];
 }
 
-/** The build plan of one recipe and tarball (pure): scratch is a fresh directory, entry the store entry built into. */
+/**
+ * The build plan of one recipe and tarball (pure): scratch is a fresh directory, entry the store
+ * entry built into, pythonDebs the fetched files of recipe.python, in its order.
+ */
 export function qemuBuildPlan(
   recipe: Recipe,
-  where: { tarball: string; scratch: string; entry: string; jobs: number },
+  where: { tarball: string; scratch: string; entry: string; jobs: number; pythonDebs?: string[] },
 ): QemuBuildPlan {
   const src = path.join(where.scratch, 'src');
   const build = path.join(src, 'build');
+  const debs = where.pythonDebs ?? [];
+  if (debs.length !== recipe.python.length) {
+    throw new Error(`QEMU ${recipe.version}: ${recipe.python.length} python .debs in the recipe, ${debs.length} given`);
+  }
+  const root = path.join(where.scratch, 'python');
+  const pythonTools =
+    debs.length > 0
+      ? { root, unpack: debs.map((d) => debExtractCommand(d, root)), sitePackages: path.join(root, DEBIAN_PYTHON_DIR) }
+      : undefined;
+  const env = pythonTools ? { PYTHONPATH: pythonTools.sitePackages } : undefined;
   return {
     src,
     build,
     extract: extractCommand(where.tarball, src, 'extracting QEMU'),
     edk2PlaceholdersIn: recipe.edk2Placeholders ? path.join(src, 'pc-bios') : undefined,
-    configure: configureCommand(recipe, src, build, path.join(where.entry, 'prefix')),
-    ninja: ninjaCommand(recipe, build, where.jobs),
+    pythonTools,
+    configure: configureCommand(recipe, src, build, path.join(where.entry, 'prefix'), env),
+    ninja: ninjaCommand(recipe, build, where.jobs, env),
     products: QEMU_TARGETS.map((t) => ({ from: path.join(build, t), to: path.join('bin', t) })),
     firmwareDirs: recipe.firmwareDirs,
   };

@@ -6,14 +6,23 @@ import { z } from 'zod';
 import { LabError } from '../errors.js';
 import type { Source } from '../config/profile.js';
 import type { Progress } from '../progress/progress.js';
-import { ensureTarball } from '../fetch/source.js';
+import { ensureDownload, ensureTarball } from '../fetch/source.js';
 import type { Store } from '../store/store.js';
 import { readStoreRecord } from '../store/entry-record.js';
 import { keyOf, sha256 } from '../util/hash.js';
 import { executeChecked } from '../process/runner.js';
 import { compilerVersion } from '../toolchain/compiler.js';
 import { qemuVersion } from './binary.js';
-import { EMPTY_BZIP2, edk2BlobNames, firmwarePath, loadRecipe, parseNinjaProgress, qemuBuildPlan } from './recipe.js';
+import {
+  DEBIAN_PYTHON_DIR,
+  EMPTY_BZIP2,
+  edk2BlobNames,
+  firmwarePath,
+  loadRecipe,
+  parseNinjaProgress,
+  qemuBuildPlan,
+  type QemuBuildPlan,
+} from './recipe.js';
 
 /** A QEMU lab can run: the system's, or one built from source into the store. */
 export interface QemuInstall {
@@ -21,6 +30,24 @@ export interface QemuInstall {
   version: string;
   firmwareDirs: string[];
   built?: { key: string; recipe: string; tarballSha256: string; cached: boolean; placeholders: string[] };
+}
+
+/** The recipe's python build tools unpacked into their scratch tree, which must then hold dist-packages. */
+async function unpackPythonTools(
+  tools: NonNullable<QemuBuildPlan['pythonTools']>,
+  version: string,
+  options: { progress: Progress; signal?: AbortSignal },
+): Promise<void> {
+  await mkdir(tools.root);
+  const stage = options.progress.stage(`unpack QEMU ${version} build tools`);
+  for (const unpack of tools.unpack) await executeChecked(unpack, { signal: options.signal });
+  stage.done();
+  if (!existsSync(tools.sitePackages)) {
+    const what = `the python .debs of QEMU recipe ${version} put nothing in /${DEBIAN_PYTHON_DIR}`;
+    throw new LabError('DEB_INVALID', what, {
+      hint: `give python3 module packages in qemu/${version}.json "python"`,
+    });
+  }
 }
 
 /** What a QEMU entry's build.json records that lab reads back. */
@@ -42,6 +69,9 @@ export async function buildQemu(
     );
   }
   const tarball = await ensureTarball(store, request.source, { ...options, what: 'QEMU source' });
+  const pythonDebs: string[] = [];
+  for (const deb of recipe.python)
+    pythonDebs.push(await ensureDownload(store, deb, { ...options, what: `QEMU ${recipe.version} build tools` }));
   const compiler = await compilerVersion(store);
   const key = keyOf({ tarball: tarball.sha256, recipe: sha256(text), compiler });
   const entry = store.entry('qemu', key);
@@ -58,6 +88,7 @@ export async function buildQemu(
         scratch,
         entry,
         jobs: options.jobs ?? os.availableParallelism(),
+        pythonDebs,
       });
       await mkdir(plan.src);
       const extract = options.progress.stage(`extract ${path.basename(tarball.path)}`);
@@ -69,6 +100,7 @@ export async function buildQemu(
         placeholders = names.filter((n) => !existsSync(path.join(pcBios, n)));
         for (const n of placeholders) await writeFile(path.join(pcBios, n), EMPTY_BZIP2);
       }
+      if (plan.pythonTools) await unpackPythonTools(plan.pythonTools, recipe.version, options);
       await mkdir(plan.build);
       const configure = options.progress.stage(`QEMU ${recipe.version} configure`);
       await executeChecked(plan.configure, { logFile, signal: options.signal });

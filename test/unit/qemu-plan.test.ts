@@ -2,27 +2,46 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadProfile } from '../../src/config/profile.js';
 import { downloadEntryKey } from '../../src/fetch/source.js';
-import { edk2BlobNames, loadRecipe, qemuBuildPlan, type QemuBuildPlan } from '../../src/qemu/recipe.js';
+import {
+  edk2BlobNames,
+  loadRecipe,
+  PythonDebSchema,
+  qemuBuildPlan,
+  RecipeSchema,
+  type QemuBuildPlan,
+} from '../../src/qemu/recipe.js';
 
 const STORE = '/store';
 const SCRATCH = '/store/tmp/qemubuild-x';
 // the entry's key hashes the tarball, the recipe's text and the compiler: it differs with the tarball
 const ENTRY = '/store/qemu/KEY';
 
-/** The plan buildQemu runs for a profile's QEMU: its recipe, its tarball where the store keeps a download. */
+/** Where the store keeps a file fetched by URL: downloads/<sha256>/<the URL's file name>. */
+function downloaded(file: { url: string; sha256: string }): string {
+  return path.join(STORE, 'downloads', downloadEntryKey(file.sha256), path.basename(new URL(file.url).pathname));
+}
+
+/** The plan buildQemu runs for a profile's QEMU: its recipe, its tarball and .debs where the store keeps downloads. */
 function planOf(profileName: string): { version: string; tarball: string; plan: QemuBuildPlan } {
   const profile = loadProfile(profileName);
   const source = profile.qemu.source;
   if (source?.kind !== 'url' || !profile.qemu.recipe) throw new Error(`${profileName} builds no QEMU from a URL`);
-  const name = path.basename(new URL(source.url).pathname);
-  const tarball = path.join(STORE, 'downloads', downloadEntryKey(source.sha256), name);
+  const tarball = downloaded(source);
   const { recipe } = loadRecipe(profile.qemu.recipe);
   return {
     version: recipe.version,
     tarball,
-    plan: qemuBuildPlan(recipe, { tarball, scratch: SCRATCH, entry: ENTRY, jobs: 2 }),
+    plan: qemuBuildPlan(recipe, {
+      tarball,
+      scratch: SCRATCH,
+      entry: ENTRY,
+      jobs: 2,
+      pythonDebs: recipe.python.map(downloaded),
+    }),
   };
 }
+
+const SITE = `${SCRATCH}/python/usr/lib/python3/dist-packages`;
 
 /** The plan with its tarball-derived words (the tarball's path, the version in step names) made generic. */
 function generic({ version, tarball, plan }: ReturnType<typeof planOf>): QemuBuildPlan {
@@ -59,14 +78,17 @@ describe('QEMU build plans: 8.1.2 (qemu.org) and 10.0 (Debian trixie +ds)', () =
   it('share every step but what the +ds tarball lacks: a meson wheel, firmware blobs, the dtc sources', () => {
     const a = generic(upstream);
     const b = generic(modern);
-    // the same configure script in the same tree, the same ninja line, the same products, no environment
+    // the same configure script in the same tree, the same ninja line, the same products; 10.0's
+    // configure and ninja also get PYTHONPATH (the recipe's meson and pycotap, below), 8.1.2's nothing
     expect(b.extract).toEqual(a.extract);
-    expect(b.ninja).toEqual(a.ninja);
+    expect({ ...b.ninja, env: undefined }).toEqual(a.ninja);
     expect(b.products).toEqual(a.products);
-    expect({ ...b.configure, args: [] }).toEqual({ ...a.configure, args: [] });
+    expect({ ...b.configure, args: [], env: undefined }).toEqual({ ...a.configure, args: [] });
     expect(a.configure.program).toEqual({ path: `${SCRATCH}/src/configure` });
-    for (const step of [a.extract, a.configure, a.ninja, b.extract, b.configure, b.ninja])
-      expect(step.env).toBeUndefined();
+    for (const step of [a.extract, a.configure, a.ninja, b.extract]) expect(step.env).toBeUndefined();
+    expect(b.configure.env).toEqual({ PYTHONPATH: SITE });
+    expect(b.ninja.env).toEqual({ PYTHONPATH: SITE });
+    expect(a.pythonTools).toBeUndefined();
     // 8.1.2's flags, in order, are all in 10.0's; 10.0 adds three before --prefix
     expect(b.configure.args.filter((f) => a.configure.args.includes(f))).toEqual(a.configure.args);
     expect(b.configure.args.filter((f) => !a.configure.args.includes(f))).toEqual([
@@ -89,10 +111,81 @@ describe('QEMU build plans: 8.1.2 (qemu.org) and 10.0 (Debian trixie +ds)', () =
     // nothing else
     expect({
       ...b,
-      configure: { ...b.configure, args: a.configure.args },
+      configure: { ...b.configure, args: a.configure.args, env: undefined },
+      ninja: { ...b.ninja, env: undefined },
+      pythonTools: undefined,
       edk2PlaceholdersIn: undefined,
       firmwareDirs: [],
     }).toEqual({ ...a, edk2PlaceholdersIn: undefined });
+  });
+
+  it("brings 10.0's own meson >= 1.5 and pycotap: trixie's .debs unpacked into scratch, first on PYTHONPATH", () => {
+    // Debian 12 has meson 1.0.1 and no pycotap; configure's venv (non-isolated) and the venv's
+    // meson that ninja runs both see PYTHONPATH ahead of the host's dist-packages
+    const mesonSha = 'e92d04e60e784336883d537755d09b7dcb856809fa318a0931df3898e84ded95';
+    const pycotapSha = '7e8dbf3ac06434275a461d0de79792e2b80126febc53866c89027adde5192ac9';
+    const meson = `/store/downloads/${mesonSha}/meson_1.7.0-1_all.deb`;
+    const pycotap = `/store/downloads/${pycotapSha}/python3-pycotap_1.3.1-2_all.deb`;
+    expect(modern.plan.pythonTools).toEqual({
+      root: `${SCRATCH}/python`,
+      unpack: [
+        { program: 'dpkg-deb', args: ['-x', meson, `${SCRATCH}/python`], what: 'unpacking meson_1.7.0-1_all.deb' },
+        {
+          program: 'dpkg-deb',
+          args: ['-x', pycotap, `${SCRATCH}/python`],
+          what: 'unpacking python3-pycotap_1.3.1-2_all.deb',
+        },
+      ],
+      sitePackages: SITE,
+    });
+    // outside the source tree, so the tarball's extraction and the build directory never meet it
+    expect(SITE.startsWith(`${modern.plan.src}/`)).toBe(false);
+  });
+
+  it("pins 10.0's meson and pycotap .debs to trixie's pool, the snapshot archive by sha1 last", () => {
+    const { recipe } = loadRecipe('10.0');
+    expect(recipe.python).toEqual([
+      {
+        url: 'http://deb.debian.org/debian/pool/main/m/meson/meson_1.7.0-1_all.deb',
+        sha256: 'e92d04e60e784336883d537755d09b7dcb856809fa318a0931df3898e84ded95',
+        mirrors: [
+          'https://deb.debian.org/debian/pool/main/m/meson/meson_1.7.0-1_all.deb',
+          'https://snapshot.debian.org/file/1c19891e27425581abe233e7a062270058b3856c',
+        ],
+      },
+      {
+        url: 'http://deb.debian.org/debian/pool/main/p/python-pycotap/python3-pycotap_1.3.1-2_all.deb',
+        sha256: '7e8dbf3ac06434275a461d0de79792e2b80126febc53866c89027adde5192ac9',
+        mirrors: [
+          'https://deb.debian.org/debian/pool/main/p/python-pycotap/python3-pycotap_1.3.1-2_all.deb',
+          'https://snapshot.debian.org/file/75b844ce76e22de30e5c41c3624771596844131b',
+        ],
+      },
+    ]);
+    // the host's meson and pycotap are no longer 10.0's build packages; 7.2 and 8.1.2 bring nothing
+    expect(recipe.packages.build).not.toContain('meson');
+    expect(recipe.packages.build).not.toContain('python3-pycotap');
+    expect(loadRecipe('7.2').recipe.python).toEqual([]);
+    expect(loadRecipe('8.1.2').recipe.python).toEqual([]);
+  });
+
+  it('takes only pinned Architecture: all packages, and exactly as many fetched files as the recipe lists', () => {
+    const sha256 = 'e'.repeat(64);
+    expect(PythonDebSchema.safeParse({ url: 'http://deb.debian.org/x/meson_1.7.0-1_all.deb', sha256 }).success).toBe(
+      true,
+    );
+    expect(PythonDebSchema.safeParse({ url: 'http://deb.debian.org/x/meson_1.7.0-1_amd64.deb', sha256 }).success).toBe(
+      false,
+    );
+    expect(PythonDebSchema.safeParse({ url: 'http://deb.debian.org/x/meson_1.7.0-1_all.deb' }).success).toBe(false);
+    expect(PythonDebSchema.safeParse({ url: 'ftp://deb.debian.org/x/meson_1.7.0-1_all.deb', sha256 }).success).toBe(
+      false,
+    );
+    const { recipe } = loadRecipe('10.0');
+    const where = { tarball: '/t.tar.xz', scratch: SCRATCH, entry: ENTRY, jobs: 2 };
+    expect(() => qemuBuildPlan(recipe, where)).toThrow(/2 python \.debs in the recipe, 0 given/);
+    const bare = RecipeSchema.parse({ version: 'x', configure: [], packages: { build: [], run: [] } });
+    expect(qemuBuildPlan(bare, where).pythonTools).toBeUndefined();
   });
 
   it("finds the edk2 stand-ins 10.0's pc-bios/meson.build lists", () => {
