@@ -5,7 +5,19 @@
  * directory.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  cp,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LabError } from '../errors.js';
@@ -23,6 +35,7 @@ import {
   kernelKeyInputs,
   KERNEL_ARTIFACTS,
   KERNEL_TARGETS,
+  SOURCE_PREFIX,
   modulesInstallCommand,
 } from './plan.js';
 
@@ -45,6 +58,25 @@ export interface KernelBuild {
   changes: string[];
   /** What the config was made from: the base and each fragment, by name and sha256. */
   inputs: ConfigInputs;
+}
+
+/** Points a link, or every link under a directory, that names a file below `from` at that file below `to`. */
+async function relinkSource(at: string, from: string, to: string): Promise<void> {
+  const st = await lstat(at).catch(() => undefined);
+  if (!st) return;
+  const links = st.isDirectory()
+    ? (await readdir(at, { recursive: true, withFileTypes: true }))
+        .filter((e) => e.isSymbolicLink())
+        .map((e) => path.join(e.parentPath, e.name))
+    : st.isSymbolicLink()
+      ? [at]
+      : [];
+  for (const link of links) {
+    const target = await readlink(link);
+    if (!target.startsWith(`${from}/`)) continue;
+    await rm(link);
+    await symlink(path.join(to, target.slice(from.length + 1)), link);
+  }
 }
 
 /** The build's date: the source tree's Makefile's mtime (from the tarball), never the clock. */
@@ -102,6 +134,12 @@ export async function buildKernel(
         },
       );
       const buildDir = scratch;
+      // kbuild links the gdb scripts to the source by the path it saw: /lab/linux in the root
+      if (tc.kind === 'root') {
+        for (const rel of [KERNEL_ARTIFACTS.gdbScript, KERNEL_ARTIFACTS.gdbScriptsDir]) {
+          await relinkSource(path.join(buildDir, rel), SOURCE_PREFIX, source.tree);
+        }
+      }
       await store.ensure('kernels', key, async (dir) => {
         for (const rel of Object.values(KERNEL_ARTIFACTS)) {
           if (!existsSync(path.join(buildDir, rel))) {

@@ -17,7 +17,12 @@ export const BUILD_ROOT_RECIPE = 'build-root-1';
 export const BUILD_ROOT_ARCH = 'amd64';
 /** buildd is minbase plus build-essential (gcc, make, libc6-dev for the static fragmenter). */
 export const BUILD_ROOT_VARIANT = 'buildd';
-/** Beyond buildd: the kernel's build needs, busybox for the initramfs, e2fsprogs for the image. */
+/**
+ * Beyond buildd: the kernel's build needs, busybox for the initramfs,
+ * e2fsprogs for the image. mount and tzdata are named because mmdebstrap
+ * 1.3.5 (Debian 12) installs them with buildd and 1.5.7 (Debian 13) does
+ * not: named, the root is the same packages whichever host made it.
+ */
 export const BUILD_ROOT_PACKAGES = [
   'bc',
   'bison',
@@ -28,6 +33,8 @@ export const BUILD_ROOT_PACKAGES = [
   'kmod',
   'libelf-dev',
   'libssl-dev',
+  'mount',
+  'tzdata',
 ];
 /** Directories the root is made with, where the sandbox mounts what a build reads and writes. */
 export const ROOT_MOUNT_POINTS = ['/lab/linux', '/lab/build', '/lab/in', '/lab/out'];
