@@ -22,7 +22,11 @@ export interface DownloadOptions {
  * while the bytes stream in (resumed transfers hash the bytes already on disk
  * first), and the file is renamed to dest only when it matches. A file that
  * does not match but began with bytes kept from before (another mirror's,
- * another run's) is fetched whole from the same URL before it is refused.
+ * another run's) is fetched whole from the same URL before it is refused. A
+ * URL whose whole file does not match fails like one that does not answer: the
+ * file is deleted and the next URL tried. When none works the error names what
+ * each did: SHA256_MISMATCH if any sent a wrong file (a network problem cannot
+ * explain that, so no fallback should hide it), else FETCH_FAILED.
  */
 export async function download(
   urls: string[],
@@ -32,13 +36,15 @@ export async function download(
 ): Promise<void> {
   await mkdir(path.dirname(options.partialPath), { recursive: true });
   const failures: string[] = [];
+  let mismatched = false;
   for (const url of urls) {
+    const host = new URL(url).host;
     const attempt = async (): Promise<Fetched | undefined> => {
       try {
         return await downloadOne(url, options);
       } catch (err) {
         if (err instanceof InterruptedError) throw err;
-        failures.push(`${new URL(url).host}: ${describe(err)}`);
+        failures.push(`${host}: ${describe(err)}`);
         return undefined;
       }
     };
@@ -51,20 +57,27 @@ export async function download(
     }
     if (!fetched) continue;
     if (fetched.sha256 !== expectedSha256) {
+      // the wrong file goes, so the next URL starts from its first byte and a later run resumes nothing of it
       await rm(options.partialPath, { force: true });
-      throw new LabError(
-        'SHA256_MISMATCH',
-        `${path.basename(new URL(url).pathname)} from ${new URL(url).host} ` +
-          `has sha256 ${fetched.sha256}, expected ${expectedSha256}; the file was deleted`,
-        { hint: 'check the URL and the pinned sha256' },
-      );
+      mismatched = true;
+      failures.push(`${host}: sha256 mismatch (got ${fetched.sha256.slice(0, 12)}…)`);
+      continue;
     }
     // dest's folder appears only now: an entry that exists is a verified one
     await mkdir(path.dirname(dest), { recursive: true });
     await rename(options.partialPath, dest);
     return;
   }
-  throw new LabError('FETCH_FAILED', `could not fetch ${path.basename(dest)} (${failures.join('; ')})`);
+  const name = path.basename(dest);
+  if (mismatched) {
+    throw new LabError(
+      'SHA256_MISMATCH',
+      `could not fetch ${name} (${failures.join('; ')}), ` +
+        `expected sha256 ${expectedSha256}; every wrong file was deleted`,
+      { hint: 'check the URL and the pinned sha256' },
+    );
+  }
+  throw new LabError('FETCH_FAILED', `could not fetch ${name} (${failures.join('; ')})`);
 }
 
 interface Fetched {

@@ -99,8 +99,8 @@ describe('download and verify', () => {
     }).catch((e) => e);
     expect(err).toBeInstanceOf(LabError);
     expect(err.code).toBe('SHA256_MISMATCH');
-    expect(err.message).toContain(sha);
-    expect(err.message).toContain(wrong);
+    expect(err.message).toContain(`sha256 mismatch (got ${sha.slice(0, 12)}…)`);
+    expect(err.message).toContain(`expected sha256 ${wrong}`);
     expect(existsSync(dest)).toBe(false);
     expect(existsSync(path.join(dir, 'entry'))).toBe(false);
     expect(existsSync(path.join(dir, 'p.part'))).toBe(false);

@@ -260,8 +260,15 @@ describe('a url source from a kernel.org-like mirror set', () => {
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LabError);
     expect((err as LabError).code).toBe('SHA256_MISMATCH');
-    expect((err as LabError).message).toContain(`has sha256 ${sha}, expected ${wrong}`);
-    expect((err as LabError).message).toContain(`${NAME} from ${new URL(serving.base).host} `);
+    // what each mirror did: refused, cut short, and the whole file with another sha256
+    const host = (m: Mirror) => new URL(m.base).host;
+    expect((err as LabError).message).toMatch(
+      new RegExp(
+        `^could not fetch ${NAME.replaceAll('.', '\\.')} \\(${host(refused)}: ECONNREFUSED; ` +
+          `${host(dropping)}: [A-Z_]+; ${host(serving)}: sha256 mismatch \\(got ${sha.slice(0, 12)}…\\)\\), ` +
+          `expected sha256 ${wrong}; `,
+      ),
+    );
     // the third mirror completed what the second had begun; it did not verify, so its own whole file was asked for
     expect(serving.log.map((l) => l.status)).toEqual([206, 200]);
     expect(store.has('downloads', wrong)).toBe(false);
@@ -288,6 +295,90 @@ describe('a url source from a kernel.org-like mirror set', () => {
     expect((err as LabError).message).toMatch(
       new RegExp(`\\(${host(refused)}: ECONNREFUSED; ${host(dropping)}: [A-Z_]+; ${host(serving)}: [A-Z_]+\\)$`),
     );
+  });
+});
+
+describe('a mirror that serves the wrong file', () => {
+  /** Random bytes as long as the tarball: only the sha256 can tell them from it. */
+  const impostor = () => randomBytes(tarball.length);
+
+  it('is passed over like a failing one: the next mirror serves it whole, and the store holds its bytes', async () => {
+    const wrongFile = impostor();
+    dropping.behaviour = 'serve';
+    dropping.body = () => wrongFile;
+    const store = newStore('wrong-then-right');
+    const two = {
+      kind: 'url' as const,
+      url: dropping.base + KERNEL_PATH,
+      sha256: sha,
+      mirrors: [serving.base + KERNEL_PATH],
+    };
+    const { progress, stages } = recorder();
+    const got = await materializeSource(store, two, { progress, what: 'kernel source' });
+    expect(dropping.log).toEqual([{ path: KERNEL_PATH, range: undefined, status: 200 }]);
+    // the wrong file was deleted, not resumed from: the second mirror was asked for the whole file
+    expect(serving.log).toEqual([{ path: KERNEL_PATH, range: undefined, status: 200 }]);
+    expect(got.id).toBe(sha);
+    expect(readdirSync(store.entry('downloads', sha))).toEqual([NAME]);
+    expect(readFileSync(path.join(store.entry('downloads', sha), NAME)).equals(tarball)).toBe(true);
+    expect(existsSync(path.join(got.tree, 'Makefile'))).toBe(true);
+    expect(filesIn(store, 'partial')).toEqual([]);
+    expect(stages.find((s) => s.name === `fetch ${NAME}`)!.ended).toBe('done');
+  });
+
+  it('when every mirror fails, one of them by a wrong file, names what each did and stores nothing', async () => {
+    const [first, second] = [impostor(), impostor()];
+    dropping.behaviour = 'serve';
+    dropping.body = () => first;
+    serving.body = () => second;
+    const store = newStore('all-wrong');
+    const { progress, stages } = recorder();
+    const err = await materializeSource(store, source(), { progress, what: 'kernel source' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LabError);
+    expect((err as LabError).code).toBe('SHA256_MISMATCH');
+    const got = (b: Buffer) => createHash('sha256').update(b).digest('hex').slice(0, 12);
+    const host = (m: Mirror) => new URL(m.base).host;
+    expect((err as LabError).line()).toBe(
+      `could not fetch ${NAME} (${host(refused)}: ECONNREFUSED; ` +
+        `${host(dropping)}: sha256 mismatch (got ${got(first)}…); ` +
+        `${host(serving)}: sha256 mismatch (got ${got(second)}…)), ` +
+        `expected sha256 ${sha}; every wrong file was deleted: check the URL and the pinned sha256`,
+    );
+    // each mirror was asked once, for the whole file: no wrong bytes were carried over to the next
+    expect(dropping.log).toEqual([{ path: KERNEL_PATH, range: undefined, status: 200 }]);
+    expect(serving.log).toEqual([{ path: KERNEL_PATH, range: undefined, status: 200 }]);
+    expect(store.has('downloads', sha)).toBe(false);
+    expect(store.has('sources', sha)).toBe(false);
+    expect(filesIn(store, 'downloads')).toEqual([]);
+    expect(filesIn(store, 'sources')).toEqual([]);
+    expect(filesIn(store, 'partial')).toEqual([]);
+    expect(stages.find((s) => s.name === `fetch ${NAME}`)!.ended).toBe('failed');
+  });
+
+  it('after a resume is asked for its whole file before it is passed over', async () => {
+    const wrongFile = impostor();
+    dropping.behaviour = 'serve';
+    dropping.body = () => wrongFile;
+    const store = newStore('resumed-wrong');
+    // a run before left the start of the right file
+    const kept = tarball.subarray(0, tarball.length >> 2);
+    mkdirSync(path.join(store.root, 'partial'), { recursive: true });
+    writeFileSync(path.join(store.root, 'partial', `${sha}.part`), kept);
+    const two = {
+      kind: 'url' as const,
+      url: dropping.base + KERNEL_PATH,
+      sha256: sha,
+      mirrors: [serving.base + KERNEL_PATH],
+    };
+    const got = await materializeSource(store, two, { progress: recorder().progress, what: 'kernel source' });
+    // resumed, did not verify, fetched whole from the same mirror, did not verify either: next mirror, from scratch
+    expect(dropping.log).toEqual([
+      { path: KERNEL_PATH, range: `bytes=${kept.length}-`, status: 206 },
+      { path: KERNEL_PATH, range: undefined, status: 200 },
+    ]);
+    expect(serving.log).toEqual([{ path: KERNEL_PATH, range: undefined, status: 200 }]);
+    expect(readFileSync(got.tarball!).equals(tarball)).toBe(true);
+    expect(filesIn(store, 'partial')).toEqual([]);
   });
 });
 
