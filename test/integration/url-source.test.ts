@@ -470,7 +470,17 @@ describe('lab build --configure-only with a profile file whose kernel is the url
       profile,
       JSON.stringify({ name: 'mirrors', kernel: { source: source() }, qemu: { use: 'system' }, rootfs: 'initramfs' }),
     );
-    const args = ['build', '--configure-only', '--profile', profile, '--lab-dir', path.join(dir, '.lab')];
+    // the host's toolchain: what is under test is the source, not the build root (build-root.test.ts)
+    const args = [
+      'build',
+      '--configure-only',
+      '--toolchain',
+      'host',
+      '--profile',
+      profile,
+      '--lab-dir',
+      path.join(dir, '.lab'),
+    ];
     return { dir, args, store: new Store(path.join(dir, 'store')), env: { LAB_CACHE: path.join(dir, 'store') } };
   }
 
