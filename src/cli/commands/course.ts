@@ -33,10 +33,15 @@ export const lockCommand = defineCommand({
     const r = await (await import('../../lab/lock.js')).writeLock(cli.lab, flags);
     const hashes = Object.entries(r.lock.outputs).map(([k, v]) => `  ${k.padEnd(13)} sha256 ${v}`);
     const packages = `  ${Object.keys(r.lock.inputs.guestPackages).length} guest packages pinned by version`;
+    const tc = r.lock.inputs.toolchain;
+    const toolchain =
+      tc?.kind === 'root'
+        ? `  built in the ${tc.suite} build root: ${Object.keys(tc.packages).length} packages pinned, ${r.lock.inputs.compiler}`
+        : `  built with this host's ${r.lock.inputs.compiler} (--toolchain host: other hosts will not match)`;
     cli.out(
       cli.json
         ? JSON.stringify({ file: r.file, digest: r.digest, lock: r.lock }, null, 2)
-        : [`wrote ${r.file} (digest ${r.digest.slice(0, 16)}…)`, ...hashes, packages].join('\n'),
+        : [`wrote ${r.file} (digest ${r.digest.slice(0, 16)}…)`, ...hashes, packages, toolchain].join('\n'),
     );
   },
 });
