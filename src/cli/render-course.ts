@@ -16,15 +16,20 @@ export function table(header: string[], rows: string[][]): string {
 
 export function renderVerify(r: { lockFile: string; rows: LockRow[]; same: boolean }): string {
   const rows = r.rows.map((row) => [
-    row.same ? 'same' : 'DIFFERENT',
+    row.same ? 'same' : row.hostTool ? 'host' : 'DIFFERENT',
     row.item,
     row.same ? short(row.here) : (row.detail ?? ''),
   ]);
-  const differ = r.rows.filter((x) => !x.same).map((x) => x.item);
+  const differ = r.rows.filter((x) => !x.same && !x.hostTool).map((x) => x.item);
+  const tools = r.rows.filter((x) => !x.same && x.hostTool).map((x) => x.item);
+  const toolNote = tools.length
+    ? `\nthis machine's own ${tools.join(' and ')} differ${tools.length === 1 ? 's' : ''} from the teacher's: ` +
+      'lab runs them but does not build them, so they do not change what the lab built'
+    : '';
   const verdict = r.same
-    ? `every item of ${r.lockFile} is the same here`
+    ? `every item lab builds from ${r.lockFile} is the same here`
     : `${differ.length} of ${r.rows.length} items differ from ${r.lockFile}: ${differ.join(', ')}`;
-  return `${table(['', 'item', 'here'], rows)}\n${verdict}`;
+  return `${table(['', 'item', 'here'], rows)}\n${verdict}${toolNote}`;
 }
 
 function short(v: string): string {

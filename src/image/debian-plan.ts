@@ -51,7 +51,7 @@ export function debianImageKeyInputs(i: {
     overlay: i.overlay,
     tools: i.toolSha256s,
     masked: MASKED_UNITS,
-    recipe: 'reproducible-1',
+    recipe: 'reproducible-2',
     ...(i.toolchain ? { toolchain: i.toolchain } : {}),
   };
 }

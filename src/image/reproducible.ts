@@ -26,6 +26,8 @@ export const RUN_RECORDS = [
   'var/cache/apt/srcpkgcache.bin',
   'var/cache/man',
   'var/lib/apt/lists',
+  // libmount's directory from debootstrap 1.0.128 (Debian 12) mounting /proc; 1.0.141 (Debian 13) leaves none
+  'run/mount',
   'var/lib/dpkg/status-old',
   'var/lib/dpkg/diversions-old',
   'var/lib/dpkg/statoverride-old',

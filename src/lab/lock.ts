@@ -5,7 +5,7 @@ import { LabError } from '../errors.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { debugfsCatCommand, installedPackages } from '../util/dpkg-status.js';
 import { buildRootfs } from '../image/rootfs.js';
-import { compareLocks, LOCK_VERSION, lockDigest, lockText, type LabLock, type LockRow } from '../lock/lock.js';
+import { compareLocks, labSame, LOCK_VERSION, lockDigest, lockText, type LabLock, type LockRow } from '../lock/lock.js';
 import { executeChecked, versionLine } from '../process/runner.js';
 import { toolchainPin } from '../toolchain/toolchain.js';
 import { sha256File } from '../util/hash.js';
@@ -104,5 +104,5 @@ export async function verifyLab(
   const pinned = await readLock(lockFile);
   const { lock } = await currentLock(ctx, labFile, flags);
   const rows = compareLocks(pinned, lock);
-  return { lockFile, rows, same: rows.every((r) => r.same) };
+  return { lockFile, rows, same: labSame(rows) };
 }

@@ -74,6 +74,11 @@ export function parseLock(text: string, file: string): LabLock {
 export interface LockRow {
   item: string;
   same: boolean;
+  /**
+   * A tool of this machine the lab runs but does not build (the system's
+   * QEMU, gdb): shown, but a difference does not make the lab different.
+   */
+  hostTool?: boolean;
   pinned: string;
   here: string;
   /** What differs, in words: "gcc 12.2.0 -> gcc 13.1.0", "libc6 moved 2.36-9 -> 2.36-10". */
@@ -90,6 +95,16 @@ const INPUT_LABELS: Record<Exclude<keyof LabLock['inputs'], 'fragments' | 'guest
   gdb: 'gdb',
   rootfs: 'rootfs kind',
 };
+
+/** gdb is always the host's; QEMU is unless the lab built it from a pinned source. */
+function isHostTool(key: keyof LabLock['inputs'], pinned: unknown): boolean {
+  return key === 'gdb' || (key === 'qemu' && typeof pinned === 'string' && !pinned.includes(', built from '));
+}
+
+/** Whether this machine built the lab the lock pins: every row the same but the host's own tools (pure). */
+export function labSame(rows: LockRow[]): boolean {
+  return rows.every((r) => r.same || r.hostTool === true);
+}
 
 function short(v: string): string {
   return /^[0-9a-f]{64}$/.test(v) ? v.slice(0, 12) : v;
@@ -157,6 +172,7 @@ export function compareLocks(pinned: LabLock, here: LabLock): LockRow[] {
     const a = pinned.inputs[key];
     const b = here.inputs[key];
     row(label, Array.isArray(a) ? a.join(', ') || 'none' : a, Array.isArray(b) ? b.join(', ') || 'none' : b);
+    if (isHostTool(key, a)) rows[rows.length - 1]!.hostTool = true;
   }
   const fragmentNames = [
     ...new Set([...Object.keys(pinned.inputs.fragments), ...Object.keys(here.inputs.fragments)]),

@@ -17,7 +17,16 @@ import {
   reproducibleBuildEnv,
   SOURCE_PREFIX,
 } from '../../src/kernel/plan.js';
-import { compareLocks, lockDigest, lockText, packageChanges, parseLock, type LabLock } from '../../src/lock/lock.js';
+import {
+  compareLocks,
+  labSame,
+  lockDigest,
+  lockText,
+  packageChanges,
+  parseLock,
+  type LabLock,
+} from '../../src/lock/lock.js';
+import { renderVerify } from '../../src/cli/render-course.js';
 import { courseTemplate } from '../../src/lab/init.js';
 import { LabError } from '../../src/errors.js';
 import { tempDir } from '../helpers/cli.js';
@@ -258,6 +267,26 @@ describe('lab.lock', () => {
       expect(packageChanges({ a: '1' }, {})).toEqual(['a 1 missing']);
     },
   );
+
+  it("shows the host's own gdb and system QEMU but does not call the lab different for them", () => {
+    const here = lock({ gdb: 'GNU gdb (Debian 16.3-1) 16.3', qemu: 'QEMU emulator version 10.0.13' });
+    const rows = compareLocks(lock(), here);
+    expect(rows.filter((r) => !r.same).map((r) => [r.item, r.hostTool])).toEqual([
+      ['QEMU', true],
+      ['gdb', true],
+    ]);
+    expect(labSame(rows)).toBe(true);
+    expect(renderVerify({ lockFile: 'lab.lock', rows, same: labSame(rows) })).toMatch(
+      /^host +gdb +GNU gdb \(Debian 13\.1-3\) 13\.1 -> GNU gdb \(Debian 16\.3-1\) 16\.3$/m,
+    );
+    // a QEMU the lab built from a pinned source is the lab's: a different one is a different lab
+    const built = 'QEMU emulator version 7.2.22, built from ' + 'a'.repeat(64) + ' with recipe 7.2';
+    const other = compareLocks(lock({ qemu: built }), lock({ qemu: built.replace('7.2.22', '7.2.23') }));
+    expect(other.find((r) => r.item === 'QEMU')).toMatchObject({ same: false });
+    expect(other.find((r) => r.item === 'QEMU')!.hostTool).toBeUndefined();
+    expect(labSame(other)).toBe(false);
+    expect(labSame(compareLocks(lock(), lock({}, { bzImage: '9'.repeat(64) })))).toBe(false);
+  });
 
   it('reads installed packages from a dpkg status file, leaving removed ones out', () => {
     const status =

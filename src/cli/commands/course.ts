@@ -36,7 +36,8 @@ export const lockCommand = defineCommand({
     const tc = r.lock.inputs.toolchain;
     const toolchain =
       tc?.kind === 'root'
-        ? `  built in the ${tc.suite} build root: ${Object.keys(tc.packages).length} packages pinned, ${r.lock.inputs.compiler}`
+        ? `  built in the ${tc.suite} build root: ${Object.keys(tc.packages).length} packages pinned, ` +
+          r.lock.inputs.compiler
         : `  built with this host's ${r.lock.inputs.compiler} (--toolchain host: other hosts will not match)`;
     cli.out(
       cli.json
