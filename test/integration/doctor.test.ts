@@ -32,13 +32,15 @@ describe('lab doctor --all', () => {
     const r = await lab(['doctor', '--all', '--json'], { env: { PATH: pathWithout('debootstrap', 'mmdebstrap') } });
     expect(r.exitCode).toBe(1);
     const report = JSON.parse(r.stdout);
-    expect(report.missing.map((c: { what: string }) => c.what)).toEqual(['debootstrap or mmdebstrap']);
-    expect(report.install).toBe('sudo apt-get install -y debootstrap');
+    // mmdebstrap itself makes the build root; the image takes either builder
+    expect(report.missing.map((c: { what: string }) => c.what)).toEqual(['mmdebstrap', 'debootstrap or mmdebstrap']);
+    expect(report.install).toBe('sudo apt-get install -y mmdebstrap debootstrap');
     const text = await lab(['doctor', '--all'], { env: { PATH: pathWithout('debootstrap', 'mmdebstrap') } });
     expect(text.stdout).toContain('MISSING  debootstrap or mmdebstrap  (package debootstrap, for image)');
+    expect(text.stdout).toContain('MISSING  mmdebstrap  (package mmdebstrap, for kernel)');
     expect(text.stdout.trim().split('\n').slice(-2)).toEqual([
-      '1 missing; install with:',
-      '  sudo apt-get install -y debootstrap',
+      '2 missing; install with:',
+      '  sudo apt-get install -y mmdebstrap debootstrap',
     ]);
   });
 });
