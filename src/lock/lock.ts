@@ -139,12 +139,7 @@ function toolchainRow(pinned: ToolchainPin | undefined, here: ToolchainPin | und
       same: moved.length === 0,
       pinned: a,
       here: b,
-      ...(moved.length
-        ? {
-            detail:
-              moved.length > 6 ? `${moved.slice(0, 6).join('; ')}; and ${moved.length - 6} more` : moved.join('; '),
-          }
-        : {}),
+      ...(moved.length ? { detail: changeList(moved, 6) } : {}),
     };
   }
   return {
@@ -154,6 +149,12 @@ function toolchainRow(pinned: ToolchainPin | undefined, here: ToolchainPin | und
     here: b,
     ...(pinned.kind === mine.kind ? {} : { detail: `${a} -> ${b}` }),
   };
+}
+
+/** Changes joined by "; ", the first `shown` of them and how many more (pure). */
+export function changeList(changes: string[], shown: number): string {
+  const more = changes.length - shown;
+  return more > 0 ? `${changes.slice(0, shown).join('; ')}; and ${more} more` : changes.join('; ');
 }
 
 /** Item by item, the pinned lock against the one this machine built (pure). */
@@ -189,11 +190,7 @@ export function compareLocks(pinned: LabLock, here: LabLock): LockRow[] {
     same: moved.length === 0,
     pinned: count(pinned.inputs.guestPackages),
     here: count(here.inputs.guestPackages),
-    ...(moved.length
-      ? {
-          detail: moved.length > 6 ? `${moved.slice(0, 6).join('; ')}; and ${moved.length - 6} more` : moved.join('; '),
-        }
-      : {}),
+    ...(moved.length ? { detail: changeList(moved, 6) } : {}),
   });
   const outputNames = [...new Set([...Object.keys(pinned.outputs), ...Object.keys(here.outputs)])].sort();
   for (const name of outputNames) row(name, pinned.outputs[name] ?? 'absent', here.outputs[name] ?? 'absent');

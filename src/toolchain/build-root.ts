@@ -10,7 +10,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { LabError } from '../errors.js';
-import { packageChanges } from '../lock/lock.js';
+import { changeList, packageChanges } from '../lock/lock.js';
 import { executeChecked } from '../process/runner.js';
 import type { Progress } from '../progress/progress.js';
 import type { Store } from '../store/store.js';
@@ -77,8 +77,9 @@ export async function ensureBuildRoot(
   options: { progress: Progress; signal?: AbortSignal; logFile: string },
 ): Promise<BuildRoot> {
   const suite = request.suite ?? BUILD_ROOT_SUITE;
+  const facts = usernsFacts();
   const blocked = (making: boolean) => {
-    const problem = usernsProblem(usernsFacts(), { making });
+    const problem = usernsProblem(facts, { making });
     if (problem) throw problem;
   };
   blocked(false);
@@ -121,8 +122,7 @@ async function makeRoot(
     if (moved.length > 0) {
       throw new LabError(
         'BUILD_ROOT_DRIFT',
-        `the ${suite} mirror no longer has the build root lab.lock pins: ${moved.slice(0, 5).join('; ')}` +
-          (moved.length > 5 ? `; and ${moved.length - 5} more` : ''),
+        `the ${suite} mirror no longer has the build root lab.lock pins: ${changeList(moved, 5)}`,
       );
     }
     const gcc = await run({

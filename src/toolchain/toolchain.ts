@@ -1,7 +1,7 @@
 /**
  * Which compiler, binutils and libc a build runs with: the host's, or the
  * lab's build root (the same on every host). A step asks where its files are
- * seen (`placeOf`) and wraps its command (`inside`); both are pure, so a plan
+ * seen (`seenAt`) and wraps its command (`inside`); both are pure, so a plan
  * stays data and the one process runner runs it either way.
  */
 import type { ToolchainPin } from '../lock/lock.js';
