@@ -6,7 +6,8 @@
 #   bash scripts/install-deps.sh --tests    that, and the test stack (a private Slurm with
 #                                           its database, chromium for the report's pages)
 #   bash scripts/install-deps.sh PURPOSE…   only these (qemu, debug, kernel, initramfs,
-#                                           image, qemu-build, cluster, tests)
+#                                           image, qemu-build, cluster, tests, arm64)
+#   bash scripts/install-deps.sh arm64      arm64 guests: Debian's qemu-system-arm and gdb-multiarch
 #   --list                                  print the packages, install nothing
 # A purpose marked "?" in the list is installed only where the archive has the package.
 set -euo pipefail
@@ -15,6 +16,8 @@ list=deps/host-packages.txt
 # test/unit/install-deps.test.ts holds these against what lab doctor asks of every profile
 run_purposes=(qemu debug kernel initramfs image qemu-build)
 test_purposes=(cluster tests)
+# asked for by name until arm64 guests are part of lab's default install
+extra_purposes=(arm64)
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
@@ -30,7 +33,7 @@ for arg in "$@"; do
   esac
 done
 if [ ${#purposes[@]} -eq 0 ]; then purposes=("${run_purposes[@]}"); fi
-known=" ${run_purposes[*]} ${test_purposes[*]} "
+known=" ${run_purposes[*]} ${test_purposes[*]} ${extra_purposes[*]} "
 for p in "${purposes[@]}"; do
   if [[ "$known" != *" $p "* ]]; then echo "install-deps: no purpose \"$p\": choose from$known" >&2; exit 2; fi
 done

@@ -37,6 +37,7 @@ export const ERROR_TABLE = {
   BAD_TIMEOUT: { kind: 'usage', hint: 'give a positive number' },
   BAD_TRACE: { kind: 'usage', hint: 'see lab trace --help' },
   BAD_SHA256: { kind: 'usage', hint: 'give 64 lowercase hex digits' },
+  BAD_ARCH: { kind: 'usage', hint: 'give x86_64 or arm64' },
   BAD_URL: { kind: 'usage', hint: 'give an https URL with a host name and no spaces' },
   SHA256_REQUIRED: { kind: 'usage', hint: 'add --kernel-sha256 <hex>: downloads are verified before use' },
   CONFIG_MISSING: { kind: 'usage', hint: 'give a kernel .config file' },
@@ -104,6 +105,7 @@ export const ERROR_TABLE = {
   SOURCE_PACKAGE_MISSING: { kind: 'dependency', hint: 'run lab doctor to see what to install' },
   FIRMWARE_MISSING: { kind: 'dependency', hint: 'run lab doctor --qemu-build to see what to install' },
   BUSYBOX_DYNAMIC: { kind: 'dependency', hint: 'apt-get install busybox-static' },
+  BUSYBOX_ARCH: { kind: 'dependency', hint: "build in lab's build root (--toolchain root)" },
   USERNS_UNAVAILABLE: { kind: 'dependency', hint: 'run lab as root, or build with --toolchain host' },
 
   // nothing built yet, or the record of it is unreadable

@@ -18,11 +18,28 @@ from .recorder import emit
 
 # At a function's first instruction the frame is not set up yet: a frame-pointer
 # unwind from there (the kernel's, from the probe's registers) skips the caller.
-# Past "mov %rsp,%rbp" it does not; every call gets there exactly once when no
-# instruction before it can branch.
+# Past the instruction that sets the frame pointer ("mov %rsp,%rbp" on x86_64,
+# "mov x29, sp" on arm64) it does not; every call gets there exactly once when
+# no instruction before it can branch.
 PROLOGUE_SCAN = 16
 INSTRUCTION = re.compile(r"\s*(?:=>\s*)?(0x[0-9a-f]+)")
-BRANCH = re.compile(r"\s(j[a-z]+|call|ret|jmp|loop[a-z]*|int3|ud2)\b")
+# per architecture, as gdb names it: the frame pointer set, and a branch
+PROLOGUES = {
+    "x86-64": (
+        re.compile(r"\smov\s+%rsp,%rbp\b"),
+        re.compile(r"\s(j[a-z]+|call|ret|jmp|loop[a-z]*|int3|ud2)\b"),
+    ),
+    "aarch64": (
+        re.compile(r"\smov\s+x29,\s*sp\b"),
+        re.compile(r"\s(b|bl|br|blr[a-z]*|br[a-z]+|ret[a-z]*|cbn?z|tbn?z|b\.[a-z]+|brk|eret)\s"),
+    ),
+}
+
+
+def prologue_patterns():
+    """The frame-pointer and branch patterns of the architecture gdb is reading."""
+    name = gdb.selected_inferior().architecture().name()
+    return PROLOGUES["aarch64" if name.startswith("aarch64") else "x86-64"]
 
 
 def probe_address(address):
@@ -33,14 +50,15 @@ def probe_address(address):
         return address
     if start is None or int(start) != address:
         return address
+    frame_set, branch = prologue_patterns()
     text = gdb.execute("x/%di 0x%x" % (PROLOGUE_SCAN, address), to_string=True)
     instructions = [line for line in text.splitlines() if INSTRUCTION.match(line)]
     for i, line in enumerate(instructions):
-        if "mov    %rsp,%rbp" in line:
+        if frame_set.search(line):
             following = instructions[i + 1:i + 2]
             return int(INSTRUCTION.match(following[0]).group(1), 16) if following else address
         # the first instruction's call to __fentry__ returns; any other branch may skip the probe
-        if BRANCH.search(line) and not (i == 0 and "__fentry__" in line):
+        if branch.search(line) and not (i == 0 and "__fentry__" in line):
             return address
     return address
 

@@ -60,6 +60,10 @@ export function buildOptions<T>(y: Argv<T>) {
       describe: "debian: a debootstrap image with ssh (the profiles' default); initramfs: busybox, boots in a second",
     })
     .option('modules', { type: 'boolean', describe: 'build and keep the kernel modules too' })
+    .option('arch', {
+      type: 'string',
+      describe: "the guest's architecture: x86_64 or arm64 (aarch64); default the profile's, else this machine's",
+    })
     .option(...toolchainOption);
 }
 

@@ -1,3 +1,4 @@
+import { ARCHES } from '../arch/arch.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
@@ -78,6 +79,8 @@ export const LabFileSchema = z.strictObject({
     })
     .default({ packages: [] }),
   qemu: z.enum(['system', 'build']).optional(),
+  /** The guest's architecture, for every student: x86_64 or arm64. */
+  arch: z.enum(ARCHES).optional(),
   exercises: z.array(ExerciseSchema).default([]),
 });
 export type LabFileData = z.infer<typeof LabFileSchema>;
@@ -155,6 +158,7 @@ export function applyLabFile(base: Profile, data: LabFileData, dir: string, exis
     },
     qemu: data.qemu ? { ...base.qemu, use: data.qemu } : base.qemu,
     rootfs: data.rootfs.kind ?? base.rootfs,
+    ...((data.arch ?? base.arch) ? { arch: data.arch ?? base.arch } : {}),
     guestPackages: [...base.guestPackages, ...data.rootfs.packages],
     // a pinned lab never silently becomes another
     fallback: undefined,

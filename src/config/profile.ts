@@ -1,3 +1,4 @@
+import { ARCHES } from '../arch/arch.js';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -90,6 +91,8 @@ export const ProfileSchema = z.strictObject({
       message: 'use "build" needs a source and a recipe',
     }),
   rootfs: z.enum(['initramfs', 'debian']).default('debian'),
+  /** The guest's architecture; the host's when not given. */
+  arch: z.enum(ARCHES).optional(),
   /** Debian packages the image gets beside lab's own (image/debian/packages.txt). */
   guestPackages: z.array(z.string().min(1)).default([]),
   fallback: z.string().optional(),

@@ -1,3 +1,4 @@
+import { archSpec, hostArch, type Arch } from '../arch/arch.js';
 import path from 'node:path';
 import { LabError } from '../errors.js';
 import { looksLikeUrl, urlProblem } from '../util/url.js';
@@ -12,6 +13,8 @@ export interface KernelFlags {
   fragments?: string[];
   /** Fragments merged after the others (a matrix's kernel axis): absolute paths or names in kernel-configs/. */
   extraFragments?: string[];
+  /** --arch: the guest's architecture, over the profile's. */
+  arch?: Arch;
 }
 
 export type PathKind = 'file' | 'dir' | 'missing';
@@ -22,6 +25,7 @@ export interface KernelSelection {
   fragments: string[];
   /** True when the user named the source: no fallback to another profile then. */
   explicitSource: boolean;
+  arch: Arch;
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -57,7 +61,13 @@ export function sourceFromFlag(value: string, sha256: string | undefined, kindOf
 }
 
 /** The kernel to build: the profile's, with every flag applied on top (pure but for kindOf). */
-export function selectKernel(profile: Profile, flags: KernelFlags, kindOf: (p: string) => PathKind): KernelSelection {
+export function selectKernel(
+  profile: Profile,
+  flags: KernelFlags,
+  kindOf: (p: string) => PathKind,
+  host: Arch = hostArch(),
+): KernelSelection {
+  const arch = flags.arch ?? profile.arch ?? host;
   const source = flags.kernelSource
     ? sourceFromFlag(flags.kernelSource, flags.kernelSha256, kindOf)
     : profile.kernel.source;
@@ -73,7 +83,8 @@ export function selectKernel(profile: Profile, flags: KernelFlags, kindOf: (p: s
   }
   // a --fragment is a file here, else a name in kernel-configs/ (as a profile's are)
   const given = flags.fragments?.map((f) => (kindOf(path.resolve(f)) === 'file' ? path.resolve(f) : f));
-  const named = [...(given ?? profile.kernel.fragments), ...(flags.extraFragments ?? [])];
+  // the architecture's own fragment (what its QEMU machine needs) goes on the profile's
+  const named = [...(given ?? profile.kernel.fragments), ...archSpec(arch).fragments, ...(flags.extraFragments ?? [])];
   // a foreign full config is first made buildable here, then given the lab's options
   const fragments = (typeof base === 'string' ? named : ['foreign.config', ...named]).map((f) =>
     path.isAbsolute(f) ? f : path.join(projectRoot(), 'kernel-configs', f),
@@ -85,5 +96,5 @@ export function selectKernel(profile: Profile, flags: KernelFlags, kindOf: (p: s
       });
     }
   }
-  return { source, base, fragments, explicitSource: flags.kernelSource !== undefined };
+  return { source, base, fragments, explicitSource: flags.kernelSource !== undefined, arch };
 }

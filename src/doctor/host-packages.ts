@@ -18,7 +18,19 @@ export interface HostPackage {
   provides: Provision[][];
 }
 
-export const PURPOSES = ['qemu', 'debug', 'kernel', 'initramfs', 'image', 'qemu-build', 'cluster', 'tests'] as const;
+export const PURPOSES = [
+  'qemu',
+  'debug',
+  'kernel',
+  'initramfs',
+  'image',
+  'qemu-build',
+  'cluster',
+  'tests',
+  'arm64',
+] as const;
+/** Purposes install-deps.sh installs only when named (not with --tests). */
+export const ON_REQUEST_PURPOSES: Purpose[] = ['arm64'];
 export type Purpose = (typeof PURPOSES)[number];
 
 export function hostPackagesFile(): string {

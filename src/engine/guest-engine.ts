@@ -6,6 +6,7 @@ import { parseBreakpointSpec } from '../gdb/breakpoint-spec.js';
 import { gdbVersion, unknownBreakpointError, type DebugResult } from '../gdb/debug.js';
 import { formatBacktraces } from '../gdb/hits.js';
 import { resolveSites } from '../gdb/sites.js';
+import { vmlinuxArch } from '../gdb/gdb-command.js';
 import { runFile } from '../record/files.js';
 import { writeHits, writeRunFile } from '../record/write.js';
 import { sleep } from '../util/sleep.js';
@@ -71,7 +72,7 @@ export async function recordInGuest(
   };
   const stage = options.progress.stage('debug');
   const [version, answers] = await Promise.all([
-    gdbVersion(),
+    vmlinuxArch(vm.kernel.vmlinux).then(gdbVersion),
     resolveSites(vm.kernel.vmlinux, requests, runFile(runDir, 'sites'), files.gdbLog),
   ]);
   const unknown = answers.flatMap((a) => ('error' in a ? [{ spec: a.spec, error: a.error }] : []));

@@ -7,7 +7,15 @@ import { guestExec } from '../guest/channel.js';
 import type { VmState } from '../vm/state.js';
 import { execute, launch, versionLine } from '../process/runner.js';
 import { parseBreakpointSpec, type BreakpointRequest } from './breakpoint-spec.js';
-import { gdbRecorderCommand, kgdbResumeCommand, type RecorderConfig, type SnapshotKind } from './gdb-command.js';
+import {
+  gdbRecorderCommand,
+  kgdbResumeCommand,
+  onDebugger,
+  vmlinuxArch,
+  type RecorderConfig,
+  type SnapshotKind,
+} from './gdb-command.js';
+import { debuggerFor, hostArch, type Arch } from '../arch/arch.js';
 import { parseHits } from '../record/hit-schema.js';
 import { formatBacktraces, type Hit } from './hits.js';
 import { runFile } from '../record/files.js';
@@ -46,8 +54,9 @@ export interface DebugResult {
   seconds: number;
 }
 
-export function gdbVersion(): Promise<string> {
-  return versionLine({ program: 'gdb', args: ['--version'], what: 'gdb --version' });
+export function gdbVersion(arch: Arch = hostArch()): Promise<string> {
+  const program = debuggerFor(arch);
+  return versionLine({ program, args: ['--version'], what: `${program} --version` });
 }
 
 export async function unknownBreakpointError(
@@ -84,7 +93,8 @@ export async function recordWithGdb(
   options: { progress: Progress; signal?: AbortSignal; onArmed?: () => void },
 ): Promise<DebugResult> {
   const started = Date.now();
-  const version = await gdbVersion();
+  const arch = await vmlinuxArch(vm.kernel.vmlinux);
+  const version = await gdbVersion(arch);
   const requests = request.breakpoints.map(parseBreakpointSpec);
   const viaKgdb = request.via === 'kgdb';
   const target = viaKgdb ? kgdbTarget(vm) : `127.0.0.1:${vm.gdbPort}`;
@@ -168,7 +178,8 @@ export async function recordWithGdb(
   // mid-breakpoint (the abort below is not given to the runner, which would
   // SIGTERM gdb).
   if (viaKgdb) await breakIntoKgdb(vm);
-  const gdb = launch(gdbRecorderCommand(vm.kernel.vmlinux, files.config, viaKgdb, request.sourceTree), {
+  const recorder = gdbRecorderCommand(vm.kernel.vmlinux, files.config, viaKgdb, request.sourceTree);
+  const gdb = launch(onDebugger(recorder, arch), {
     logFile: files.gdbLog,
     onLine,
   });
@@ -187,7 +198,7 @@ export async function recordWithGdb(
   if (viaKgdb && (ended.signal === 'SIGKILL' || (sysrqSent && log.endedAtHit))) {
     if (sysrqSent) await sleep(2000);
     // bounded: a kernel that is not stopped in KGDB never answers
-    await execute(kgdbResumeCommand(vm.kernel.vmlinux, target), { timeoutMs: 30_000 });
+    await execute(onDebugger(kgdbResumeCommand(vm.kernel.vmlinux, target), arch), { timeoutMs: 30_000 });
   }
 
   if (log.unknown) throw await unknownBreakpointError(vm, log.unknown, requests);

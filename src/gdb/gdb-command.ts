@@ -2,8 +2,20 @@ import path from 'node:path';
 import { projectRoot } from '../config/paths.js';
 import { SOURCE_PREFIX } from '../kernel/plan.js';
 import type { Command } from '../process/command.js';
+import { debuggerFor, parseArch, type Arch } from '../arch/arch.js';
+import { elfMachineOfFile } from '../util/elf.js';
 
 export const RECORDER_SCRIPT = 'lab_recorder.py';
+
+/** The architecture a vmlinux is for, which decides the gdb that reads it. */
+export async function vmlinuxArch(vmlinux: string): Promise<Arch> {
+  return parseArch(await elfMachineOfFile(vmlinux), vmlinux);
+}
+
+/** A gdb command run by the gdb for an `arch` kernel: gdb-multiarch when it is not this machine's. */
+export function onDebugger(command: Command, arch: Arch): Command {
+  return { ...command, program: debuggerFor(arch) };
+}
 
 /** The recorder's configuration file (gdb-scripts/lab_gdb/recorder.py reads it). */
 export interface RecorderConfig {

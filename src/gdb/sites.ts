@@ -5,7 +5,7 @@ import { LabError } from '../errors.js';
 import { execute } from '../process/runner.js';
 import type { Command } from '../process/command.js';
 import type { BreakpointRequest } from './breakpoint-spec.js';
-import { gdbArgs } from './gdb-command.js';
+import { gdbArgs, onDebugger, vmlinuxArch } from './gdb-command.js';
 import { parseRecorderEvent } from './recorder-events.js';
 
 export interface ResolvedSite {
@@ -88,7 +88,8 @@ export async function askGdb(
   const breakpoints = requests.map(({ spec, location, condition }) => ({ spec, location, condition }));
   const addresses = lines.map((a) => `0x${a.toString(16)}`);
   await writeFile(configFile, JSON.stringify({ breakpoints, lines: addresses }, null, 2));
-  const r = await execute(gdbSitesCommand(vmlinux, configFile), { logFile, timeoutMs: 300_000, signal });
+  const command = onDebugger(gdbSitesCommand(vmlinux, configFile), await vmlinuxArch(vmlinux));
+  const r = await execute(command, { logFile, timeoutMs: 300_000, signal });
   const stdout = r.stdout.toString('utf8');
   const answers = parseSitesEvent(stdout);
   if (!answers)

@@ -6,8 +6,9 @@ import { projectRoot } from '../config/paths.js';
 import type { Store } from '../store/store.js';
 import { keyOf, sha256 } from '../util/hash.js';
 import { writeCpio, type CpioEntry } from './cpio.js';
-import { elfNeedsInterpreter } from '../util/elf.js';
+import { elfMachine, elfNeedsInterpreter } from '../util/elf.js';
 import type { Toolchain } from '../toolchain/toolchain.js';
+import { archSpec, type Arch } from '../arch/arch.js';
 
 export const DEFAULT_BUSYBOX = '/bin/busybox';
 
@@ -37,6 +38,7 @@ export function initramfsEntries(inputs: InitramfsInputs): CpioEntry[] {
 export async function readInitramfsInputs(
   tools: Record<string, Buffer>,
   busyboxPath = process.env.LAB_BUSYBOX ?? DEFAULT_BUSYBOX,
+  arch: Arch = 'x86_64',
 ): Promise<InitramfsInputs> {
   if (!existsSync(busyboxPath)) {
     throw new LabError('TOOL_MISSING', `${busyboxPath} is missing (the initramfs is built around it)`, {
@@ -47,6 +49,12 @@ export async function readInitramfsInputs(
   if (elfNeedsInterpreter(busybox)) {
     throw new LabError('BUSYBOX_DYNAMIC', `${busyboxPath} is dynamically linked and cannot run alone in an initramfs`, {
       hint: 'apt-get install busybox-static',
+    });
+  }
+  const want = archSpec(arch).machine;
+  if (elfMachine(busybox) !== want) {
+    throw new LabError('BUSYBOX_ARCH', `${busyboxPath} is for ${elfMachine(busybox)}, not the ${want} guest`, {
+      hint: `build in lab's build root (--toolchain root): it has busybox-static:${archSpec(arch).debian}`,
     });
   }
   const dir = path.join(projectRoot(), 'image', 'initramfs');
@@ -78,8 +86,9 @@ export async function buildInitramfs(
   store: Store,
   tools: Record<string, Buffer>,
   tc: Toolchain,
+  arch: Arch,
 ): Promise<{ key: string; file: string; cached: boolean }> {
-  const inputs = await readInitramfsInputs(tools, busyboxOf(tc));
+  const inputs = await readInitramfsInputs(tools, busyboxOf(tc), arch);
   const key = initramfsKey(inputs);
   const { path: dir, hit } = await store.ensure('rootfs', key, async (tmp) => {
     await writeFile(path.join(tmp, 'initramfs.cpio'), writeCpio(initramfsEntries(inputs)));

@@ -1,3 +1,4 @@
+import type { Arch } from '../arch/arch.js';
 import type { Progress } from '../progress/progress.js';
 import type { Store } from '../store/store.js';
 import { buildDebianImage } from './debian.js';
@@ -25,12 +26,19 @@ export interface Rootfs {
 export async function buildRootfs(
   store: Store,
   kind: RootfsKind,
-  options: { progress: Progress; signal?: AbortSignal; logDir: string; packages?: string[]; toolchain: Toolchain },
+  options: {
+    progress: Progress;
+    signal?: AbortSignal;
+    logDir: string;
+    packages?: string[];
+    toolchain: Toolchain;
+    arch: Arch;
+  },
 ): Promise<Rootfs> {
-  const tools = await guestTools(store, options.toolchain);
+  const tools = await guestTools(store, options.toolchain, options.arch);
   switch (kind) {
     case 'initramfs': {
-      const built = await buildInitramfs(store, tools, options.toolchain);
+      const built = await buildInitramfs(store, tools, options.toolchain, options.arch);
       return { kind, key: built.key, file: built.file, cached: built.cached, channel: 'serial-agent' };
     }
     case 'debian': {

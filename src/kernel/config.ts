@@ -43,6 +43,23 @@ export function fragmentRequirements(text: string, origin: string): Requirement[
   return reqs;
 }
 
+/**
+ * The fragments' requirements as merge_config.sh applies them (pure): a later
+ * fragment's value for an option replaces an earlier one's, so arm64.config's
+ * "# CONFIG_RTC_DRV_CMOS is not set" stands where systemd.config asked for
+ * x86's CMOS clock.
+ */
+export function mergedRequirements(fragments: Array<{ text: string; name: string }>): Requirement[] {
+  const byName = new Map<string, Requirement>();
+  for (const f of fragments) {
+    for (const r of fragmentRequirements(f.text, f.name)) {
+      byName.delete(r.name);
+      byName.set(r.name, r);
+    }
+  }
+  return [...byName.values()];
+}
+
 export interface Unmet {
   requirement: Requirement;
   actual: ConfigValue | undefined;

@@ -13,8 +13,9 @@ import type { Store } from '../store/store.js';
 import { keyOf, sha256 } from '../util/hash.js';
 import { executeChecked } from '../process/runner.js';
 import type { Progress } from '../progress/progress.js';
-import { inside, seenAt, toolchainId, type Places, type Toolchain } from '../toolchain/toolchain.js';
-import { configChanges, describeUnmet, fragmentRequirements, parseConfig, unmetRequirements } from './config.js';
+import { inside, kbuildTarget, seenAt, toolchainId, type Places, type Toolchain } from '../toolchain/toolchain.js';
+import { archSpec, type Arch } from '../arch/arch.js';
+import { configChanges, describeUnmet, mergedRequirements, parseConfig, unmetRequirements } from './config.js';
 import { kconfigSymbols, splitUnmet } from './kconfig-symbols.js';
 import { readConfigEntry, readConfigInputs, type ConfigEntry } from './config-files.js';
 import { configCommands, configKeyInputs } from './plan.js';
@@ -29,6 +30,8 @@ export interface KernelRequest {
   modules?: boolean;
   /** The host's compiler, or the lab's build root. */
   toolchain: Toolchain;
+  /** What the kernel is built for. */
+  arch: Arch;
 }
 
 export interface ConfigInputs {
@@ -67,6 +70,7 @@ export async function configureKernel(
       base: userBase === undefined ? request.base : { file: sha256(userBase) },
       fragmentSha256s: fragments.map((f) => sha256(f.text)),
       compiler,
+      arch: request.arch,
     }),
   );
   const inputs: ConfigInputs = {
@@ -106,6 +110,7 @@ export async function configureKernel(
       seenAt(tc, '/lab/build', buildDir),
       request.base,
       fragmentPaths,
+      kbuildTarget(tc, request.arch),
     );
     for (const command of plan) {
       const run = inside(tc, command, places, { readOnly: ['/lab/linux', '/lab/in'] });
@@ -113,11 +118,10 @@ export async function configureKernel(
     }
     const finalText = await readFile(path.join(buildDir, '.config'), 'utf8');
     const finalConfig = parseConfig(finalText);
-    const allUnmet = fragments.flatMap((f) =>
-      unmetRequirements(finalConfig, fragmentRequirements(f.text, path.basename(f.path))),
-    );
+    const required = mergedRequirements(fragments.map((f) => ({ text: f.text, name: path.basename(f.path) })));
+    const allUnmet = unmetRequirements(finalConfig, required);
     const { unmet, notInKernel } = allUnmet.some((u) => u.actual === undefined)
-      ? splitUnmet(allUnmet, await kconfigSymbols(source.tree))
+      ? splitUnmet(allUnmet, await kconfigSymbols(source.tree, archSpec(request.arch).kernelArch))
       : { unmet: allUnmet, notInKernel: [] };
     if (notInKernel.length)
       await appendFile(

@@ -7,12 +7,24 @@ export function definedSymbols(kconfigText: string): string[] {
   return [...kconfigText.matchAll(/^\s*(?:menu)?config\s+([A-Za-z0-9_]+)\s*$/gm)].map((m) => m[1]!);
 }
 
-/** Every symbol the tree's Kconfig files define: what this kernel can be asked for. */
-export async function kconfigSymbols(tree: string): Promise<Set<string>> {
+/** Is a tree-relative directory another architecture's (arch/x86 when building arm64)? (pure) */
+export function otherArchDir(relDir: string, kernelArch: string): boolean {
+  const [top, arch] = relDir.split(path.sep);
+  return top === 'arch' && arch !== undefined && arch !== kernelArch;
+}
+
+/**
+ * Every symbol the Kconfig files of the tree define for one architecture
+ * (its own arch/ directory, none of the others'): what this kernel can be
+ * asked for there. UNWINDER_FRAME_POINTER is x86's: on arm64 lab.config's
+ * line for it is an option this kernel does not have, not an unmet one.
+ */
+export async function kconfigSymbols(tree: string, kernelArch: string): Promise<Set<string>> {
   const symbols = new Set<string>();
   const entries = await readdir(tree, { recursive: true, withFileTypes: true });
   for (const e of entries) {
     if (!e.isFile() || !e.name.startsWith('Kconfig')) continue;
+    if (otherArchDir(path.relative(tree, e.parentPath), kernelArch)) continue;
     for (const s of definedSymbols(await readFile(path.join(e.parentPath, e.name), 'utf8'))) symbols.add(s);
   }
   return symbols;

@@ -25,7 +25,8 @@ import type { Store } from '../store/store.js';
 import { keyOf, sha256 } from '../util/hash.js';
 import { executeChecked } from '../process/runner.js';
 import type { Progress } from '../progress/progress.js';
-import { compilerOf, inside, seenAt, toolchainId, type Places } from '../toolchain/toolchain.js';
+import { compilerOf, inside, kbuildTarget, seenAt, toolchainId, type Places } from '../toolchain/toolchain.js';
+import { archSpec, type Arch } from '../arch/arch.js';
 import { kernelVersionFromMakefile } from './config.js';
 import { configureKernel, type ConfigInputs, type KernelRequest } from './configure.js';
 import {
@@ -34,7 +35,7 @@ import {
   isKbuildStepLine,
   kernelKeyInputs,
   KERNEL_ARTIFACTS,
-  KERNEL_TARGETS,
+  kernelTargets,
   SOURCE_PREFIX,
   modulesInstallCommand,
 } from './plan.js';
@@ -42,7 +43,9 @@ import {
 export interface KernelBuild {
   key: string;
   dir: string;
+  /** The boot image QEMU's -kernel takes: bzImage on x86_64, Image on arm64. */
   bzImage: string;
+  arch: Arch;
   vmlinux: string;
   systemMap: string;
   config: string;
@@ -106,6 +109,7 @@ export async function buildKernel(
         configSha256,
         compiler: await toolchainId(tc, store),
         modules: request.modules,
+        arch: request.arch,
       }),
     );
     const version = kernelVersionFromMakefile(await readFile(path.join(source.tree, 'Makefile'), 'utf8'));
@@ -118,13 +122,14 @@ export async function buildKernel(
       }
       const stage = progress.stage(`kernel ${version} build`);
       let steps = 0;
-      const targets = request.modules ? [...KERNEL_TARGETS, 'modules'] : KERNEL_TARGETS;
+      const targets = [...kernelTargets(request.arch), ...(request.modules ? ['modules'] : [])];
+      const kbuild = kbuildTarget(tc, request.arch);
       const places: Places = { '/lab/linux': source.tree, '/lab/build': scratch };
       const tree = seenAt(tc, '/lab/linux', source.tree);
       const build = seenAt(tc, '/lab/build', scratch);
       const env = reproducibleBuildEnv(tree, build, await sourceTimestamp(source.tree));
       await executeChecked(
-        inside(tc, buildCommand(tree, build, request.jobs ?? os.availableParallelism(), targets, env), places),
+        inside(tc, buildCommand(tree, build, request.jobs ?? os.availableParallelism(), targets, env, kbuild), places),
         {
           logFile,
           signal,
@@ -141,12 +146,13 @@ export async function buildKernel(
         }
       }
       await store.ensure('kernels', key, async (dir) => {
-        for (const rel of Object.values(KERNEL_ARTIFACTS)) {
+        const bootImage = archSpec(request.arch).bootImage.path;
+        for (const rel of [bootImage, ...Object.values(KERNEL_ARTIFACTS)]) {
           if (!existsSync(path.join(buildDir, rel))) {
             throw new LabError('BUILD_INCOMPLETE', `the kernel build produced no ${rel}`, { hint: `see ${logFile}` });
           }
         }
-        await copyFile(path.join(buildDir, KERNEL_ARTIFACTS.bzImage), path.join(dir, 'bzImage'));
+        await copyFile(path.join(buildDir, bootImage), path.join(dir, path.basename(bootImage)));
         await copyFile(path.join(buildDir, KERNEL_ARTIFACTS.vmlinux), path.join(dir, 'vmlinux'));
         await copyFile(path.join(buildDir, KERNEL_ARTIFACTS.systemMap), path.join(dir, 'System.map'));
         await copyFile(path.join(buildDir, KERNEL_ARTIFACTS.config), path.join(dir, 'config'));
@@ -160,7 +166,7 @@ export async function buildKernel(
           filter: (src) => !src.endsWith('.o') && !src.endsWith('.cmd') && !src.includes('__pycache__'),
         });
         if (request.modules) {
-          const install = modulesInstallCommand(tree, build, seenAt(tc, '/lab/out', dir));
+          const install = modulesInstallCommand(tree, build, seenAt(tc, '/lab/out', dir), kbuild);
           await executeChecked(inside(tc, install, { ...places, '/lab/out': dir }), { logFile, signal });
         }
         await writeFile(
@@ -179,7 +185,8 @@ export async function buildKernel(
     return {
       key,
       dir,
-      bzImage: path.join(dir, 'bzImage'),
+      bzImage: path.join(dir, path.basename(archSpec(request.arch).bootImage.path)),
+      arch: request.arch,
       vmlinux: path.join(dir, 'vmlinux'),
       systemMap: path.join(dir, 'System.map'),
       config: path.join(dir, 'config'),

@@ -1,8 +1,12 @@
 import path from 'node:path';
 import type { KernelBase } from '../config/profile.js';
 import type { Command } from '../process/command.js';
+import { archSpec, type Arch, type BuildTarget } from '../arch/arch.js';
 
+/** The architecture a key names when its inputs name none: every key made before arm64 was one. */
 export const KERNEL_ARCH = 'x86_64';
+
+export const NATIVE_X86_64: BuildTarget = { arch: 'x86_64' };
 
 /** What a kernel's final .config depends on: the store key of the config entry (pure). */
 export function configKeyInputs(i: {
@@ -76,10 +80,14 @@ export function reproducibleBuildEnv(tree: string, buildDir: string, timestamp: 
     TZ: 'UTC',
   };
 }
-export const KERNEL_TARGETS = ['bzImage', 'vmlinux', 'scripts_gdb'] as const;
+/** The make targets of a kernel build: the boot image, vmlinux for gdb, and the kernel's gdb helpers. */
+export function kernelTargets(arch: Arch): string[] {
+  return [archSpec(arch).bootImage.target, 'vmlinux', 'scripts_gdb'];
+}
 
-function make(tree: string, buildDir: string, ...rest: string[]): string[] {
-  return ['-C', tree, `O=${buildDir}`, `ARCH=${KERNEL_ARCH}`, ...rest];
+function make(tree: string, buildDir: string, target: BuildTarget, ...rest: string[]): string[] {
+  const cross = target.crossCompile ? [`CROSS_COMPILE=${target.crossCompile}`] : [];
+  return ['-C', tree, `O=${buildDir}`, `ARCH=${archSpec(target.arch).makeArch}`, ...cross, ...rest];
 }
 
 /**
@@ -87,11 +95,17 @@ function make(tree: string, buildDir: string, ...rest: string[]): string[] {
  * user's file copied in beforehand), the fragments merged by the kernel's own
  * merge_config.sh, then olddefconfig to settle dependencies.
  */
-export function configCommands(tree: string, buildDir: string, base: KernelBase, fragments: string[]): Command[] {
+export function configCommands(
+  tree: string,
+  buildDir: string,
+  base: KernelBase,
+  fragments: string[],
+  target: BuildTarget = NATIVE_X86_64,
+): Command[] {
   const commands: Command[] = [];
   const config = path.join(buildDir, '.config');
   if (typeof base === 'string') {
-    commands.push({ program: 'make', args: make(tree, buildDir, base), what: `make ${base}` });
+    commands.push({ program: 'make', args: make(tree, buildDir, target, base), what: `make ${base}` });
   }
   commands.push({
     program: { path: path.join(tree, 'scripts', 'kconfig', 'merge_config.sh') },
@@ -100,7 +114,7 @@ export function configCommands(tree: string, buildDir: string, base: KernelBase,
     cwd: buildDir,
     what: 'merge_config.sh',
   });
-  commands.push({ program: 'make', args: make(tree, buildDir, 'olddefconfig'), what: 'make olddefconfig' });
+  commands.push({ program: 'make', args: make(tree, buildDir, target, 'olddefconfig'), what: 'make olddefconfig' });
   return commands;
 }
 
@@ -108,28 +122,33 @@ export function buildCommand(
   tree: string,
   buildDir: string,
   jobs: number,
-  targets: readonly string[] = KERNEL_TARGETS,
+  targets: readonly string[] = kernelTargets('x86_64'),
   env?: Record<string, string>,
+  target: BuildTarget = NATIVE_X86_64,
 ): Command {
   return {
     program: 'make',
-    args: make(tree, buildDir, `-j${jobs}`, ...targets),
+    args: make(tree, buildDir, target, `-j${jobs}`, ...targets),
     ...(env ? { env } : {}),
     what: `make ${targets.join(' ')}`,
   };
 }
 
-export function modulesInstallCommand(tree: string, buildDir: string, installDir: string): Command {
+export function modulesInstallCommand(
+  tree: string,
+  buildDir: string,
+  installDir: string,
+  target: BuildTarget = NATIVE_X86_64,
+): Command {
   return {
     program: 'make',
-    args: make(tree, buildDir, `INSTALL_MOD_PATH=${installDir}`, 'modules_install'),
+    args: make(tree, buildDir, target, `INSTALL_MOD_PATH=${installDir}`, 'modules_install'),
     what: 'make modules_install',
   };
 }
 
-/** What is kept of a build, relative to the build directory. */
+/** What is kept of a build, relative to the build directory (the boot image is the arch's: archSpec().bootImage). */
 export const KERNEL_ARTIFACTS = {
-  bzImage: 'arch/x86/boot/bzImage',
   vmlinux: 'vmlinux',
   systemMap: 'System.map',
   config: '.config',

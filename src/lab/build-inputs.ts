@@ -1,3 +1,4 @@
+import { archSpec, hostArch, type Arch } from '../arch/arch.js';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -49,19 +50,38 @@ export interface BuildInputs {
  * The toolchain a build runs with. With a lab.lock beside lab.json that pins
  * a build root, exactly that root; else the suite's current one, made once.
  */
-export async function resolveToolchain(ctx: LabContext, kind: ToolchainKind, labFile?: LabFile): Promise<Toolchain> {
+export async function resolveToolchain(
+  ctx: LabContext,
+  kind: ToolchainKind,
+  labFile?: LabFile,
+  arch: Arch = hostArch(),
+): Promise<Toolchain> {
   if (kind === 'host') return HOST_TOOLCHAIN;
   const lockFile = labFile ? lockFileOf(labFile) : undefined;
   const pinned = lockFile && existsSync(lockFile) ? (await readLock(lockFile)).inputs.toolchain : undefined;
-  const pins = pinned?.kind === 'root' ? pinned : undefined;
+  // a lock pins the root of its own architecture; lab.lock records no other yet
+  const pins = pinned?.kind === 'root' && arch === hostArch() ? pinned : undefined;
   const logFile = path.join(ctx.paths.root, 'logs', 'build-root.log');
   await mkdir(path.dirname(logFile), { recursive: true });
   const root = await ensureBuildRoot(
     ctx.store,
-    { suite: pins?.suite, mirror: debianMirror(), pins: pins?.packages },
+    { suite: pins?.suite, mirror: debianMirror(), pins: pins?.packages, target: arch },
     { progress: ctx.progress, signal: ctx.signal, logFile },
   );
   return { kind: 'root', root };
+}
+
+/**
+ * The rootfs to build for the architecture (pure): the one asked for, or
+ * where the profile's default is not built for it, the architecture's own.
+ */
+export function rootfsFor(arch: Arch, wanted: RootfsKind, explicit: boolean): RootfsKind {
+  const kinds = archSpec(arch).rootfsKinds;
+  if (kinds.includes(wanted)) return wanted;
+  if (!explicit) return kinds[0]!;
+  throw new LabError('BAD_OPTION', `lab does not build the ${wanted} rootfs for ${arch} yet`, {
+    hint: `use --rootfs ${kinds.join(' or ')}`,
+  });
 }
 
 export function pathKind(p: string): PathKind {
@@ -97,13 +117,13 @@ export async function resolveBuildInputs(ctx: LabContext, flags: BuildFlags): Pr
   const options = { progress: ctx.progress, signal: ctx.signal, what: 'kernel source' };
   const { profile, labFile } = chooseProfile(flags);
   const selection = selectKernel(profile, flags, pathKind);
-  const toolchain = await resolveToolchain(ctx, flags.toolchain ?? 'root', labFile);
+  const toolchain = await resolveToolchain(ctx, flags.toolchain ?? 'root', labFile, selection.arch);
   const inputs = (p: Profile, s: KernelSelection, source: MaterializedSource) => ({
     profile: p,
     labFile,
     selection: s,
     source,
-    rootfs: flags.rootfs ?? p.rootfs,
+    rootfs: rootfsFor(s.arch, flags.rootfs ?? p.rootfs, flags.rootfs !== undefined),
     toolchain,
   });
   try {

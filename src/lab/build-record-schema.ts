@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ProfileNameSchema } from '../config/profile.js';
+import { ARCHES } from '../arch/arch.js';
 
 /** A file lab built: an absolute path (in the store), never relative to wherever lab runs next. */
 const builtFile = z.string().refine((p) => path.isAbsolute(p) && !p.includes('\0'), 'an absolute path');
@@ -26,6 +27,8 @@ export const BuildRecordSchema = z.looseObject({
     sourceId: z.string(),
     configSha256: z.string(),
     compiler: z.string(),
+    // a record written before arm64 names none
+    arch: z.enum(ARCHES).default('x86_64'),
   }),
   rootfs: z.looseObject({ kind: z.enum(['initramfs', 'debian']), key: z.string(), file: builtFile }),
   qemu: z.looseObject({ binary: builtFile, version: z.string(), firmwareDirs: z.array(z.string()).default([]) }),

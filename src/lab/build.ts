@@ -14,6 +14,7 @@ import { writeBuildRecord, type BuildRecord } from './build-record.js';
 import { resolveBuildInputs, type BuildFlags } from './build-inputs.js';
 import { labConfigOf } from './lab-config.js';
 import type { Toolchain } from '../toolchain/toolchain.js';
+import { archSpec, type Arch } from '../arch/arch.js';
 
 export { pathKind, type BuildFlags } from './build-inputs.js';
 
@@ -41,6 +42,7 @@ export async function buildLabWith(
       fragments: selection.fragments,
       modules: flags.modules,
       toolchain: inputs.toolchain,
+      arch: selection.arch,
     },
     { progress, signal, logDir },
   );
@@ -51,8 +53,9 @@ export async function buildLabWith(
     logDir,
     packages: profile.guestPackages,
     toolchain: inputs.toolchain,
+    arch: selection.arch,
   });
-  const qemu = await resolveQemuInstall(store, profile, flags, { progress, signal, logDir });
+  const qemu = await resolveQemuInstall(store, profile, flags, selection.arch, { progress, signal, logDir });
   const record: BuildRecord = {
     profile: profile.name,
     fellBackFrom: inputs.fellBackFrom,
@@ -94,7 +97,7 @@ export async function configureLab(ctx: LabContext, flags: BuildFlags): Promise<
   const logFile = path.join(logDir, 'kernel-build.log');
   const configured = await configureKernel(
     store,
-    { source, base: selection.base, fragments: selection.fragments, toolchain },
+    { source, base: selection.base, fragments: selection.fragments, toolchain, arch: selection.arch },
     { ...options, logFile },
   );
   return {
@@ -125,9 +128,15 @@ async function resolveQemuInstall(
   store: Store,
   profile: Profile,
   flags: BuildFlags,
+  arch: Arch,
   options: { progress: Progress; signal?: AbortSignal; logDir: string },
 ): Promise<QemuInstall> {
   const choice = qemuChoice(profile, flags);
+  if (choice === 'build' && arch !== 'x86_64') {
+    throw new LabError('NO_QEMU_SOURCE', `lab builds QEMU's x86_64 system emulator only, not ${arch}'s`, {
+      hint: `use --qemu system (Debian's ${archSpec(arch).qemu.package})`,
+    });
+  }
   if (choice === 'build') {
     if (!profile.qemu.source || !profile.qemu.recipe) {
       throw new LabError('NO_QEMU_SOURCE', `the ${profile.name} profile names no QEMU source to build`, {
@@ -136,6 +145,6 @@ async function resolveQemuInstall(
     }
     return buildQemu(store, { source: profile.qemu.source, recipe: profile.qemu.recipe }, options);
   }
-  const binary = resolveQemu(choice === 'system' ? 'system' : choice.path);
+  const binary = resolveQemu(choice === 'system' ? 'system' : choice.path, arch);
   return { binary, version: await qemuVersion(binary, store), firmwareDirs: [] };
 }

@@ -1,4 +1,4 @@
-import { interactiveGdbCommand } from '../gdb/gdb-command.js';
+import { interactiveGdbCommand, onDebugger, vmlinuxArch } from '../gdb/gdb-command.js';
 import type { Command } from '../process/command.js';
 import { breakIntoKgdb, kgdbTarget } from '../guest/kgdb.js';
 import { requireVm } from '../vm/status.js';
@@ -11,21 +11,16 @@ export async function gdbSessionCommand(
   via: 'gdbstub' | 'kgdb' = 'gdbstub',
 ): Promise<Command> {
   const vm = await requireVm(ctx.paths);
-  if (via === 'gdbstub')
-    return interactiveGdbCommand(
-      vm.kernel.vmlinux,
-      `127.0.0.1:${vm.gdbPort}`,
-      userArgs,
-      undefined,
-      vm.kernel.sourceTree,
+  const arch = await vmlinuxArch(vm.kernel.vmlinux);
+  if (via === 'gdbstub') {
+    const target = `127.0.0.1:${vm.gdbPort}`;
+    return onDebugger(
+      interactiveGdbCommand(vm.kernel.vmlinux, target, userArgs, undefined, vm.kernel.sourceTree),
+      arch,
     );
+  }
   const target = kgdbTarget(vm);
   await breakIntoKgdb(vm);
-  return interactiveGdbCommand(
-    vm.kernel.vmlinux,
-    target,
-    ['-iex', 'set remotetimeout 10', ...userArgs],
-    undefined,
-    vm.kernel.sourceTree,
-  );
+  const args = ['-iex', 'set remotetimeout 10', ...userArgs];
+  return onDebugger(interactiveGdbCommand(vm.kernel.vmlinux, target, args, undefined, vm.kernel.sourceTree), arch);
 }

@@ -13,7 +13,7 @@ import type { BuildRecord, LabConfig } from './build-record.js';
 import type { LabContext } from './context.js';
 
 const sameSelection = (a: KernelSelection, b: KernelSelection) =>
-  JSON.stringify([a.source, a.base, a.fragments]) === JSON.stringify([b.source, b.base, b.fragments]);
+  JSON.stringify([a.source, a.base, a.fragments, a.arch]) === JSON.stringify([b.source, b.base, b.fragments, b.arch]);
 
 /**
  * The .config lab.json's own kernel makes, on this build's source: what lab
@@ -33,7 +33,13 @@ export async function labConfigOf(
   if (sameSelection(own, inputs.selection)) return { lab, config: kernel.config, configSha256: kernel.configSha256 };
   const configured = await configureKernel(
     ctx.store,
-    { source: inputs.source, base: own.base, fragments: own.fragments, toolchain: inputs.toolchain },
+    {
+      source: inputs.source,
+      base: own.base,
+      fragments: own.fragments,
+      toolchain: inputs.toolchain,
+      arch: own.arch,
+    },
     { progress: ctx.progress, signal: ctx.signal, logFile },
   );
   const config = path.join(ctx.store.entry('configs', configured.configKey), 'config');

@@ -48,7 +48,13 @@ export async function currentLock(
   const initramfs =
     build.rootfs.kind === 'initramfs'
       ? build.rootfs
-      : await buildRootfs(ctx.store, 'initramfs', { progress: ctx.progress, signal: ctx.signal, logDir, toolchain });
+      : await buildRootfs(ctx.store, 'initramfs', {
+          progress: ctx.progress,
+          signal: ctx.signal,
+          logDir,
+          toolchain,
+          arch: build.kernel.arch,
+        });
   const stage = ctx.progress.stage('hashing what the lab built');
   const outputs: Record<string, string> = {
     bzImage: await sha256File(build.kernel.bzImage),

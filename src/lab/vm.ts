@@ -44,7 +44,7 @@ export async function startBuiltVm(ctx: LabContext, build: BuildRecord, flags: S
   validateStartFlags(flags);
   const qemu =
     flags.qemu && flags.qemu !== 'build'
-      ? { binary: resolveQemu(flags.qemu), version: '', firmwareDirs: [] as string[] }
+      ? { binary: resolveQemu(flags.qemu, build.kernel.arch), version: '', firmwareDirs: [] as string[] }
       : { binary: build.qemu.binary, version: build.qemu.version, firmwareDirs: build.qemu.firmwareDirs };
   if (!qemu.version) qemu.version = await qemuVersion(qemu.binary, ctx.store);
   const k = build.kernel;
@@ -60,6 +60,7 @@ export async function startBuiltVm(ctx: LabContext, build: BuildRecord, flags: S
         version: k.version,
         key: k.key,
         sourceTree: sourceTreeOf(ctx, build),
+        arch: k.arch,
       },
       rootfs: {
         kind: build.rootfs.kind,

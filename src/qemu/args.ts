@@ -1,3 +1,5 @@
+import { archSpec, type Arch } from '../arch/arch.js';
+
 /**
  * The QEMU command line, built as data (pure, so it is tested as a list).
  * Every port is on 127.0.0.1 and every other channel is a unix socket.
@@ -5,6 +7,8 @@
 export type Accel = 'kvm' | 'tcg';
 
 export interface QemuPlan {
+  /** The guest's architecture: its machine, console and channels (src/arch/arch.ts). */
+  arch: Arch;
   kernel: string;
   initrd?: string;
   accel: Accel;
@@ -28,23 +32,33 @@ export interface QemuPlan {
   kgdbPort?: number;
 }
 
-/** The guest's serial port that KGDB talks on: ttyS0 is the console, ttyS1 lab's agent. */
-export const KGDB_TTY = 'ttyS2';
-
-/** The kernel command-line words that put KGDB on its serial port. */
-export function kgdbKernelArgs(): string[] {
-  return [`kgdboc=${KGDB_TTY},115200`];
+/** The kernel command-line words that put KGDB on its line (x86_64: ttyS2, after the console and the agent). */
+export function kgdbKernelArgs(arch: Arch): string[] {
+  return [`kgdboc=${archSpec(arch).tty.kgdb},115200`];
 }
 
-export const BASE_KERNEL_ARGS = ['console=ttyS0', 'nokaslr', 'panic=-1', 'loglevel=7'];
+export const BASE_KERNEL_ARGS = ['nokaslr', 'panic=-1', 'loglevel=7'];
 
-export function kernelCommandLine(plan: Pick<QemuPlan, 'append'>): string {
-  return [...BASE_KERNEL_ARGS, ...(plan.append ?? [])].join(' ');
+/** The console first; where the agent is not ttyS1, the initramfs's init is told (lab.agent=). */
+export function baseKernelArgs(arch: Arch): string[] {
+  const tty = archSpec(arch).tty;
+  return [`console=${tty.console}`, ...BASE_KERNEL_ARGS, ...(tty.agent === 'ttyS1' ? [] : [`lab.agent=${tty.agent}`])];
+}
+
+export function kernelCommandLine(plan: Pick<QemuPlan, 'append' | 'arch'>): string {
+  return [...baseKernelArgs(plan.arch), ...(plan.append ?? [])].join(' ');
+}
+
+/** -machine with the accelerator, and -cpu where the board's default will not do. */
+function boardArgs(arch: Arch, accel: Accel): string[] {
+  const { board, cpu } = archSpec(arch).qemu;
+  const model = cpu[accel];
+  return ['-machine', `${board},accel=${accel}`, ...(model ? ['-cpu', model] : [])];
 }
 
 /** The machine itself: firmware, accelerator, memory, CPUs, kernel and initrd; shared by the VM and the KVM probe. */
 export function machineArgs(
-  plan: Pick<QemuPlan, 'firmwareDirs' | 'accel' | 'memory' | 'cpus' | 'kernel' | 'initrd'>,
+  plan: Pick<QemuPlan, 'arch' | 'firmwareDirs' | 'accel' | 'memory' | 'cpus' | 'kernel' | 'initrd'>,
 ): string[] {
   const args = [
     ...(plan.firmwareDirs ?? []).flatMap((d) => ['-L', d]),
@@ -52,8 +66,7 @@ export function machineArgs(
     '-no-user-config',
     '-display',
     'none',
-    '-machine',
-    `pc,accel=${plan.accel}`,
+    ...boardArgs(plan.arch, plan.accel),
     '-m',
     plan.memory,
     '-smp',
@@ -61,17 +74,27 @@ export function machineArgs(
     '-kernel',
     plan.kernel,
   ];
-  if (plan.accel === 'kvm') args.push('-cpu', 'host');
   if (plan.initrd) args.push('-initrd', plan.initrd);
   return args;
 }
 
+/**
+ * The agent's channel and KGDB's line, as devices: the second and third
+ * serial ports (ttyS1, ttyS2), or the first and second virtio consoles (hvc0,
+ * hvc1) where the board has one serial port.
+ */
+function channelDevices(kind: 'serial' | 'virtconsole', kgdb: boolean): string[] {
+  const ids = ['agent', ...(kgdb ? ['kgdb'] : [])];
+  if (kind === 'serial') return ids.flatMap((id) => ['-serial', `chardev:${id}`]);
+  return ['-device', 'virtio-serial-pci,id=channels', ...ids.flatMap((id) => ['-device', `virtconsole,chardev=${id}`])];
+}
+
 /** A tiny boot under KVM whose console is stdout: it proves KVM works when the initramfs prints its ready line. */
-export function kvmProbeArgs(boot: { kernel: string; initrd: string; firmwareDirs?: string[] }): string[] {
+export function kvmProbeArgs(boot: { arch: Arch; kernel: string; initrd: string; firmwareDirs?: string[] }): string[] {
   return [
     ...machineArgs({ ...boot, accel: 'kvm', memory: '256M', cpus: 1 }),
     '-append',
-    [...BASE_KERNEL_ARGS, 'quiet'].join(' '),
+    [...baseKernelArgs(boot.arch), 'quiet'].join(' '),
     '-serial',
     'stdio',
     '-no-reboot',
@@ -83,28 +106,22 @@ export function qemuArgs(plan: QemuPlan): string[] {
   if (plan.disk) args.push('-drive', `file=${plan.disk},format=qcow2,if=virtio`);
   if (plan.sshPort !== undefined)
     args.push('-nic', `user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:${plan.sshPort}-:22`);
+  const kgdb =
+    plan.kgdbPort !== undefined
+      ? [`socket,id=kgdb,host=127.0.0.1,port=${plan.kgdbPort},server=on,wait=off`]
+      : [];
   args.push(
     '-append',
     kernelCommandLine(plan),
-    // ttyS0: the console, logged to a file and reachable by lab console
+    // the console (ttyS0, ttyAMA0): logged to a file and reachable by lab console
     '-chardev',
     `socket,id=console,path=${plan.consoleSocket},server=on,wait=off,logfile=${plan.serialLog},logappend=on`,
     '-serial',
     'chardev:console',
-    // ttyS1: the guest agent's channel for lab exec
     '-chardev',
     `socket,id=agent,path=${plan.agentSocket},server=on,wait=off`,
-    '-serial',
-    'chardev:agent',
-    // ttyS2: KGDB's own line, when asked for
-    ...(plan.kgdbPort !== undefined
-      ? [
-          '-chardev',
-          `socket,id=kgdb,host=127.0.0.1,port=${plan.kgdbPort},server=on,wait=off`,
-          '-serial',
-          'chardev:kgdb',
-        ]
-      : []),
+    ...kgdb.flatMap((c) => ['-chardev', c]),
+    ...channelDevices(archSpec(plan.arch).agentDevice, plan.kgdbPort !== undefined),
     '-gdb',
     `tcp:127.0.0.1:${plan.gdbPort}`,
     '-qmp',

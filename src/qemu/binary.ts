@@ -4,16 +4,16 @@ import type { Store } from '../store/store.js';
 import { versionLineMemo } from '../store/file-memo.js';
 import { LabError } from '../errors.js';
 import { findOnPath } from '../util/which.js';
+import { archSpec, type Arch } from '../arch/arch.js';
 
-export const SYSTEM_QEMU = 'qemu-system-x86_64';
-
-/** The QEMU binary for "system" (the one on PATH) or an explicit path. */
-export function resolveQemu(choice: string = 'system'): string {
+/** The QEMU binary for "system" (the architecture's one on PATH) or an explicit path. */
+export function resolveQemu(choice: string = 'system', arch: Arch = 'x86_64'): string {
   if (choice === 'system') {
-    const found = findOnPath(SYSTEM_QEMU);
+    const { binary, package: pkg, purpose } = archSpec(arch).qemu;
+    const found = findOnPath(binary);
     if (!found) {
-      throw new LabError('TOOL_MISSING', `${SYSTEM_QEMU} is not installed`, {
-        hint: 'apt-get install qemu-system-x86',
+      throw new LabError('TOOL_MISSING', `${binary} is not installed`, {
+        hint: `bash scripts/install-deps.sh ${purpose} (Debian's ${pkg})`,
       });
     }
     return found;
@@ -22,7 +22,7 @@ export function resolveQemu(choice: string = 'system'): string {
     accessSync(choice, constants.X_OK);
   } catch {
     throw new LabError('QEMU_MISSING', `--qemu ${choice} is not an executable file`, {
-      hint: 'give "system" or the path of a qemu-system-x86_64',
+      hint: `give "system" or the path of a ${archSpec(arch).qemu.binary}`,
     });
   }
   return path.resolve(choice);

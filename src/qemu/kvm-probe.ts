@@ -6,6 +6,7 @@ import { readStoreRecord } from '../store/entry-record.js';
 import type { Store } from '../store/store.js';
 import { launch } from '../process/runner.js';
 import { kvmProbeArgs } from './args.js';
+import type { Arch } from '../arch/arch.js';
 import { kvmProbeFacts, kvmProbeKey } from './kvm-probe-key.js';
 
 const KvmVerdictSchema = z.object({ usable: z.boolean(), reason: z.string() });
@@ -22,7 +23,7 @@ export const PROBE_READY_LINE = 'lab: initramfs up';
 export async function probeKvm(
   store: Store,
   qemu: { binary: string; version: string },
-  boot: { kernel: string; initrd: string; firmwareDirs?: string[] },
+  boot: { arch: Arch; kernel: string; initrd: string; firmwareDirs?: string[] },
   timeoutMs = 8000,
 ): Promise<KvmVerdict & { cached: boolean }> {
   try {
@@ -44,7 +45,7 @@ export async function probeKvm(
 
 async function probeBoot(
   binary: string,
-  boot: { kernel: string; initrd: string; firmwareDirs?: string[] },
+  boot: { arch: Arch; kernel: string; initrd: string; firmwareDirs?: string[] },
   timeoutMs: number,
 ): Promise<KvmVerdict> {
   let ready = false;

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { LabError } from '../errors.js';
 import type { Command } from '../process/command.js';
 import { programName } from '../process/programs.js';
+import { archSpec, type Arch } from '../arch/arch.js';
 
 /**
  * The build root as data (pure): a Debian root of the lab's suite that lab
@@ -23,6 +24,8 @@ export const BUILD_ROOT_VARIANT = 'buildd';
  * 1.3.5 (Debian 12) installs them with buildd and 1.5.7 (Debian 13) does
  * not: named, the root is the same packages whichever host made it.
  */
+/** The initramfs's busybox: static, so it runs alone. */
+const BUSYBOX_PACKAGE = 'busybox-static';
 export const BUILD_ROOT_PACKAGES = [
   'bc',
   'bison',
@@ -36,6 +39,27 @@ export const BUILD_ROOT_PACKAGES = [
   'mount',
   'tzdata',
 ];
+/**
+ * What a root that builds for `target` on a `host` machine holds (pure): the
+ * packages above, and for another architecture Debian's cross compiler and
+ * that architecture's busybox-static (a foreign package: nothing runs it
+ * here, the initramfs carries it). A native root is unchanged, so its key is.
+ */
+export function rootPackages(target: Arch, host: Arch): string[] {
+  if (target === host) return BUILD_ROOT_PACKAGES;
+  const t = archSpec(target);
+  return [
+    ...BUILD_ROOT_PACKAGES.filter((p) => p !== BUSYBOX_PACKAGE),
+    `${BUSYBOX_PACKAGE}:${t.debian}`,
+    ...t.cross.packages,
+  ].sort();
+}
+
+/** mmdebstrap's --architectures: the host's first (native), then the target's when it is another. */
+export function rootArchitectures(target: Arch, host: Arch): string[] {
+  return target === host ? [archSpec(host).debian] : [archSpec(host).debian, archSpec(target).debian];
+}
+
 /** Directories the root is made with, where the sandbox mounts what a build reads and writes. */
 export const ROOT_MOUNT_POINTS = ['/lab/linux', '/lab/build', '/lab/in', '/lab/out'];
 /** The sandbox's whole environment before a command adds its own: nothing of the host's. */
@@ -46,7 +70,8 @@ export const ROOT_BASE_ENV: Record<string, string> = {
   TZ: 'UTC',
 };
 
-const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
+/** A Debian package name, with ":arch" when it is another architecture's (busybox-static:arm64). */
+const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+(?::[a-z0-9]+)?$/;
 const PACKAGE_VERSION = /^[0-9A-Za-z.+~:-]+$/;
 
 /**
@@ -65,68 +90,21 @@ export function pinList(packages: Record<string, string>): string[] {
 }
 
 /** What a build root is: its store key's inputs (pure). */
-export function buildRootKeyInputs(i: { suite: string; packages: Record<string, string>; arch?: string }) {
+export function buildRootKeyInputs(i: {
+  suite: string;
+  packages: Record<string, string>;
+  arch?: string;
+  /** The architecture it builds for, when not its own. */
+  target?: string;
+}) {
   return {
     kind: 'build-root',
     suite: i.suite,
     arch: i.arch ?? BUILD_ROOT_ARCH,
+    target: i.target,
     packages: pinList(i.packages),
     recipe: BUILD_ROOT_RECIPE,
   };
-}
-
-/** The fields of a suite's InRelease that name its state: "12.15", "Sat, 11 Jul 2026 10:16:37 UTC". */
-export interface SuiteRelease {
-  codename: string;
-  version?: string;
-  date: string;
-}
-
-/** The InRelease header, up to the file list (pure). */
-export function parseRelease(text: string): SuiteRelease {
-  const head = text.split(/\n(?:MD5Sum|SHA256):/)[0]!;
-  const field = (name: string) => new RegExp(`^${name}: (.+)$`, 'm').exec(head)?.[1]?.trim();
-  const codename = field('Codename');
-  const date = field('Date');
-  if (!codename || !date || Number.isNaN(Date.parse(date))) {
-    throw new LabError('FETCH_FAILED', 'the mirror sent an InRelease without a Codename and a Date');
-  }
-  const version = field('Version');
-  return { codename, date, ...(version ? { version } : {}) };
-}
-
-/** snapshot.debian.org's name for a moment: 20260711T101637Z (pure). */
-export function snapshotTimestamp(date: Date): string {
-  return date
-    .toISOString()
-    .replace(/\.\d{3}Z$/, 'Z')
-    .replace(/[-:]/g, '');
-}
-
-export function snapshotMirror(timestamp: string): string {
-  if (!/^\d{8}T\d{6}Z$/.test(timestamp)) {
-    throw new LabError('LOCK_INVALID', `not a snapshot.debian.org timestamp: ${JSON.stringify(timestamp)}`);
-  }
-  return `http://snapshot.debian.org/archive/debian/${timestamp}/`;
-}
-
-/** apt accepts a snapshot's Release files, whose dates are long past. */
-export const SNAPSHOT_APTOPTS = ['Acquire::Check-Valid-Until "false"'];
-
-/**
- * Where the root's packages come from (pure). Nothing pinned, or the mirror
- * still at the point release the lock was made from: the mirror. Otherwise
- * snapshot.debian.org as it was when the lock was made, which serves every
- * version the archive ever did. The installed versions are checked against
- * the pins afterwards either way.
- */
-export function rootSource(i: { mirror: string; live: SuiteRelease; pinned?: { release: string; snapshot: string } }): {
-  mirror: string;
-  aptopts: string[];
-  from: 'mirror' | 'snapshot';
-} {
-  if (!i.pinned || i.pinned.release === i.live.date) return { mirror: i.mirror, aptopts: [], from: 'mirror' };
-  return { mirror: snapshotMirror(i.pinned.snapshot), aptopts: SNAPSHOT_APTOPTS, from: 'snapshot' };
 }
 
 /**
@@ -137,7 +115,15 @@ export function rootSource(i: { mirror: string; live: SuiteRelease; pinned?: { r
  */
 export function mmdebstrapRootCommand(
   tarball: string,
-  o: { suite: string; mirror: string; aptopts?: string[]; asRoot: boolean; epoch: number },
+  o: {
+    suite: string;
+    mirror: string;
+    aptopts?: string[];
+    asRoot: boolean;
+    epoch: number;
+    architectures?: string[];
+    packages?: string[];
+  },
 ): Command {
   return {
     program: 'mmdebstrap',
@@ -145,9 +131,9 @@ export function mmdebstrapRootCommand(
       `--mode=${o.asRoot ? 'root' : 'unshare'}`,
       `--variant=${BUILD_ROOT_VARIANT}`,
       '--format=tar',
-      `--architectures=${BUILD_ROOT_ARCH}`,
+      `--architectures=${(o.architectures ?? [BUILD_ROOT_ARCH]).join(',')}`,
       '--components=main',
-      `--include=${BUILD_ROOT_PACKAGES.join(',')}`,
+      `--include=${(o.packages ?? BUILD_ROOT_PACKAGES).join(',')}`,
       ...(o.aptopts ?? []).map((a) => `--aptopt=${a}`),
       '--customize-hook=rm -f "$1/etc/hostname" "$1/etc/resolv.conf"',
       `--customize-hook=mkdir -p ${ROOT_MOUNT_POINTS.map((p) => `"$1${p}"`).join(' ')}`,

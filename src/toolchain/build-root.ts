@@ -19,13 +19,25 @@ import { installedPackages } from '../util/dpkg-status.js';
 import { keyOf } from '../util/hash.js';
 import { readStoreRecord } from '../store/entry-record.js';
 import { usernsFacts, usernsProblem } from './userns.js';
-import { buildRootKeyInputs, mmdebstrapRootCommand, sandboxArgs, unpackRootCommand } from './build-root-plan.js';
+import {
+  buildRootKeyInputs,
+  mmdebstrapRootCommand,
+  rootArchitectures,
+  rootPackages,
+  sandboxArgs,
+  unpackRootCommand,
+} from './build-root-plan.js';
+import { archSpec, crossPrefix, hostArch, type Arch } from '../arch/arch.js';
 
 export const BUILD_ROOT_SUITE = 'bookworm';
 
 export interface BuildRoot {
   key: string;
   suite: string;
+  /** The architecture its compiler builds for. */
+  target: Arch;
+  /** CROSS_COMPILE for make, when the target is not the host's architecture. */
+  crossCompile?: string;
   /** The unpacked root, entered read-only. */
   tree: string;
   /** Every installed package, name -> version: the root's identity. */
@@ -37,6 +49,7 @@ export interface BuildRoot {
 
 const RootRecordSchema = z.object({
   suite: z.string(),
+  target: z.enum(['x86_64', 'arm64']).optional(),
   packages: z.record(z.string(), z.string()),
   compiler: z.string(),
   madeAt: z.string(),
@@ -44,8 +57,22 @@ const RootRecordSchema = z.object({
 type RootRecord = z.infer<typeof RootRecordSchema>;
 
 /** The suite's current root, so a build without a lab.lock reuses it instead of asking the mirror. */
-function currentFile(store: Store, suite: string): string {
-  return path.join(store.root, 'root-current', `${suite}.json`);
+function currentFile(store: Store, suite: string, target: Arch): string {
+  const cross = target === hostArch() ? '' : `-${target}`;
+  return path.join(store.root, 'root-current', `${suite}${cross}.json`);
+}
+
+/** The key of a root: a cross root's says what it builds for. */
+function rootKey(suite: string, packages: Record<string, string>, target: Arch): string {
+  const host = hostArch();
+  return keyOf(
+    buildRootKeyInputs({
+      suite,
+      packages,
+      arch: archSpec(host).debian,
+      target: target === host ? undefined : target,
+    }),
+  );
 }
 
 const CurrentSchema = z.object({ key: z.string().regex(/^[0-9a-f]{32,64}$/) });
@@ -53,9 +80,13 @@ const CurrentSchema = z.object({ key: z.string().regex(/^[0-9a-f]{32,64}$/) });
 async function readRoot(store: Store, key: string, cached: boolean): Promise<BuildRoot> {
   const dir = store.entry('roots', key);
   const record = await readStoreRecord(path.join(dir, 'root.json'), RootRecordSchema);
+  const target = record.target ?? hostArch();
+  const crossCompile = crossPrefix(target);
   return {
     key,
     suite: record.suite,
+    target,
+    ...(crossCompile ? { crossCompile } : {}),
     tree: path.join(dir, 'tree'),
     packages: record.packages,
     compiler: record.compiler,
@@ -68,6 +99,8 @@ export interface BuildRootRequest {
   mirror: string;
   /** lab.lock's packages: the root must be exactly these. */
   pins?: Record<string, string>;
+  /** The architecture it builds for (the host's when not given). */
+  target?: Arch;
 }
 
 /** The lab's build root: from the store when it is there, else made (a few minutes, ~0.5 GB). */
@@ -77,6 +110,7 @@ export async function ensureBuildRoot(
   options: { progress: Progress; signal?: AbortSignal; logFile: string },
 ): Promise<BuildRoot> {
   const suite = request.suite ?? BUILD_ROOT_SUITE;
+  const target = request.target ?? hostArch();
   const facts = usernsFacts();
   const blocked = (making: boolean) => {
     const problem = usernsProblem(facts, { making });
@@ -84,23 +118,23 @@ export async function ensureBuildRoot(
   };
   blocked(false);
   if (request.pins) {
-    const key = keyOf(buildRootKeyInputs({ suite, packages: request.pins }));
+    const key = rootKey(suite, request.pins, target);
     if (store.has('roots', key)) return readRoot(store, key, true);
-  } else if (existsSync(currentFile(store, suite))) {
-    const { key } = await readStoreRecord(currentFile(store, suite), CurrentSchema);
+  } else if (existsSync(currentFile(store, suite, target))) {
+    const { key } = await readStoreRecord(currentFile(store, suite, target), CurrentSchema);
     if (store.has('roots', key)) return readRoot(store, key, true);
   }
   blocked(true);
-  return store.locked(`roots/make-${suite}`, async () => {
-    const made = await makeRoot(store, suite, request.mirror, request.pins, options);
-    await writeFileAtomically(currentFile(store, suite), JSON.stringify({ key: made.key }) + '\n');
+  return store.locked(`roots/make-${suite}-${target}`, async () => {
+    const made = await makeRoot(store, { suite, target }, request.mirror, request.pins, options);
+    await writeFileAtomically(currentFile(store, suite, target), JSON.stringify({ key: made.key }) + '\n');
     return made;
   });
 }
 
 async function makeRoot(
   store: Store,
-  suite: string,
+  { suite, target }: { suite: string; target: Arch },
   mirror: string,
   pins: Record<string, string> | undefined,
   options: { progress: Progress; signal?: AbortSignal; logFile: string },
@@ -110,14 +144,26 @@ async function makeRoot(
     executeChecked(c, { logFile: options.logFile, signal: options.signal });
   const scratch = await store.scratch('build-root');
   try {
-    const stage = options.progress.stage(`build root: mmdebstrap ${suite}`);
+    const host = hostArch();
+    const cross = target === host ? '' : ` (cross to ${target})`;
+    const stage = options.progress.stage(`build root: mmdebstrap ${suite}${cross}`);
     const tarball = path.join(scratch, 'root.tar');
-    await run(mmdebstrapRootCommand(tarball, { suite, mirror, asRoot, epoch: 0 }));
+    await run(
+      mmdebstrapRootCommand(tarball, {
+        suite,
+        mirror,
+        asRoot,
+        epoch: 0,
+        architectures: rootArchitectures(target, host),
+        packages: rootPackages(target, host),
+      }),
+    );
     const tree = path.join(scratch, 'tree');
     await mkdir(tree);
     await run(unpackRootCommand(tarball, tree));
     await rm(tarball, { force: true });
-    const packages = installedPackages(await readFile(path.join(tree, 'var/lib/dpkg/status'), 'utf8'));
+    const status = await readFile(path.join(tree, 'var/lib/dpkg/status'), 'utf8');
+    const packages = installedPackages(status, archSpec(host).debian);
     const moved = pins ? packageChanges(pins, packages) : [];
     if (moved.length > 0) {
       throw new LabError(
@@ -125,25 +171,42 @@ async function makeRoot(
         `the ${suite} mirror no longer has the build root lab.lock pins: ${changeList(moved, 5)}`,
       );
     }
+    const crossCompile = crossPrefix(target, host);
+    const gccName = `${crossCompile ?? ''}gcc`;
     const gcc = await run({
       program: 'bwrap',
       args: sandboxArgs(
-        { program: 'gcc', args: ['--version'], what: 'gcc --version' },
+        { program: { path: `/usr/bin/${gccName}` }, args: ['--version'], what: `${gccName} --version` },
         { root: tree, binds: [], asRoot },
       ),
       what: 'gcc --version in the build root',
     });
     const compiler = gcc.stdout.toString().split('\n')[0]!.trim();
     stage.done(`${Object.keys(packages).length} packages, ${compiler}`);
-    const key = keyOf(buildRootKeyInputs({ suite, packages }));
-    const record: RootRecord = { suite, packages, compiler, madeAt: new Date().toISOString() };
+    const key = rootKey(suite, packages, target);
+    const record: RootRecord = {
+      suite,
+      ...(target === host ? {} : { target }),
+      packages,
+      compiler,
+      madeAt: new Date().toISOString(),
+    };
     const { hit } = await store.ensure('roots', key, async (dir) => {
       await writeFile(path.join(dir, 'root.json'), JSON.stringify(record, null, 2) + '\n');
       await rename(tree, path.join(dir, 'tree'));
     });
     return hit
       ? readRoot(store, key, true)
-      : { key, suite, tree: path.join(store.entry('roots', key), 'tree'), packages, compiler, cached: false };
+      : {
+          key,
+          suite,
+          target,
+          ...(crossCompile ? { crossCompile } : {}),
+          tree: path.join(store.entry('roots', key), 'tree'),
+          packages,
+          compiler,
+          cached: false,
+        };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

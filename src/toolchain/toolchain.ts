@@ -10,6 +10,7 @@ import type { Store } from '../store/store.js';
 import type { BuildRoot } from './build-root.js';
 import { sandboxArgs, type RootBind } from './build-root-plan.js';
 import { compilerVersion } from './compiler.js';
+import { crossPrefix, type Arch, type BuildTarget } from '../arch/arch.js';
 
 export const TOOLCHAIN_KINDS = ['root', 'host'] as const;
 export type ToolchainKind = (typeof TOOLCHAIN_KINDS)[number];
@@ -67,4 +68,10 @@ export function inside(
 export function toolchainPin(tc: Toolchain): ToolchainPin {
   if (tc.kind === 'host') return { kind: 'host' };
   return { kind: 'root', suite: tc.root.suite, key: tc.root.key, packages: tc.root.packages };
+}
+
+/** What kbuild is told to build for under this toolchain: the root's cross compiler, or the host's own one. */
+export function kbuildTarget(tc: Toolchain, arch: Arch): BuildTarget {
+  const crossCompile = tc.kind === 'root' ? tc.root.crossCompile : crossPrefix(arch);
+  return crossCompile ? { arch, crossCompile } : { arch };
 }

@@ -1,3 +1,5 @@
+import { open } from 'node:fs/promises';
+
 /** True when an ELF executable asks for a dynamic loader (has a PT_INTERP program header). */
 export function elfNeedsInterpreter(elf: Buffer): boolean {
   if (elf.length < 64 || elf.readUInt32BE(0) !== 0x7f454c46) throw new Error('not an ELF file');
@@ -13,4 +15,23 @@ export function elfNeedsInterpreter(elf: Buffer): boolean {
     if (u32(phoff + i * phentsize) === PT_INTERP) return true;
   }
   return false;
+}
+
+/** The machine an ELF file is for, by uname -m's name ("x86_64", "aarch64"), or e_machine's number for another. */
+export function elfMachine(elf: Buffer): string {
+  if (elf.length < 20 || elf.readUInt32BE(0) !== 0x7f454c46) throw new Error('not an ELF file');
+  const machine = elf[5] === 1 ? elf.readUInt16LE(0x12) : elf.readUInt16BE(0x12);
+  return ({ 62: 'x86_64', 183: 'aarch64' } as Record<number, string>)[machine] ?? `machine ${machine}`;
+}
+
+/** The machine of an ELF file on disk (a vmlinux), from its first bytes only. */
+export async function elfMachineOfFile(file: string): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(64);
+    const { bytesRead } = await handle.read(head, 0, 64, 0);
+    return elfMachine(head.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
 }

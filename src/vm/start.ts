@@ -15,6 +15,7 @@ import { clearVmFiles, isOurQemu, killVm, writeState, type VmState } from './sta
 import { assertPortFree, freeLocalPort } from './ports.js';
 import { currentVm } from './status.js';
 import { pidFromFile } from './pid-file.js';
+import { hostArch } from '../arch/arch.js';
 
 export interface StartRequest {
   qemu: { binary: string; version: string; firmwareDirs: string[] };
@@ -80,9 +81,18 @@ export async function startVm(
   await assertPortFree(request.gdbPort);
   await mkdir(paths.vmDir, { recursive: true });
 
+  const arch = request.kernel.arch ?? 'x86_64';
+  if (request.accel === 'kvm' && arch !== hostArch()) {
+    throw new LabError('BAD_OPTION', `KVM runs ${hostArch()} guests on this machine, not ${arch}`, {
+      hint: 'use --accel tcg (or auto)',
+    });
+  }
   let accel: Accel = request.accel === 'auto' ? 'tcg' : request.accel;
-  if (request.accel === 'auto') {
+  if (request.accel === 'auto' && arch !== hostArch()) {
+    progress.notice(`lab: using TCG (software emulation): the guest is ${arch}, this machine ${hostArch()}`);
+  } else if (request.accel === 'auto') {
     const verdict = await probeKvm(store, request.qemu, {
+      arch,
       kernel: request.kernel.bzImage,
       initrd: request.rootfs.file,
       firmwareDirs: request.qemu.firmwareDirs,
@@ -115,10 +125,11 @@ export async function startVm(
     const port = request.kgdbPort || (await freeLocalPort());
     if (request.kgdbPort) await assertPortFree(port, 'kgdb');
     kgdb = { port };
-    append.push(...kgdbKernelArgs());
+    append.push(...kgdbKernelArgs(arch));
   }
   if (existsSync(paths.serialLog)) await truncate(paths.serialLog, 0);
   const args = qemuArgs({
+    arch,
     kernel: request.kernel.bzImage,
     initrd: request.rootfs.kind === 'initramfs' ? request.rootfs.file : undefined,
     accel,
@@ -149,7 +160,7 @@ export async function startVm(
         hint: 'pass --gdb-port with a free port',
       });
     }
-    throw new LabError('QEMU_FAILED', `QEMU did not start: ${first.replace(/^qemu-system-x86_64: /, '')}`);
+    throw new LabError('QEMU_FAILED', `QEMU did not start: ${first.replace(/^qemu-system-[a-z0-9_]+: /, '')}`);
   }
   const pid = await pidFromFile(paths.pidFile);
   if (pid === undefined) throw new LabError('QEMU_FAILED', `QEMU started but left no pid in ${paths.pidFile}`);

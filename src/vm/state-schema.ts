@@ -1,4 +1,5 @@
 import type { Accel } from '../qemu/args.js';
+import type { Arch } from '../arch/arch.js';
 
 /** What lab knows about the VM it started, persisted in .lab/state.json. */
 export interface VmState {
@@ -12,13 +13,22 @@ export interface VmState {
   memory: string;
   cpus: number;
   startedAt: string;
-  kernel: { bzImage: string; vmlinux: string; gdbScript: string; version: string; key: string; sourceTree?: string };
+  kernel: {
+    bzImage: string;
+    vmlinux: string;
+    gdbScript: string;
+    version: string;
+    key: string;
+    sourceTree?: string;
+    /** The guest's architecture (x86_64 when a state written before arm64 names none). */
+    arch?: Arch;
+  };
   rootfs: { kind: string; file: string; key: string; channel: string };
   sockets: { console: string; agent: string; qmp: string };
   /** The Debian rootfs: ssh forwarded from 127.0.0.1, and the qcow2 overlay the VM writes to. */
   ssh?: { port: number; key: string; controlPath?: string };
   disk?: string;
-  /** KGDB on ttyS2, served on this 127.0.0.1 port (lab up --kgdb). */
+  /** KGDB on its line (ttyS2, hvc1), served on this 127.0.0.1 port (lab up --kgdb). */
   kgdb?: { port: number };
   serialLog: string;
   profile: string;
@@ -81,6 +91,7 @@ const VM_STATE = object({
     version: text,
     key: text,
     sourceTree: optional(text),
+    arch: optional(oneOf('x86_64', 'arm64')),
   }),
   rootfs: object({ kind: text, file: text, key: text, channel: text }),
   sockets: object({ console: text, agent: text, qmp: text }),

@@ -4,14 +4,13 @@ import {
   BUILD_ROOT_PACKAGES,
   buildRootKeyInputs,
   mmdebstrapRootCommand,
-  parseRelease,
   pinList,
-  rootSource,
+  rootArchitectures,
+  rootPackages,
   sandboxArgs,
-  snapshotMirror,
-  snapshotTimestamp,
   unpackRootCommand,
 } from '../../src/toolchain/build-root-plan.js';
+import { parseRelease, rootSource, snapshotMirror, snapshotTimestamp } from '../../src/toolchain/suite-snapshot.js';
 import { keyOf } from '../../src/util/hash.js';
 
 const BOOKWORM_INRELEASE = `-----BEGIN PGP SIGNED MESSAGE-----
@@ -119,6 +118,38 @@ describe('the build root as data', () => {
     expect(mmdebstrapRootCommand('/t', { suite: 'bookworm', mirror: 'm', asRoot: true, epoch: 1 }).args[0]).toBe(
       '--mode=root',
     );
+  });
+
+  it('a cross root for arm64 adds the cross compiler and arm64 busybox; a native root is unchanged', () => {
+    expect(rootPackages('x86_64', 'x86_64')).toEqual(BUILD_ROOT_PACKAGES);
+    expect(rootArchitectures('x86_64', 'x86_64')).toEqual(['amd64']);
+    const cross = rootPackages('arm64', 'x86_64');
+    expect(cross).toEqual(expect.arrayContaining(['gcc-aarch64-linux-gnu', 'libc6-dev-arm64-cross']));
+    expect(cross).toContain('busybox-static:arm64');
+    expect(cross).not.toContain('busybox-static');
+    expect(rootArchitectures('arm64', 'x86_64')).toEqual(['amd64', 'arm64']);
+    // on an arm64 host the cross root builds x86_64
+    const onArm = rootPackages('x86_64', 'arm64');
+    expect(onArm).toEqual(expect.arrayContaining(['gcc-x86-64-linux-gnu', 'busybox-static:amd64']));
+    const c = mmdebstrapRootCommand('/t', {
+      suite: 'bookworm',
+      mirror: 'm',
+      asRoot: true,
+      epoch: 0,
+      architectures: rootArchitectures('arm64', 'x86_64'),
+      packages: cross,
+    });
+    expect(c.args).toContain('--architectures=amd64,arm64');
+    expect(c.args).toContain(`--include=${cross.join(',')}`);
+  });
+
+  it("a cross root's key names its target, and a foreign package pins as name:arch", () => {
+    const packages = { 'busybox-static:arm64': '1:1.35.0-4+deb12u1+b1', gcc: '4:12.2.0-3' };
+    expect(pinList(packages)).toEqual(['busybox-static:arm64=1:1.35.0-4+deb12u1+b1', 'gcc=4:12.2.0-3']);
+    const native = keyOf(buildRootKeyInputs({ suite: 'bookworm', packages }));
+    expect(keyOf(buildRootKeyInputs({ suite: 'bookworm', packages, target: 'arm64' }))).not.toBe(native);
+    expect(keyOf(buildRootKeyInputs({ suite: 'bookworm', packages, arch: 'amd64' }))).toBe(native);
+    expect(() => pinList({ 'busybox:arm64:x': '1' })).toThrow(/not a Debian package=version/);
   });
 
   it('unpacks the root as the user, with no device nodes', () => {

@@ -310,6 +310,7 @@ describe('the Debian rootfs in QEMU', () => {
       '/l/vm/disk.qcow2',
     ]);
     const args = qemuArgs({
+      arch: 'x86_64',
       kernel: '/k',
       accel: 'tcg',
       memory: '2G',

@@ -39,16 +39,18 @@ describe('plans as words', () => {
 
   it('the KVM probe boots the same machine as the VM, with its console on stdout', () => {
     const probe = kvmProbeArgs({
+      arch: 'x86_64',
       kernel: '/k/bzImage',
       initrd: '/r/initramfs.cpio',
       firmwareDirs: ['/usr/share/seabios'],
     });
     expect(probe.join(' ')).toBe(
-      '-L /usr/share/seabios -nodefaults -no-user-config -display none -machine pc,accel=kvm -m 256M -smp 1 ' +
-        '-kernel /k/bzImage -cpu host -initrd /r/initramfs.cpio -append ' +
+      '-L /usr/share/seabios -nodefaults -no-user-config -display none -machine pc,accel=kvm -cpu host ' +
+        '-m 256M -smp 1 -kernel /k/bzImage -initrd /r/initramfs.cpio -append ' +
         'console=ttyS0 nokaslr panic=-1 loglevel=7 quiet -serial stdio -no-reboot',
     );
     const vm = qemuArgs({
+      arch: 'x86_64',
       kernel: '/k/bzImage',
       initrd: '/r/i',
       accel: 'tcg',

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { kernelCommandLine, qemuArgs, type QemuPlan } from '../../src/qemu/args.js';
+import { kernelCommandLine, kgdbKernelArgs, qemuArgs, type QemuPlan } from '../../src/qemu/args.js';
 
 const plan: QemuPlan = {
+  arch: 'x86_64',
   kernel: '/s/bzImage',
   initrd: '/s/initramfs.cpio',
   accel: 'tcg',
@@ -53,6 +54,37 @@ describe('qemu argument list', () => {
   });
 
   it("adds extra kernel words after the lab's own", () => {
-    expect(kernelCommandLine({ append: ['quiet'] })).toMatch(/nokaslr.* quiet$/);
+    expect(kernelCommandLine({ arch: 'x86_64', append: ['quiet'] })).toMatch(/nokaslr.* quiet$/);
+  });
+});
+
+describe('qemu argument list of an arm64 guest', () => {
+  const args = qemuArgs({ ...plan, arch: 'arm64', kernel: '/s/Image', kgdbPort: 40123 });
+
+  it("boots QEMU's virt board, -cpu max under TCG and host under KVM", () => {
+    expect(after(args, '-machine')).toEqual(['virt,gic-version=3,accel=tcg']);
+    expect(after(args, '-cpu')).toEqual(['max,pauth-impdef=on']);
+    const kvm = qemuArgs({ ...plan, arch: 'arm64', accel: 'kvm' });
+    expect(after(kvm, '-machine')).toEqual(['virt,gic-version=3,accel=kvm']);
+    expect(after(kvm, '-cpu')).toEqual(['host']);
+  });
+
+  it('has its console on the PL011 and tells the init where the agent is', () => {
+    const words = after(args, '-append')[0]!.split(' ');
+    expect(words).toEqual(expect.arrayContaining(['console=ttyAMA0', 'nokaslr', 'lab.agent=hvc0']));
+    expect(words).not.toContain('console=ttyS0');
+    expect(kernelCommandLine({ arch: 'x86_64' })).not.toMatch(/lab\.agent/);
+  });
+
+  it('puts the agent and KGDB on virtio consoles (hvc0, hvc1): the board has one serial port', () => {
+    expect(after(args, '-serial')).toEqual(['chardev:console']);
+    expect(after(args, '-device')).toEqual([
+      'virtio-serial-pci,id=channels',
+      'virtconsole,chardev=agent',
+      'virtconsole,chardev=kgdb',
+    ]);
+    expect(after(args, '-chardev')).toContain('socket,id=kgdb,host=127.0.0.1,port=40123,server=on,wait=off');
+    expect(kgdbKernelArgs('arm64')).toEqual(['kgdboc=hvc1,115200']);
+    expect(kgdbKernelArgs('x86_64')).toEqual(['kgdboc=ttyS2,115200']);
   });
 });

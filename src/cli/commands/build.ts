@@ -1,3 +1,4 @@
+import { parseArch } from '../../arch/arch.js';
 import type { BuildFlags } from '../../lab/build.js';
 import { defineCommand, type ArgsOf } from '../command.js';
 import { buildOptions, type GlobalArgs } from '../options.js';
@@ -18,6 +19,7 @@ export function buildFlagsOf(a: ArgsOf<typeof buildOptions<GlobalArgs>>): BuildF
     qemu: a.qemu,
     qemuBuild: a.qemuBuild,
     toolchain: a.toolchain,
+    ...(a.arch === undefined ? {} : { arch: parseArch(a.arch) }),
   };
 }
 
