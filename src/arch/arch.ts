@@ -51,8 +51,6 @@ export interface ArchSpec {
   agentDevice: 'serial' | 'virtconsole';
   /** The rootfs kinds lab builds for it, the default first. */
   rootfsKinds: Array<'debian' | 'initramfs'>;
-  /** The register that holds a call's first argument, as a kprobe fetch-arg names it. */
-  firstArgRegister: string;
 }
 
 const X86_64: ArchSpec = {
@@ -74,7 +72,6 @@ const X86_64: ArchSpec = {
   tty: { console: 'ttyS0', agent: 'ttyS1', kgdb: 'ttyS2' },
   agentDevice: 'serial',
   rootfsKinds: ['debian', 'initramfs'],
-  firstArgRegister: '%di',
 };
 
 /**
@@ -105,7 +102,6 @@ const ARM64: ArchSpec = {
   agentDevice: 'virtconsole',
   // the Debian image needs debootstrap's second stage under qemu-user: not yet
   rootfsKinds: ['initramfs'],
-  firstArgRegister: '%x0',
 };
 
 const SPECS: Record<Arch, ArchSpec> = { x86_64: X86_64, arm64: ARM64 };

@@ -18,7 +18,7 @@ export function checkGuestEngineRequest(
     });
   if (request.args)
     throw new LabError('BAD_OPTION', '--args needs gdb reading DWARF at every stop', {
-      hint: 'use --engine gdb, or capture registers with --capture %di',
+      hint: 'use --engine gdb, or capture arguments with --capture $arg1 (a register: %di on x86_64, %x0 on arm64)',
     });
   if (request.snapshots?.length)
     throw new LabError('BAD_OPTION', '--snapshot needs gdb reading the allocator at a stop', {

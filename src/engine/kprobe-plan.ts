@@ -64,7 +64,7 @@ export function fetchArgOf(capture: string): string {
   if (extra !== undefined || !expr || !isFetchArg(expr) || (type !== undefined && !FETCH_TYPE.test(type))) {
     throw new LabError('BAD_OPTION', `--capture ${capture} is not something a kprobe can read`, {
       hint:
-        'with --engine guest give a register (%di), an argument ($arg1), $stackN, @symbol ' +
+        'with --engine guest give a register (%di on x86_64, %x0 on arm64), an argument ($arg1), $stackN, @symbol ' +
         'or +OFFSET(%reg), optionally :u32/:s64/:string; C expressions need --engine gdb',
     });
   }

@@ -57,12 +57,12 @@ describe("the build root: one Debian toolchain whatever the host's", () => {
     process.env.CC = path.join(fakeBin, 'gcc');
     try {
       const store = new Store(tempDir('frag-store'));
-      const built = await buildFragmenter(store, tc);
+      const built = await buildFragmenter(store, tc, 'x86_64');
       const binary = readFileSync(built.file);
       expect(elfNeedsInterpreter(binary)).toBe(false);
       // glibc's static startup records the toolchain it came from
       expect(execFileSync('strings', ['-a', built.file]).toString()).toMatch(/GCC: \(Debian 12\.2\.0/);
-      const second = await buildFragmenter(new Store(tempDir('frag-store')), tc);
+      const second = await buildFragmenter(new Store(tempDir('frag-store')), tc, 'x86_64');
       expect(readFileSync(second.file).equals(binary)).toBe(true);
     } finally {
       process.env.PATH = saved.PATH;
@@ -86,7 +86,7 @@ describe("the build root: one Debian toolchain whatever the host's", () => {
     const fragment = path.resolve(import.meta.dirname, '..', '..', 'kernel-configs', 'lab.config');
     const r = await configureKernel(
       store,
-      { source, base: 'tinyconfig', fragments: [fragment], toolchain: tc },
+      { source, base: 'tinyconfig', fragments: [fragment], toolchain: tc, arch: 'x86_64' },
       { progress: silentProgress, logFile: path.join(tempDir('log'), 'k.log') },
     );
     expect(parseConfig(r.config).get('CONFIG_CC_VERSION_TEXT')).toBe(JSON.stringify(root.compiler));

@@ -30,7 +30,7 @@ describe('kernel config merge on the real Debian 6.1 source', () => {
     const log = path.join(tempDir('log'), 'k.log');
     const r = await configureKernel(
       store,
-      { source, base: 'tinyconfig', fragments: [LAB_FRAGMENT], toolchain: HOST_TOOLCHAIN },
+      { source, base: 'tinyconfig', fragments: [LAB_FRAGMENT], toolchain: HOST_TOOLCHAIN, arch: 'x86_64' },
       { progress: silentProgress, logFile: log },
     );
     expect(r.cached).toBe(false);
@@ -45,7 +45,7 @@ describe('kernel config merge on the real Debian 6.1 source', () => {
     expect(existsSync(path.join(store.entry('configs', r.configKey), 'config'))).toBe(true);
     const again = await configureKernel(
       store,
-      { source, base: 'tinyconfig', fragments: [LAB_FRAGMENT], toolchain: HOST_TOOLCHAIN },
+      { source, base: 'tinyconfig', fragments: [LAB_FRAGMENT], toolchain: HOST_TOOLCHAIN, arch: 'x86_64' },
       { progress: silentProgress, logFile: log },
     );
     expect(again).toMatchObject({ cached: true, configKey: r.configKey, config: r.config });
@@ -59,7 +59,7 @@ describe('kernel config merge on the real Debian 6.1 source', () => {
     writeFileSync(impossible, 'CONFIG_KASAN=y\nCONFIG_KASAN_SW_TAGS=y\n');
     const err = await configureKernel(
       store,
-      { source, base: 'tinyconfig', fragments: [LAB_FRAGMENT, impossible], toolchain: HOST_TOOLCHAIN },
+      { source, base: 'tinyconfig', fragments: [LAB_FRAGMENT, impossible], toolchain: HOST_TOOLCHAIN, arch: 'x86_64' },
       {
         progress: silentProgress,
         logFile: path.join(dir, 'k.log'),

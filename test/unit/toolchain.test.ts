@@ -5,6 +5,7 @@ import {
   HOST_TOOLCHAIN,
   inside,
   seenAt,
+  kbuildTarget,
   toolchainId,
   toolchainPin,
   type Toolchain,
@@ -13,6 +14,7 @@ import {
 const root: BuildRoot = {
   key: 'ab'.repeat(32),
   suite: 'bookworm',
+  target: 'x86_64',
   tree: '/store/roots/abab/tree',
   packages: { 'gcc-12': '12.2.0-14+deb12u1' },
   compiler: 'gcc (Debian 12.2.0-14+deb12u1) 12.2.0',
@@ -65,6 +67,12 @@ describe('the toolchain a step runs with', () => {
     expect(await toolchainId(inRoot)).toBe(`root:${root.key}`);
     expect(toolchainPin(inRoot)).toEqual({ kind: 'root', suite: 'bookworm', key: root.key, packages: root.packages });
     expect(toolchainPin(HOST_TOOLCHAIN)).toEqual({ kind: 'host' });
+  });
+
+  it('tells kbuild the cross compiler a cross root has, and none for a native one', () => {
+    const cross: Toolchain = { kind: 'root', root: { ...root, target: 'arm64', crossCompile: 'aarch64-linux-gnu-' } };
+    expect(kbuildTarget(cross, 'arm64')).toEqual({ arch: 'arm64', crossCompile: 'aarch64-linux-gnu-' });
+    expect(kbuildTarget(inRoot, 'x86_64')).toEqual({ arch: 'x86_64' });
   });
 
   it('refuses a bind at a place the root has no mount point for', () => {
