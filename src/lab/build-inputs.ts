@@ -58,9 +58,10 @@ export async function resolveToolchain(
 ): Promise<Toolchain> {
   if (kind === 'host') return HOST_TOOLCHAIN;
   const lockFile = labFile ? lockFileOf(labFile) : undefined;
-  const pinned = lockFile && existsSync(lockFile) ? (await readLock(lockFile)).inputs.toolchain : undefined;
-  // a lock pins the root of its own architecture; lab.lock records no other yet
-  const pins = pinned?.kind === 'root' && arch === hostArch() ? pinned : undefined;
+  const lock = lockFile && existsSync(lockFile) ? (await readLock(lockFile)).inputs : undefined;
+  // a lock pins the root that builds its own architecture: a build for another makes its own
+  const pinned = lock && (lock.arch ?? 'x86_64') === arch ? lock.toolchain : undefined;
+  const pins = pinned?.kind === 'root' ? pinned : undefined;
   const logFile = path.join(ctx.paths.root, 'logs', 'build-root.log');
   await mkdir(path.dirname(logFile), { recursive: true });
   const root = await ensureBuildRoot(

@@ -1,3 +1,4 @@
+import { debuggerFor } from '../arch/arch.js';
 import path from 'node:path';
 import { chooseProfile, type LabFile } from '../config/lab-file.js';
 import { lockFileOf, readLock } from '../lock/read.js';
@@ -75,11 +76,12 @@ export async function currentLock(
       kernelConfig: k.configSha256,
       compiler: k.compiler,
       toolchain: toolchainPin(toolchain),
+      arch: k.arch,
       // a QEMU lab built is pinned by its source tarball and recipe too
       qemu: build.qemu.built
         ? `${build.qemu.version}, built from ${build.qemu.built.tarballSha256} with recipe ${build.qemu.built.recipe}`
         : build.qemu.version,
-      gdb: await versionLine({ program: 'gdb', args: ['--version'], what: 'gdb' }),
+      gdb: await versionLine({ program: debuggerFor(k.arch), args: ['--version'], what: 'gdb' }),
       rootfs: build.rootfs.kind,
       guestPackages: build.rootfs.kind === 'debian' ? await guestPackagesOf(build.rootfs.file) : {},
     },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseCheckedJson } from '../util/checked-json.js';
 import { sha256 } from '../util/hash.js';
+import { ARCHES } from '../arch/arch.js';
 
 /**
  * lab.lock: every input of a lab and every output it builds, by hash or
@@ -29,6 +30,8 @@ export const LockSchema = z.strictObject({
     kernelConfig: z.string(),
     compiler: z.string(),
     toolchain: ToolchainPinSchema.optional(),
+    /** The guest's architecture; a lock written before arm64 names none, and is x86_64. */
+    arch: z.enum(ARCHES).optional(),
     qemu: z.string(),
     gdb: z.string(),
     rootfs: z.string(),
@@ -91,6 +94,7 @@ const INPUT_LABELS: Record<Exclude<keyof LabLock['inputs'], 'fragments' | 'guest
   patches: 'patches',
   kernelConfig: 'kernel .config',
   compiler: 'compiler',
+  arch: 'architecture',
   qemu: 'QEMU',
   gdb: 'gdb',
   rootfs: 'rootfs kind',
@@ -170,8 +174,8 @@ export function compareLocks(pinned: LabLock, here: LabLock): LockRow[] {
     });
   if (pinned.lab !== here.lab) row('lab', pinned.lab, here.lab);
   for (const [key, label] of Object.entries(INPUT_LABELS) as Array<[keyof typeof INPUT_LABELS, string]>) {
-    const a = pinned.inputs[key];
-    const b = here.inputs[key];
+    const a = key === 'arch' ? (pinned.inputs.arch ?? 'x86_64') : pinned.inputs[key];
+    const b = key === 'arch' ? (here.inputs.arch ?? 'x86_64') : here.inputs[key];
     row(label, Array.isArray(a) ? a.join(', ') || 'none' : a, Array.isArray(b) ? b.join(', ') || 'none' : b);
     if (isHostTool(key, a)) rows[rows.length - 1]!.hostTool = true;
   }

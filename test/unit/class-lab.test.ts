@@ -239,6 +239,19 @@ describe('lab.lock', () => {
     expect(compareLocks(v1, pinned).some((r) => r.item === 'build root')).toBe(false);
   });
 
+  it("pins the guest's architecture: a lock that names none is x86_64, and arm64 is another lab", () => {
+    const before = lock();
+    const x86 = lock({ arch: 'x86_64' });
+    const arm = lock({ arch: 'arm64' });
+    expect(compareLocks(before, x86).find((r) => r.item === 'architecture')).toMatchObject({ same: true });
+    expect(compareLocks(x86, arm).find((r) => r.item === 'architecture')).toMatchObject({
+      same: false,
+      detail: 'x86_64 -> arm64',
+    });
+    expect(parseLock(lockText(arm), 'lab.lock').inputs.arch).toBe('arm64');
+    expect(() => parseLock(lockText(arm).replace('"arm64"', '"riscv"'), 'lab.lock')).toThrow(/arch/);
+  });
+
   it(
     'says all same for the same lock, and names what differs: a ' +
       'fragment, the .config, the kernel, a compiler, a package that moved',
