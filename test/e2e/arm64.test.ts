@@ -44,7 +44,7 @@ describe.skipIf(missing.length > 0)('an arm64 guest', () => {
     const built = await lab(['build', '--arch', 'arm64', '--json'], { cwd });
     expect(built.exitCode, built.stderr).toBe(0);
     build = JSON.parse(built.stdout);
-    const up = await lab(['up', '--gdb-port', String(await freePort()), '--kgdb', '--json'], { cwd });
+    const up = await lab(['up', '--gdb-port', String(await freePort()), '--json'], { cwd });
     expect(up.exitCode, up.stderr).toBe(0);
   }, 45 * 60_000);
 
