@@ -92,6 +92,24 @@ describe.skipIf(missing.length > 0)('an arm64 guest', () => {
     expect(manifest.qemu.version).toMatch(/QEMU emulator version/);
   }, 600_000);
 
+  it('records every call of compact_unlock_should_abort in the guest, as its kprobe counted them', async () => {
+    const r = await lab(
+      ['debug', '--engine', 'guest', '--break', 'compact_unlock_should_abort', '--trigger', 'compact', '--count', '0'],
+      { cwd },
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    const run = newestRun(labDir);
+    const engine = JSON.parse(readFileSync(path.join(run, 'engine.json'), 'utf8'));
+    expect(engine.fired).toBeGreaterThan(0);
+    expect(engine.dropped).toBe(0);
+    expect(engine.recorded).toBe(engine.fired);
+    for (const p of engine.probes) expect(p.recorded, p.event).toBe(p.hits);
+    const hits = parseHits(readFileSync(path.join(run, 'hits.jsonl'), 'utf8'));
+    expect(hits).toHaveLength(engine.fired);
+    // the kernel's own unwinder, past the probe's prologue: the caller is there
+    expect(hits[0]!.frames.map((f) => f.function)).toContain('isolate_freepages_block');
+  }, 600_000);
+
   it('lab-buddy agrees with /proc/buddyinfo on the largest zone', async () => {
     const proc = await lab(['exec', '--', 'cat', '/proc/buddyinfo'], { cwd });
     const gdb = await lab(['gdb', '--', '-batch', '-ex', 'lab-buddy --json'], { cwd });
