@@ -122,6 +122,9 @@ const ALIASES: Record<string, Arch> = {
   aarch64: 'arm64',
 };
 
+/** The names --arch takes: lab's own, and Debian's and uname's for them. */
+export const ARCH_NAMES = ['x86_64', 'arm64', 'amd64', 'aarch64'] as const;
+
 /** An --arch value, or what Node calls the host (process.arch), as lab's name; one clear error otherwise. */
 export function parseArch(value: string, what = '--arch'): Arch {
   const arch = ALIASES[value.toLowerCase()];

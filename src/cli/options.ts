@@ -1,3 +1,4 @@
+import { ARCH_NAMES } from '../arch/arch.js';
 import type { Argv } from 'yargs';
 import { TRIGGERS, type Trigger } from '../config/triggers.js';
 import { SNAPSHOT_KINDS } from '../gdb/gdb-command.js';
@@ -61,8 +62,8 @@ export function buildOptions<T>(y: Argv<T>) {
     })
     .option('modules', { type: 'boolean', describe: 'build and keep the kernel modules too' })
     .option('arch', {
-      type: 'string',
-      describe: "the guest's architecture: x86_64 or arm64 (aarch64); default the profile's, else this machine's",
+      choices: ARCH_NAMES,
+      describe: "the guest's architecture (aarch64 is arm64, amd64 x86_64); default the profile's, else this machine's",
     })
     .option(...toolchainOption);
 }
