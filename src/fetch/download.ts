@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { mkdir, rename, rm, stat, truncate } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, open, rename, rm, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -158,7 +158,10 @@ async function fetchFrom(
       done(null, chunk);
     },
   });
-  await pipeline(stream, hashing, createWriteStream(options.partialPath, { flags: append ? 'a' : 'w' }));
+  // opened before the first byte arrives: a stream that opens lazily holds what it is given until then,
+  // and an interrupt in that window dropped bytes the progress line had already counted
+  const partial = await open(options.partialPath, append ? 'a' : 'w');
+  await pipeline(stream, hashing, partial.createWriteStream());
   return hash.digest('hex');
 }
 
