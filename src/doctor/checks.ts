@@ -1,3 +1,4 @@
+import { archSpec, type Arch } from '../arch/arch.js';
 import type { Profile } from '../config/profile.js';
 import type { HostPackage, Provision, Purpose } from './host-packages.js';
 
@@ -35,10 +36,12 @@ function describe(p: Provision): string {
   }
 }
 
-/** The purposes one profile needs (pure); --all is every purpose. */
-export function purposesFor(options: { qemuBuild: boolean; rootfs: 'debian' | 'initramfs' }): Purpose[] {
-  const purposes: Purpose[] = [options.qemuBuild ? 'qemu-build' : 'qemu', 'debug', 'kernel', 'initramfs'];
-  if (options.rootfs === 'debian') purposes.push('image');
+/** The purposes one profile needs (pure); --all is every purpose but those installed on request. */
+export function purposesFor(options: { qemuBuild: boolean; rootfs: 'debian' | 'initramfs'; arch?: Arch }): Purpose[] {
+  const arch = options.arch ?? 'x86_64';
+  const qemu = options.qemuBuild ? 'qemu-build' : archSpec(arch).qemu.purpose;
+  const purposes: Purpose[] = [qemu, 'debug', 'kernel', 'initramfs'];
+  if (options.rootfs === 'debian' && archSpec(arch).rootfsKinds.includes('debian')) purposes.push('image');
   return purposes;
 }
 

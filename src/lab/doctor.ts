@@ -1,7 +1,7 @@
 import { loadProfile } from '../config/profile.js';
 import { chooseProfile } from '../config/lab-file.js';
 import { checksFor, installLine, purposesFor, runChecks, type CheckResult, type Probe } from '../doctor/checks.js';
-import { loadHostPackages, PURPOSES } from '../doctor/host-packages.js';
+import { loadHostPackages, ON_REQUEST_PURPOSES, PURPOSES } from '../doctor/host-packages.js';
 import { systemProbe } from '../doctor/probe.js';
 import { qemuChoice } from './build.js';
 
@@ -10,7 +10,7 @@ export interface DoctorFlags {
   lab?: string;
   qemuBuild?: boolean;
   qemu?: string;
-  /** Every purpose, for every profile: what any command can run. */
+  /** Every purpose install-deps.sh --tests installs, for every profile: what any command but arm64's can run. */
   all?: boolean;
 }
 
@@ -26,11 +26,13 @@ export interface DoctorReport {
 export async function diagnoseHost(flags: DoctorFlags, probe: Probe = systemProbe): Promise<DoctorReport> {
   const packages = loadHostPackages();
   if (flags.all) {
-    const results = await runChecks(checksFor(packages, PURPOSES), probe);
+    // what install-deps.sh --tests installs; arm64 guests' tools come only when asked for
+    const purposes = PURPOSES.filter((p) => !ON_REQUEST_PURPOSES.includes(p));
+    const results = await runChecks(checksFor(packages, purposes), probe);
     const missing = results.filter((r) => !r.ok);
     return {
-      scope: 'every command, every profile',
-      purposes: [...PURPOSES],
+      scope: 'every command, every profile (arm64 guests: lab doctor --profile of an arm64 lab)',
+      purposes,
       results,
       missing,
       install: installLine(results),
@@ -41,7 +43,7 @@ export async function diagnoseHost(flags: DoctorFlags, probe: Probe = systemProb
     ? loadProfile(flags.profile)
     : (chooseProfile({ lab: flags.lab }).labFile?.profile ?? loadProfile('debian'));
   const build = qemuChoice(profile, flags) === 'build';
-  const purposes = purposesFor({ qemuBuild: build, rootfs: profile.rootfs });
+  const purposes = purposesFor({ qemuBuild: build, rootfs: profile.rootfs, arch: profile.arch });
   const results = await runChecks(checksFor(packages, purposes, profile), probe);
   const missing = results.filter((r) => !r.ok);
   return {

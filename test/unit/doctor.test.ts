@@ -3,7 +3,13 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadProfile } from '../../src/config/profile.js';
 import { checksFor, installLine, purposesFor, runChecks, type Probe } from '../../src/doctor/checks.js';
-import { loadHostPackages, parseHostPackages, providedCommands, PURPOSES } from '../../src/doctor/host-packages.js';
+import {
+  loadHostPackages,
+  ON_REQUEST_PURPOSES,
+  parseHostPackages,
+  providedCommands,
+  PURPOSES,
+} from '../../src/doctor/host-packages.js';
 import { diagnoseHost } from '../../src/lab/doctor.js';
 import { renderDoctor } from '../../src/cli/render.js';
 import { HOST_PROGRAMS } from '../../src/process/programs.js';
@@ -96,6 +102,16 @@ describe('lab doctor', () => {
     expect(results.every((r) => r.ok)).toBe(true);
   });
 
+  it("an arm64 lab needs arm64's QEMU and gdb-multiarch, and no Debian image tools", () => {
+    expect(purposesFor({ qemuBuild: false, rootfs: 'debian', arch: 'arm64' })).toEqual([
+      'arm64',
+      'debug',
+      'kernel',
+      'initramfs',
+    ]);
+    expect(purposesFor({ qemuBuild: false, rootfs: 'debian' })).toContain('image');
+  });
+
   it('names what is missing and gives one apt-get line, with --all', async () => {
     const probe: Probe = {
       ...everything,
@@ -103,7 +119,8 @@ describe('lab doctor', () => {
       hasPkgConfig: async (m) => m !== 'slirp',
     };
     const report = await diagnoseHost({ all: true }, probe);
-    expect(report.purposes).toEqual([...PURPOSES]);
+    expect(report.purposes).toEqual(PURPOSES.filter((p) => !ON_REQUEST_PURPOSES.includes(p)));
+    expect(report.purposes).not.toContain('arm64');
     // mmdebstrap itself makes the build root; the image takes either
     expect(report.missing.map((r) => r.check.what)).toEqual([
       'mmdebstrap',
