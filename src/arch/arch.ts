@@ -2,7 +2,7 @@
  * The architectures lab builds and boots, as one table (pure): everything
  * that differs between an x86_64 and an arm64 lab (make's ARCH, the boot
  * image, the cross compiler, QEMU's machine, the guest's serial names, the
- * debugger, the registers a capture names) is a field here, so no other
+ * debugger) is a field here, so no other
  * module asks "which architecture?" with an if.
  */
 import { LabError } from '../errors.js';
@@ -78,8 +78,8 @@ const X86_64: ArchSpec = {
 
 /**
  * QEMU's virt board has one PL011 (QEMU 10.0 adds a second): the console is
- * on it, and the agent gets a virtio console, hvc0. GICv3 for more than 8 CPUs. Under TCG -cpu
- * max, every feature QEMU emulates, with pointer authentication's cheap
+ * on it, and the agent gets a virtio console, hvc0. GICv3 for more than 8
+ * CPUs. Under TCG -cpu max, every feature QEMU emulates, with pointer authentication's cheap
  * implementation-defined hash (QEMU's own advice: QARMA costs most of a
  * TCG guest's time); host under KVM.
  */

@@ -98,6 +98,8 @@ export async function buildKernel(
   await mkdir(options.logDir, { recursive: true });
   const logFile = path.join(options.logDir, 'kernel-build.log');
   const configured = await configureKernel(store, request, { progress, signal, logFile, keepBuildDir: true });
+  // bzImage on x86_64, Image on arm64: kept under its own name
+  const bootImage = archSpec(request.arch).bootImage.path;
   let scratch = configured.buildDir;
   try {
     const tc = request.toolchain;
@@ -146,7 +148,6 @@ export async function buildKernel(
         }
       }
       await store.ensure('kernels', key, async (dir) => {
-        const bootImage = archSpec(request.arch).bootImage.path;
         for (const rel of [bootImage, ...Object.values(KERNEL_ARTIFACTS)]) {
           if (!existsSync(path.join(buildDir, rel))) {
             throw new LabError('BUILD_INCOMPLETE', `the kernel build produced no ${rel}`, { hint: `see ${logFile}` });
@@ -185,7 +186,7 @@ export async function buildKernel(
     return {
       key,
       dir,
-      bzImage: path.join(dir, path.basename(archSpec(request.arch).bootImage.path)),
+      bzImage: path.join(dir, path.basename(bootImage)),
       arch: request.arch,
       vmlinux: path.join(dir, 'vmlinux'),
       systemMap: path.join(dir, 'System.map'),

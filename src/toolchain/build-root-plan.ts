@@ -18,14 +18,14 @@ export const BUILD_ROOT_RECIPE = 'build-root-1';
 export const BUILD_ROOT_ARCH = 'amd64';
 /** buildd is minbase plus build-essential (gcc, make, libc6-dev for the static fragmenter). */
 export const BUILD_ROOT_VARIANT = 'buildd';
+/** The initramfs's busybox: static, so it runs alone. */
+const BUSYBOX_PACKAGE = 'busybox-static';
 /**
  * Beyond buildd: the kernel's build needs, busybox for the initramfs,
  * e2fsprogs for the image. mount and tzdata are named because mmdebstrap
  * 1.3.5 (Debian 12) installs them with buildd and 1.5.7 (Debian 13) does
  * not: named, the root is the same packages whichever host made it.
  */
-/** The initramfs's busybox: static, so it runs alone. */
-const BUSYBOX_PACKAGE = 'busybox-static';
 export const BUILD_ROOT_PACKAGES = [
   'bc',
   'bison',

@@ -1,9 +1,8 @@
 import { open, type FileHandle } from 'node:fs/promises';
 
-/** The machines whose calls lab can recognise (ELF e_machine). */
-export type ElfMachine = 'x86_64' | 'aarch64';
+import { ELF_MACHINES, type ElfMachine } from './elf.js';
 
-const MACHINES: Record<number, ElfMachine> = { 62: 'x86_64', 183: 'aarch64' };
+export type { ElfMachine } from './elf.js';
 const SHF_EXECINSTR = 0x4n;
 const SHT_PROGBITS = 1;
 const HEADER_BYTES = 64;
@@ -32,7 +31,7 @@ export class ElfText {
       await file.read(head, 0, HEADER_BYTES, 0);
       if (head.readUInt32BE(0) !== 0x7f454c46 || head[4] !== 2 || head[5] !== 1)
         throw new Error(`${path} is not a 64-bit little-endian ELF file`);
-      const machine = MACHINES[head.readUInt16LE(0x12)];
+      const machine = ELF_MACHINES[head.readUInt16LE(0x12)];
       if (!machine) throw new Error(`${path} is for ELF machine ${head.readUInt16LE(0x12)}, not x86_64 or aarch64`);
       const shoff = Number(head.readBigUInt64LE(0x28));
       const entsize = head.readUInt16LE(0x3a);

@@ -17,11 +17,15 @@ export function elfNeedsInterpreter(elf: Buffer): boolean {
   return false;
 }
 
+/** The machines lab knows (ELF e_machine), by uname -m's name. */
+export type ElfMachine = 'x86_64' | 'aarch64';
+export const ELF_MACHINES: Partial<Record<number, ElfMachine>> = { 62: 'x86_64', 183: 'aarch64' };
+
 /** The machine an ELF file is for, by uname -m's name ("x86_64", "aarch64"), or e_machine's number for another. */
 export function elfMachine(elf: Buffer): string {
   if (elf.length < 20 || elf.readUInt32BE(0) !== 0x7f454c46) throw new Error('not an ELF file');
   const machine = elf[5] === 1 ? elf.readUInt16LE(0x12) : elf.readUInt16BE(0x12);
-  return ({ 62: 'x86_64', 183: 'aarch64' } as Record<number, string>)[machine] ?? `machine ${machine}`;
+  return ELF_MACHINES[machine] ?? `machine ${machine}`;
 }
 
 /** The machine of an ELF file on disk (a vmlinux), from its first bytes only. */
