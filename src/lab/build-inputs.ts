@@ -1,4 +1,4 @@
-import { archSpec, hostArch, type Arch } from '../arch/arch.js';
+import { hostArch, type Arch } from '../arch/arch.js';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,7 +11,7 @@ import { loadProfile, type Profile } from '../config/profile.js';
 import { selectKernel, type KernelFlags, type KernelSelection, type PathKind } from '../config/resolve.js';
 import { LabError } from '../errors.js';
 import { isStored, materializeSource, type MaterializedSource } from '../fetch/source.js';
-import type { RootfsKind } from '../image/rootfs.js';
+import { rootfsFor, type RootfsKind } from '../image/rootfs-kinds.js';
 import type { LabContext } from './context.js';
 
 export interface BuildFlags extends KernelFlags {
@@ -70,19 +70,6 @@ export async function resolveToolchain(
     { progress: ctx.progress, signal: ctx.signal, logFile },
   );
   return { kind: 'root', root };
-}
-
-/**
- * The rootfs to build for the architecture (pure): the one asked for, or
- * where the profile's default is not built for it, the architecture's own.
- */
-export function rootfsFor(arch: Arch, wanted: RootfsKind, explicit: boolean): RootfsKind {
-  const kinds = archSpec(arch).rootfsKinds;
-  if (kinds.includes(wanted)) return wanted;
-  if (!explicit) return kinds[0]!;
-  throw new LabError('BAD_OPTION', `lab does not build the ${wanted} rootfs for ${arch} yet`, {
-    hint: `use --rootfs ${kinds.join(' or ')}`,
-  });
 }
 
 export function pathKind(p: string): PathKind {

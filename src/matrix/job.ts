@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { ARCHES, type Arch } from '../arch/arch.js';
+import { rootfsFor } from '../image/rootfs-kinds.js';
 import { LabError } from '../errors.js';
 import { parseCheckedJson } from '../util/checked-json.js';
 import { MemorySizeSchema, type MatrixSpec } from './spec.js';
@@ -16,7 +18,7 @@ const SHA256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256');
 export const JobSchema = z.strictObject({
   job: z.literal(JOB_VERSION),
   matrix: z.string(),
-  id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
+  id: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/),
   cell: z.string(),
   kernel: z.string(),
   scenario: z.string(),
@@ -26,7 +28,10 @@ export const JobSchema = z.strictObject({
     profile: z.string().optional(),
     lab: z.string().optional(),
     extraFragments: z.array(z.string()),
-    rootfs: z.literal('debian'),
+    /** The matrix's arch axis; absent, the profile's architecture or the host's. */
+    arch: z.enum(ARCHES).optional(),
+    /** The Debian image, or where the architecture has none yet, its initramfs. */
+    rootfs: z.enum(['debian', 'initramfs']),
   }),
   vm: z.strictObject({
     memory: MemorySizeSchema,
@@ -61,22 +66,37 @@ export function jobId(kernel: string, scenario: string, repeat: number): string 
 }
 
 /**
- * The matrix as kernels to build and jobs to run (pure): one job per kernel,
- * scenario and repeat, in that order; fragmentFile turns a fragment named in
- * the spec into its file, labFile a lab.json named in the spec.
+ * A kernel of the spec built for each architecture of its arch axis (pure):
+ * named NAME-ARCH, run on the Debian image where lab builds one for ARCH.
+ * Without the axis, one kernel named as the spec names it.
+ */
+function kernelPlans(
+  k: MatrixSpec['kernels'][number],
+  arches: Arch[] | undefined,
+  build: Omit<Job['build'], 'rootfs'>,
+): KernelPlan[] {
+  if (!arches) return [{ name: k.name, build: { ...build, rootfs: 'debian' } }];
+  return arches.map((arch) => ({
+    name: `${k.name}-${arch}`,
+    build: { ...build, arch, rootfs: rootfsFor(arch, 'debian', false) },
+  }));
+}
+
+/**
+ * The matrix as kernels to build and jobs to run (pure): one job per kernel
+ * (and architecture), scenario and repeat, in that order; fragmentFile turns
+ * a fragment named in the spec into its file, labFile a lab.json named in the spec.
  */
 export function expandMatrix(
   spec: MatrixSpec,
   files: { fragment: (name: string) => string; lab: (name: string) => string },
 ): { kernels: KernelPlan[]; jobs: UnpinnedJob[] } {
-  const kernels = spec.kernels.map((k) => ({
-    name: k.name,
-    build: {
+  const kernels = spec.kernels.flatMap((k) =>
+    kernelPlans(k, spec.arch, {
       ...(k.lab ? { lab: files.lab(k.lab) } : { profile: k.profile ?? 'debian' }),
       extraFragments: k.fragments.map(files.fragment),
-      rootfs: 'debian' as const,
-    },
-  }));
+    }),
+  );
   const jobs: UnpinnedJob[] = [];
   for (const k of kernels) {
     for (const scenario of spec.scenarios) {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { ARCHES } from '../arch/arch.js';
 import { LabError } from '../errors.js';
 import { projectRoot } from '../config/paths.js';
 import { listScenarios } from '../scenario/schema.js';
@@ -55,6 +56,11 @@ export const MatrixSpecSchema = z.strictObject({
   about: z.string().default(''),
   kernels: z.array(KernelAxisSchema).min(1),
   scenarios: z.array(z.string().min(1)).min(1),
+  /**
+   * The arch axis: each kernel built and run for each architecture named.
+   * Without it, a kernel is built for its profile's (or lab.json's) architecture, else the host's.
+   */
+  arch: z.array(z.enum(ARCHES)).min(1).optional(),
   repeat: z.number().int().min(1).max(100).default(1),
   vm: z
     .strictObject({
@@ -97,6 +103,8 @@ export function parseMatrixSpec(
       );
     }
   });
+  const archTwice = dup(spec.arch ?? []);
+  if (archTwice) throw new LabError('MATRIX_INVALID', `${file}: arch: "${archTwice}" is listed twice`);
   const again = dup(spec.scenarios);
   if (again)
     throw new LabError('MATRIX_INVALID', `${file}: scenarios: "${again}" is listed twice`, {

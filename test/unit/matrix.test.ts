@@ -47,7 +47,7 @@ describe('a matrix spec', () => {
   it('names the file, the key and what is allowed when something is wrong', () => {
     expect(() => spec({ kernel: [] })).toThrow(
       'm.json: (top level): unknown key "kernel" (allowed: ' +
-        '$schema, name, about, kernels, scenarios, repeat, vm, timeout)',
+        '$schema, name, about, kernels, scenarios, arch, repeat, vm, timeout)',
     );
     expect(() => spec({ kernels: [{ name: 'a', profile: 'debian', frag: [] }] })).toThrow(
       'm.json: kernels.0: unknown key "frag" (allowed: name, profile, lab, fragments)',
@@ -62,6 +62,33 @@ describe('a matrix spec', () => {
       'a profile or a lab.json, not both',
     );
     expect(() => parseMatrixSpec('{', 'm.json', SCENARIOS)).toThrow(/^m\.json is not valid JSON/);
+  });
+
+  it('builds each kernel for each architecture of the arch axis, arm64 on its initramfs', () => {
+    const file = path.join(PROJECT, 'matrices', 'arch.json');
+    const s = parseMatrixSpec(readFileSync(file, 'utf8'), file, SCENARIOS);
+    const { kernels, jobs } = expandMatrix(s, files);
+    expect(kernels).toEqual([
+      { name: 'linux-x86_64', build: { profile: 'debian', extraFragments: [], arch: 'x86_64', rootfs: 'debian' } },
+      { name: 'linux-arm64', build: { profile: 'debian', extraFragments: [], arch: 'arm64', rootfs: 'initramfs' } },
+    ]);
+    expect(jobs.map((j) => j.id)).toEqual([
+      'linux-x86_64.manual.r1',
+      'linux-x86_64.manual.r2',
+      'linux-x86_64.kcompactd.r1',
+      'linux-x86_64.kcompactd.r2',
+      'linux-arm64.manual.r1',
+      'linux-arm64.manual.r2',
+      'linux-arm64.kcompactd.r1',
+      'linux-arm64.kcompactd.r2',
+    ]);
+    expect(() => spec({ arch: ['arm64', 'aarch64'] })).toThrow(/^m\.json: arch\.1: /);
+    expect(() => spec({ arch: ['arm64', 'arm64'] })).toThrow('m.json: arch: "arm64" is listed twice');
+    expect(() => spec({ arch: [] })).toThrow(/^m\.json: arch: /);
+    // without the axis nothing changes: the names and builds of before
+    expect(expandMatrix(spec({}), files).kernels).toEqual([
+      { name: 'a', build: { profile: 'debian', extraFragments: [], rootfs: 'debian' } },
+    ]);
   });
 
   it("runs a kernel from a lab.json, its extra fragments after the lab's", () => {
