@@ -108,7 +108,15 @@ export function renderCompare(c: Comparison): string {
           ...(xs.length > 10 ? [`  and ${xs.length - 10} more`] : []),
         ]
       : [];
-  out.push(...list('stacks only in A', c.onlyA), ...list('stacks only in B', c.onlyB));
+  out.push(...list('call paths only in A', c.onlyA), ...list('call paths only in B', c.onlyB));
+  if (c.functions.length) {
+    const shown = c.functions.slice(0, 15);
+    const side = (label: string, how: string, copies: string | undefined) =>
+      `    ${label}: ${how}${copies ? `; its code: ${copies}` : ''}`;
+    out.push('', `functions the two kernels show differently (${c.functions.length}):`);
+    for (const f of shown) out.push(`  ${f.function}`, side('A', f.a, f.copiesA), side('B', f.b, f.copiesB));
+    if (c.functions.length > shown.length) out.push(`  and ${c.functions.length - shown.length} more (compare.html)`);
+  }
   return out.join('\n');
 }
 

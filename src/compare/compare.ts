@@ -2,14 +2,19 @@
  * Two runs, or two groups of repeated runs, side by side (pure): every
  * figure both have, with each side's median and range and the ratio; a
  * difference inside the spread of the repeats is marked as such, not as a
- * change. Stacks seen on one side only and verdicts that differ are listed.
+ * change. Call paths seen on one side only, functions the two kernels
+ * compiled differently, and verdicts that differ are listed.
  */
+import { compareCallPaths, type FunctionDiff } from './call-paths.js';
+
 export interface RunFigures {
   id: string;
   kind: string;
   /** Scenario name, or the breakpoints, or the tracer: what the run was. */
   what: string;
   kernel: string;
+  /** The kernel's store key, when the run recorded one: where its System.map is. */
+  kernelKey?: string;
   /** Figure name -> value: seconds, vmstat deltas, events, hits, trace calls. */
   figures: Record<string, number>;
   /** Collapsed stacks seen (hits.folded / trace.folded lines without their counts). */
@@ -39,8 +44,11 @@ export interface Comparison {
   a: { runs: string[]; what: string; kernel: string };
   b: { runs: string[]; what: string; kernel: string };
   figures: FigureRow[];
+  /** Call paths (outermost first, clone suffixes dropped) seen on one side only. */
   onlyA: string[];
   onlyB: string[];
+  /** Functions the two sides show in different forms (clone, inlined, called), or on one side only. */
+  functions: FunctionDiff[];
   verdicts: Array<{ path: string; a: string; b: string }>;
 }
 
@@ -67,7 +75,15 @@ function rank(figure: string): number {
   return i === -1 ? order.length : i;
 }
 
-export function compareGroups(a: RunFigures[], b: RunFigures[]): Comparison {
+/**
+ * Two groups of runs side by side; symbols, each side's kernel's function
+ * names, tell a function inlined everywhere from one that was not called.
+ */
+export function compareGroups(
+  a: RunFigures[],
+  b: RunFigures[],
+  symbols: { a?: Set<string>; b?: Set<string> } = {},
+): Comparison {
   const names = [...new Set([...a, ...b].flatMap((r) => Object.keys(r.figures)))].sort(
     (x, y) => rank(x) - rank(y) || (x < y ? -1 : 1),
   );
@@ -87,8 +103,6 @@ export function compareGroups(a: RunFigures[], b: RunFigures[]): Comparison {
       withinSpread: repeated && sa.min <= sb.max && sb.min <= sa.max,
     });
   }
-  const stacksA = new Set(a.flatMap((r) => r.stacks));
-  const stacksB = new Set(b.flatMap((r) => r.stacks));
   const paths = [...new Set([...a, ...b].flatMap((r) => Object.keys(r.verdicts)))].sort();
   const verdictOf = (g: RunFigures[], p: string) => {
     const seen = g.map((r) => r.verdicts[p]).filter((x): x is string => x !== undefined);
@@ -100,8 +114,11 @@ export function compareGroups(a: RunFigures[], b: RunFigures[]): Comparison {
     a: summary(a),
     b: summary(b),
     figures,
-    onlyA: [...stacksA].filter((s) => !stacksB.has(s)).sort(),
-    onlyB: [...stacksB].filter((s) => !stacksA.has(s)).sort(),
+    ...compareCallPaths(
+      a.flatMap((r) => r.stacks),
+      b.flatMap((r) => r.stacks),
+      symbols,
+    ),
     verdicts: paths.map((p) => ({ path: p, a: verdictOf(a, p), b: verdictOf(b, p) })).filter((v) => v.a !== v.b),
   };
 }

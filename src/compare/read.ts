@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { functionNamesFromSystemMap } from '../gdb/suggest.js';
 import { foldedHits } from '../export/folded.js';
 import { readHits, readManifest, readTraceFolded, readTraceSummary, readVerdicts } from '../record/read-run.js';
 import { asList as list, asObject as obj, asTextOr } from '../util/json-narrow.js';
@@ -48,6 +51,8 @@ export async function readRunFigures(dir: string): Promise<RunFigures> {
   const traceFolded = await readTraceFolded(dir);
   if (traceFolded !== undefined) stacks = [...stacks, ...stacksOf(traceFolded)];
   const request = obj(manifest.request);
+  const kernel = obj(manifest.kernel);
+  const kernelKey = kernel.key;
   const what =
     manifest.kind === 'scenario'
       ? `scenario ${String(obj(request.scenario).name)}`
@@ -58,9 +63,30 @@ export async function readRunFigures(dir: string): Promise<RunFigures> {
     id: asTextOr(manifest.id, path.basename(dir)),
     kind: String(manifest.kind),
     what,
-    kernel: asTextOr(obj(manifest.kernel).version, '?'),
+    kernel: [asTextOr(kernel.version, '?'), ...(typeof kernel.arch === 'string' ? [kernel.arch] : [])].join(' '),
+    ...(typeof kernelKey === 'string' ? { kernelKey } : {}),
     figures,
     stacks,
     verdicts,
   };
+}
+
+/**
+ * The function names of the kernels a group of runs ran, from each one's
+ * System.map in the store; undefined when any of them is not there (a run
+ * from another machine), so nothing is called inlined on no evidence.
+ */
+export async function readKernelFunctions(
+  runs: RunFigures[],
+  systemMapOf: (kernelKey: string) => string,
+): Promise<Set<string> | undefined> {
+  const keys = [...new Set(runs.map((r) => r.kernelKey))];
+  const names = new Set<string>();
+  for (const key of keys) {
+    if (key === undefined) return undefined;
+    const file = systemMapOf(key);
+    if (!existsSync(file)) return undefined;
+    for (const n of functionNamesFromSystemMap(await readFile(file, 'utf8'))) names.add(n);
+  }
+  return keys.length ? names : undefined;
 }

@@ -189,7 +189,7 @@ export async function buildKernel(
       bzImage: path.join(dir, path.basename(bootImage)),
       arch: request.arch,
       vmlinux: path.join(dir, 'vmlinux'),
-      systemMap: path.join(dir, 'System.map'),
+      systemMap: storedKernelFile(store, key, 'System.map'),
       config: path.join(dir, 'config'),
       gdbScript: path.join(dir, 'vmlinux-gdb.py'),
       version,
@@ -204,4 +204,9 @@ export async function buildKernel(
   } finally {
     if (scratch) await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** A file of a stored kernel, by its key: what lab compare reads of the kernels two runs ran. */
+export function storedKernelFile(store: Store, key: string, file: 'System.map' | 'vmlinux'): string {
+  return path.join(store.entry('kernels', key), file);
 }

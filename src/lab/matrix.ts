@@ -10,8 +10,8 @@ import { fragmentFile, loadMatrixSpec, type MatrixSpec } from '../matrix/spec.js
 import { defaultJobs, summarizeMatrix, type MatrixSummary } from '../matrix/summary.js';
 import { execute } from '../process/runner.js';
 import { stopVm } from '../vm/stop.js';
-import { compareGroups } from '../compare/compare.js';
 import { readRunFigures } from '../compare/read.js';
+import { compareWithKernels } from './compare.js';
 import { buildLab } from './build.js';
 import { writeCompareReport } from './report.js';
 import type { LabContext } from './context.js';
@@ -175,12 +175,15 @@ export async function runMatrixHere(
       if (existsSync(labPaths(layout.labDir(job.id)).state))
         await stopVm(labPaths(layout.labDir(job.id))).catch(() => undefined);
   }
-  const summary = await gatherMatrix(out);
+  const summary = await gatherMatrix(out, ctx);
   return { summary, seconds: (Date.now() - started) / 1000, jobs: parallel };
 }
 
 /** The gather step: every job's job.json, wherever it ran, into summary.json. */
-export async function gatherMatrix(out: string): Promise<MatrixSummary> {
+export async function gatherMatrix(
+  out: string,
+  ctx: Pick<LabContext, 'store' | 'progress' | 'signal'>,
+): Promise<MatrixSummary> {
   const { plan, jobs } = await readPlan(out);
   const layout = matrixLayout(out);
   const results = new Map<string, JobResult>();
@@ -189,7 +192,7 @@ export async function gatherMatrix(out: string): Promise<MatrixSummary> {
     if (r?.id === job.id) results.set(job.id, r);
   }
   const summary = summarizeMatrix(plan.matrix, jobs, results);
-  summary.comparisons = await compareKernels(out, jobs, results);
+  summary.comparisons = await compareKernels(out, jobs, results, ctx);
   await writeJson(layout.summary, summary);
   return summary;
 }
@@ -197,12 +200,14 @@ export async function gatherMatrix(out: string): Promise<MatrixSummary> {
 /**
  * For each scenario, the first kernel's runs against each other kernel's
  * (lab compare's groups of repeats): a figure's medians, ranges and ratio,
- * the stacks on one side only, the verdicts that differ; one page each.
+ * the call paths on one side only, the functions compiled differently, the
+ * verdicts that differ; one page each.
  */
 async function compareKernels(
   out: string,
   jobs: Job[],
   results: Map<string, JobResult>,
+  ctx: Pick<LabContext, 'store' | 'progress' | 'signal'>,
 ): Promise<NonNullable<MatrixSummary['comparisons']>> {
   const comparisons: NonNullable<MatrixSummary['comparisons']> = [];
   const kernels = [...new Set(jobs.map((j) => j.kernel))];
@@ -217,9 +222,9 @@ async function compareKernels(
         });
     const a = await Promise.all(runsOf(kernels[0]!).map(readRunFigures));
     for (const kernel of kernels.slice(1)) {
-      const b = runsOf(kernel);
+      const b = await Promise.all(runsOf(kernel).map(readRunFigures));
       if (a.length === 0 || b.length === 0) continue;
-      const comparison = compareGroups(a, await Promise.all(b.map(readRunFigures)));
+      const comparison = await compareWithKernels(ctx, a, b);
       const page = await writeCompareReport(
         path.join(out, 'compare', `${scenario}.${kernels[0]}-vs-${kernel}.html`),
         comparison,

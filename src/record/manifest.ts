@@ -9,10 +9,12 @@ export type RunKind = 'debug' | 'trace' | 'scenario';
 /** The kernel as a manifest records it: all the build knows when the VM runs the kernel the build made. */
 function kernelOf(vm: VmState, build: BuildRecord | undefined) {
   const k = build?.kernel;
-  if (!k || k.key !== vm.kernel.key) return { version: vm.kernel.version, key: vm.kernel.key };
+  const arch = vm.kernel.arch ?? 'x86_64';
+  if (!k || k.key !== vm.kernel.key) return { version: vm.kernel.version, key: vm.kernel.key, arch };
   return {
     version: k.version,
     key: k.key,
+    arch,
     source: k.sourceId,
     origin: k.sourceOrigin,
     configSha256: k.configSha256,

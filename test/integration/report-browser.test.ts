@@ -220,6 +220,40 @@ describe('report.html in chromium', () => {
     await page.close();
   });
 
+  it("compare.html: the functions two kernels compiled differently, each side's code beside", async () => {
+    const side = (id: string, stack: string) => ({
+      id,
+      kind: 'scenario',
+      what: 'scenario manual',
+      kernel: `6.6 ${id}`,
+      figures: { 'wall time (s)': 1 },
+      stacks: [stack],
+      verdicts: {},
+    });
+    const path0 = 'compact_zone;isolate_freepages_block;compact_unlock_should_abort';
+    const comparison = compareGroups([side('x86_64', `${path0}.isra.0`)], [side('arm64', `${path0}_[i]`)]);
+    comparison.functions[0]!.copiesB = 'inlined into isolate_freepages_block';
+    const { file } = await writeCompareReport(path.join(work, 'compare-functions.html'), comparison);
+    const { problems, page } = await openPage(`file://${file}`);
+    expect(problems).toEqual([]);
+    const rows = await page.evaluate(() => {
+      const section = [...document.querySelectorAll('section')].find((s) =>
+        s.textContent!.startsWith('Functions the two kernels show differently'),
+      );
+      return [...section!.querySelectorAll('tbody tr')].map((tr) => [...tr.children].map((td) => td.textContent));
+    });
+    expect(rows).toEqual([
+      [
+        'compact_unlock_should_abort',
+        'called as compact_unlock_should_abort.isra.0 (isra clone)',
+        expect.any(String),
+        'inlined into isolate_freepages_block',
+        'inlined into isolate_freepages_block',
+      ],
+    ]);
+    await page.close();
+  });
+
   it.skipIf(!hasShared)('the 40,482-line fixture trace: a page under 3 MB that draws without errors', async () => {
     const dir = path.join(work, 'fixture');
     mkdirSync(dir);

@@ -60,7 +60,7 @@ export const matrixCommand = defineCommand({
       return r.jobs.every((j) => j.state === 'COMPLETED') ? 0 : 1;
     }
     if (m.gather) {
-      const s = await matrix.gatherMatrix(path.resolve(m.gather));
+      const s = await matrix.gatherMatrix(path.resolve(m.gather), cli.lab);
       cli.out(cli.json ? JSON.stringify(s, null, 2) : renderMatrixSummary(s));
       // the summary is written: the gather step succeeded, whatever the jobs did (--status and the table say that)
       return 0;

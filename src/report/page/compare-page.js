@@ -45,7 +45,24 @@
         },
         section('Verdicts that differ'),
       );
-    var st = section('Stacks on one side only');
+    if (c.functions.length)
+      table(
+        {
+          columns: ['function', 'A', "A's code", 'B', "B's code"],
+          rows: c.functions.map(function (f) {
+            return [f.function, f.a, f.copiesA || null, f.b, f.copiesB || null];
+          }),
+        },
+        section(
+          'Functions the two kernels show differently',
+          'a clone (.isra, .constprop) or an inlined copy on one side and not the other, ' +
+            "then functions seen on one side only; each kernel's code for it from its DWARF",
+        ),
+      );
+    var st = section(
+      'Call paths on one side only',
+      "clone suffixes dropped; … stands for the frames cut at ftrace's trampoline",
+    );
     table(
       {
         columns: ['only in', 'stack (outermost first)'],
