@@ -9,7 +9,6 @@ import { parseBreakpointSpec, type BreakpointRequest } from '../gdb/breakpoint-s
 import { resolveSites } from '../gdb/sites.js';
 import { storedKernelFile } from '../kernel/kernel.js';
 import { resolveRunDir } from '../record/run-dir.js';
-import type { Store } from '../store/store.js';
 import type { LabContext } from './context.js';
 
 /** The functions whose copies gdb is asked for: enough for any two kernels' compaction paths, bounded for any input. */
@@ -75,7 +74,7 @@ async function copiesIn(
     const answers = await resolveSites(
       vmlinux,
       requests,
-      path.join(dir, 'sites.json'),
+      path.join(dir, 'breakpoints.json'),
       path.join(dir, 'gdb.log'),
       ctx.signal,
     );

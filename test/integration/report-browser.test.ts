@@ -238,7 +238,7 @@ describe('report.html in chromium', () => {
     expect(problems).toEqual([]);
     const rows = await page.evaluate(() => {
       const section = [...document.querySelectorAll('section')].find((s) =>
-        s.textContent!.startsWith('Functions the two kernels show differently'),
+        (s.textContent ?? '').startsWith('Functions the two kernels show differently'),
       );
       return [...section!.querySelectorAll('tbody tr')].map((tr) => [...tr.children].map((td) => td.textContent));
     });

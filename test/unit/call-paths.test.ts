@@ -2,14 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { compareCallPaths, CUT, describeCopies, pathFrames } from '../../src/compare/call-paths.js';
 
 // collapsed stacks as lab recorded them on 6.1.192 in the manual scenario (function_graph on)
+const FREE_SCANNER = 'compaction_alloc;isolate_freepages_[i];isolate_freepages_block;compact_unlock_should_abort_[i]';
 const X86_HITS = [
-  '??;??;ftrace_regs_caller_end;compaction_alloc;isolate_freepages_[i];isolate_freepages_block;compact_unlock_should_abort_[i]',
+  `??;??;ftrace_regs_caller_end;${FREE_SCANNER}`,
   '??;??;??;fixed_percpu_data;??;ftrace_regs_caller_end;compact_node;compact_zone',
 ];
-const ARM64_HITS = [
-  'ftrace_stub_graph;compaction_alloc;isolate_freepages_[i];isolate_freepages_block;compact_unlock_should_abort_[i]',
-  'ftrace_stub_graph;compact_node;compact_zone',
-];
+const ARM64_HITS = [`ftrace_stub_graph;${FREE_SCANNER}`, 'ftrace_stub_graph;compact_node;compact_zone'];
 
 describe('call paths of two kernels', () => {
   it("cuts a backtrace at ftrace's trampoline, where the unwinder lost the real callers", () => {
@@ -26,12 +24,9 @@ describe('call paths of two kernels', () => {
   });
 
   it("names a clone on one side and an inlined copy on the other, the seed's x86-against-ARM observation", () => {
-    const a = [
-      'sysctl_compaction_handler;compact_node.constprop.0;compact_zone;isolate_freepages_block;compact_unlock_should_abort.isra.0',
-    ];
-    const b = [
-      'sysctl_compaction_handler;compact_node.constprop.0;compact_zone;isolate_freepages_block;compact_unlock_should_abort_[i]',
-    ];
+    const path = 'sysctl_compaction_handler;compact_node.constprop.0;compact_zone;isolate_freepages_block';
+    const a = [`${path};compact_unlock_should_abort.isra.0`];
+    const b = [`${path};compact_unlock_should_abort_[i]`];
     const c = compareCallPaths(a, b);
     // the same path once clone suffixes and inline marks are dropped
     expect(c.onlyA).toEqual([]);
