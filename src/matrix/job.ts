@@ -4,6 +4,7 @@ import { ARCHES, type Arch } from '../arch/arch.js';
 import { rootfsFor } from '../image/rootfs-kinds.js';
 import { LabError } from '../errors.js';
 import { parseCheckedJson } from '../util/checked-json.js';
+import { JobIdSchema } from './records.js';
 import { MemorySizeSchema, type MatrixSpec } from './spec.js';
 
 export const JOB_VERSION = 1;
@@ -18,7 +19,7 @@ const SHA256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256');
 export const JobSchema = z.strictObject({
   job: z.literal(JOB_VERSION),
   matrix: z.string(),
-  id: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/),
+  id: JobIdSchema,
   cell: z.string(),
   kernel: z.string(),
   scenario: z.string(),

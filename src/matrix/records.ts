@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** A job id as a file name: it names the job's file and lab directory, so never a path. */
 export const JobIdSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9.-]*$/, 'a job id')
+  .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'a job id')
   .refine((id) => !id.includes('..'), 'a job id has no ".."');
 
 /** matrix.json: what lab matrix prepared, read back by the run, gather and Slurm steps. */

@@ -4,6 +4,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { expandMatrix, jobId, pinMismatches, type UnpinnedJob } from '../../src/matrix/job.js';
 import { parseMatrixSpec } from '../../src/matrix/spec.js';
+import { JobIdSchema } from '../../src/matrix/records.js';
 import { defaultJobs, summarizeMatrix } from '../../src/matrix/summary.js';
 import { parseSacct, sbatchArgs, slurmScripts, taskMemory } from '../../src/matrix/slurm-plan.js';
 import { shellQuote } from '../../src/util/shell-quote.js';
@@ -82,6 +83,8 @@ describe('a matrix spec', () => {
       'linux-arm64.kcompactd.r1',
       'linux-arm64.kcompactd.r2',
     ]);
+    // each id names a job file and a lab directory: the plan and the job read them back
+    for (const j of jobs) expect(JobIdSchema.parse(j.id)).toBe(j.id);
     expect(() => spec({ arch: ['arm64', 'aarch64'] })).toThrow(/^m\.json: arch\.1: /);
     expect(() => spec({ arch: ['arm64', 'arm64'] })).toThrow('m.json: arch: "arm64" is listed twice');
     expect(() => spec({ arch: [] })).toThrow(/^m\.json: arch: /);
