@@ -47,10 +47,14 @@ export interface ArchSpec {
   };
   /** The guest's console, the agent's channel and KGDB's line, by their device names. */
   tty: { console: string; agent: string; kgdb: string };
-  /** Why lab up --kgdb is refused here, when it is. */
-  noKgdb?: string;
-  /** How QEMU gives the guest its agent channel (and KGDB's line): a second serial port, or a virtio console. */
+  /** How QEMU gives the guest its agent channel: a second serial port, or a virtio console. */
   agentDevice: 'serial' | 'virtconsole';
+  /**
+   * How it gives KGDB its line: a third serial port, or a 16550 on PCI
+   * (kgdboc polls the port with interrupts off; a virtio console's polled
+   * I/O gave gdb packet errors, and the PL011 carries the console).
+   */
+  kgdbDevice: 'serial' | 'pci-serial';
   /** The rootfs kinds lab builds for it, the default first. */
   rootfsKinds: Array<'debian' | 'initramfs'>;
 }
@@ -73,12 +77,13 @@ const X86_64: ArchSpec = {
   },
   tty: { console: 'ttyS0', agent: 'ttyS1', kgdb: 'ttyS2' },
   agentDevice: 'serial',
+  kgdbDevice: 'serial',
   rootfsKinds: ['debian', 'initramfs'],
 };
 
 /**
  * QEMU's virt board has one PL011 (QEMU 10.0 adds a second): the console is
- * on it, and the agent gets a virtio console, hvc0. GICv3 for more than 8
+ * on it, the agent gets a virtio console, hvc0, and KGDB a PCI 16550. GICv3 for more than 8
  * CPUs. Under TCG -cpu max, every feature QEMU emulates, with pointer authentication's cheap
  * implementation-defined hash (QEMU's own advice: QARMA costs most of a
  * TCG guest's time); host under KVM.
@@ -99,10 +104,10 @@ const ARM64: ArchSpec = {
     board: 'virt,gic-version=3',
     cpu: { tcg: 'max,pauth-impdef=on', kvm: 'host' },
   },
-  tty: { console: 'ttyAMA0', agent: 'hvc0', kgdb: 'hvc1' },
-  // kgdboc registers on hvc1, but gdb gets packet errors back: virtio-console's polled I/O
-  noKgdb: "KGDB does not answer on the arm64 guest's virtio console (hvc1); QEMU 7.2's virt has no second PL011",
+  // the board has no 16550 of its own: the PCI one is the first 8250 port
+  tty: { console: 'ttyAMA0', agent: 'hvc0', kgdb: 'ttyS0' },
   agentDevice: 'virtconsole',
+  kgdbDevice: 'pci-serial',
   // the Debian image needs debootstrap's second stage under qemu-user: not yet
   rootfsKinds: ['initramfs'],
 };

@@ -83,10 +83,16 @@ export function machineArgs(
  * serial ports (ttyS1, ttyS2), or the first and second virtio consoles (hvc0,
  * hvc1) where the board has one serial port.
  */
-function channelDevices(kind: 'serial' | 'virtconsole', kgdb: boolean): string[] {
-  const ids = ['agent', ...(kgdb ? ['kgdb'] : [])];
-  if (kind === 'serial') return ids.flatMap((id) => ['-serial', `chardev:${id}`]);
-  return ['-device', 'virtio-serial-pci,id=channels', ...ids.flatMap((id) => ['-device', `virtconsole,chardev=${id}`])];
+/** The agent's channel, then KGDB's line when asked: on x86_64 the second and third serial ports, ttyS1 and ttyS2. */
+function channelDevices(arch: Arch, kgdb: boolean): string[] {
+  const spec = archSpec(arch);
+  const agent =
+    spec.agentDevice === 'serial'
+      ? ['-serial', 'chardev:agent']
+      : ['-device', 'virtio-serial-pci,id=channels', '-device', 'virtconsole,chardev=agent'];
+  if (!kgdb) return agent;
+  const line = spec.kgdbDevice === 'serial' ? ['-serial', 'chardev:kgdb'] : ['-device', 'pci-serial,chardev=kgdb'];
+  return [...agent, ...line];
 }
 
 /** A tiny boot under KVM whose console is stdout: it proves KVM works when the initramfs prints its ready line. */
@@ -121,7 +127,7 @@ export function qemuArgs(plan: QemuPlan): string[] {
     '-chardev',
     `socket,id=agent,path=${plan.agentSocket},server=on,wait=off`,
     ...kgdb.flatMap((c) => ['-chardev', c]),
-    ...channelDevices(archSpec(plan.arch).agentDevice, plan.kgdbPort !== undefined),
+    ...channelDevices(plan.arch, plan.kgdbPort !== undefined),
     '-gdb',
     `tcp:127.0.0.1:${plan.gdbPort}`,
     '-qmp',

@@ -15,7 +15,7 @@ import { clearVmFiles, isOurQemu, killVm, writeState, type VmState } from './sta
 import { assertPortFree, freeLocalPort } from './ports.js';
 import { currentVm } from './status.js';
 import { pidFromFile } from './pid-file.js';
-import { archSpec, hostArch } from '../arch/arch.js';
+import { hostArch } from '../arch/arch.js';
 
 export interface StartRequest {
   qemu: { binary: string; version: string; firmwareDirs: string[] };
@@ -121,10 +121,6 @@ export async function startVm(
   }
 
   let kgdb: VmState['kgdb'];
-  const noKgdb = archSpec(arch).noKgdb;
-  if (request.kgdbPort !== undefined && noKgdb) {
-    throw new LabError('BAD_OPTION', `--kgdb: ${noKgdb}`, { hint: 'debug through the gdbstub (lab gdb, lab debug)' });
-  }
   if (request.kgdbPort !== undefined) {
     const port = request.kgdbPort || (await freeLocalPort());
     if (request.kgdbPort) await assertPortFree(port, 'kgdb');

@@ -44,7 +44,7 @@ describe.skipIf(missing.length > 0)('an arm64 guest', () => {
     const built = await lab(['build', '--arch', 'arm64', '--json'], { cwd });
     expect(built.exitCode, built.stderr).toBe(0);
     build = JSON.parse(built.stdout);
-    const up = await lab(['up', '--gdb-port', String(await freePort()), '--json'], { cwd });
+    const up = await lab(['up', '--kgdb', '--gdb-port', String(await freePort()), '--json'], { cwd });
     expect(up.exitCode, up.stderr).toBe(0);
   }, 45 * 60_000);
 
@@ -90,6 +90,21 @@ describe.skipIf(missing.length > 0)('an arm64 guest', () => {
     const manifest = JSON.parse(readFileSync(path.join(run, 'manifest.json'), 'utf8'));
     expect(manifest.gdb).toMatch(/GNU gdb/);
     expect(manifest.qemu.version).toMatch(/QEMU emulator version/);
+  }, 600_000);
+
+  it("stops in compact_zone through the kernel's own KGDB, on a PCI 16550", async () => {
+    const r = await lab(['debug', '--via', 'kgdb', '--break', 'compact_zone', '--trigger', 'compact', '--count', '1'], {
+      cwd,
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const run = newestRun(labDir);
+    expect(JSON.parse(readFileSync(path.join(run, 'recorder.json'), 'utf8')).via).toBe('kgdb');
+    const [hit] = parseHits(readFileSync(path.join(run, 'hits.jsonl'), 'utf8'));
+    expect(hit!.function).toBe('compact_zone');
+    const names = hit!.frames.map((f) => f.function);
+    expect(names).toContain('sysctl_compaction_handler');
+    expect(names.at(-1)).toBe('el0t_64_sync');
+    expect(readFileSync(path.join(labDir, 'vm', 'serial.log'), 'utf8')).toContain('KGDB: Registered I/O driver kgdboc');
   }, 600_000);
 
   it('records every call of compact_unlock_should_abort in the guest, as its kprobe counted them', async () => {

@@ -76,15 +76,17 @@ describe('qemu argument list of an arm64 guest', () => {
     expect(kernelCommandLine({ arch: 'x86_64' })).not.toMatch(/lab\.agent/);
   });
 
-  it('puts the agent and KGDB on virtio consoles (hvc0, hvc1): the board has one serial port', () => {
+  it('puts the agent on a virtio console (hvc0) and KGDB on a PCI 16550 (ttyS0): the board has one serial port', () => {
     expect(after(args, '-serial')).toEqual(['chardev:console']);
     expect(after(args, '-device')).toEqual([
       'virtio-serial-pci,id=channels',
       'virtconsole,chardev=agent',
-      'virtconsole,chardev=kgdb',
+      'pci-serial,chardev=kgdb',
     ]);
     expect(after(args, '-chardev')).toContain('socket,id=kgdb,host=127.0.0.1,port=40123,server=on,wait=off');
-    expect(kgdbKernelArgs('arm64')).toEqual(['kgdboc=hvc1,115200']);
+    expect(kgdbKernelArgs('arm64')).toEqual(['kgdboc=ttyS0,115200']);
+    // without --kgdb, no 16550
+    expect(after(qemuArgs({ ...plan, arch: 'arm64' }), '-device')).not.toContain('pci-serial,chardev=kgdb');
     expect(kgdbKernelArgs('x86_64')).toEqual(['kgdboc=ttyS2,115200']);
   });
 });
