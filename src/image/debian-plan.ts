@@ -42,6 +42,10 @@ export function debianImageKeyInputs(i: {
   suite?: string;
   /** The build root mke2fs runs in; absent for the host's. */
   toolchain?: string;
+  /** Debian's name for the image's architecture, when it is not amd64 (whose keys stay as they were). */
+  debianArch?: string;
+  /** Built on a host of another architecture: debootstrap's second stage ran in the guest. */
+  secondStageInGuest?: boolean;
 }) {
   return {
     kind: 'debian',
@@ -53,6 +57,8 @@ export function debianImageKeyInputs(i: {
     masked: MASKED_UNITS,
     recipe: 'reproducible-2',
     ...(i.toolchain ? { toolchain: i.toolchain } : {}),
+    ...(i.debianArch ? { arch: i.debianArch } : {}),
+    ...(i.secondStageInGuest ? { secondStage: 'guest-1' } : {}),
   };
 }
 
@@ -63,22 +69,69 @@ export function parsePackageList(text: string): string[] {
     .filter(Boolean);
 }
 
+/**
+ * debootstrap, as root. For another architecture (Debian's name, arm64)
+ * only its first stage: the packages unpacked, configured later by the
+ * guest itself (secondStageScript), so the host needs neither qemu-user nor binfmt.
+ */
 export function debootstrapCommand(
   tree: string,
   packages: string[],
-  options: { mirror: string; cacheDir: string; suite?: string },
+  options: { mirror: string; cacheDir: string; suite?: string; foreignArch?: string },
 ): Command {
+  const foreign = options.foreignArch ? [`--arch=${options.foreignArch}`, '--foreign'] : [];
   return {
     program: 'debootstrap',
     args: [
       '--variant=minbase',
+      ...foreign,
       `--include=${packages.join(',')}`,
       `--cache-dir=${options.cacheDir}`,
       options.suite ?? DEBIAN_SUITE,
       tree,
       options.mirror,
     ],
-    what: 'debootstrap',
+    what: options.foreignArch ? `debootstrap --foreign (${options.foreignArch})` : 'debootstrap',
+  };
+}
+
+/** Where the second stage's script lives in the first stage's tree: the guest's init. */
+export const SECOND_STAGE = '/lab-second-stage';
+/** The line the script prints when the tree is on the second disk, and only then. */
+export const SECOND_STAGE_DONE = 'lab-second-stage: done';
+
+/**
+ * The guest's init for debootstrap's second stage (pure): the guest's own
+ * kernel runs the tree's maintainer scripts natively, then the units as on
+ * x86_64, then writes the whole tree as one tar to its second disk (no
+ * network, no host mount: QEMU's raw file is the tar). Any failure ends
+ * init, the kernel panics, QEMU exits without the done line.
+ */
+export function secondStageScript(): string {
+  return [
+    '#!/bin/sh',
+    'set -e',
+    'mountpoint -q /dev || mount -t devtmpfs dev /dev',
+    '/debootstrap/debootstrap --second-stage',
+    `systemctl enable ${LAB_UNITS.join(' ')}`,
+    `systemctl mask ${MASKED_UNITS.join(' ')}`,
+    // systemd makes a fresh machine-id at first boot; no apt downloads kept
+    ': > /etc/machine-id',
+    'rm -rf /var/cache/apt/archives',
+    'mkdir -p /var/cache/apt/archives/partial',
+    `cd / && tar --one-file-system --numeric-owner --xattrs --exclude=.${SECOND_STAGE} -cf /dev/vdb .`,
+    'sync',
+    `echo '${SECOND_STAGE_DONE}'`,
+    '',
+  ].join('\n');
+}
+
+/** The tar the second stage wrote, unpacked as root with every owner, mode and extended attribute kept. */
+export function unpackTreeCommand(tarFile: string, tree: string): Command {
+  return {
+    program: 'tar',
+    args: ['-x', '-p', '--numeric-owner', '--xattrs', "--xattrs-include=*", '-f', tarFile, '-C', tree],
+    what: 'unpack the second stage\'s tree',
   };
 }
 

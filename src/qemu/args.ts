@@ -79,11 +79,10 @@ export function machineArgs(
 }
 
 /**
- * The agent's channel and KGDB's line, as devices: the second and third
- * serial ports (ttyS1, ttyS2), or the first and second virtio consoles (hvc0,
- * hvc1) where the board has one serial port.
+ * The agent's channel, then KGDB's line when asked: the second and third
+ * serial ports (ttyS1, ttyS2), or where the board has one serial port, a
+ * virtio console (hvc0) and a 16550 on PCI (ttyS0).
  */
-/** The agent's channel, then KGDB's line when asked: on x86_64 the second and third serial ports, ttyS1 and ttyS2. */
 function channelDevices(arch: Arch, kgdb: boolean): string[] {
   const spec = archSpec(arch);
   const agent =
@@ -138,4 +137,35 @@ export function qemuArgs(plan: QemuPlan): string[] {
     '-daemonize',
   );
   return args;
+}
+
+/**
+ * A guest that runs debootstrap's second stage and powers off (pure): the
+ * first stage's tree as its root disk, init the stage's script, the tree
+ * written back as a tar on its second disk, the console to a file.
+ */
+export function secondStageArgs(boot: {
+  arch: Arch;
+  kernel: string;
+  init: string;
+  rootImage: string;
+  outTar: string;
+  consoleLog: string;
+}): string[] {
+  const disk = (id: string, file: string) => [
+    '-drive',
+    `file=${file},format=raw,if=none,id=${id}`,
+    '-device',
+    `virtio-blk-pci,drive=${id}`,
+  ];
+  return [
+    ...machineArgs({ arch: boot.arch, accel: 'tcg', memory: '1G', cpus: 2, kernel: boot.kernel }),
+    '-append',
+    [`console=${archSpec(boot.arch).tty.console}`, 'root=/dev/vda', 'rw', `init=${boot.init}`, 'panic=-1'].join(' '),
+    ...disk('root', boot.rootImage),
+    ...disk('out', boot.outTar),
+    '-serial',
+    `file:${boot.consoleLog}`,
+    '-no-reboot',
+  ];
 }
