@@ -1,4 +1,5 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
+import { readCompressed } from '../guest/compressed-read.js';
 import { LabError, withSecondError } from '../errors.js';
 import { guestTool, type Guest } from '../guest/guest.js';
 import { tracefsArgs, type TracefsWrite } from '../trace/plan.js';
@@ -102,36 +103,6 @@ export interface EngineReading {
   probes: Map<string, { hits: number; misses: number }>;
   /** Per CPU: entries, overrun, dropped_events... */
   buffers: Array<Record<string, number>>;
-}
-
-/** How often a compressed read whose gzip check fails is tried. */
-const READ_ATTEMPTS = 3;
-
-/**
- * A large text file from the guest, gzip -1 on the way: the trace of 40,000
- * stacks is some 35 MB of text that compresses about tenfold, and the
- * initramfs's serial line carries a few hundred KB a second. cat where the
- * guest has no gzip.
- */
-export async function readCompressed(guest: Guest, file: string): Promise<{ out: string; bytes: number; gzipped?: Buffer }> {
-  for (let attempt = 1; ; attempt++) {
-    const r = await guest.exec(['gzip', '-c', '-1', file], { timeoutMs: 600_000 });
-    if (r.exitCode !== 0) break;
-    try {
-      return { out: gunzipSync(r.stdout).toString('utf8'), bytes: r.stdout.length, gzipped: r.stdout };
-    } catch (err) {
-      // gzip's CRC caught bytes the channel changed; the file is unchanged in the guest, so it is read again
-      if (attempt === READ_ATTEMPTS)
-        throw new LabError(
-          'TRACE_READ',
-          `${file} arrived damaged ${READ_ATTEMPTS} times from the guest (${(err as Error).message})`,
-          { hint: 'lab down, lab up, and record again; the trace is still in the guest until then' },
-        );
-    }
-  }
-  const plain = await run(guest, ['cat', file], 600_000);
-  if (!plain.ok) throw new LabError('TRACE_READ', `reading ${file} failed: ${plain.err}`);
-  return { out: plain.out, bytes: Buffer.byteLength(plain.out) };
 }
 
 /** Probes off (so their counts stop), then the buffer, the counts and each CPU's buffer statistics. */

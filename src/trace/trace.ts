@@ -1,5 +1,6 @@
 import { LabError, withCleanup, withSecondError } from '../errors.js';
 import { sleep } from '../util/sleep.js';
+import { readCompressed } from '../guest/compressed-read.js';
 import { guestTool, type Guest } from '../guest/guest.js';
 import { eventCounts, functionStats, parseTrace, type FunctionStats, type TraceRecord } from './ftrace-parse.js';
 import { traceRestore, traceSetup, tracefsArgs, type TraceRequest, type TracefsWrite } from './plan.js';
@@ -51,10 +52,7 @@ export async function startTrace(guest: Guest, req: TraceRequest): Promise<Activ
       return withCleanup(
         async () => {
           await tracefs(guest, [['tracing_on', '0']]);
-          const r = await guest.exec(['cat', TRACE_FILE], { timeoutMs: 300_000 });
-          if (r.exitCode !== 0)
-            throw new LabError('TRACE_READ', `reading ${TRACE_FILE} failed: ${r.stderr.toString().trim()}`);
-          return r.stdout.toString('utf8');
+          return (await readCompressed(guest, TRACE_FILE)).out;
         },
         restore,
         'restoring tracefs',

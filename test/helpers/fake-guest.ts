@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ExecReply } from '../../src/guest/agent-protocol.js';
@@ -57,6 +58,12 @@ export class FakeGuest implements Guest {
             .map((f) => `==> ${f} <==\n${f === '/dev/null' ? '' : this.files.get(f)}\n`)
             .join('\n'),
         );
+      case 'gzip': {
+        // gzip -c -1 FILE: how lab reads a large file (guest/compressed-read.ts)
+        const file = args.at(-1)!;
+        if (!this.files.has(file)) return fail(`gzip: ${file}: No such file or directory`);
+        return { exitCode: 0, stdout: gzipSync(this.files.get(file)!), stderr: Buffer.alloc(0) };
+      }
       case 'cat':
         return this.files.has(args[0]!)
           ? ok(this.files.get(args[0]!))

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 /**
  * The end of a manual scenario run (function_graph and breakpoints) against
  * a fake guest: the trace is parsed once, and the exports and report.html
@@ -41,8 +42,8 @@ describe('the end of a manual scenario run', () => {
     // arming clears the fake's trace file: the trace is what stopping reads
     const exec = guest.exec.bind(guest);
     guest.exec = async (argv: string[]) =>
-      argv.join(' ') === 'cat /sys/kernel/tracing/trace'
-        ? { exitCode: 0, stdout: Buffer.from(trace), stderr: Buffer.alloc(0) }
+      argv.join(' ') === 'gzip -c -1 /sys/kernel/tracing/trace'
+        ? { exitCode: 0, stdout: gzipSync(trace), stderr: Buffer.alloc(0) }
         : exec(argv);
     const scenario = parseScenario(
       JSON.stringify({ ...MANUAL, steps: [{ run: ['true'] }], settings: {} }),

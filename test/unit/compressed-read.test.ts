@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { readCompressed } from '../../src/engine/guest-session.js';
+import { readCompressed } from '../../src/guest/compressed-read.js';
 import type { Guest } from '../../src/guest/guest.js';
 
 /** A guest whose channel hands over each reply in turn: what gzip -c printed, some with a byte changed on the way. */
