@@ -97,6 +97,11 @@ export const ERROR_TABLE = {
       'or build with --toolchain host (outputs will not match)',
   },
 
+  SECOND_STAGE_FAILED: {
+    kind: 'failed',
+    hint: "see the guest's console log it names: the second stage runs the packages' own scripts",
+  },
+
   STORE_DAMAGED: { kind: 'failed', hint: 'remove that entry from the store (lab makes it again)' },
   STORE_LOCK_INVALID: { kind: 'failed', hint: 'remove it: lab makes its lock files itself' },
 

@@ -126,12 +126,21 @@ export function secondStageScript(): string {
   ].join('\n');
 }
 
+/** The first stage's tree as the second stage guest's root disk: a plain ext4, thrown away after. */
+export function firstStageDiskCommand(tree: string, image: string, sizeMiB: number): Command {
+  return {
+    program: 'mke2fs',
+    args: ['-q', '-F', '-t', 'ext4', '-d', tree, image, `${sizeMiB}M`],
+    what: 'mke2fs (the first stage)',
+  };
+}
+
 /** The tar the second stage wrote, unpacked as root with every owner, mode and extended attribute kept. */
 export function unpackTreeCommand(tarFile: string, tree: string): Command {
   return {
     program: 'tar',
-    args: ['-x', '-p', '--numeric-owner', '--xattrs', "--xattrs-include=*", '-f', tarFile, '-C', tree],
-    what: 'unpack the second stage\'s tree',
+    args: ['-x', '-p', '--numeric-owner', '--xattrs', '--xattrs-include=*', '-f', tarFile, '-C', tree],
+    what: "unpack the second stage's tree",
   };
 }
 

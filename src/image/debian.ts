@@ -1,4 +1,5 @@
-import { chmod, cp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, cp, mkdir, readFile, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LabError } from '../errors.js';
 import { projectRoot } from '../config/paths.js';
@@ -28,8 +29,15 @@ import {
   imageSizeMiB,
   mmdebstrapCommand,
   parsePackageList,
+  SECOND_STAGE,
+  SECOND_STAGE_DONE,
+  secondStageScript,
+  firstStageDiskCommand,
   treePath,
+  unpackTreeCommand,
 } from './debian-plan.js';
+import { archSpec, hostArch, type Arch } from '../arch/arch.js';
+import { secondStageArgs } from '../qemu/args.js';
 
 export interface DebianImage {
   key: string;
@@ -102,6 +110,9 @@ export async function buildDebianImage(
     mirror?: string;
     packages?: string[];
     toolchain: Toolchain;
+    arch: Arch;
+    /** The lab's kernel for the guest that runs debootstrap's second stage, when the image is foreign. */
+    kernel?: string;
   },
 ): Promise<DebianImage> {
   const tc = options.toolchain;
@@ -109,6 +120,8 @@ export async function buildDebianImage(
   const own = parsePackageList(await readFile(path.join(imageDir(), 'debian', 'packages.txt'), 'utf8'));
   const packages = [...own, ...(options.packages ?? []).filter((p) => !own.includes(p))];
   const overlay = path.join(imageDir(), 'debian', 'overlay');
+  const target = archSpec(options.arch).debian;
+  const foreign = options.arch !== hostArch();
   const key = keyOf(
     debianImageKeyInputs({
       mirror,
@@ -117,13 +130,19 @@ export async function buildDebianImage(
       toolSha256s: Object.fromEntries(Object.entries(tools).map(([n, d]) => [n, sha256(d)])),
       // mke2fs and debugfs are the toolchain's
       ...(tc.kind === 'root' ? { toolchain: await toolchainId(tc, store) } : {}),
+      ...(options.arch !== 'x86_64' ? { debianArch: target } : {}),
+      ...(foreign ? { secondStageInGuest: true } : {}),
     }),
   );
   if (store.has('rootfs', key))
     return { key, file: path.join(store.entry('rootfs', key), 'rootfs.ext4'), cached: true, packages };
 
   const isRoot = process.getuid?.() === 0;
-  const missing = debianBuilderMissing(isRoot, (c) => systemProbe.hasCommand(c));
+  const missing =
+    debianBuilderMissing(isRoot, (c) => systemProbe.hasCommand(c)) ??
+    (foreign
+      ? foreignBuilderMissing(options.arch, isRoot, options.kernel, (c) => systemProbe.hasCommand(c))
+      : undefined);
   if (missing) throw missing;
   await mkdir(options.logDir, { recursive: true });
   const logFile = path.join(options.logDir, 'debian-image.log');
@@ -134,20 +153,31 @@ export async function buildDebianImage(
     const scratch = await store.scratch('debian');
     try {
       if (isRoot) {
-        const tree = path.join(scratch, 'tree');
+        let tree = path.join(scratch, 'tree');
         const cacheDir = path.join(store.root, 'debcache');
         await mkdir(cacheDir, { recursive: true });
-        const stage = options.progress.stage(`debootstrap ${DEBIAN_SUITE}`);
-        await run({ ...debootstrapCommand(tree, packages, { mirror, cacheDir }), env: IMAGE_BUILD_ENV });
+        const stage = options.progress.stage(`debootstrap ${DEBIAN_SUITE}${foreign ? ` ${target}, first stage` : ''}`);
+        const first = { mirror, cacheDir, ...(foreign ? { foreignArch: target } : {}) };
+        await run({ ...debootstrapCommand(tree, packages, first), env: IMAGE_BUILD_ENV });
         stage.done(`${packages.length} packages on minbase`);
         await cp(overlay, tree, { recursive: true, force: true });
         await installTools(tree, tools);
-        await run(enableUnitsCommand(tree));
-        await run(maskUnitsCommand(tree));
-        // systemd makes a fresh machine-id at first boot; no apt downloads kept
-        await writeFile(treePath(tree, '/etc/machine-id'), '');
-        await rm(treePath(tree, '/var/cache/apt/archives'), { recursive: true, force: true });
-        await mkdir(treePath(tree, '/var/cache/apt/archives/partial'), { recursive: true });
+        if (foreign) {
+          tree = await secondStageInGuest(tree, scratch, {
+            arch: options.arch,
+            kernel: options.kernel!,
+            logDir: options.logDir,
+            progress: options.progress,
+            run,
+          });
+        } else {
+          await run(enableUnitsCommand(tree));
+          await run(maskUnitsCommand(tree));
+          // systemd makes a fresh machine-id at first boot; no apt downloads kept
+          await writeFile(treePath(tree, '/etc/machine-id'), '');
+          await rm(treePath(tree, '/var/cache/apt/archives'), { recursive: true, force: true });
+          await mkdir(treePath(tree, '/var/cache/apt/archives/partial'), { recursive: true });
+        }
         const paths = await normalizeTree(tree);
         const mk = options.progress.stage('mke2fs -d');
         const script = path.join(scratch, 'ctimes.debugfs');
@@ -157,9 +187,10 @@ export async function buildDebianImage(
         const inRoot = (c: Command) =>
           inside(tc, c, places, { readOnly: ['/lab/build'], caps: ['CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH'] });
         const seenImage = path.join(seenAt(tc, '/lab/out', dir), 'rootfs.ext4');
+        const seenTree = path.join(seenAt(tc, '/lab/build', scratch), path.relative(scratch, tree));
         const seenScratch = seenAt(tc, '/lab/build', scratch);
         const size = imageSizeMiB(await treeBytes(tree));
-        await run(inRoot(reproducibleMke2fsCommand(path.join(seenScratch, 'tree'), seenImage, size)));
+        await run(inRoot(reproducibleMke2fsCommand(seenTree, seenImage, size)));
         await run(inRoot(debugfsScriptCommand(seenImage, path.join(seenScratch, 'ctimes.debugfs'))));
         mk.done();
       } else {
@@ -176,4 +207,61 @@ export async function buildDebianImage(
     }
   });
   return { key, file: path.join(entry, 'rootfs.ext4'), cached: false, packages };
+}
+
+/** What a foreign image needs beyond the native one: root, the guest's QEMU, and a kernel to boot. */
+export function foreignBuilderMissing(
+  arch: Arch,
+  isRoot: boolean,
+  kernel: string | undefined,
+  has: (cmd: string) => boolean,
+): LabError | undefined {
+  const { qemu } = archSpec(arch);
+  if (!isRoot)
+    return new LabError('TOOL_MISSING', `the ${arch} Debian image is built as root (debootstrap --foreign)`, {
+      hint: `run lab build as root, or use --rootfs initramfs`,
+    });
+  if (!has(qemu.binary))
+    return new LabError('TOOL_MISSING', `${qemu.binary} is not installed (it runs the image's second stage)`, {
+      hint: `bash scripts/install-deps.sh ${qemu.purpose}`,
+    });
+  if (!kernel) return new LabError('BAD_OPTION', `the ${arch} Debian image needs the lab's ${arch} kernel to build`);
+  return undefined;
+}
+
+/**
+ * debootstrap's second stage, run by the guest: the first stage's tree
+ * becomes a plain ext4 disk, the lab's own kernel boots it with the stage's
+ * script as init, and the configured tree comes back as a tar on a second
+ * disk, unpacked as root with owners and extended attributes kept.
+ */
+async function secondStageInGuest(
+  tree: string,
+  scratch: string,
+  o: { arch: Arch; kernel: string; logDir: string; progress: Progress; run: (c: Command) => Promise<unknown> },
+): Promise<string> {
+  const stage = o.progress.stage(`debootstrap second stage in the ${o.arch} guest (TCG)`);
+  await writeFile(treePath(tree, SECOND_STAGE), secondStageScript(), { mode: 0o755 });
+  const size = imageSizeMiB(await treeBytes(tree));
+  const rootImage = path.join(scratch, 'first-stage.ext4');
+  const outTar = path.join(scratch, 'second-stage.tar');
+  await o.run(firstStageDiskCommand(tree, rootImage, size));
+  await truncate(outTar, size * 1024 * 1024);
+  const consoleLog = path.join(o.logDir, 'second-stage-console.log');
+  await rm(consoleLog, { force: true });
+  const args = secondStageArgs({ arch: o.arch, kernel: o.kernel, init: SECOND_STAGE, rootImage, outTar, consoleLog });
+  await o.run({ program: archSpec(o.arch).qemu.binary, args, what: 'the second stage guest' });
+  const console = existsSync(consoleLog) ? await readFile(consoleLog, 'utf8') : '';
+  if (!console.includes(SECOND_STAGE_DONE)) {
+    const last = console.trim().split('\n').slice(-1)[0] ?? '';
+    throw new LabError('SECOND_STAGE_FAILED', `debootstrap's second stage did not finish in the guest: ${last}`, {
+      hint: `see ${consoleLog}`,
+    });
+  }
+  const configured = path.join(scratch, 'configured');
+  await mkdir(configured);
+  await o.run(unpackTreeCommand(outTar, configured));
+  await rm(tree, { recursive: true, force: true });
+  stage.done();
+  return configured;
 }

@@ -10,7 +10,8 @@ export const ROOTFS_KINDS: RootfsKind[] = ['initramfs', 'debian'];
  * where the profile's default is not built for it, the architecture's own.
  */
 export function rootfsFor(arch: Arch, wanted: RootfsKind, explicit: boolean): RootfsKind {
-  const kinds = archSpec(arch).rootfsKinds;
+  const { rootfsKinds: kinds, defaultRootfs } = archSpec(arch);
+  if (!explicit && defaultRootfs) return defaultRootfs;
   if (kinds.includes(wanted)) return wanted;
   if (!explicit) return kinds[0]!;
   throw new LabError('BAD_OPTION', `lab does not build the ${wanted} rootfs for ${arch} yet`, {

@@ -33,6 +33,8 @@ export async function buildRootfs(
     packages?: string[];
     toolchain: Toolchain;
     arch: Arch;
+    /** The lab's kernel: a foreign Debian image's second stage boots it. */
+    kernel?: string;
   },
 ): Promise<Rootfs> {
   const tools = await guestTools(store, options.toolchain, options.arch);

@@ -54,6 +54,7 @@ export async function buildLabWith(
     packages: profile.guestPackages,
     toolchain: inputs.toolchain,
     arch: selection.arch,
+    kernel: kernel.bzImage,
   });
   const qemu = await resolveQemuInstall(store, profile, flags, selection.arch, { progress, signal, logDir });
   const record: BuildRecord = {
