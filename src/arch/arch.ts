@@ -161,3 +161,17 @@ export function debuggerFor(arch: Arch, host: Arch = hostArch()): 'gdb' | 'gdb-m
 export function crossPrefix(target: Arch, host: Arch = hostArch()): string | undefined {
   return target === host ? undefined : archSpec(target).cross.prefix;
 }
+
+/**
+ * The rootfs to build for the architecture (pure): the one asked for, or
+ * where the profile's default is not built for it, the architecture's own.
+ */
+export function rootfsFor(arch: Arch, wanted: 'debian' | 'initramfs', explicit: boolean): 'debian' | 'initramfs' {
+  const { rootfsKinds: kinds, defaultRootfs } = archSpec(arch);
+  if (!explicit && defaultRootfs) return defaultRootfs;
+  if (kinds.includes(wanted)) return wanted;
+  if (!explicit) return kinds[0]!;
+  throw new LabError('BAD_OPTION', `lab does not build the ${wanted} rootfs for ${arch} yet`, {
+    hint: `use --rootfs ${kinds.join(' or ')}`,
+  });
+}

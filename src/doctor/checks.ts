@@ -1,4 +1,4 @@
-import { archSpec, type Arch } from '../arch/arch.js';
+import { archSpec, rootfsFor, type Arch } from '../arch/arch.js';
 import type { Profile } from '../config/profile.js';
 import type { HostPackage, Provision, Purpose } from './host-packages.js';
 
@@ -41,7 +41,8 @@ export function purposesFor(options: { qemuBuild: boolean; rootfs: 'debian' | 'i
   const arch = options.arch ?? 'x86_64';
   const qemu = options.qemuBuild ? 'qemu-build' : archSpec(arch).qemu.purpose;
   const purposes: Purpose[] = [qemu, 'debug', 'kernel', 'initramfs'];
-  if (options.rootfs === 'debian' && archSpec(arch).rootfsKinds.includes('debian')) purposes.push('image');
+  // the rootfs the build gets: an arm64 lab's is the initramfs unless --rootfs debian
+  if (rootfsFor(arch, options.rootfs, false) === 'debian') purposes.push('image');
   return purposes;
 }
 

@@ -1,4 +1,4 @@
-import { hostArch, type Arch } from '../arch/arch.js';
+import { hostArch, rootfsFor, type Arch } from '../arch/arch.js';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,7 +11,7 @@ import { loadProfile, type Profile } from '../config/profile.js';
 import { selectKernel, type KernelFlags, type KernelSelection, type PathKind } from '../config/resolve.js';
 import { LabError } from '../errors.js';
 import { isStored, materializeSource, type MaterializedSource } from '../fetch/source.js';
-import { rootfsFor, type RootfsKind } from '../image/rootfs-kinds.js';
+import type { RootfsKind } from '../image/rootfs-kinds.js';
 import type { LabContext } from './context.js';
 
 export interface BuildFlags extends KernelFlags {

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { ARCHES, type Arch } from '../arch/arch.js';
-import { rootfsFor } from '../image/rootfs-kinds.js';
+import { ARCHES, rootfsFor, type Arch } from '../arch/arch.js';
 import { LabError } from '../errors.js';
 import { parseCheckedJson } from '../util/checked-json.js';
 import { JobIdSchema } from './records.js';

@@ -15,8 +15,8 @@ import {
   secondStageScript,
   unpackTreeCommand,
 } from '../../src/image/debian-plan.js';
-import { foreignBuilderMissing } from '../../src/image/debian.js';
-import { rootfsFor } from '../../src/image/rootfs-kinds.js';
+import { foreignBuilderMissing } from '../../src/image/second-stage.js';
+import { rootfsFor } from '../../src/arch/arch.js';
 import { secondStageArgs } from '../../src/qemu/args.js';
 import { keyOf } from '../../src/util/hash.js';
 
@@ -35,7 +35,7 @@ describe('a Debian image for another architecture', () => {
     );
   });
 
-  it('gives the second stage a script that stops at the first failure and says done only after the tar is written', () => {
+  it('gives the second stage a script that stops at its first failure, and says done once the tar is written', () => {
     const lines = secondStageScript().trim().split('\n');
     expect(lines.slice(0, 2)).toEqual(['#!/bin/sh', 'set -e']);
     expect(lines).toContain('/debootstrap/debootstrap --second-stage');
