@@ -47,8 +47,12 @@ export interface ArchSpec {
   };
   /** The guest's console, the agent's channel and KGDB's line, by their device names. */
   tty: { console: string; agent: string; kgdb: string };
-  /** How QEMU gives the guest its agent channel: a second serial port, or a virtio console. */
-  agentDevice: 'serial' | 'virtconsole';
+  /**
+   * How QEMU gives the guest its agent channel: a second serial port, or a
+   * virtio serial port (not a virtio console: QEMU drops a console's bytes
+   * when the host reads slower than the guest writes, and throttles a port's).
+   */
+  agentDevice: 'serial' | 'virtserialport';
   /**
    * How it gives KGDB its line: a third serial port, or a 16550 on PCI
    * (kgdboc polls the port with interrupts off; a virtio console's polled
@@ -88,7 +92,7 @@ const X86_64: ArchSpec = {
 
 /**
  * QEMU's virt board has one PL011 (QEMU 10.0 adds a second): the console is
- * on it, the agent gets a virtio console, hvc0, and KGDB a PCI 16550. GICv3 for more than 8
+ * on it, the agent gets a virtio serial port, and KGDB a PCI 16550. GICv3 for more than 8
  * CPUs. Under TCG -cpu max, every feature QEMU emulates, with pointer authentication's cheap
  * implementation-defined hash (QEMU's own advice: QARMA costs most of a
  * TCG guest's time); host under KVM.
@@ -110,8 +114,9 @@ const ARM64: ArchSpec = {
     cpu: { tcg: 'max,pauth-impdef=on', kvm: 'host' },
   },
   // the board has no 16550 of its own: the PCI one is the first 8250 port
-  tty: { console: 'ttyAMA0', agent: 'hvc0', kgdb: 'ttyS0' },
-  agentDevice: 'virtconsole',
+  // the agent's port is found by its name (image/initramfs/init): virtio numbers ports as it probes
+  tty: { console: 'ttyAMA0', agent: 'virtio:lab.agent', kgdb: 'ttyS0' },
+  agentDevice: 'virtserialport',
   kgdbDevice: 'pci-serial',
   rootfsKinds: ['initramfs', 'debian'],
   // on an x86_64 host the Debian image's second stage runs in a TCG guest, a quarter of an hour: asked for by name

@@ -81,14 +81,17 @@ export function machineArgs(
 /**
  * The agent's channel, then KGDB's line when asked: the second and third
  * serial ports (ttyS1, ttyS2), or where the board has one serial port, a
- * virtio console (hvc0) and a 16550 on PCI (ttyS0).
+ * virtio serial port named lab.agent and a 16550 on PCI (ttyS0).
  */
+/** The agent's virtio port's name: the guest's init finds its device by it. */
+export const AGENT_PORT = 'lab.agent';
+
 function channelDevices(arch: Arch, kgdb: boolean): string[] {
   const spec = archSpec(arch);
   const agent =
     spec.agentDevice === 'serial'
       ? ['-serial', 'chardev:agent']
-      : ['-device', 'virtio-serial-pci,id=channels', '-device', 'virtconsole,chardev=agent'];
+      : ['-device', 'virtio-serial-pci,id=channels', '-device', `virtserialport,chardev=agent,name=${AGENT_PORT}`];
   if (!kgdb) return agent;
   const line = spec.kgdbDevice === 'serial' ? ['-serial', 'chardev:kgdb'] : ['-device', 'pci-serial,chardev=kgdb'];
   return [...agent, ...line];
