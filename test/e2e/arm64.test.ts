@@ -60,7 +60,7 @@ describe.skipIf(missing.length > 0)('an arm64 guest', () => {
     expect(build.rootfs.kind).toBe('initramfs');
   });
 
-  it('boots on the virt board, with the agent on a virtio console', async () => {
+  it('boots on the virt board, with the agent on a virtio serial port', async () => {
     const r = await lab(['exec', '--', 'uname', '-m'], { cwd });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe('aarch64');
