@@ -54,6 +54,8 @@ export async function secondStageInGuest(
   const rootImage = path.join(scratch, 'first-stage.ext4');
   const outTar = path.join(scratch, 'second-stage.tar');
   await o.run(firstStageDiskCommand(tree, rootImage, size));
+  // a sparse file the guest writes its tar into: QEMU's raw disk is the tar
+  await writeFile(outTar, '');
   await truncate(outTar, size * 1024 * 1024);
   const consoleLog = path.join(o.logDir, 'second-stage-console.log');
   await rm(consoleLog, { force: true });
