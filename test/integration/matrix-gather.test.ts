@@ -7,6 +7,8 @@ import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gatherMatrix } from '../../src/lab/matrix.js';
+import { silentProgress } from '../../src/progress/progress.js';
+import { Store } from '../../src/store/store.js';
 import { expandMatrix, type JobResult } from '../../src/matrix/job.js';
 import { parseMatrixSpec } from '../../src/matrix/spec.js';
 import { PROJECT, tempDir } from '../helpers/cli.js';
@@ -60,7 +62,12 @@ describe('lab matrix --gather', () => {
       JSON.stringify({ matrix: 'g', spec: 'g.json', jobs: jobs.map((j) => j.id), kernels: [] }),
     );
 
-    const s = await gatherMatrix(out);
+    // a store with no kernels: the comparison names no function's copies and says nothing is inlined
+    const s = await gatherMatrix(out, {
+      store: new Store(tempDir('gather-store')),
+      progress: silentProgress,
+      signal: new AbortController().signal,
+    });
     expect([s.jobs, s.done, s.failed, s.missing]).toEqual([4, 3, 0, 1]);
     expect(s.problems).toEqual([{ id: 'b.proactive.r2', status: 'missing' }]);
     expect(s.comparisons).toEqual([
