@@ -68,6 +68,9 @@ export interface ArchSpec {
   defaultRootfs?: 'debian' | 'initramfs';
 }
 
+/** The name QEMU gives the agent's virtio port: the guest's init finds the port's device by it. */
+export const AGENT_PORT = 'lab.agent';
+
 const X86_64: ArchSpec = {
   arch: 'x86_64',
   kernelArch: 'x86',
@@ -115,7 +118,7 @@ const ARM64: ArchSpec = {
   },
   // the board has no 16550 of its own: the PCI one is the first 8250 port
   // the agent's port is found by its name (image/initramfs/init): virtio numbers ports as it probes
-  tty: { console: 'ttyAMA0', agent: 'virtio:lab.agent', kgdb: 'ttyS0' },
+  tty: { console: 'ttyAMA0', agent: `virtio:${AGENT_PORT}`, kgdb: 'ttyS0' },
   agentDevice: 'virtserialport',
   kgdbDevice: 'pci-serial',
   rootfsKinds: ['initramfs', 'debian'],

@@ -73,10 +73,7 @@ export function pathFrames(stack: string): { cut: boolean; frames: Frame[] } {
     if (n === '??' || FTRACE_FRAMES.has(n)) start = i + 1;
   });
   const frames: Frame[] = [];
-  for (let i = start; i < names.length; i++) {
-    const caller = i > start ? names[i - 1]!.replace(INLINED, '').replace(CLONE, '') : undefined;
-    frames.push(frameOf(names[i]!, caller));
-  }
+  for (const name of names.slice(start)) frames.push(frameOf(name, frames.at(-1)?.base));
   return { cut: start > 0, frames };
 }
 

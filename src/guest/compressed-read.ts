@@ -8,7 +8,7 @@ const READ_ATTEMPTS = 3;
 /**
  * A large text file from the guest, gzip -1 on the way: a function_graph
  * trace or the engine's 40,000 stacks are tens of MB of text that compress
- * about tenfold, and the initramfs's serial line (or arm64's virtio console
+ * about tenfold, and the initramfs's serial line (or arm64's virtio port
  * under TCG) carries a few hundred KB a second. gzip's CRC catches bytes the
  * channel changed: the file is unchanged in the guest, so it is read again.
  * cat where the guest has no gzip.

@@ -61,9 +61,9 @@ export async function secondStageInGuest(
   await rm(consoleLog, { force: true });
   const args = secondStageArgs({ arch: o.arch, kernel: o.kernel, init: SECOND_STAGE, rootImage, outTar, consoleLog });
   await o.run({ program: archSpec(o.arch).qemu.binary, args, what: 'the second stage guest' });
-  const console = existsSync(consoleLog) ? await readFile(consoleLog, 'utf8') : '';
-  if (!console.includes(SECOND_STAGE_DONE)) {
-    const last = console.trim().split('\n').slice(-1)[0] ?? '';
+  const printed = existsSync(consoleLog) ? await readFile(consoleLog, 'utf8') : '';
+  if (!printed.includes(SECOND_STAGE_DONE)) {
+    const last = printed.trim().split('\n').slice(-1)[0] ?? '';
     throw new LabError('SECOND_STAGE_FAILED', `debootstrap's second stage did not finish in the guest: ${last}`, {
       hint: `see ${consoleLog}`,
     });

@@ -189,7 +189,7 @@ export async function buildKernel(
       bzImage: path.join(dir, path.basename(bootImage)),
       arch: request.arch,
       vmlinux: path.join(dir, 'vmlinux'),
-      systemMap: storedKernelFile(store, key, 'System.map'),
+      systemMap: path.join(dir, 'System.map'),
       config: path.join(dir, 'config'),
       gdbScript: path.join(dir, 'vmlinux-gdb.py'),
       version,

@@ -1,4 +1,4 @@
-import { archSpec, type Arch } from '../arch/arch.js';
+import { AGENT_PORT, archSpec, type Arch } from '../arch/arch.js';
 
 /**
  * The QEMU command line, built as data (pure, so it is tested as a list).
@@ -83,9 +83,6 @@ export function machineArgs(
  * serial ports (ttyS1, ttyS2), or where the board has one serial port, a
  * virtio serial port named lab.agent and a 16550 on PCI (ttyS0).
  */
-/** The agent's virtio port's name: the guest's init finds its device by it. */
-export const AGENT_PORT = 'lab.agent';
-
 function channelDevices(arch: Arch, kgdb: boolean): string[] {
   const spec = archSpec(arch);
   const agent =
