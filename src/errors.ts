@@ -165,6 +165,8 @@ export const ERROR_TABLE = {
   BUNDLE_REFUSED: { kind: 'failed', hint: 'ask for a bundle written by lab pack' },
   CHECK_FAILED: { kind: 'failed', hint: 'see the rows marked "fail"' },
   DEB_INVALID: { kind: 'failed', hint: 'check the package URL and its sha256' },
+  CACHE_REFUSED: { kind: 'failed', hint: 'lab builds the entry instead; tell the teacher the class cache is damaged' },
+  CACHE_UNREACHABLE: { kind: 'failed', hint: 'lab builds the entry instead; check the "cache" lab.json names' },
 
   INTERRUPTED: { kind: 'interrupted' },
   INTERNAL: { kind: 'internal' },

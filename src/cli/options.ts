@@ -65,8 +65,18 @@ export function buildOptions<T>(y: Argv<T>) {
       choices: ARCH_NAMES,
       describe: "the guest's architecture (aarch64 is arm64, amd64 x86_64); default the profile's, else this machine's",
     })
-    .option(...toolchainOption);
+    .option(...toolchainOption)
+    .option(...cacheOption);
 }
+
+/** --no-cache, for build, demo, lock and verify: build what the store lacks instead of fetching it. */
+export const cacheOption = [
+  'cache',
+  {
+    type: 'boolean',
+    describe: 'fetch what lab.lock pins from the class cache lab.json names (--no-cache: build it here)',
+  },
+] as const;
 
 /** --toolchain, for build, demo, lock and verify. */
 export const toolchainOption = [

@@ -1,6 +1,8 @@
 import type { Comparison, RepeatSummary, Spread } from '../compare/compare.js';
 import type { CheckRow } from '../lab/hand-in.js';
 import type { LockRow } from '../lock/lock.js';
+import type { PublishResult } from '../lab/publish.js';
+import { sizeInWords } from '../util/checked-file.js';
 import { cappedText, terminalJson, terminalText } from '../util/terminal-text.js';
 
 /** Columns padded to their widest cell; the last column runs free. */
@@ -14,7 +16,7 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-export function renderVerify(r: { lockFile: string; rows: LockRow[]; same: boolean }): string {
+export function renderVerify(r: { lockFile: string; rows: LockRow[]; same: boolean; rebuilt?: boolean }): string {
   const rows = r.rows.map((row) => [
     row.same ? 'same' : row.hostTool ? 'host' : 'DIFFERENT',
     row.item,
@@ -27,9 +29,17 @@ export function renderVerify(r: { lockFile: string; rows: LockRow[]; same: boole
       'lab runs them but does not build them, so they do not change what the lab built'
     : '';
   const verdict = r.same
-    ? `every item lab builds from ${r.lockFile} is the same here`
+    ? `every item lab builds from ${r.lockFile} is the same here${r.rebuilt ? ', rebuilt from source' : ''}`
     : `${differ.length} of ${r.rows.length} items differ from ${r.lockFile}: ${differ.join(', ')}`;
   return `${table(['', 'item', 'here'], rows)}\n${verdict}${toolNote}`;
+}
+
+export function renderPublish(r: PublishResult): string {
+  const rows = r.entries.map((e) => [e.name, e.entry, `${e.files} files`, sizeInWords(e.bytes)]);
+  return (
+    `${table(['', 'entry', '', ''], rows)}\n` +
+    `wrote ${r.dir}: ${sizeInWords(r.copied)} copied; serve it as it is and name it "cache" in lab.json`
+  );
 }
 
 function short(v: string): string {

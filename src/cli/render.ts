@@ -12,11 +12,15 @@ import type { TraceSummary } from '../trace/trace.js';
 
 /** Text renderings of command results (pure: tests read them as strings). */
 export function renderBuild(r: BuildRecord): string {
+  const fetched = new Set(r.fetched?.entries.map((e) => e.name) ?? []);
+  const how = (name: 'kernel' | 'initramfs' | 'debian image', cached: string | false) =>
+    fetched.has(name) ? '(fetched from the class cache, checked against lab.lock)' : cached || '(built)';
+  const rootfsName = r.rootfs.kind === 'initramfs' ? 'initramfs' : 'debian image';
   const lines = [
     `profile   ${r.profile}${r.fellBackFrom ? ` (fell back from ${r.fellBackFrom})` : ''}`,
-    `kernel    ${r.kernel.version} ${r.kernel.cached ? '(cached, no make ran)' : '(built)'}  ${r.kernel.bzImage}`,
+    `kernel    ${r.kernel.version} ${how('kernel', r.kernel.cached && '(cached, no make ran)')}  ${r.kernel.bzImage}`,
     `vmlinux   ${r.kernel.vmlinux}`,
-    `rootfs    ${r.rootfs.kind} ${r.rootfs.cached ? '(cached)' : '(built)'}  ${r.rootfs.file}`,
+    `rootfs    ${r.rootfs.kind} ${how(rootfsName, r.rootfs.cached && '(cached)')}  ${r.rootfs.file}`,
     `qemu      ${r.qemu.version} ` +
       `(${r.qemu.built ? `built from source${r.qemu.built.cached ? ', cached' : ''}: ` : ''}${r.qemu.binary})`,
     `took      ${r.seconds.toFixed(1)} s`,

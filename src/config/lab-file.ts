@@ -81,6 +81,11 @@ export const LabFileSchema = z.strictObject({
   qemu: z.enum(['system', 'build']).optional(),
   /** The guest's architecture, for every student: x86_64 or arm64. */
   arch: z.enum(ARCHES).optional(),
+  /**
+   * The class cache lab publish wrote: an http(s) URL or a folder relative to
+   * lab.json. lab fetches what lab.lock pins from it, checked byte for byte.
+   */
+  cache: z.string().min(1).optional(),
   exercises: z.array(ExerciseSchema).default([]),
 });
 export type LabFileData = z.infer<typeof LabFileSchema>;

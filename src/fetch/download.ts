@@ -15,6 +15,8 @@ export interface DownloadOptions {
   signal?: AbortSignal;
   /** Times one URL is resumed after its connection drops before moving to the next. */
   resumes?: number;
+  /** A file longer than this is refused as it arrives (a class cache's file list says how long each is). */
+  maxBytes?: number;
 }
 
 /**
@@ -152,8 +154,14 @@ async function fetchFrom(
     state.fromStart = true;
     if (offset > 0) await truncate(options.partialPath, 0);
   }
+  let length = append ? offset : 0;
   const hashing = new Transform({
     transform(chunk: Buffer, _enc, done) {
+      length += chunk.length;
+      if (options.maxBytes !== undefined && length > options.maxBytes) {
+        done(new Error(`longer than the ${options.maxBytes} bytes expected`));
+        return;
+      }
       hash.update(chunk);
       done(null, chunk);
     },

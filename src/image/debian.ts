@@ -1,4 +1,5 @@
 import { chmod, cp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { ROOTFS_FILE } from './rootfs-kinds.js';
 import path from 'node:path';
 import { LabError } from '../errors.js';
 import { projectRoot } from '../config/paths.js';
@@ -122,7 +123,7 @@ export async function buildDebianImage(
     }),
   );
   if (store.has('rootfs', key))
-    return { key, file: path.join(store.entry('rootfs', key), 'rootfs.ext4'), cached: true, packages };
+    return { key, file: path.join(store.entry('rootfs', key), ROOTFS_FILE.debian), cached: true, packages };
 
   const isRoot = process.getuid?.() === 0;
   const missing =
@@ -136,7 +137,7 @@ export async function buildDebianImage(
   const run = (c: Command) => executeChecked(c, { logFile, signal: options.signal });
 
   const { path: entry } = await store.ensure('rootfs', key, async (dir) => {
-    const image = path.join(dir, 'rootfs.ext4');
+    const image = path.join(dir, ROOTFS_FILE.debian);
     const scratch = await store.scratch('debian');
     try {
       if (isRoot) {
@@ -173,7 +174,7 @@ export async function buildDebianImage(
         const places = { '/lab/build': scratch, '/lab/out': dir } as const;
         const inRoot = (c: Command) =>
           inside(tc, c, places, { readOnly: ['/lab/build'], caps: ['CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH'] });
-        const seenImage = path.join(seenAt(tc, '/lab/out', dir), 'rootfs.ext4');
+        const seenImage = path.join(seenAt(tc, '/lab/out', dir), ROOTFS_FILE.debian);
         const seenTree = path.join(seenAt(tc, '/lab/build', scratch), path.relative(scratch, tree));
         const seenScratch = seenAt(tc, '/lab/build', scratch);
         const size = imageSizeMiB(await treeBytes(tree));
@@ -193,5 +194,5 @@ export async function buildDebianImage(
       await rm(scratch, { recursive: true, force: true });
     }
   });
-  return { key, file: path.join(entry, 'rootfs.ext4'), cached: false, packages };
+  return { key, file: path.join(entry, ROOTFS_FILE.debian), cached: false, packages };
 }

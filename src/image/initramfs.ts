@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { ROOTFS_FILE } from './rootfs-kinds.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LabError } from '../errors.js';
@@ -91,7 +92,7 @@ export async function buildInitramfs(
   const inputs = await readInitramfsInputs(tools, busyboxOf(tc), arch);
   const key = initramfsKey(inputs);
   const { path: dir, hit } = await store.ensure('rootfs', key, async (tmp) => {
-    await writeFile(path.join(tmp, 'initramfs.cpio'), writeCpio(initramfsEntries(inputs)));
+    await writeFile(path.join(tmp, ROOTFS_FILE.initramfs), writeCpio(initramfsEntries(inputs)));
   });
-  return { key, file: path.join(dir, 'initramfs.cpio'), cached: hit };
+  return { key, file: path.join(dir, ROOTFS_FILE.initramfs), cached: hit };
 }

@@ -10,7 +10,7 @@ import type { Toolchain } from '../toolchain/toolchain.js';
  * The rootfs behind one interface: how it is built, how QEMU is given it, and
  * how the host reaches the guest.
  */
-import type { RootfsKind } from './rootfs-kinds.js';
+import { ROOTFS_CHANNEL, type RootfsKind } from './rootfs-kinds.js';
 
 export { ROOTFS_KINDS, type RootfsKind } from './rootfs-kinds.js';
 
@@ -41,11 +41,11 @@ export async function buildRootfs(
   switch (kind) {
     case 'initramfs': {
       const built = await buildInitramfs(store, tools, options.toolchain, options.arch);
-      return { kind, key: built.key, file: built.file, cached: built.cached, channel: 'serial-agent' };
+      return { kind, key: built.key, file: built.file, cached: built.cached, channel: ROOTFS_CHANNEL[kind] };
     }
     case 'debian': {
       const built = await buildDebianImage(store, tools, options);
-      return { kind, key: built.key, file: built.file, cached: built.cached, channel: 'ssh' };
+      return { kind, key: built.key, file: built.file, cached: built.cached, channel: ROOTFS_CHANNEL[kind] };
     }
   }
 }

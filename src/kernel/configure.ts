@@ -39,6 +39,19 @@ export interface ConfigInputs {
   fragments: Array<{ name: string; sha256: string }>;
 }
 
+/** What a config is made from, by name and sha256: what lab.lock pins of it (pure). */
+export function configInputsOf(
+  base: KernelBase,
+  fragments: Array<{ path: string; text: string }>,
+  userBase: string | undefined,
+): ConfigInputs {
+  return {
+    base:
+      typeof base === 'string' ? { name: base } : { name: path.basename(base.file), sha256: sha256(userBase ?? '') },
+    fragments: fragments.map((f) => ({ name: path.basename(f.path), sha256: sha256(f.text) })),
+  };
+}
+
 export interface ConfiguredKernel {
   configKey: string;
   config: string;
@@ -73,13 +86,7 @@ export async function configureKernel(
       arch: request.arch,
     }),
   );
-  const inputs: ConfigInputs = {
-    base:
-      userBase === undefined
-        ? { name: request.base as string }
-        : { name: path.basename((request.base as { file: string }).file), sha256: sha256(userBase) },
-    fragments: fragments.map((f) => ({ name: path.basename(f.path), sha256: sha256(f.text) })),
-  };
+  const inputs = configInputsOf(request.base, fragments, userBase);
   if (store.has('configs', configKey)) {
     const entry = await readConfigEntry(store.entry('configs', configKey));
     return { configKey, ...entry, cached: true, inputs };

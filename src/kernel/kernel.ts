@@ -173,7 +173,9 @@ export async function buildKernel(
         await writeFile(
           path.join(dir, 'build.json'),
           JSON.stringify(
-            { version, source: source.id, origin: source.origin, configSha256, compiler, changes: configured.changes },
+            // no origin: where this machine got the source is no fact of the kernel, which is
+            // the same bytes on every machine (a class cache serves it whole)
+            { version, source: source.id, configSha256, compiler, changes: configured.changes },
             null,
             2,
           ),

@@ -29,6 +29,8 @@ export interface BuildFlags extends KernelFlags {
   qemuBuild?: boolean;
   /** root (default): the lab's pinned build root; host: this machine's compiler. */
   toolchain?: ToolchainKind;
+  /** false (--no-cache): build what the store lacks rather than fetch it from the class cache lab.json names. */
+  cache?: boolean;
 }
 
 /** What one build is made from, resolved once at its start and handed to every step. */

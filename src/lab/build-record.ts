@@ -5,11 +5,18 @@ import { LabError } from '../errors.js';
 import type { Rootfs } from '../image/rootfs.js';
 import type { KernelBuild } from '../kernel/kernel.js';
 import type { QemuInstall } from '../qemu/source-build.js';
+import type { PinnedEntryName } from '../lock/lock.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { readCheckedText } from '../util/checked-file.js';
 import { parseCheckedJson } from '../util/checked-json.js';
 import { RECORD_BYTES } from '../util/checked-record.js';
 import { BuildRecordSchema } from './build-record-schema.js';
+
+/** What a build record says of a class cache: where, and which entries came from it this time. */
+export interface FetchRecord {
+  cache: string;
+  entries: Array<{ name: PinnedEntryName; entry: string; bytes: number }>;
+}
 
 /** What lab build made, kept in .lab/build.json for up, debug and the run manifests. */
 export interface BuildRecord {
@@ -22,6 +29,8 @@ export interface BuildRecord {
   qemu: QemuInstall;
   /** The .config the lab.json in use makes on its own, when the build had one: lab pack's baseline. */
   labConfig?: LabConfig;
+  /** The class cache this build fetched from, and which store entries came from it this time. */
+  fetched?: FetchRecord;
   builtAt: string;
   seconds: number;
 }

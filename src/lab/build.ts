@@ -13,7 +13,10 @@ import type { LabContext } from './context.js';
 import { writeBuildRecord, type BuildRecord } from './build-record.js';
 import { resolveBuildInputs, type BuildFlags } from './build-inputs.js';
 import { labConfigOf } from './lab-config.js';
-import type { Toolchain } from '../toolchain/toolchain.js';
+import { toolchainPin } from '../toolchain/toolchain.js';
+import type { ToolchainPin } from '../lock/lock.js';
+import type { Rootfs } from '../image/rootfs.js';
+import { fetchPinnedLab } from './fetch-lab.js';
 import { archSpec, type Arch } from '../arch/arch.js';
 
 export { pathKind, type BuildFlags } from './build-inputs.js';
@@ -23,14 +26,49 @@ export async function buildLab(ctx: LabContext, flags: BuildFlags): Promise<Buil
   return (await buildLabWith(ctx, flags)).record;
 }
 
-/** lab build, and the toolchain it ran with (lab lock records it). */
-export async function buildLabWith(
-  ctx: LabContext,
-  flags: BuildFlags,
-): Promise<{ record: BuildRecord; toolchain: Toolchain }> {
+/** A built lab, and what lab lock needs of it beyond the record. */
+export interface BuiltLab {
+  record: BuildRecord;
+  /** What compiled it: the toolchain that ran, or, for a fetched lab, what lab.lock says compiled it. */
+  toolchain: ToolchainPin;
+  /** The initramfs lab demo boots, which lab lock pins beside a Debian image. */
+  initramfs: () => Promise<Rootfs>;
+}
+
+/** lab build, and what lab lock needs beside the record. */
+export async function buildLabWith(ctx: LabContext, flags: BuildFlags): Promise<BuiltLab> {
   const started = Date.now();
+  await ctx.store.sweep();
+  const fetched = await fetchPinnedLab(ctx, flags);
+  if (fetched) {
+    const arch = fetched.kernel.arch;
+    const qemu = await resolveQemuInstall(ctx.store, fetched.labFile.profile, flags, arch, {
+      progress: ctx.progress,
+      signal: ctx.signal,
+      logDir: path.join(ctx.paths.root, 'logs'),
+    });
+    const record: BuildRecord = {
+      profile: fetched.labFile.profile.name,
+      kernel: fetched.kernel,
+      rootfs: fetched.rootfs,
+      qemu,
+      labConfig: {
+        lab: fetched.labFile.file,
+        config: fetched.kernel.config,
+        configSha256: fetched.kernel.configSha256,
+      },
+      fetched: fetched.fetched,
+      builtAt: new Date().toISOString(),
+      seconds: (Date.now() - started) / 1000,
+    };
+    await writeBuildRecord(ctx.paths, record);
+    return { record, toolchain: fetched.lock.inputs.toolchain ?? { kind: 'host' }, initramfs: fetched.initramfs };
+  }
+  return buildFromSource(ctx, flags, started);
+}
+
+async function buildFromSource(ctx: LabContext, flags: BuildFlags, started: number): Promise<BuiltLab> {
   const { store, paths, progress, signal } = ctx;
-  await store.sweep();
   const inputs = await resolveBuildInputs(ctx, flags);
   const { profile, selection, source } = inputs;
   const logDir = path.join(paths.root, 'logs');
@@ -69,7 +107,17 @@ export async function buildLabWith(
     seconds: (Date.now() - started) / 1000,
   };
   await writeBuildRecord(paths, record);
-  return { record, toolchain: inputs.toolchain };
+  const initramfs = async () =>
+    rootfs.kind === 'initramfs'
+      ? rootfs
+      : buildRootfs(store, 'initramfs', {
+          progress,
+          signal,
+          logDir,
+          toolchain: inputs.toolchain,
+          arch: selection.arch,
+        });
+  return { record, toolchain: toolchainPin(inputs.toolchain), initramfs };
 }
 
 export interface ConfigureRecord {

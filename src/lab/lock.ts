@@ -1,15 +1,17 @@
 import { debuggerFor } from '../arch/arch.js';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { labPaths } from '../config/paths.js';
+import { Store } from '../store/store.js';
 import { chooseProfile, type LabFile } from '../config/lab-file.js';
 import { lockFileOf, readLock } from '../lock/read.js';
 import { LabError } from '../errors.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { debugfsCatCommand, installedPackages } from '../util/dpkg-status.js';
-import { buildRootfs } from '../image/rootfs.js';
 import { compareLocks, labSame, LOCK_VERSION, lockDigest, lockText, type LabLock, type LockRow } from '../lock/lock.js';
 import { executeChecked, versionLine } from '../process/runner.js';
-import { toolchainPin } from '../toolchain/toolchain.js';
 import { sha256File } from '../util/hash.js';
+import { pinEntry } from '../cache/pin.js';
 import { buildLabWith } from './build.js';
 import type { BuildRecord } from './build-record.js';
 import type { LabContext } from './context.js';
@@ -18,11 +20,13 @@ import type { ToolchainKind } from '../toolchain/toolchain.js';
 export interface LockFlags {
   lab?: string;
   toolchain?: ToolchainKind;
+  /** false (--no-cache): build what the store lacks rather than fetch it from the class cache. */
+  cache?: boolean;
 }
 
 export { lockFileOf, readLock };
 
-function requireLabFile(flags: LockFlags): LabFile {
+export function requireLabFile(flags: { lab?: string }): LabFile {
   const { labFile } = chooseProfile({ lab: flags.lab });
   if (!labFile) throw new LabError('NO_LAB_FILE', `there is no ${path.join(process.cwd(), 'lab.json')}`);
   return labFile;
@@ -44,18 +48,9 @@ export async function currentLock(
   labFile: LabFile,
   flags: LockFlags,
 ): Promise<{ lock: LabLock; build: BuildRecord }> {
-  const { record: build, toolchain } = await buildLabWith(ctx, { lab: labFile.file, toolchain: flags.toolchain });
-  const logDir = path.join(ctx.paths.root, 'logs');
-  const initramfs =
-    build.rootfs.kind === 'initramfs'
-      ? build.rootfs
-      : await buildRootfs(ctx.store, 'initramfs', {
-          progress: ctx.progress,
-          signal: ctx.signal,
-          logDir,
-          toolchain,
-          arch: build.kernel.arch,
-        });
+  const built = await buildLabWith(ctx, { lab: labFile.file, toolchain: flags.toolchain, cache: flags.cache });
+  const build = built.record;
+  const initramfs = await built.initramfs();
   const stage = ctx.progress.stage('hashing what the lab built');
   const outputs: Record<string, string> = {
     bzImage: await sha256File(build.kernel.bzImage),
@@ -63,6 +58,11 @@ export async function currentLock(
     initramfs: await sha256File(initramfs.file),
   };
   if (build.rootfs.kind === 'debian') outputs['debian image'] = await sha256File(build.rootfs.file);
+  const entries: NonNullable<LabLock['entries']> = {
+    kernel: await pinEntry(ctx.store, 'kernels', build.kernel.key),
+    initramfs: await pinEntry(ctx.store, 'rootfs', initramfs.key),
+  };
+  if (build.rootfs.kind === 'debian') entries['debian image'] = await pinEntry(ctx.store, 'rootfs', build.rootfs.key);
   stage.done();
   const k = build.kernel;
   const lock: LabLock = {
@@ -75,7 +75,7 @@ export async function currentLock(
       patches: [],
       kernelConfig: k.configSha256,
       compiler: k.compiler,
-      toolchain: toolchainPin(toolchain),
+      toolchain: built.toolchain,
       arch: k.arch,
       // a QEMU lab built is pinned by its source tarball and recipe too
       qemu: build.qemu.built
@@ -86,6 +86,7 @@ export async function currentLock(
       guestPackages: build.rootfs.kind === 'debian' ? await guestPackagesOf(build.rootfs.file) : {},
     },
     outputs,
+    entries,
   };
   return { lock, build };
 }
@@ -102,15 +103,38 @@ export async function writeLock(
   return { file, lock, digest: lockDigest(lock) };
 }
 
+export interface VerifyFlags extends LockFlags {
+  /** Build every item from source in an empty store of its own, whatever this store holds or a cache serves. */
+  rebuild?: boolean;
+}
+
+/**
+ * This machine's lock of the lab built from nothing: an empty store in the
+ * store's scratch space, no class cache, removed afterwards whatever happens.
+ * What a fetched lab is checked by: the same source, root and recipe must
+ * give the bytes the cache served.
+ */
+async function rebuiltLock(ctx: LabContext, labFile: LabFile, flags: LockFlags): Promise<LabLock> {
+  const scratch = await ctx.store.scratch('rebuild');
+  try {
+    const store = new Store(path.join(scratch, 'store'), { signal: ctx.signal });
+    const paths = labPaths(path.join(scratch, 'lab'));
+    ctx.progress.notice(`lab: rebuilding the lab from source in an empty store (${store.root})`);
+    return (await currentLock({ ...ctx, store, paths }, labFile, { ...flags, cache: false })).lock;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
 /** lab verify: this machine's build of the lab against the pinned lab.lock, item by item. */
 export async function verifyLab(
   ctx: LabContext,
-  flags: LockFlags,
-): Promise<{ lockFile: string; rows: LockRow[]; same: boolean }> {
+  flags: VerifyFlags,
+): Promise<{ lockFile: string; rows: LockRow[]; same: boolean; rebuilt: boolean }> {
   const labFile = requireLabFile(flags);
   const lockFile = lockFileOf(labFile);
   const pinned = await readLock(lockFile);
-  const { lock } = await currentLock(ctx, labFile, flags);
+  const lock = flags.rebuild ? await rebuiltLock(ctx, labFile, flags) : (await currentLock(ctx, labFile, flags)).lock;
   const rows = compareLocks(pinned, lock);
-  return { lockFile, rows, same: labSame(rows) };
+  return { lockFile, rows, same: labSame(rows), rebuilt: flags.rebuild === true };
 }

@@ -8,7 +8,7 @@ import { ARCHES } from '../arch/arch.js';
  * version, so a student's machine can show it built the same lab. Pure: the
  * use case (lab/lock.ts) gathers the values.
  */
-export const LOCK_VERSION = 2;
+export const LOCK_VERSION = 3;
 
 const PackagesSchema = z.record(z.string(), z.string());
 
@@ -19,8 +19,24 @@ export const ToolchainPinSchema = z.discriminatedUnion('kind', [
 ]);
 export type ToolchainPin = z.infer<typeof ToolchainPinSchema>;
 
+/** The store entries a class cache serves, by the name a lock gives each. */
+// a QEMU lab builds is compiled by the host's gcc, so it is not the same bytes on every machine: not served
+export const PINNED_ENTRIES = ['kernel', 'initramfs', 'debian image'] as const;
+export type PinnedEntryName = (typeof PINNED_ENTRIES)[number];
+
+/**
+ * One store entry, whole: where it lives (kind/key) and the sha256 of its
+ * file list (every path, size, mode and sha256; see cache/manifest.ts), so a
+ * fetched entry is checked byte for byte against the lock before it is used.
+ */
+export const EntryPinSchema = z.strictObject({
+  entry: z.string().regex(/^(kernels|rootfs)\/[0-9a-f]{32}$/, 'kind/key of a store entry'),
+  files: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256'),
+});
+export type EntryPin = z.infer<typeof EntryPinSchema>;
+
 export const LockSchema = z.strictObject({
-  lockVersion: z.union([z.literal(1), z.literal(LOCK_VERSION)]),
+  lockVersion: z.union([z.literal(1), z.literal(2), z.literal(LOCK_VERSION)]),
   lab: z.string(),
   inputs: z.strictObject({
     kernelSource: z.string(),
@@ -38,6 +54,8 @@ export const LockSchema = z.strictObject({
     guestPackages: PackagesSchema,
   }),
   outputs: z.record(z.string(), z.string()),
+  /** Version 3: each store entry whole, what lab publish serves and a class cache is checked against. */
+  entries: z.partialRecord(z.enum(PINNED_ENTRIES), EntryPinSchema).optional(),
 });
 export type LabLock = z.infer<typeof LockSchema>;
 
@@ -58,6 +76,11 @@ export function lockText(lock: LabLock): string {
       guestPackages: sorted(lock.inputs.guestPackages),
     },
     outputs: sorted(lock.outputs),
+    ...(lock.entries
+      ? {
+          entries: Object.fromEntries(PINNED_ENTRIES.flatMap((n) => (lock.entries?.[n] ? [[n, lock.entries[n]]] : []))),
+        }
+      : {}),
   };
   return JSON.stringify(canonical, null, 2) + '\n';
 }
@@ -198,5 +221,12 @@ export function compareLocks(pinned: LabLock, here: LabLock): LockRow[] {
   });
   const outputNames = [...new Set([...Object.keys(pinned.outputs), ...Object.keys(here.outputs)])].sort();
   for (const name of outputNames) row(name, pinned.outputs[name] ?? 'absent', here.outputs[name] ?? 'absent');
+  // a lock written before version 3 pins no entries: nothing to compare them with
+  for (const name of PINNED_ENTRIES) {
+    const a = pinned.entries?.[name];
+    if (!a) continue;
+    const b = here.entries?.[name];
+    row(`${name} files`, a.files, b?.files ?? 'absent');
+  }
   return rows;
 }

@@ -19,6 +19,7 @@ const LAB_FILE_READERS = [
   'doctor',
   'lock',
   'verify',
+  'publish',
   'pack',
   'check',
   'exercises',

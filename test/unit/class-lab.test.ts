@@ -203,7 +203,7 @@ describe('lab.lock', () => {
     expect(lockText(a)).toBe(lockText(b));
     expect(lockDigest(a)).toBe(lockDigest(b));
     expect(parseLock(lockText(a), 'lab.lock')).toEqual(parseLock(lockText(b), 'lab.lock'));
-    expect(labError(() => parseLock('{"lockVersion": 3}', 'lab.lock')).message).toMatch(/^lab\.lock: lockVersion: /);
+    expect(labError(() => parseLock('{"lockVersion": 4}', 'lab.lock')).message).toMatch(/^lab\.lock: lockVersion: /);
   });
 
   it('pins the build root package by package, and a version 1 lock (no root) still reads and compares', () => {

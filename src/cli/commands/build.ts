@@ -19,6 +19,7 @@ export function buildFlagsOf(a: ArgsOf<typeof buildOptions<GlobalArgs>>): BuildF
     qemu: a.qemu,
     qemuBuild: a.qemuBuild,
     toolchain: a.toolchain,
+    cache: a.cache,
     ...(a.arch === undefined ? {} : { arch: parseArch(a.arch) }),
   };
 }

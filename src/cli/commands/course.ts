@@ -1,8 +1,9 @@
 import type { InitFlags } from '../../lab/init.js';
-import type { LockFlags } from '../../lab/lock.js';
+import type { LockFlags, VerifyFlags } from '../../lab/lock.js';
+import type { PublishFlags } from '../../lab/publish.js';
 import { defineCommand } from '../command.js';
-import { toolchainOption } from '../options.js';
-import { renderVerify } from '../render-course.js';
+import { cacheOption, toolchainOption } from '../options.js';
+import { renderPublish, renderVerify } from '../render-course.js';
 import { renderInit } from '../render-exercises.js';
 
 /** The class lab's teacher side: lab init, lab lock, lab verify. */
@@ -27,8 +28,8 @@ export const initCommand = defineCommand({
 export const lockCommand = defineCommand({
   command: 'lock',
   describe: 'build the lab in lab.json and write lab.lock: every input and output by hash',
-  options: (y) => y.option(...toolchainOption),
-  request: (a): LockFlags => ({ lab: a.lab, toolchain: a.toolchain }),
+  options: (y) => y.option(...toolchainOption).option(...cacheOption),
+  request: (a): LockFlags => ({ lab: a.lab, toolchain: a.toolchain, cache: a.cache }),
   run: async (cli, flags) => {
     const r = await (await import('../../lab/lock.js')).writeLock(cli.lab, flags);
     const hashes = Object.entries(r.lock.outputs).map(([k, v]) => `  ${k.padEnd(13)} sha256 ${v}`);
@@ -50,11 +51,35 @@ export const lockCommand = defineCommand({
 export const verifyCommand = defineCommand({
   command: 'verify',
   describe: 'rebuild what this machine lacks and compare it, item by item, with lab.lock',
-  options: (y) => y.option(...toolchainOption),
-  request: (a): LockFlags => ({ lab: a.lab, toolchain: a.toolchain }),
+  options: (y) =>
+    y
+      .option(...toolchainOption)
+      .option(...cacheOption)
+      .option('rebuild', {
+        type: 'boolean',
+        describe: 'build every item from source in an empty store (what a class cache served is checked so)',
+      }),
+  request: (a): VerifyFlags => ({
+    lab: a.lab,
+    toolchain: a.toolchain,
+    cache: a.cache,
+    rebuild: a.rebuild,
+  }),
   run: async (cli, flags) => {
     const r = await (await import('../../lab/lock.js')).verifyLab(cli.lab, flags);
     cli.out(cli.json ? JSON.stringify(r, null, 2) : renderVerify(r));
     return r.same ? 0 : 1;
+  },
+});
+
+export const publishCommand = defineCommand({
+  command: 'publish <dir>',
+  describe: 'write the store entries lab.lock pins into DIR, a class cache students fetch instead of building',
+  options: (y) =>
+    y.positional('dir', { type: 'string', demandOption: true, describe: 'the folder to write (served as it is)' }),
+  request: (a): PublishFlags => ({ lab: a.lab, dir: a.dir }),
+  run: async (cli, flags) => {
+    const r = await (await import('../../lab/publish.js')).publishLab(cli.lab, flags);
+    cli.out(cli.json ? JSON.stringify(r, null, 2) : renderPublish(r));
   },
 });

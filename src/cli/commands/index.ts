@@ -1,6 +1,6 @@
 import { commandOf, type AnyCommand } from '../command.js';
 import { buildCommand } from './build.js';
-import { initCommand, lockCommand, verifyCommand } from './course.js';
+import { initCommand, lockCommand, publishCommand, verifyCommand } from './course.js';
 import { debugCommand, demoCommand } from './debug.js';
 import { doctorCommand } from './doctor.js';
 import { exerciseCommand, exercisesCommand } from './exercises.js';
@@ -33,6 +33,7 @@ export const COMMANDS: AnyCommand[] = [
   commandOf(exerciseCommand),
   commandOf(lockCommand),
   commandOf(verifyCommand),
+  commandOf(publishCommand),
   commandOf(packCommand),
   commandOf(checkCommand),
   commandOf(compareCommand),
