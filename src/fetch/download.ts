@@ -127,50 +127,57 @@ async function fetchFrom(
     headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
     retry: { limit: 0 },
     timeout: { lookup: 10_000, connect: 15_000, socket: 60_000 },
-    signal: options.signal,
     decompress: false,
   });
-  let append = offset > 0;
-  stream.on('response', (response: { statusCode: number }) => {
-    // a server that ignores Range sends the whole file again: start over
-    if (offset > 0 && response.statusCode !== 206) append = false;
-  });
-  stream.on('downloadProgress', (p: Progress) => {
-    const base = append ? offset : 0;
-    options.onProgress?.({
-      url,
-      transferred: base + p.transferred,
-      total: p.total === undefined ? undefined : base + p.total,
+  // not got's signal option: it keeps a listener on the signal after the body ends, one per file fetched
+  const stop = () => stream.destroy(new Error('interrupted'));
+  options.signal?.addEventListener('abort', stop, { once: true });
+  if (options.signal?.aborted) stop();
+  try {
+    let append = offset > 0;
+    stream.on('response', (response: { statusCode: number }) => {
+      // a server that ignores Range sends the whole file again: start over
+      if (offset > 0 && response.statusCode !== 206) append = false;
     });
-  });
-  await new Promise<void>((resolve, reject) => {
-    stream.once('response', () => resolve());
-    stream.once('error', reject);
-  });
-  const hash = createHash('sha256');
-  if (append) {
-    for await (const chunk of createReadStream(options.partialPath)) hash.update(chunk as Buffer);
-  } else {
-    state.fromStart = true;
-    if (offset > 0) await truncate(options.partialPath, 0);
+    stream.on('downloadProgress', (p: Progress) => {
+      const base = append ? offset : 0;
+      options.onProgress?.({
+        url,
+        transferred: base + p.transferred,
+        total: p.total === undefined ? undefined : base + p.total,
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      stream.once('response', () => resolve());
+      stream.once('error', reject);
+    });
+    const hash = createHash('sha256');
+    if (append) {
+      for await (const chunk of createReadStream(options.partialPath)) hash.update(chunk as Buffer);
+    } else {
+      state.fromStart = true;
+      if (offset > 0) await truncate(options.partialPath, 0);
+    }
+    let length = append ? offset : 0;
+    const hashing = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        length += chunk.length;
+        if (options.maxBytes !== undefined && length > options.maxBytes) {
+          done(new Error(`longer than the ${options.maxBytes} bytes expected`));
+          return;
+        }
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    // opened before the first byte arrives: a stream that opens lazily holds what it is given until then,
+    // and an interrupt in that window dropped bytes the progress line had already counted
+    const partial = await open(options.partialPath, append ? 'a' : 'w');
+    await pipeline(stream, hashing, partial.createWriteStream());
+    return hash.digest('hex');
+  } finally {
+    options.signal?.removeEventListener('abort', stop);
   }
-  let length = append ? offset : 0;
-  const hashing = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      length += chunk.length;
-      if (options.maxBytes !== undefined && length > options.maxBytes) {
-        done(new Error(`longer than the ${options.maxBytes} bytes expected`));
-        return;
-      }
-      hash.update(chunk);
-      done(null, chunk);
-    },
-  });
-  // opened before the first byte arrives: a stream that opens lazily holds what it is given until then,
-  // and an interrupt in that window dropped bytes the progress line had already counted
-  const partial = await open(options.partialPath, append ? 'a' : 'w');
-  await pipeline(stream, hashing, partial.createWriteStream());
-  return hash.digest('hex');
 }
 
 function isDropped(err: unknown): boolean {

@@ -12,7 +12,8 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, lab, tempDir } from '../helpers/cli.js';
+import { execa } from 'execa';
+import { freePort, lab, PROJECT, tempDir } from '../helpers/cli.js';
 import { closeServer } from '../helpers/http.js';
 import { serveFolder, type Served } from '../helpers/static-server.js';
 
@@ -26,8 +27,9 @@ const sha256Of = (file: string) => createHash('sha256').update(readFileSync(file
 /** A student's copy of the course: lab.json naming the cache, and lab.lock, in a folder of their own. */
 function studentCourse(cache: string): string {
   const dir = tempDir('cache-student');
-  const labJson = JSON.parse(readFileSync(path.join(teacher, 'lab.json'), 'utf8'));
-  writeFileSync(path.join(dir, 'lab.json'), JSON.stringify({ ...labJson, cache }, null, 2));
+  // lab.json has comments (JSONC): the key goes in as a teacher would type it
+  const text = readFileSync(path.join(teacher, 'lab.json'), 'utf8');
+  writeFileSync(path.join(dir, 'lab.json'), text.replace('{', `{\n  "cache": ${JSON.stringify(cache)},`));
   cpSync(path.join(teacher, 'lab.lock'), path.join(dir, 'lab.lock'));
   return dir;
 }
@@ -71,7 +73,12 @@ describe('lab publish', () => {
     const out = path.join(stale, 'cache');
     const r = await lab(['publish', out], { cwd: stale, timeout: 10 * 60_000 });
     expect(r.exitCode).toBe(1);
-    expect(r.stderr.trim().split('\n')).toEqual([
+    expect(
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('lab:')),
+    ).toEqual([
       expect.stringMatching(
         /^lab: this machine's build of the lab is not what .*lab\.lock pins: vmlinux ffffffffffff -> [0-9a-f]{12}: run lab lock, then lab publish again$/,
       ),
@@ -107,6 +114,16 @@ describe("a student's empty store and the class cache", () => {
         // nothing was compiled: no kernel source, no build root, no config was ever made
         for (const kind of ['sources', 'roots', 'configs']) expect(existsSync(path.join(store, kind))).toBe(false);
         expect(r.stderr).not.toMatch(/building instead/);
+        // a hand-in from the fetched kernel is checked like one from a kernel built here
+        const bundle = path.join(student, 'ada.tar.gz');
+        const packed = await lab(['pack', '--student', 'ada', '-o', bundle], { cwd: student, env });
+        expect(packed.exitCode, packed.stderr).toBe(0);
+        const checked = await lab(['check', bundle, '--exercise', 'seed-breakpoints', '--json'], { cwd: teacher });
+        expect(checked.exitCode, checked.stdout + checked.stderr).toBe(0);
+        expect(JSON.parse(checked.stdout).rows.map((x: { exercise: string; result: string }) => x.result)).toEqual([
+          'pass',
+          'pass',
+        ]);
       } finally {
         await lab(['down'], { cwd: student, env });
       }
@@ -150,5 +167,66 @@ describe("a student's empty store and the class cache", () => {
       }
     },
     35 * 60_000,
+  );
+});
+
+describe('a matrix on a real Slurm whose kernel names a lab.json with a class cache', () => {
+  const cluster = tempDir('cache-slurm');
+  let env: NodeJS.ProcessEnv;
+  const slurm = (cmd: 'start' | 'stop') =>
+    execa('bash', [path.join(PROJECT, 'scripts', 'local-slurm.sh'), cmd, cluster], { reject: false });
+
+  beforeAll(async () => {
+    const started = await slurm('start');
+    expect(started.exitCode, started.stderr).toBe(0);
+    env = { ...process.env, SLURM_CONF: started.stdout.trim().split('=').slice(1).join('=') };
+  }, 120_000);
+
+  afterAll(async () => {
+    await slurm('stop');
+  });
+
+  it(
+    'fetches the lab once into an empty store, and no kernel is compiled, before the jobs or on their node',
+    async () => {
+      const student = studentCourse(web.url);
+      const spec = path.join(student, 'fetched.json');
+      writeFileSync(
+        spec,
+        JSON.stringify({ name: 'fetched', kernels: [{ name: 'course', lab: 'lab.json' }], scenarios: ['manual'] }),
+      );
+      const out = path.join(student, 'out');
+      const store = tempDir('cache-matrix-store');
+      const jobEnv = { ...env, LAB_CACHE: store };
+      const sub = await lab(['matrix', spec, '--slurm', '--submit', '--out', out, '--json'], {
+        cwd: student,
+        env: jobEnv,
+      });
+      expect(sub.exitCode, sub.stderr).toBe(0);
+      const { submitted } = JSON.parse(sub.stdout);
+      const deadline = Date.now() + 25 * 60_000;
+      const gathered = async () =>
+        /^\d+\|(COMPLETED|FAILED|CANCELLED)/m.test(
+          (await execa('sacct', ['-j', submitted.gather, '-P', '-n', '-o', 'JobID,State'], { env, reject: false }))
+            .stdout,
+        );
+      while (!(await gathered()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2000));
+      const jobFile = path.join(out, 'labs', 'course.manual.r1', 'job.json');
+      const job = existsSync(jobFile) ? JSON.parse(readFileSync(jobFile, 'utf8')) : { status: 'missing' };
+      expect(job.status, JSON.stringify(job)).toBe('done');
+      const status = await lab(['matrix', '--status', out, '--json'], { cwd: student, env: jobEnv });
+      const s = JSON.parse(status.stdout);
+      expect(s.build).toBe('COMPLETED');
+      expect(s.jobs.map((j: { id: string; state: string }) => `${j.id} ${j.state}`)).toEqual([
+        'course.manual.r1 COMPLETED',
+      ]);
+      const build = JSON.parse(readFileSync(path.join(out, 'kernels', 'course', 'build.json'), 'utf8'));
+      expect(build.fetched.entries.map((e: { name: string }) => e.name)).toEqual(['kernel', 'debian image']);
+      // no kernel source, build root or kernel build log anywhere: nothing was compiled
+      for (const kind of ['sources', 'roots', 'configs']) expect(existsSync(path.join(store, kind))).toBe(false);
+      const logs = readdirSync(out, { recursive: true }).map(String);
+      expect(logs.filter((f) => f.endsWith('kernel-build.log'))).toEqual([]);
+    },
+    30 * 60_000,
   );
 });
