@@ -74,6 +74,17 @@ export async function resolveToolchain(
   return { kind: 'root', root };
 }
 
+/**
+ * The rootfs a build boots: --rootfs, else lab.json's, else the profile's,
+ * where the architecture builds it; a kind only a profile names gives way to
+ * the architecture's default (arm64's initramfs: its Debian image takes a
+ * second stage under TCG), one the user or lab.json named does not.
+ */
+export function rootfsOf(flags: BuildFlags, labFile: LabFile | undefined, profile: Profile, arch: Arch): RootfsKind {
+  const named = flags.rootfs ?? (flags.profile === undefined ? labFile?.data.rootfs.kind : undefined);
+  return rootfsFor(arch, named ?? profile.rootfs, named !== undefined);
+}
+
 export function pathKind(p: string): PathKind {
   const st = statSync(p, { throwIfNoEntry: false });
   return !st ? 'missing' : st.isDirectory() ? 'dir' : 'file';
@@ -113,7 +124,7 @@ export async function resolveBuildInputs(ctx: LabContext, flags: BuildFlags): Pr
     labFile,
     selection: s,
     source,
-    rootfs: rootfsFor(s.arch, flags.rootfs ?? p.rootfs, flags.rootfs !== undefined),
+    rootfs: rootfsOf(flags, labFile, p, s.arch),
     toolchain,
   });
   try {

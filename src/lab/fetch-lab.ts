@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { archSpec, rootfsFor } from '../arch/arch.js';
+import { archSpec } from '../arch/arch.js';
 import { fetchEntry, type FetchedEntry } from '../cache/fetch-entry.js';
 import { cacheLocation, describeCache, type CacheLocation } from '../cache/location.js';
 import { chooseProfile, type LabFile } from '../config/lab-file.js';
@@ -22,7 +22,7 @@ import { lockFileOf, readLock } from '../lock/read.js';
 import type { EntryPin, LabLock, PinnedEntryName } from '../lock/lock.js';
 import { readStoreRecord } from '../store/entry-record.js';
 import { sha256File } from '../util/hash.js';
-import { pathKind, type BuildFlags } from './build-inputs.js';
+import { pathKind, rootfsOf, type BuildFlags } from './build-inputs.js';
 import type { LabContext } from './context.js';
 import type { FetchRecord } from './build-record.js';
 
@@ -101,7 +101,7 @@ async function kernelOf(lock: LabLock, dir: string, key: string, fetched: boolea
   return kernel;
 }
 
-function rootfsOf(kind: RootfsKind, pin: EntryPin, got: FetchedEntry): Rootfs {
+function storedRootfs(kind: RootfsKind, pin: EntryPin, got: FetchedEntry): Rootfs {
   return {
     kind,
     key: pin.entry.slice('rootfs/'.length),
@@ -145,7 +145,7 @@ export async function fetchPinnedLab(ctx: LabContext, flags: BuildFlags): Promis
     ...configInputsOf(selection.base, fragments, userBase),
   });
   if (behind) return buildInstead(`lab.json changed since lab lock (${behind})`);
-  const kind = rootfsFor(selection.arch, flags.rootfs ?? labFile.profile.rootfs, flags.rootfs !== undefined);
+  const kind = rootfsOf(flags, labFile, labFile.profile, selection.arch);
   const rootfs = kind === 'initramfs' ? initramfs : lock.entries?.['debian image'];
   if (!rootfs) return buildInstead(`lab.lock pins no ${kind} entry`);
   try {
@@ -171,7 +171,7 @@ async function fetchPinned(
     return got;
   };
   const kernelEntry = await get('kernel', pins.kernel);
-  const rootfs = rootfsOf(
+  const rootfs = storedRootfs(
     a.kind,
     pins.rootfs,
     await get(a.kind === 'initramfs' ? 'initramfs' : 'debian image', pins.rootfs),
@@ -183,7 +183,9 @@ async function fetchPinned(
     kernel: await kernelOf(lock, kernelEntry.dir, kernelKey, kernelEntry.fetched, describeCache(cache)),
     rootfs,
     initramfs: async () =>
-      a.kind === 'initramfs' ? rootfs : rootfsOf('initramfs', pins.initramfs, await get('initramfs', pins.initramfs)),
+      a.kind === 'initramfs'
+        ? rootfs
+        : storedRootfs('initramfs', pins.initramfs, await get('initramfs', pins.initramfs)),
     fetched,
   };
 }

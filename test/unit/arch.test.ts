@@ -1,4 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readLabFile } from '../../src/config/lab-file.js';
+import { rootfsOf } from '../../src/lab/build-inputs.js';
+import { tempDir } from '../helpers/cli.js';
 import { archSpec, ARCHES, crossPrefix, debuggerFor, hostArch, parseArch } from '../../src/arch/arch.js';
 import { LabError } from '../../src/errors.js';
 import { buildCommand, configCommands, kernelTargets } from '../../src/kernel/plan.js';
@@ -107,5 +112,25 @@ describe('what a file or a root is for', () => {
       tzdata: '2025b',
     });
     expect(Object.keys(installedPackages(status))).toEqual(['busybox-static', 'gcc', 'tzdata']);
+  });
+});
+
+describe("an arm64 lab's rootfs", () => {
+  const labWith = (rootfs: string) => {
+    const dir = tempDir('rootfs');
+    writeFileSync(path.join(dir, 'lab.json'), `{"name": "a", "profile": "debian", "arch": "arm64"${rootfs}}`);
+    return readLabFile(path.join(dir, 'lab.json'));
+  };
+
+  it("is the initramfs when only the profile names Debian's, and the Debian image when lab.json or --rootfs does", () => {
+    const quiet = labWith('');
+    expect(rootfsOf({}, quiet, quiet.profile, 'arm64')).toBe('initramfs');
+    expect(rootfsOf({}, quiet, quiet.profile, 'x86_64')).toBe('debian');
+    const named = labWith(', "rootfs": {"kind": "debian"}');
+    expect(rootfsOf({}, named, named.profile, 'arm64')).toBe('debian');
+    expect(rootfsOf({ rootfs: 'initramfs' }, named, named.profile, 'arm64')).toBe('initramfs');
+    // --profile replaces lab.json, so its rootfs too
+    expect(rootfsOf({ profile: 'debian' }, named, named.profile, 'arm64')).toBe('initramfs');
+    expect(rootfsOf({ rootfs: 'debian' }, undefined, quiet.profile, 'arm64')).toBe('debian');
   });
 });
