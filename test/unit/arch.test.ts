@@ -122,7 +122,7 @@ describe("an arm64 lab's rootfs", () => {
     return readLabFile(path.join(dir, 'lab.json'));
   };
 
-  it("is the initramfs when only the profile names Debian's, and the Debian image when lab.json or --rootfs does", () => {
+  it("is the initramfs when only the profile names Debian's, the Debian image when lab.json or --rootfs do", () => {
     const quiet = labWith('');
     expect(rootfsOf({}, quiet, quiet.profile, 'arm64')).toBe('initramfs');
     expect(rootfsOf({}, quiet, quiet.profile, 'x86_64')).toBe('debian');
