@@ -109,7 +109,8 @@ async function performJob(
         cpus: job.vm.cpus,
         gdbPort,
         accel: 'auto',
-        bootTimeout: 300,
+        // the spec's timeout is the job's, boot to verdict: a loaded node may spend more of it booting
+        bootTimeout: job.timeout,
         fresh: true,
       });
       break;
