@@ -40,18 +40,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-step() { # name, then the command
-  local name=$1 t0 rc
-  shift
-  t0=$(date +%s)
-  echo "== $name"
-  set +e
-  "$@"
-  rc=$?
-  set -e
-  printf '== %s: %s in %d s\n' "$name" "$([ $rc -eq 0 ] && echo ok || echo "FAILED (exit $rc)")" $(($(date +%s) - t0))
-  [ $rc -eq 0 ] || exit $rc
-}
+# shellcheck source=lib/step.sh
+. "$repo/scripts/lib/step.sh"
 
 mkdir -p "$work/teacher"
 cd "$work/teacher"

@@ -63,18 +63,8 @@ tarball=$cache/$suite-root.tar
 root=$(mktemp -d /var/tmp/lab-fresh.XXXXXX)
 t_start=$(date +%s)
 
-step() { # name, then the command
-  local name=$1 t0 rc
-  shift
-  t0=$(date +%s)
-  echo "== $name"
-  set +e
-  "$@"
-  rc=$?
-  set -e
-  printf '== %s: %s in %d s\n' "$name" "$([ $rc -eq 0 ] && echo ok || echo "FAILED (exit $rc)")" $(($(date +%s) - t0))
-  if [ $rc -ne 0 ]; then exit $rc; fi
-}
+# shellcheck source=lib/step.sh
+. "$repo/scripts/lib/step.sh"
 
 cleanup() {
   local pid

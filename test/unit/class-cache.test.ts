@@ -14,10 +14,10 @@ import {
   parseManifest,
   type Manifest,
 } from '../../src/cache/manifest.js';
-import { LabError } from '../../src/errors.js';
 import { flagsLeaveTheLab, lockBehindLabFile } from '../../src/lab/fetch-lab.js';
 import { compareLocks, labSame, lockText, parseLock, type LabLock } from '../../src/lock/lock.js';
 import { sha256 } from '../../src/util/hash.js';
+import { labError } from '../helpers/lab-error.js';
 
 const KEY = '0123456789abcdef0123456789abcdef';
 const h = (c: string) => c.repeat(64);
@@ -33,16 +33,6 @@ function manifest(files: Manifest['files'] = []): Manifest {
           { path: 'bzImage', size: 7, mode: '644', sha256: h('c') },
         ],
   };
-}
-
-function refusal(fn: () => unknown): LabError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof LabError) return err;
-    throw err;
-  }
-  throw new Error('expected a LabError');
 }
 
 /** A forged file list: its text pinned as it is, so only the path checks can refuse it. */
@@ -69,10 +59,10 @@ describe('a store entry file list', () => {
     const m = manifest();
     const pin = { entry: m.entry, files: manifestDigest(m) };
     const forged = manifestText(m).replace('"size": 10', '"size": 11');
-    const err = refusal(() => parseManifest(forged, pin, 'http://c/ kernels/x'));
+    const err = labError(() => parseManifest(forged, pin, 'http://c/ kernels/x'));
     expect(err.code).toBe('CACHE_REFUSED');
     expect(err.message).toMatch(/^http:\/\/c\/ kernels\/x: its file list has sha256 [0-9a-f]{12}…, lab\.lock pins/);
-    expect(refusal(() => parseManifest('not json', { ...pin, files: sha256('not json') }, 'c')).message).toBe(
+    expect(labError(() => parseManifest('not json', { ...pin, files: sha256('not json') }, 'c')).message).toBe(
       'c: its file list is not JSON',
     );
   });
@@ -89,7 +79,7 @@ describe('a store entry file list', () => {
   ])('keeps every path inside the entry: a path that %s', (problem, p) => {
     expect(entryPathProblem(p)).toBe(problem);
     const { text, pin } = pinnedText([{ path: p, size: 1, mode: '644', sha256: h('a') }]);
-    expect(refusal(() => parseManifest(text, pin, 'c')).message).toBe(`c: a path in its file list ${problem}`);
+    expect(labError(() => parseManifest(text, pin, 'c')).message).toBe(`c: a path in its file list ${problem}`);
   });
 
   it('refuses a path named twice, a path that is a file and a folder, another entry, and 32 GiB', () => {
@@ -101,14 +91,14 @@ describe('a store entry file list', () => {
     ];
     for (const [files, message] of cases) {
       const { text, pin } = pinnedText(files);
-      expect(refusal(() => parseManifest(text, pin, 'c')).message).toBe(message);
+      expect(labError(() => parseManifest(text, pin, 'c')).message).toBe(message);
     }
     const other = pinnedText([file('a')], `rootfs/${KEY}`);
-    expect(refusal(() => parseManifest(other.text, other.pin, 'c')).message).toBe(
+    expect(labError(() => parseManifest(other.text, other.pin, 'c')).message).toBe(
       `c: its file list is for rootfs/${KEY}, lab.lock pins kernels/${KEY}`,
     );
     const mode = pinnedText([{ ...file('a'), mode: '4755' }]);
-    expect(refusal(() => parseManifest(mode.text, mode.pin, 'c')).message).toBe(
+    expect(labError(() => parseManifest(mode.text, mode.pin, 'c')).message).toBe(
       'c: its file list is not lab-cache-entry/1',
     );
   });
@@ -131,10 +121,10 @@ describe("lab.json's cache", () => {
       'https://class.example/lab/files/aa/x',
     );
     expect(cacheFile({ kind: 'dir', dir: '/srv/cache' }, 'files/aa/x')).toBe(path.join('/srv/cache', 'files/aa/x'));
-    const ftp = refusal(() => cacheLocation('ftp://class.example/lab', '/c'));
+    const ftp = labError(() => cacheLocation('ftp://class.example/lab', '/c'));
     expect(ftp.code).toBe('LAB_FILE_INVALID');
     expect(ftp.message).toBe('the class cache "ftp://class.example/lab" is not https or http (it is ftp)');
-    expect(refusal(() => cacheLocation('https://u:p@class.example/', '/c')).message).toMatch(/user name or password/);
+    expect(labError(() => cacheLocation('https://u:p@class.example/', '/c')).message).toMatch(/user name or password/);
   });
 });
 

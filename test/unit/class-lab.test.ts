@@ -30,16 +30,7 @@ import { renderVerify } from '../../src/cli/render-course.js';
 import { courseTemplate } from '../../src/lab/init.js';
 import { LabError } from '../../src/errors.js';
 import { tempDir } from '../helpers/cli.js';
-
-function labError(fn: () => unknown): LabError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof LabError) return err;
-    throw err;
-  }
-  throw new Error('no LabError thrown');
-}
+import { labError } from '../helpers/lab-error.js';
 
 const course = readFileSync(courseTemplate(), 'utf8');
 

@@ -9,20 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { parseLabFile, readLabFile } from '../../src/config/lab-file.js';
 import { loadProfile, parseProfile } from '../../src/config/profile.js';
 import { sourceFromFlag } from '../../src/config/resolve.js';
-import { LabError } from '../../src/errors.js';
 import { urlProblem } from '../../src/util/url.js';
 import { tooDeepAt } from '../../src/util/json-depth.js';
 import { tempDir } from '../helpers/cli.js';
-
-function labError(f: () => unknown): LabError {
-  try {
-    f();
-  } catch (err) {
-    if (err instanceof LabError) return err;
-    throw err;
-  }
-  throw new Error('no error');
-}
+import { labError } from '../helpers/lab-error.js';
 
 const LAB = { name: 'c', profile: 'debian' };
 const SECRET = 'root:$y$j9T$hidden:19000:0:99999:7:::';
