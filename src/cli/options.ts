@@ -69,7 +69,7 @@ export function buildOptions<T>(y: Argv<T>) {
     .option(...cacheOption);
 }
 
-/** --no-cache, for build, demo, lock and verify: build what the store lacks instead of fetching it. */
+/** --no-cache, for build, demo and verify: build what the store lacks instead of fetching it. */
 export const cacheOption = [
   'cache',
   {

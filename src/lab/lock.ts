@@ -97,7 +97,8 @@ export async function writeLock(
   flags: LockFlags,
 ): Promise<{ file: string; lock: LabLock; digest: string }> {
   const labFile = requireLabFile(flags);
-  const { lock } = await currentLock(ctx, labFile, flags);
+  // never from the class cache: the entries it serves are the old lock's, and lab.json may have moved on
+  const { lock } = await currentLock(ctx, labFile, { ...flags, cache: false });
   const file = lockFileOf(labFile);
   await writeFileAtomically(file, lockText(lock));
   return { file, lock, digest: lockDigest(lock) };

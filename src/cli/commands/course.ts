@@ -28,8 +28,8 @@ export const initCommand = defineCommand({
 export const lockCommand = defineCommand({
   command: 'lock',
   describe: 'build the lab in lab.json and write lab.lock: every input and output by hash',
-  options: (y) => y.option(...toolchainOption).option(...cacheOption),
-  request: (a): LockFlags => ({ lab: a.lab, toolchain: a.toolchain, cache: a.cache }),
+  options: (y) => y.option(...toolchainOption),
+  request: (a): LockFlags => ({ lab: a.lab, toolchain: a.toolchain }),
   run: async (cli, flags) => {
     const r = await (await import('../../lab/lock.js')).writeLock(cli.lab, flags);
     const hashes = Object.entries(r.lock.outputs).map(([k, v]) => `  ${k.padEnd(13)} sha256 ${v}`);
