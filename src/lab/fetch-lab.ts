@@ -54,9 +54,18 @@ export function flagsLeaveTheLab(flags: BuildFlags): boolean {
 /** Why lab.lock does not pin what lab.json asks for now, or undefined when it does (pure). */
 export function lockBehindLabFile(
   lock: LabLock,
-  wanted: { arch: string; base: { name: string; sha256?: string }; fragments: Array<{ name: string; sha256: string }> },
+  wanted: {
+    arch: string;
+    base: { name: string; sha256?: string };
+    fragments: Array<{ name: string; sha256: string }>;
+    /** The Debian packages lab.json and its profile add to the image. */
+    guestPackages: string[];
+  },
 ): string | undefined {
   if ((lock.inputs.arch ?? 'x86_64') !== wanted.arch) return `lab.lock pins ${lock.inputs.arch ?? 'x86_64'}`;
+  const pinnedPackages = lock.inputs.guestPackages;
+  const missing = wanted.guestPackages.filter((p) => !(p in pinnedPackages));
+  if (lock.inputs.rootfs === 'debian' && missing.length) return `lab.lock's image has no ${missing.join(', ')}`;
   const base = wanted.base.sha256 ? `${wanted.base.name} ${wanted.base.sha256}` : wanted.base.name;
   if (lock.inputs.kernelBase !== base) return 'its base config differs from lab.lock';
   const pinned = Object.entries(lock.inputs.fragments).sort();
@@ -143,6 +152,7 @@ export async function fetchPinnedLab(ctx: LabContext, flags: BuildFlags): Promis
   const behind = lockBehindLabFile(lock, {
     arch: selection.arch,
     ...configInputsOf(selection.base, fragments, userBase),
+    guestPackages: labFile.profile.guestPackages,
   });
   if (behind) return buildInstead(`lab.json changed since lab lock (${behind})`);
   const kind = rootfsOf(flags, labFile, labFile.profile, selection.arch);

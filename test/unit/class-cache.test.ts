@@ -142,7 +142,7 @@ function lock(entries?: LabLock['entries']): LabLock {
       qemu: 'QEMU 7.2',
       gdb: 'GNU gdb 13.1',
       rootfs: 'debian',
-      guestPackages: {},
+      guestPackages: { 'stress-ng': '0.15.06-2' },
     },
     outputs: { bzImage: h('5'), vmlinux: h('6') },
     ...(entries ? { entries } : {}),
@@ -172,7 +172,7 @@ describe('lab.lock version 3', () => {
     );
   });
 
-  it('is behind lab.json when the arch, the base or a fragment changed since lab lock', () => {
+  it('is behind lab.json when the arch, the base, a fragment or a guest package changed since lab lock', () => {
     const wanted = {
       arch: 'x86_64',
       base: { name: 'tinyconfig' },
@@ -180,6 +180,7 @@ describe('lab.lock version 3', () => {
         { name: 'systemd.config', sha256: h('3') },
         { name: 'lab.config', sha256: h('2') },
       ],
+      guestPackages: ['stress-ng'],
     };
     expect(lockBehindLabFile(lock(pins), wanted)).toBeUndefined();
     expect(lockBehindLabFile(lock(pins), { ...wanted, arch: 'arm64' })).toBe('lab.lock pins x86_64');
@@ -189,6 +190,9 @@ describe('lab.lock version 3', () => {
     expect(lockBehindLabFile(lock(pins), { ...wanted, fragments: wanted.fragments.slice(1) })).toBe(
       'its fragments differ from lab.lock',
     );
+    // a package lab.json added after lab lock is in no pinned image
+    const added = { ...wanted, guestPackages: ['stress-ng', 'numactl', 'htop'] };
+    expect(lockBehindLabFile(lock(pins), added)).toBe("lab.lock's image has no numactl, htop");
   });
 
   it("is fetched only for the lab's own build: a flag that changes the kernel or QEMU builds", () => {
