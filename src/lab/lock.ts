@@ -10,7 +10,7 @@ import { writeFileAtomically } from '../util/atomic-write.js';
 import { debugfsCatCommand, installedPackages } from '../util/dpkg-status.js';
 import { compareLocks, labSame, LOCK_VERSION, lockDigest, lockText, type LabLock, type LockRow } from '../lock/lock.js';
 import { executeChecked, versionLine } from '../process/runner.js';
-import { sha256File } from '../util/hash.js';
+import { sha256FileMemo } from '../store/file-memo.js';
 import { pinEntry } from '../cache/pin.js';
 import { buildLabWith } from './build.js';
 import type { BuildRecord } from './build-record.js';
@@ -52,12 +52,14 @@ export async function currentLock(
   const build = built.record;
   const initramfs = await built.initramfs();
   const stage = ctx.progress.stage('hashing what the lab built');
+  // remembered by identity: pinEntry below hashes the same files again for the entries' file lists
+  const hash = (file: string) => sha256FileMemo(ctx.store, file);
   const outputs: Record<string, string> = {
-    bzImage: await sha256File(build.kernel.bzImage),
-    vmlinux: await sha256File(build.kernel.vmlinux),
-    initramfs: await sha256File(initramfs.file),
+    bzImage: await hash(build.kernel.bzImage),
+    vmlinux: await hash(build.kernel.vmlinux),
+    initramfs: await hash(initramfs.file),
   };
-  if (build.rootfs.kind === 'debian') outputs['debian image'] = await sha256File(build.rootfs.file);
+  if (build.rootfs.kind === 'debian') outputs['debian image'] = await hash(build.rootfs.file);
   const entries: NonNullable<LabLock['entries']> = {
     kernel: await pinEntry(ctx.store, 'kernels', build.kernel.key),
     initramfs: await pinEntry(ctx.store, 'rootfs', initramfs.key),
