@@ -66,7 +66,7 @@ student() { # name, then lab.json's cache
 student 1 "${url//\//\\/}"
 cd "$work/student1"
 step "student, empty store: lab demo from the class cache" env LAB_CACHE="$work/store-1" $lab demo --gdb-port "$(free_port)"
-echo "fetched: $(python3 -c 'import json,sys; b=json.load(open(".lab/build.json")); print(", ".join(f"{e["name"]} {e["bytes"] >> 20} MiB" for e in b["fetched"]["entries"]))')"
+echo "fetched: $(python3 -c 'import json; b=json.load(open(".lab/build.json")); print(", ".join("%s %d MiB" % (e["name"], e["bytes"] >> 20) for e in b["fetched"]["entries"]))')"
 echo "store kinds: $(ls "$work/store-1" | tr '\n' ' ')"
 LAB_CACHE="$work/store-1" $lab down >/dev/null
 
