@@ -178,6 +178,41 @@ async function execVersusSsh() {
   await timedRaw('raw: ssh true, a new connection each time', `ssh ${fresh}`, { repeat: 20 });
 }
 
+/**
+ * lab up from the VM's boot snapshot against lab up --boot, 5 of each in turn on
+ * one rootfs (the first lab up saves the snapshot, untimed); on Debian with
+ * --fresh, as an overlay that keeps a session's files boots.
+ */
+async function bootSnapshots(rootfs) {
+  const fresh = rootfs === 'debian' ? ['--fresh'] : [];
+  await labDown();
+  await execa(process.execPath, [LAB, 'up', ...fresh], { cwd, env: { LAB_PROFILE: 'debian', ...process.env } });
+  const restored = [];
+  const booted = [];
+  for (let i = 0; i < 5; i++) {
+    restored.push(...(await sample(() => labUp(fresh), { before: labDown })));
+    booted.push(...(await sample(() => labUp([...fresh, '--boot']), { before: labDown })));
+  }
+  const ready = rootfs === 'debian' ? 'ssh-ready' : 'guest ready';
+  const boot = record(`lab up --boot to ${ready} (${rootfs}, TCG)`, booted);
+  const from = record(`lab up from its boot snapshot to ${ready} (${rootfs}, TCG)`, restored);
+  from.speedup = +(boot.median_s / from.median_s).toFixed(2);
+  console.log(`${''.padEnd(40)} ${from.speedup}x faster than booting`);
+}
+
+async function labUp(flags) {
+  const r = await execa(process.execPath, [LAB, 'up', ...flags], {
+    cwd,
+    env: { LAB_PROFILE: 'debian', ...process.env },
+  });
+  if (r.exitCode !== 0) throw new Error(`lab up ${flags.join(' ')}: ${r.stderr}`);
+}
+
+/** lab demo with the VM stopped and the store warm: boot (or restore), 20 hits, report. */
+async function warmDemo() {
+  await timed('lab demo, VM stopped, warm store (initramfs)', ['demo'], { repeat: 3, before: labDown });
+}
+
 /** lab up against raw QEMU started with the same arguments, each to the guest's first userspace line. */
 async function upVersusQemu() {
   // lab lock above built the course's Debian image into the build record: back to the initramfs
@@ -186,7 +221,8 @@ async function upVersusQemu() {
     env: { LAB_PROFILE: 'debian', ...process.env },
     stdin: 'ignore',
   });
-  await timed('lab up to guest ready (initramfs, TCG)', ['up'], { repeat: 5, before: labDown });
+  await bootSnapshots('initramfs');
+  await timed('lab up --boot to guest ready (initramfs, TCG)', ['up', '--boot'], { repeat: 5, before: labDown });
   const state = JSON.parse(readFileSync(path.join(cwd, '.lab', 'state.json'), 'utf8'));
   const argv = readFileSync(`/proc/${state.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
   await labDown();
@@ -242,7 +278,29 @@ async function buildVersusMake() {
   await execa('rm', ['-rf', coldStore, out]);
 }
 
+/** LAB_BENCH_ONLY=boot: the boot-snapshot rows alone (minutes, not the hour the whole bench takes). */
+async function bootOnly() {
+  await execa(process.execPath, [LAB, 'build', '--rootfs', 'initramfs'], {
+    cwd,
+    env: { LAB_PROFILE: 'debian', ...process.env },
+  });
+  await bootSnapshots('initramfs');
+  await warmDemo();
+  await execa(process.execPath, [LAB, 'build', '--rootfs', 'debian'], {
+    cwd,
+    env: { LAB_PROFILE: 'debian', ...process.env },
+  });
+  await bootSnapshots('debian');
+}
+
 try {
+  if (process.env.LAB_BENCH_ONLY === 'boot') await bootOnly();
+  else await everything();
+} finally {
+  await execa('node', [LAB, 'down'], { cwd, reject: false });
+}
+
+async function everything() {
   // report.html of the seed's 40,482-line function_graph trace, against parsing the trace alone (the floor)
   const fixture = path.resolve(
     import.meta.dirname,
@@ -403,15 +461,15 @@ try {
   );
   await timed('lab down', ['down']);
   await upVersusQemu();
+  await warmDemo();
   // the Debian image: boot, exec, and the two engines
   await timed('lab build (warm, Debian image)', ['build'], { repeat: 1 });
+  await bootSnapshots('debian');
   await debianBoot();
   await execVersusSsh();
   await engineVersusGdb();
   await execa(process.execPath, [LAB, 'down'], { cwd });
   await buildVersusMake();
-} finally {
-  await execa('node', [LAB, 'down'], { cwd, reject: false });
 }
 
 const out = {

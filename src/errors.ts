@@ -89,7 +89,6 @@ export const ERROR_TABLE = {
   BAD_JOBS: { kind: 'usage', hint: 'give --jobs 1 or more' },
   SLURM_MISSING: { kind: 'dependency', hint: 'install Slurm (sbatch, sacct), or run the matrix here without --slurm' },
   SLURM_FAILED: { kind: 'failed', hint: 'see the sbatch or sacct message' },
-
   BUILD_ROOT_DRIFT: {
     kind: 'failed',
     hint:
@@ -127,6 +126,7 @@ export const ERROR_TABLE = {
   BOOT_TIMEOUT: { kind: 'vm-state', hint: 'raise --boot-timeout, or read the serial log' },
   QMP_TIMEOUT: { kind: 'vm-state', hint: 'is QEMU hung? lab down kills it' },
   QMP_FAILED: { kind: 'vm-state', hint: 'see lab status' },
+  SNAPSHOT_FAILED: { kind: 'vm-state', hint: 'lab up --boot boots without the snapshot' },
   DISK_FAILED: { kind: 'vm-state', hint: 'apt-get install qemu-utils' },
   GDB_CONNECT_FAILED: { kind: 'vm-state', hint: 'is the VM running? see lab status' },
   NO_SSH: { kind: 'vm-state', hint: 'use lab exec or lab console, or lab build --rootfs debian' },

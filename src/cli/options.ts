@@ -105,6 +105,11 @@ export function upOptions<T>(y: Argv<T>) {
       default: false,
       describe: 'discard the Debian rootfs overlay and start from the stored image',
     })
+    .option('boot', {
+      type: 'boolean',
+      default: false,
+      describe: "boot the kernel, even where this VM's boot snapshot could be restored in a second",
+    })
     .option('append', { type: 'string', array: true, describe: 'extra kernel command-line words' })
     .option('ssh-port', {
       type: 'number',

@@ -55,6 +55,7 @@ export function renderStatus(s: VmStatus): string {
     `console   ${s.sockets?.console}`,
     `qmp       ${s.sockets?.qmp}`,
     `qemu      ${s.qemu}`,
+    ...(s.start?.from === 'snapshot' ? [`started   from boot snapshot ${s.start.snapshot?.slice(0, 8)}`] : []),
   ].join('\n');
 }
 

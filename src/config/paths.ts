@@ -38,6 +38,8 @@ export interface LabPaths {
   consoleSocket: string;
   agentSocket: string;
   qmpSocket: string;
+  /** Where a boot snapshot's stream passes between QEMU and lab, saved or restored. */
+  snapshotSocket: string;
   pidFile: string;
   disk: string;
   sshKey: string;
@@ -56,6 +58,7 @@ export function labPaths(root: string): LabPaths {
     consoleSocket: path.join(vmDir, 'console.sock'),
     agentSocket: path.join(vmDir, 'agent.sock'),
     qmpSocket: path.join(vmDir, 'qmp.sock'),
+    snapshotSocket: path.join(vmDir, 'snapshot.sock'),
     pidFile: path.join(vmDir, 'qemu.pid'),
     disk: path.join(vmDir, 'disk.qcow2'),
     sshKey: path.join(root, 'ssh', 'id_ed25519'),

@@ -1,5 +1,5 @@
 /**
- * The wire protocol of the initramfs guest agent (image/initramfs/agent), as
+ * The wire protocol of the guest agent (image/common/agent), as
  * pure functions: requests carry each argument base64-encoded so that no byte
  * of it is ever parsed by a shell on either side.
  */

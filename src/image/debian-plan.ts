@@ -13,7 +13,13 @@ export const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
 export function debianMirror(env: NodeJS.ProcessEnv = process.env): string {
   return env.LAB_DEBIAN_MIRROR ?? DEFAULT_MIRROR;
 }
-export const LAB_UNITS = ['systemd-networkd.service', 'lab-ssh-key.service', 'lab-ssh-host-key.service', 'ssh.service'];
+export const LAB_UNITS = [
+  'systemd-networkd.service',
+  'lab-ssh-key.service',
+  'lab-ssh-host-key.service',
+  'ssh.service',
+  'lab-agent.service',
+];
 
 /**
  * Units a lab VM never needs, masked: on one TCG vCPU every unit at boot

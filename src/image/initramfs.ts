@@ -16,12 +16,11 @@ export const DEFAULT_BUSYBOX = '/bin/busybox';
 export interface InitramfsInputs {
   busybox: Buffer;
   init: Buffer;
-  agent: Buffer;
-  /** image/common's helpers and the fragmenter, by name: they go to /lab/ */
+  /** image/common's helpers (the agent among them) and the guest programs, by name: they go to /lab/ */
   tools: Record<string, Buffer>;
 }
 
-/** What the archive holds: busybox (its applets are linked at boot), the init, the agent, /dev/console. */
+/** What the archive holds: busybox (its applets are linked at boot), the init, /dev/console, lab's tools. */
 export function initramfsEntries(inputs: InitramfsInputs): CpioEntry[] {
   return [
     ...['bin', 'dev', 'proc', 'sys', 'tmp', 'root', 'lab'].map((name): CpioEntry => ({ kind: 'dir', name })),
@@ -29,7 +28,6 @@ export function initramfsEntries(inputs: InitramfsInputs): CpioEntry[] {
     { kind: 'file', name: 'bin/busybox', data: inputs.busybox, mode: 0o755 },
     { kind: 'symlink', name: 'bin/sh', target: 'busybox' },
     { kind: 'file', name: 'init', data: inputs.init, mode: 0o755 },
-    { kind: 'file', name: 'lab/agent', data: inputs.agent, mode: 0o755 },
     ...Object.entries(inputs.tools)
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([name, data]): CpioEntry => ({ kind: 'file', name: `lab/${name}`, data, mode: 0o755 })),
@@ -62,7 +60,6 @@ export async function readInitramfsInputs(
   return {
     busybox,
     init: await readFile(path.join(dir, 'init')),
-    agent: await readFile(path.join(dir, 'agent')),
     tools,
   };
 }
@@ -72,7 +69,6 @@ export function initramfsKey(inputs: InitramfsInputs): string {
     kind: 'initramfs',
     busybox: sha256(inputs.busybox),
     init: sha256(inputs.init),
-    agent: sha256(inputs.agent),
     tools: Object.fromEntries(Object.entries(inputs.tools).map(([n, d]) => [n, sha256(d)])),
   });
 }

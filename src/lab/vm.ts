@@ -15,6 +15,8 @@ export interface StartFlags {
   bootTimeout: number;
   qemu?: string;
   fresh?: boolean;
+  /** Boot even when the VM's boot snapshot could be restored. */
+  boot?: boolean;
   append?: string[];
   sshPort?: number;
   /** KGDB on a third serial port. */
@@ -76,6 +78,7 @@ export async function startBuiltVm(ctx: LabContext, build: BuildRecord, flags: S
       readyTimeoutMs: flags.bootTimeout * 1000,
       append: flags.append?.flatMap((a) => a.split(/\s+/).filter(Boolean)),
       fresh: flags.fresh,
+      boot: flags.boot,
       sshPort: flags.sshPort,
       kgdbPort: flags.kgdb || flags.kgdbPort !== undefined ? (flags.kgdbPort ?? 0) : undefined,
     },

@@ -30,6 +30,8 @@ export interface QemuPlan {
   sshPort?: number;
   /** A third serial port for KGDB (kgdboc), served on this 127.0.0.1 port. */
   kgdbPort?: number;
+  /** Restore a boot snapshot: QEMU waits for its stream on this unix socket instead of booting. */
+  incoming?: string;
 }
 
 /** The kernel command-line words that put KGDB on its line (x86_64: ttyS2, after the console and the agent). */
@@ -136,6 +138,7 @@ export function qemuArgs(plan: QemuPlan): string[] {
     '-no-reboot',
     '-daemonize',
   );
+  if (plan.incoming) args.push('-incoming', `unix:${plan.incoming}`);
   return args;
 }
 

@@ -12,7 +12,10 @@ export type QmpStep = { send: string } | { value: unknown } | { error: LabError 
 export class QmpConversation {
   private phase: 'greeting' | 'capabilities' | 'command' = 'greeting';
 
-  constructor(readonly execute: string) {}
+  constructor(
+    readonly execute: string,
+    readonly args?: Record<string, unknown>,
+  ) {}
 
   get sentCommand(): boolean {
     return this.phase === 'command';
@@ -45,18 +48,23 @@ export class QmpConversation {
     }
     if (this.phase === 'capabilities' && 'return' in msg) {
       this.phase = 'command';
-      return { send: JSON.stringify({ execute: this.execute }) };
+      return { send: JSON.stringify({ execute: this.execute, ...(this.args ? { arguments: this.args } : {}) }) };
     }
     if (this.phase === 'command' && 'return' in msg) return { value: msg.return };
     return { wait: true };
   }
 }
 
-/** Connects to QEMU's QMP unix socket, runs one command, closes. Enough for quit and query-status. */
-export function qmpCommand(socketPath: string, execute: string, timeoutMs = 5000): Promise<unknown> {
+/** Connects to QEMU's QMP unix socket, runs one command, closes. */
+export function qmpCommand(
+  socketPath: string,
+  execute: string,
+  timeoutMs = 5000,
+  args?: Record<string, unknown>,
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const socket = net.createConnection(socketPath);
-    const conversation = new QmpConversation(execute);
+    const conversation = new QmpConversation(execute, args);
     let buffer = '';
     let settled = false;
     const finish = (err: Error | undefined, value?: unknown) => {

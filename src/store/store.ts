@@ -7,7 +7,7 @@ import { isAlive } from '../process/signals.js';
 import { acquireLock, type LockOwner } from './entry-lock.js';
 
 export type EntryKind =
-  'downloads' | 'sources' | 'configs' | 'kernels' | 'qemu' | 'rootfs' | 'tools' | 'probes' | 'roots';
+  'downloads' | 'sources' | 'configs' | 'kernels' | 'qemu' | 'rootfs' | 'tools' | 'probes' | 'roots' | 'snapshots';
 
 export interface StoreOptions {
   /** Told once when an entry waits for another lab process that is making it. */

@@ -1,52 +1,26 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, truncate } from 'node:fs/promises';
+import { mkdir, rm, truncate } from 'node:fs/promises';
 import { execute } from '../process/runner.js';
-import { LabError, InterruptedError } from '../errors.js';
+import { LabError } from '../errors.js';
 import type { LabPaths } from '../config/paths.js';
 import type { Progress } from '../progress/progress.js';
 import type { Store } from '../store/store.js';
-import { agentPing } from '../guest/serial-agent.js';
-import { ensureLabKey, kernelKeyArg, muxSocket, openMux, sshBanner, sshReady } from '../guest/ssh.js';
-import { GUEST_LAB_EXEC } from '../image/debian-plan.js';
-import { prepareDisk } from '../qemu/overlay.js';
+import { ensureLabKey, kernelKeyArg, muxSocket } from '../guest/ssh.js';
+import { overlayRenewal, prepareDisk } from '../qemu/overlay.js';
 import { probeKvm } from '../qemu/kvm-probe.js';
-import { kgdbKernelArgs, qemuArgs, type Accel } from '../qemu/args.js';
-import { clearVmFiles, isOurQemu, killVm, writeState, type VmState } from './state.js';
+import { kgdbKernelArgs, qemuArgs, type Accel, type QemuPlan } from '../qemu/args.js';
+import { clearVmFiles, killVm, writeState, type VmState } from './state.js';
+import { waitReady } from './ready.js';
+import { restoreOrBoot, type StartPlanFacts } from './boot-moment.js';
+import type { StartRequest } from './start-request.js';
 import { assertPortFree, freeLocalPort } from './ports.js';
 import { currentVm } from './status.js';
 import { pidFromFile } from './pid-file.js';
 import { hostArch } from '../arch/arch.js';
 
-export interface StartRequest {
-  qemu: { binary: string; version: string; firmwareDirs: string[] };
-  kernel: VmState['kernel'];
-  rootfs: VmState['rootfs'];
-  profile: string;
-  memory: string;
-  cpus: number;
-  gdbPort: number;
-  accel: 'auto' | Accel;
-  readyTimeoutMs: number;
-  /** Extra kernel command-line words (--append). */
-  append?: string[];
-  /** Discard the Debian rootfs's overlay and start from the stored image. */
-  fresh?: boolean;
-  /** 127.0.0.1 port for ssh; a free one when absent. */
-  sshPort?: number;
-  /** KGDB on a third serial port: the 127.0.0.1 port it is served on (0: a free one). */
-  kgdbPort?: number;
-}
+export type { StartRequest } from './start-request.js';
 
 const UNIX_PATH_MAX = 107;
-
-export async function lastSerialLines(paths: LabPaths, n = 15): Promise<string[]> {
-  if (!existsSync(paths.serialLog)) return [];
-  const text = await readFile(paths.serialLog, 'utf8');
-  return text
-    .split(/\r?\n/)
-    .filter((l) => l.trim())
-    .slice(-n);
-}
 
 export async function startVm(
   store: Store,
@@ -67,7 +41,7 @@ export async function startVm(
   }
   if (existing.staleCleaned)
     progress.notice(`lab: cleaned the state of a VM that had stopped (pid ${existing.staleCleaned.pid})`);
-  for (const socket of [paths.consoleSocket, paths.agentSocket, paths.qmpSocket]) {
+  for (const socket of [paths.consoleSocket, paths.agentSocket, paths.qmpSocket, paths.snapshotSocket]) {
     if (socket.length > UNIX_PATH_MAX) {
       throw new LabError(
         'PATH_TOO_LONG',
@@ -101,18 +75,12 @@ export async function startVm(
     else progress.notice(`lab: using TCG (software emulation): ${verdict.reason}`);
   }
 
-  let disk: string | undefined;
   let ssh: VmState['ssh'];
+  let sshPublicKey: string | undefined;
   const append = [...(request.append ?? [])];
   if (request.rootfs.kind === 'debian') {
-    const prepared = await prepareDisk(paths.disk, request.rootfs, {
-      fresh: request.fresh ?? false,
-      qemuBinary: request.qemu.binary,
-    });
-    if (prepared.made && prepared.why !== 'new')
-      progress.notice(`lab: a new overlay on the stored image (${prepared.why})`);
-    disk = prepared.disk;
     const key = await ensureLabKey(paths.sshKey);
+    sshPublicKey = key.publicKey;
     const port = request.sshPort ?? (await freeLocalPort());
     if (request.sshPort !== undefined) await assertPortFree(port, 'ssh');
     ssh = { port, key: key.privateKey, ...muxSocket(paths.vmDir, port) };
@@ -128,7 +96,7 @@ export async function startVm(
     append.push(...kgdbKernelArgs(arch));
   }
   if (existsSync(paths.serialLog)) await truncate(paths.serialLog, 0);
-  const args = qemuArgs({
+  const plan: Omit<QemuPlan, 'disk' | 'incoming'> = {
     arch,
     kernel: request.kernel.bzImage,
     initrd: request.rootfs.kind === 'initramfs' ? request.rootfs.file : undefined,
@@ -142,12 +110,60 @@ export async function startVm(
     qmpSocket: paths.qmpSocket,
     pidFile: paths.pidFile,
     firmwareDirs: request.qemu.firmwareDirs,
-    disk,
     sshPort: ssh?.port,
     kgdbPort: kgdb?.port,
     append,
+  };
+  const base = { request, accel, ssh, kgdb };
+  const facts: StartPlanFacts = {
+    forceBoot: request.boot ?? false,
+    diskKept: request.rootfs.kind === 'debian' && !(await overlayRenewal(paths.disk, request.rootfs, !!request.fresh)),
+  };
+  return restoreOrBoot(store, paths, plan, facts, {
+    request,
+    sshPublicKey,
+    progress,
+    signal,
+    /** Starts QEMU on the plan (restoring when asked), records its state, and waits for the guest unless restoring. */
+    launch: async (snapshot) => {
+      let disk: string | undefined;
+      if (request.rootfs.kind === 'debian') {
+        const prepared = await prepareDisk(paths.disk, request.rootfs, {
+          fresh: request.fresh ?? false,
+          qemuBinary: request.qemu.binary,
+          snapshotDisk: snapshot?.disk,
+        });
+        if (prepared.made && prepared.why !== 'new' && prepared.why !== 'restored')
+          progress.notice(`lab: a new overlay on the stored image (${prepared.why})`);
+        disk = prepared.disk;
+      }
+      const state = await launchQemu(paths, { ...plan, disk, incoming: snapshot?.socket }, base);
+      if (snapshot) return state;
+      const stage = progress.stage(`boot (${accel}${ssh ? ', until ssh answers' : ''})`);
+      try {
+        await waitReady(paths, state, request.readyTimeoutMs, signal);
+      } catch (err) {
+        await killVm(paths, state);
+        throw err;
+      }
+      stage.done('guest ready');
+      return state;
+    },
   });
-  const started = await execute({ program: { path: request.qemu.binary }, args, what: 'starting QEMU' });
+}
+
+/** Runs QEMU (it daemonizes once its sockets listen) and writes the VM's state. */
+async function launchQemu(
+  paths: LabPaths,
+  plan: QemuPlan,
+  base: { request: StartRequest; accel: Accel; ssh: VmState['ssh']; kgdb: VmState['kgdb'] },
+): Promise<VmState> {
+  const { request } = base;
+  const started = await execute({
+    program: { path: request.qemu.binary },
+    args: qemuArgs(plan),
+    what: 'starting QEMU',
+  });
   if (started.exitCode !== 0) {
     const first =
       started.stderr
@@ -169,7 +185,7 @@ export async function startVm(
     qemu: request.qemu.binary,
     qemuVersion: request.qemu.version,
     firmwareDirs: request.qemu.firmwareDirs,
-    accel,
+    accel: base.accel,
     gdbPort: request.gdbPort,
     memory: request.memory,
     cpus: request.cpus,
@@ -177,53 +193,12 @@ export async function startVm(
     kernel: request.kernel,
     rootfs: request.rootfs,
     sockets: { console: paths.consoleSocket, agent: paths.agentSocket, qmp: paths.qmpSocket },
-    ssh,
-    disk,
-    kgdb,
+    ssh: base.ssh,
+    disk: plan.disk,
+    kgdb: base.kgdb,
     serialLog: paths.serialLog,
     profile: request.profile,
   };
   await writeState(paths, state);
-
-  const stage = progress.stage(`boot (${accel}${ssh ? ', until ssh answers' : ''})`);
-  try {
-    await waitReady(paths, state, request.readyTimeoutMs, signal);
-  } catch (err) {
-    await killVm(paths, state);
-    throw err;
-  }
-  stage.done('guest ready');
   return state;
-}
-
-/** The shared connection doubles as the readiness check: it succeeds once sshd lets the lab's key in. */
-function sshAnswers(ssh: NonNullable<VmState['ssh']>): Promise<boolean> {
-  return ssh.controlPath ? openMux({ ...ssh, controlPath: ssh.controlPath }) : sshReady(ssh, GUEST_LAB_EXEC);
-}
-
-async function waitReady(paths: LabPaths, state: VmState, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (signal?.aborted) throw new InterruptedError('lab up');
-    if (!(await isOurQemu(state.pid, paths.qmpSocket))) {
-      const lines = await lastSerialLines(paths);
-      throw new LabError(
-        'BOOT_FAILED',
-        `the VM stopped before the guest was ready; last serial lines:\n  ${lines.join('\n  ')}`,
-      );
-    }
-    if (
-      state.ssh
-        ? (await sshBanner(state.ssh.port)) && (await sshAnswers(state.ssh))
-        : await agentPing(state.sockets.agent, 1000)
-    )
-      return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const lines = await lastSerialLines(paths);
-  throw new LabError(
-    'BOOT_TIMEOUT',
-    `the guest was not ready within ${Math.round(timeoutMs / 1000)} s (the ` +
-      `VM was stopped); last serial lines:\n  ${lines.join('\n  ') || '(none)'}`,
-  );
 }

@@ -32,6 +32,8 @@ export interface VmState {
   kgdb?: { port: number };
   serialLog: string;
   profile: string;
+  /** How the guest started: booted, or restored from the boot snapshot KEY. */
+  start?: { from: 'boot' | 'snapshot'; snapshot?: string };
 }
 
 /**
@@ -100,6 +102,7 @@ const VM_STATE = object({
   kgdb: optional(object({ port })),
   serialLog: text,
   profile: text,
+  start: optional(object({ from: oneOf('boot', 'snapshot'), snapshot: optional(text) })),
 });
 
 /** What is wrong with a parsed state.json, as "key: problem", or undefined when it is a VmState (pure). */

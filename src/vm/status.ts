@@ -33,6 +33,8 @@ export interface VmStatus {
   qemu?: string;
   profile?: string;
   ssh?: number;
+  /** booted, or restored from its boot snapshot (the key) */
+  start?: VmState['start'];
   staleCleaned?: boolean;
 }
 
@@ -59,5 +61,6 @@ export async function vmStatus(paths: LabPaths): Promise<VmStatus> {
     qemu: state.qemuVersion,
     profile: state.profile,
     ssh: state.ssh?.port,
+    start: state.start,
   };
 }

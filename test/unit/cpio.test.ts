@@ -49,8 +49,7 @@ describe('initramfs contents', () => {
   const inputs = {
     busybox: Buffer.from('bb'),
     init: Buffer.from('init'),
-    agent: Buffer.from('agent'),
-    tools: { 'lab-exec': Buffer.from('le'), fragmenter: Buffer.from('f') },
+    tools: { agent: Buffer.from('agent'), 'lab-exec': Buffer.from('le'), fragmenter: Buffer.from('f') },
   };
 
   it('holds busybox, the init, the agent and a console node', () => {
@@ -70,7 +69,9 @@ describe('initramfs contents', () => {
 
   it('is keyed by its inputs', () => {
     expect(initramfsKey(inputs)).toBe(initramfsKey({ ...inputs }));
-    expect(initramfsKey(inputs)).not.toBe(initramfsKey({ ...inputs, agent: Buffer.from('agent2') }));
+    expect(initramfsKey(inputs)).not.toBe(
+      initramfsKey({ ...inputs, tools: { ...inputs.tools, agent: Buffer.from('agent2') } }),
+    );
     expect(initramfsKey(inputs)).not.toBe(
       initramfsKey({ ...inputs, tools: { ...inputs.tools, fragmenter: Buffer.from('g') } }),
     );

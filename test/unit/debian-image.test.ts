@@ -119,6 +119,7 @@ describe('Debian image plans', () => {
       'lab-ssh-key.service',
       'lab-ssh-host-key.service',
       'ssh.service',
+      'lab-agent.service',
     ]);
     // what boots in a lab VM and delays ssh for nothing is masked; the serial console's getty stays
     const mask = maskUnitsCommand('/t').args;

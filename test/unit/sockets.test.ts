@@ -90,10 +90,18 @@ describe('QMP', () => {
     expect(c.feed('{"return": {}}')).toEqual({ send: '{"execute":"quit"}' });
     expect(c.sentCommand).toBe(true);
   });
+
+  it('sends a command with its arguments', () => {
+    const c = new QmpConversation('migrate', { uri: 'unix:/x/save.sock' });
+    c.feed('{"QMP": {}}');
+    expect(c.feed('{"return": {}}')).toEqual({
+      send: '{"execute":"migrate","arguments":{"uri":"unix:/x/save.sock"}}',
+    });
+  });
 });
 
 describe('the serial agent client', () => {
-  /** Answers as image/initramfs/agent does: "@lab ID out", base64 lines, "@lab ID err", "@lab ID exit N". */
+  /** Answers as image/common/agent does: "@lab ID out", base64 lines, "@lab ID err", "@lab ID exit N". */
   function agentReply(line: string, s: net.Socket) {
     const [id, verb, ...words] = line.trim().split(' ');
     if (!id || !verb) return;

@@ -12,6 +12,7 @@ export function startFlagsOf(a: ArgsOf<typeof upOptions<GlobalArgs>>): StartFlag
     accel: a.accel,
     bootTimeout: a.bootTimeout,
     fresh: a.fresh,
+    boot: a.boot,
     append: a.append,
     sshPort: a.sshPort,
     kgdb: a.kgdb,
@@ -29,8 +30,10 @@ export const upCommand = defineCommand({
     const state = await vm.startLabVm(cli.lab, flags);
     if (cli.json) return cli.out(JSON.stringify(await vm.labVmStatus(cli.lab), null, 2));
     const ssh = state.ssh ? `, ssh on 127.0.0.1:${state.ssh.port} (lab ssh)` : '';
+    const from = state.start?.from === 'snapshot' ? ', restored from its boot snapshot' : '';
     cli.out(
-      `VM up: pid ${state.pid}, ${state.accel}, gdb on 127.0.0.1:${state.gdbPort}${ssh}, serial log ${state.serialLog}`,
+      `VM up: pid ${state.pid}, ${state.accel}${from}, gdb on 127.0.0.1:${state.gdbPort}${ssh}, ` +
+        `serial log ${state.serialLog}`,
     );
   },
 });

@@ -1,0 +1,158 @@
+import { existsSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
+import { InterruptedError, LabError } from '../errors.js';
+import type { LabPaths } from '../config/paths.js';
+import type { Progress } from '../progress/progress.js';
+import type { Store } from '../store/store.js';
+import { sha256FileMemo } from '../store/file-memo.js';
+import { kernelCommandLine, type QemuPlan } from '../qemu/args.js';
+import { clearVmFiles, isOurQemu, killVm, writeState, type VmState } from './state.js';
+import { waitReady } from './ready.js';
+import { bootSnapshotKey, planStart, type BootShape, type StartPlan } from './boot-snapshot-key.js';
+import {
+  forgetBootSnapshot,
+  guestCanResume,
+  loadBootSnapshot,
+  resumeGuest,
+  saveBootSnapshot,
+  snapshotFiles,
+} from './boot-snapshot.js';
+import type { StartRequest } from './start-request.js';
+
+export interface StartPlanFacts {
+  forceBoot: boolean;
+  /** The Debian overlay keeps an earlier session's files. */
+  diskKept: boolean;
+}
+
+/** Where QEMU takes a snapshot's stream from, and the disk that goes with it. */
+export interface RestoreFrom {
+  socket: string;
+  disk?: string;
+}
+
+export interface MomentContext {
+  request: StartRequest;
+  sshPublicKey?: string;
+  progress: Progress;
+  signal?: AbortSignal;
+  /** Starts QEMU; when restoring, returns as soon as QEMU waits for the stream, else once the guest is ready. */
+  launch(from?: RestoreFrom): Promise<VmState>;
+}
+
+/** What a boot depends on, for its snapshot's key. */
+async function bootShapeOf(store: Store, plan: Omit<QemuPlan, 'disk' | 'incoming'>, request: StartRequest) {
+  const shape: BootShape = {
+    arch: plan.arch,
+    kernel: { key: request.kernel.key },
+    rootfs: { kind: request.rootfs.kind, key: request.rootfs.key },
+    qemu: {
+      version: request.qemu.version,
+      sha256: await sha256FileMemo(store, request.qemu.binary),
+      firmwareDirs: request.qemu.firmwareDirs,
+    },
+    accel: plan.accel,
+    memory: plan.memory,
+    cpus: plan.cpus,
+    commandLine: kernelCommandLine(plan).split(' '),
+    kgdb: plan.kgdbPort !== undefined,
+    network: plan.sshPort !== undefined,
+  };
+  return shape;
+}
+
+/**
+ * lab up's start: the boot snapshot of this exact VM restored when there is
+ * one (and the disk may take it), else a boot that saves one for next time.
+ * A snapshot that does not restore is dropped, and the guest boots instead.
+ */
+export async function restoreOrBoot(
+  store: Store,
+  paths: LabPaths,
+  plan: Omit<QemuPlan, 'disk' | 'incoming'>,
+  facts: StartPlanFacts,
+  ctx: MomentContext,
+): Promise<VmState> {
+  const { request, progress, signal } = ctx;
+  const shape = await bootShapeOf(store, plan, request);
+  const key = bootSnapshotKey(shape);
+  const files = snapshotFiles(store.entry('snapshots', key));
+  let decision: StartPlan = planStart({ ...facts, snapshotExists: existsSync(files.record) });
+  if (decision.kind === 'boot' && decision.why) progress.notice(`lab: booting: ${decision.why}`);
+
+  if (decision.kind === 'restore') {
+    const stage = progress.stage(`restore (boot snapshot ${key.slice(0, 8)})`);
+    let state: VmState | undefined;
+    try {
+      const deadline = Date.now() + request.readyTimeoutMs;
+      const disk = request.rootfs.kind === 'debian' ? files.disk : undefined;
+      await copyFile(files.serialLog, paths.serialLog).catch(() => undefined);
+      state = await ctx.launch({ socket: paths.snapshotSocket, disk });
+      const vm = { qmpSocket: paths.qmpSocket, streamSocket: paths.snapshotSocket };
+      const running = state;
+      await loadBootSnapshot(files.memory, vm, () => isOurQemu(running.pid, paths.qmpSocket), deadline);
+      if (signal?.aborted) throw new InterruptedError('lab up');
+      const guest = { rootfsKind: request.rootfs.kind, sshPublicKey: ctx.sshPublicKey };
+      await resumeGuest(paths.agentSocket, guest, Math.max(1000, deadline - Date.now()));
+      if (signal?.aborted) throw new InterruptedError('lab up');
+      if (state.ssh) await waitReady(paths, state, Math.max(1000, deadline - Date.now()), signal);
+      const restored: VmState = { ...state, start: { from: 'snapshot', snapshot: key } };
+      await writeState(paths, restored);
+      stage.done('guest ready');
+      return restored;
+    } catch (err) {
+      if (state) await killVm(paths, state);
+      else await clearVmFiles(paths);
+      if (err instanceof InterruptedError || signal?.aborted) throw err;
+      const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      progress.notice(`lab: the boot snapshot did not restore (${why}); booting instead`);
+      await forgetBootSnapshot(store, key);
+      decision = { kind: 'boot', save: true };
+    }
+  }
+
+  const state = await ctx.launch();
+  const saved = decision.save && (await saveForNextTime(store, paths, state, { key, shape }, ctx));
+  const booted: VmState = { ...state, start: { from: 'boot', ...(saved ? { snapshot: key } : {}) } };
+  await writeState(paths, booted);
+  return booted;
+}
+
+/** Saves the guest just booted as its boot snapshot; a failure is one line, and the guest runs on. */
+async function saveForNextTime(
+  store: Store,
+  paths: LabPaths,
+  state: VmState,
+  snapshot: { key: string; shape: BootShape },
+  ctx: MomentContext,
+): Promise<boolean> {
+  const { progress, signal } = ctx;
+  try {
+    if (!(await guestCanResume(paths.agentSocket, state.rootfs.kind, Date.now() + 20_000))) {
+      progress.notice('lab: no boot snapshot: this rootfs has no lab-resume (lab build makes one that has)');
+      return false;
+    }
+    const stage = progress.stage('boot snapshot (for the next lab up)');
+    const vm = {
+      qmpSocket: paths.qmpSocket,
+      streamSocket: paths.snapshotSocket,
+      disk: state.disk,
+      serialLog: paths.serialLog,
+    };
+    const saved = await saveBootSnapshot(store, snapshot.key, vm, snapshot.shape, signal);
+    stage.done(
+      saved
+        ? `${(saved.bytes / (1 << 20)).toFixed(0)} MiB in ${(saved.ms / 1000).toFixed(1)} s`
+        : 'saved meanwhile by another lab',
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof InterruptedError || signal?.aborted) {
+      await killVm(paths, state);
+      throw err;
+    }
+    const why = err instanceof LabError || err instanceof Error ? err.message.split('\n')[0] : String(err);
+    progress.notice(`lab: the boot snapshot was not saved (${why}); the guest runs on`);
+    return false;
+  }
+}

@@ -1,0 +1,74 @@
+import type { Arch } from '../arch/arch.js';
+import type { Accel } from '../qemu/args.js';
+import { keyOf } from '../util/hash.js';
+
+/**
+ * Everything a booted guest's memory depends on: a snapshot saved from one
+ * boot may be restored only into a VM with every one of these the same.
+ * QEMU refuses some mismatches itself (another memory size), but not all:
+ * another kernel of the same size would run on with the old one's memory.
+ */
+export interface BootShape {
+  arch: Arch;
+  kernel: { key: string };
+  rootfs: { kind: string; key: string };
+  /** The binary's sha256: a rebuilt QEMU at the same path is another QEMU. */
+  qemu: { version: string; sha256: string; firmwareDirs: string[] };
+  accel: Accel;
+  memory: string;
+  cpus: number;
+  /**
+   * The kernel command line, less the words that differ between labs without
+   * changing the machine (lab.ssh_key=: a restored guest is given its lab's key).
+   */
+  commandLine: string[];
+  /** The devices besides the disk: a KGDB line, user networking. */
+  kgdb: boolean;
+  network: boolean;
+}
+
+/** Bumped when what a snapshot entry holds, or how a guest is resumed, changes. */
+export const BOOT_SNAPSHOT_FORMAT = 1;
+
+/** Kernel command-line words that vary per lab and are set again after a restore. */
+export function isPerLabWord(word: string): boolean {
+  return word.startsWith('lab.ssh_key=');
+}
+
+/** The store key of the snapshot of a boot of this shape (pure). */
+export function bootSnapshotKey(shape: BootShape): string {
+  return keyOf({
+    snapshot: 'boot',
+    format: BOOT_SNAPSHOT_FORMAT,
+    ...shape,
+    commandLine: shape.commandLine.filter((w) => !isPerLabWord(w)),
+  });
+}
+
+export type StartPlan = { kind: 'restore' } | { kind: 'boot'; save: boolean; why?: string };
+
+/**
+ * Whether lab up restores the boot snapshot or boots (pure). A disk that keeps
+ * an earlier session's files cannot be given a snapshot's memory (its page
+ * cache and the filesystem's state would be the snapshot's, not the disk's),
+ * so that guest boots, and says how to start from the snapshot instead.
+ */
+export function planStart(facts: {
+  forceBoot: boolean;
+  snapshotExists: boolean;
+  /** The Debian overlay holds an earlier session's writes (kept without --fresh). */
+  diskKept: boolean;
+}): StartPlan {
+  if (facts.forceBoot) return { kind: 'boot', save: !facts.snapshotExists };
+  if (facts.diskKept) {
+    // a snapshot saved now would hold this lab's files, and every lab shares it
+    if (!facts.snapshotExists) return { kind: 'boot', save: false };
+    return {
+      kind: 'boot',
+      save: false,
+      why: 'the disk keeps your files from the last session (lab up --fresh starts from the boot snapshot)',
+    };
+  }
+  if (facts.snapshotExists) return { kind: 'restore' };
+  return { kind: 'boot', save: true };
+}

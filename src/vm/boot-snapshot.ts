@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { copyFile, rm, stat, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { InterruptedError, LabError } from '../errors.js';
+import { qmpCommand } from '../qemu/qmp.js';
+import type { Store } from '../store/store.js';
+import { agentExec, agentPing } from '../guest/serial-agent.js';
+import { guestToolDir } from '../image/guest-tools.js';
+import { sleep } from '../util/sleep.js';
+import { BOOT_SNAPSHOT_FORMAT, type BootShape } from './boot-snapshot-key.js';
+
+/** A boot snapshot's files in its store entry (snapshots/KEY). */
+export function snapshotFiles(dir: string): { memory: string; disk: string; serialLog: string; record: string } {
+  return {
+    // the console's output up to that moment: a restored VM's serial log starts with its boot
+    serialLog: path.join(dir, 'serial.log'),
+    // QEMU's migration stream: devices, then the guest's non-zero pages
+    memory: path.join(dir, 'memory'),
+    // the Debian overlay at the same moment, backed by the stored image
+    disk: path.join(dir, 'disk.qcow2'),
+    record: path.join(dir, 'snapshot.json'),
+  };
+}
+
+/** The QEMU side of a save or a restore: its QMP socket, and a socket path for the stream. */
+export interface SnapshotVm {
+  qmpSocket: string;
+  streamSocket: string;
+}
+
+const MIGRATION_LIMIT_MS = 120_000;
+
+/** Polls query-migrate until the stream is written (or QEMU gives up). */
+async function migrationDone(qmp: string, signal?: AbortSignal): Promise<void> {
+  const deadline = Date.now() + MIGRATION_LIMIT_MS;
+  while (Date.now() < deadline) {
+    if (signal?.aborted) throw new InterruptedError('saving the boot snapshot');
+    const r = (await qmpCommand(qmp, 'query-migrate', 5000)) as { status?: string; 'error-desc'?: string };
+    if (r.status === 'completed') return;
+    if (r.status === 'failed' || r.status === 'cancelled')
+      throw new LabError('SNAPSHOT_FAILED', `QEMU's migration ${r.status}: ${r['error-desc'] ?? 'no reason given'}`);
+    await sleep(50);
+  }
+  await qmpCommand(qmp, 'migrate_cancel').catch(() => undefined);
+  throw new LabError('SNAPSHOT_FAILED', `QEMU did not write the snapshot within ${MIGRATION_LIMIT_MS / 1000} s`);
+}
+
+/** Listens on socketPath for QEMU's one connection and writes what it sends to file. */
+async function receiveStream(socketPath: string, file: string): Promise<{ done: Promise<void>; close(): void }> {
+  await rm(socketPath, { force: true });
+  const server = net.createServer();
+  const done = new Promise<void>((resolve, reject) => {
+    server.once('connection', (socket) => {
+      server.close();
+      pipeline(socket, createWriteStream(file)).then(resolve, reject);
+    });
+    server.once('error', reject);
+  });
+  done.catch(() => undefined);
+  await new Promise<void>((resolve, reject) => server.listen(socketPath, resolve).once('error', reject));
+  return { done, close: () => server.close() };
+}
+
+/**
+ * Saves the running guest as the boot snapshot KEY: paused, its memory
+ * streamed to the entry, the disk overlay copied while QEMU holds it flushed
+ * and inactive, then resumed. The entry appears whole or not at all.
+ */
+export async function saveBootSnapshot(
+  store: Store,
+  key: string,
+  vm: SnapshotVm & { disk?: string; serialLog: string },
+  shape: BootShape,
+  signal?: AbortSignal,
+): Promise<{ bytes: number; ms: number } | undefined> {
+  const started = Date.now();
+  let bytes = 0;
+  // another lab up of the same VM may have saved it while this one booted
+  const { hit } = await store.ensure('snapshots', key, async (dir) => {
+    const files = snapshotFiles(dir);
+    const stream = await receiveStream(vm.streamSocket, files.memory);
+    await qmpCommand(vm.qmpSocket, 'stop');
+    try {
+      await qmpCommand(vm.qmpSocket, 'migrate', 5000, { uri: `unix:${vm.streamSocket}` });
+      await migrationDone(vm.qmpSocket, signal);
+      await stream.done;
+      if (vm.disk) await copyFile(vm.disk, files.disk);
+      await copyFile(vm.serialLog, files.serialLog).catch(() => writeFile(files.serialLog, ''));
+      bytes = (await stat(files.memory)).size;
+      const record = { format: BOOT_SNAPSHOT_FORMAT, shape, savedAt: new Date().toISOString(), bytes };
+      await writeFile(files.record, JSON.stringify(record, null, 2) + '\n');
+    } finally {
+      stream.close();
+      await rm(vm.streamSocket, { force: true });
+      await qmpCommand(vm.qmpSocket, 'cont');
+    }
+  });
+  return hit ? undefined : { bytes, ms: Date.now() - started };
+}
+
+/**
+ * Feeds a snapshot's stream to a QEMU started with -incoming unix:SOCKET, waits
+ * until it has loaded it, and resumes the guest.
+ */
+export async function loadBootSnapshot(
+  memory: string,
+  vm: SnapshotVm,
+  alive: () => Promise<boolean>,
+  deadline: number,
+): Promise<void> {
+  const connection = net.createConnection(vm.streamSocket);
+  await pipeline(createReadStream(memory), connection);
+  while (Date.now() < deadline) {
+    if (!(await alive())) throw new LabError('SNAPSHOT_FAILED', 'QEMU stopped while loading the snapshot');
+    const r = (await qmpCommand(vm.qmpSocket, 'query-status', 5000)) as { status?: string };
+    // the stream was saved from a paused guest: loaded, it waits paused
+    if (r.status === 'paused' || r.status === 'running') break;
+    await sleep(10);
+  }
+  if (Date.now() >= deadline) throw new LabError('SNAPSHOT_FAILED', 'QEMU did not finish loading the snapshot');
+  await qmpCommand(vm.qmpSocket, 'cont');
+}
+
+/** The guest tool that resumes a restored guest, where its rootfs kind keeps lab's tools. */
+function resumeTool(rootfsKind: string): string {
+  return `${guestToolDir(rootfsKind)}/lab-resume`;
+}
+
+/** Whether a booted guest can be resumed from a snapshot: its agent answers and it has lab-resume. */
+export async function guestCanResume(agentSocket: string, rootfsKind: string, deadline: number): Promise<boolean> {
+  while (Date.now() < deadline && !(await agentPing(agentSocket, 1000))) await sleep(200);
+  if (Date.now() >= deadline) return false;
+  const r = await agentExec(agentSocket, ['test', '-x', resumeTool(rootfsKind)], { timeoutMs: 10_000 });
+  return r.exitCode === 0;
+}
+
+/**
+ * Makes a restored guest this moment's own: the host's clock, a fresh seed
+ * for its CRNG (lab-resume), and on Debian this lab's ssh key, not the one
+ * of the lab that saved the snapshot.
+ */
+export async function resumeGuest(
+  agentSocket: string,
+  guest: { rootfsKind: string; sshPublicKey?: string },
+  timeoutMs: number,
+): Promise<void> {
+  const now = Date.now();
+  const seed = randomBytes(32).toString('hex');
+  const argv = [resumeTool(guest.rootfsKind), String(Math.floor(now / 1000)), String((now % 1000) * 1e6), seed];
+  const steps = [argv];
+  if (guest.sshPublicKey) {
+    const key = Buffer.from(guest.sshPublicKey).toString('base64');
+    steps.push([`${guestToolDir(guest.rootfsKind)}/install-ssh-key`, key]);
+  }
+  for (const step of steps) {
+    const r = await agentExec(agentSocket, step, { timeoutMs });
+    if (r.exitCode !== 0) {
+      const why = r.stderr.toString().trim().split('\n')[0] || `exit code ${r.exitCode}`;
+      throw new LabError('SNAPSHOT_FAILED', `${path.basename(step[0]!)} failed in the restored guest: ${why}`);
+    }
+  }
+}
+
+/** Removes a snapshot entry that would not restore, so the next boot saves a good one. */
+export async function forgetBootSnapshot(store: Store, key: string): Promise<void> {
+  const dir = store.entry('snapshots', key);
+  if (existsSync(dir)) await store.locked(`snapshots/${key}`, () => rm(dir, { recursive: true, force: true }));
+}
