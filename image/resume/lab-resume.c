@@ -1,7 +1,7 @@
 /*
  * lab-resume: what a guest restored from a snapshot needs before anyone uses it.
  *
- *   lab-resume SECONDS NANOSECONDS SEED_HEX
+ *   lab-resume SECONDS NANOSECONDS SEED_HEX [AUTHORIZED_KEY_HEX]
  *
  * A restored guest wakes with the snapshot's wall clock and the snapshot's
  * random state: every restore of one snapshot would hand out the same
@@ -11,6 +11,9 @@
  * reseed now (RNDRESEEDCRNG): without that the CRNG keeps the snapshot's key
  * until its next scheduled reseed, up to a minute later. What vmgenid does
  * for a kernel built with CONFIG_VMGENID, for any kernel lab builds.
+ * On Debian it is also given the lab's ssh public key, which becomes root's
+ * one authorized key: the snapshot's is the key of the lab that saved it.
+ * Its arguments are digits and hex so that the agent passes them as they are.
  * Built statically on the host so the same binary runs on either rootfs.
  */
 #define _GNU_SOURCE
@@ -20,11 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/random.h>
 
 #define SEED_MAX 256
+#define KEY_MAX 4096
 
 static int hex_value(char c)
 {
@@ -35,10 +40,45 @@ static int hex_value(char c)
 	return -1;
 }
 
+/* Decodes hex of at most max bytes into out; the byte count, or -1. */
+static long from_hex(const char *hex, unsigned char *out, size_t max)
+{
+	size_t len = strlen(hex), i;
+
+	if (len == 0 || len % 2 || len / 2 > max)
+		return -1;
+	for (i = 0; i < len / 2; i++) {
+		int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return (long)(len / 2);
+}
+
 static int fail(const char *what)
 {
 	fprintf(stderr, "lab-resume: %s: %s\n", what, strerror(errno));
 	return 1;
+}
+
+/* root's authorized_keys becomes key alone, written whole then renamed into place. */
+static int install_key(const unsigned char *key, size_t len)
+{
+	const char *tmp = "/root/.ssh/.authorized_keys.lab-resume";
+	int fd;
+
+	umask(077);
+	if (mkdir("/root/.ssh", 0700) && errno != EEXIST)
+		return fail("/root/.ssh");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return fail(tmp);
+	if (write(fd, key, len) != (ssize_t)len || close(fd))
+		return fail(tmp);
+	if (rename(tmp, "/root/.ssh/authorized_keys"))
+		return fail("/root/.ssh/authorized_keys");
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -48,12 +88,13 @@ int main(int argc, char **argv)
 		unsigned char bytes[SEED_MAX];
 	} seed;
 	struct timespec now;
+	unsigned char key[KEY_MAX];
+	long seed_len, key_len = -1;
 	char *end;
-	size_t hex_len, i;
 	int fd;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: lab-resume SECONDS NANOSECONDS SEED_HEX\n");
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: lab-resume SECONDS NANOSECONDS SEED_HEX [AUTHORIZED_KEY_HEX]\n");
 		return 2;
 	}
 	now.tv_sec = strtoll(argv[1], &end, 10);
@@ -66,18 +107,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lab-resume: %s is not a count of nanoseconds\n", argv[2]);
 		return 2;
 	}
-	hex_len = strlen(argv[3]);
-	if (hex_len == 0 || hex_len % 2 || hex_len / 2 > SEED_MAX) {
-		fprintf(stderr, "lab-resume: the seed is 1 to %d bytes of hex\n", SEED_MAX);
+	seed_len = from_hex(argv[3], seed.bytes, SEED_MAX);
+	if (seed_len < 0) {
+		fprintf(stderr, "lab-resume: the seed is 1 to %d bytes of lowercase hex\n", SEED_MAX);
 		return 2;
 	}
-	for (i = 0; i < hex_len / 2; i++) {
-		int hi = hex_value(argv[3][2 * i]), lo = hex_value(argv[3][2 * i + 1]);
-		if (hi < 0 || lo < 0) {
-			fprintf(stderr, "lab-resume: the seed is not lowercase hex\n");
+	if (argc == 5) {
+		key_len = from_hex(argv[4], key, KEY_MAX);
+		if (key_len < 0) {
+			fprintf(stderr, "lab-resume: the key is 1 to %d bytes of lowercase hex\n", KEY_MAX);
 			return 2;
 		}
-		seed.bytes[i] = (unsigned char)(hi << 4 | lo);
 	}
 
 	if (clock_settime(CLOCK_REALTIME, &now))
@@ -85,12 +125,12 @@ int main(int argc, char **argv)
 	fd = open("/dev/urandom", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return fail("/dev/urandom");
-	seed.info.buf_size = (int)(hex_len / 2);
+	seed.info.buf_size = (int)seed_len;
 	seed.info.entropy_count = seed.info.buf_size * 8;
 	if (ioctl(fd, RNDADDENTROPY, &seed.info))
 		return fail("RNDADDENTROPY");
 	if (ioctl(fd, RNDRESEEDCRNG))
 		return fail("RNDRESEEDCRNG");
 	close(fd);
-	return 0;
+	return key_len < 0 ? 0 : install_key(key, (size_t)key_len);
 }

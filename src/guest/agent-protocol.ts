@@ -25,6 +25,18 @@ export function putRequest(id: string, guestPath: string, data: Buffer): string 
   return `\n${id} put ${argvTokens([guestPath])[0]}\n${lines.join('\n')}${lines.length ? '\n' : ''}.\n`;
 }
 
+/**
+ * Resumes a guest restored from a snapshot in one step: the agent runs its
+ * lab-resume with these words as they are, no lab-exec (a process fewer for
+ * each argument, which under TCG is most of the time). So each word must be
+ * one a shell passes untouched: digits and lowercase hex only.
+ */
+export function resumeRequest(id: string, words: string[]): string {
+  const bad = words.find((w) => !/^[0-9a-f]+$/.test(w));
+  if (bad !== undefined) throw new Error(`a resume word is digits and lowercase hex, not ${JSON.stringify(bad)}`);
+  return `\n${id} resume ${words.join(' ')}\n`;
+}
+
 export interface ExecReply {
   exitCode: number;
   stdout: Buffer;

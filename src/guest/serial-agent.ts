@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { LabError, InterruptedError } from '../errors.js';
-import { AgentReplyParser, execRequest, pingRequest, putRequest, type ExecReply } from './agent-protocol.js';
+import {
+  AgentReplyParser,
+  execRequest,
+  pingRequest,
+  putRequest,
+  resumeRequest,
+  type ExecReply,
+} from './agent-protocol.js';
 
 interface Exchange {
   request: string;
@@ -110,6 +117,18 @@ export async function agentPut(
     timeoutMs: options.timeoutMs ?? 300_000,
     signal: options.signal,
     what: `copying to ${guestPath}`,
+  });
+  return parser.exitCode ?? 1;
+}
+
+/** Runs the guest's lab-resume with these words (digits and hex); its exit code. */
+export async function agentResume(socketPath: string, words: string[], timeoutMs: number): Promise<number> {
+  const id = newId();
+  const parser = await exchange(socketPath, {
+    request: resumeRequest(id, words),
+    parser: new AgentReplyParser(id),
+    timeoutMs,
+    what: 'resuming the restored guest',
   });
   return parser.exitCode ?? 1;
 }

@@ -71,6 +71,10 @@ export function sshOptions(target: SshTarget): string[] {
     'LogLevel=ERROR',
     '-o',
     'ConnectTimeout=5',
+    // the guest computes its half under TCG: the default post-quantum exchange
+    // (sntrup761) costs it 0.3 s a connection more than X25519 alone
+    '-o',
+    'KexAlgorithms=curve25519-sha256,curve25519-sha256@libssh.org',
     // ControlMaster=no: use the master when its socket answers, else connect on our own
     ...(target.controlPath ? ['-o', `ControlPath=${target.controlPath}`, '-o', 'ControlMaster=no'] : []),
   ];

@@ -92,10 +92,10 @@ export async function restoreOrBoot(
       const running = state;
       await loadBootSnapshot(files.memory, vm, () => isOurQemu(running.pid, paths.qmpSocket), deadline);
       if (signal?.aborted) throw new InterruptedError('lab up');
-      const guest = { rootfsKind: request.rootfs.kind, sshPublicKey: ctx.sshPublicKey };
+      const guest = { sshPublicKey: ctx.sshPublicKey };
       await resumeGuest(paths.agentSocket, guest, Math.max(1000, deadline - Date.now()));
       if (signal?.aborted) throw new InterruptedError('lab up');
-      if (state.ssh) await waitReady(paths, state, Math.max(1000, deadline - Date.now()), signal);
+      if (state.ssh) await waitReady(paths, state, Math.max(1000, deadline - Date.now()), { signal, restored: true });
       const restored: VmState = { ...state, start: { from: 'snapshot', snapshot: key } };
       await writeState(paths, restored);
       stage.done('guest ready');

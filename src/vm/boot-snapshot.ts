@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { InterruptedError, LabError } from '../errors.js';
 import { qmpCommand } from '../qemu/qmp.js';
 import type { Store } from '../store/store.js';
-import { agentExec, agentPing } from '../guest/serial-agent.js';
+import { agentExec, agentPing, agentResume } from '../guest/serial-agent.js';
 import { guestToolDir } from '../image/guest-tools.js';
 import { sleep } from '../util/sleep.js';
 import { BOOT_SNAPSHOT_FORMAT, type BootShape } from './boot-snapshot-key.js';
@@ -112,7 +112,7 @@ export async function loadBootSnapshot(
   deadline: number,
 ): Promise<void> {
   const connection = net.createConnection(vm.streamSocket);
-  await pipeline(createReadStream(memory), connection);
+  await pipeline(createReadStream(memory, { highWaterMark: 1 << 20 }), connection);
   while (Date.now() < deadline) {
     if (!(await alive())) throw new LabError('SNAPSHOT_FAILED', 'QEMU stopped while loading the snapshot');
     const r = (await qmpCommand(vm.qmpSocket, 'query-status', 5000)) as { status?: string };
@@ -138,30 +138,20 @@ export async function guestCanResume(agentSocket: string, rootfsKind: string, de
 }
 
 /**
- * Makes a restored guest this moment's own: the host's clock, a fresh seed
- * for its CRNG (lab-resume), and on Debian this lab's ssh key, not the one
- * of the lab that saved the snapshot.
+ * Makes a restored guest this moment's own, in one agent round trip
+ * (lab-resume): the host's clock, a fresh seed for its CRNG, and on Debian
+ * this lab's ssh key instead of the one of the lab that saved the snapshot.
  */
 export async function resumeGuest(
   agentSocket: string,
-  guest: { rootfsKind: string; sshPublicKey?: string },
+  guest: { sshPublicKey?: string },
   timeoutMs: number,
 ): Promise<void> {
   const now = Date.now();
-  const seed = randomBytes(32).toString('hex');
-  const argv = [resumeTool(guest.rootfsKind), String(Math.floor(now / 1000)), String((now % 1000) * 1e6), seed];
-  const steps = [argv];
-  if (guest.sshPublicKey) {
-    const key = Buffer.from(guest.sshPublicKey).toString('base64');
-    steps.push([`${guestToolDir(guest.rootfsKind)}/install-ssh-key`, key]);
-  }
-  for (const step of steps) {
-    const r = await agentExec(agentSocket, step, { timeoutMs });
-    if (r.exitCode !== 0) {
-      const why = r.stderr.toString().trim().split('\n')[0] || `exit code ${r.exitCode}`;
-      throw new LabError('SNAPSHOT_FAILED', `${path.basename(step[0]!)} failed in the restored guest: ${why}`);
-    }
-  }
+  const words = [String(Math.floor(now / 1000)), String((now % 1000) * 1e6), randomBytes(32).toString('hex')];
+  if (guest.sshPublicKey) words.push(Buffer.from(guest.sshPublicKey).toString('hex'));
+  const code = await agentResume(agentSocket, words, timeoutMs);
+  if (code !== 0) throw new LabError('SNAPSHOT_FAILED', `lab-resume failed in the restored guest (exit code ${code})`);
 }
 
 /** Removes a snapshot entry that would not restore, so the next boot saves a good one. */

@@ -21,13 +21,18 @@ function sshAnswers(ssh: NonNullable<VmState['ssh']>): Promise<boolean> {
   return ssh.controlPath ? openMux({ ...ssh, controlPath: ssh.controlPath }) : sshReady(ssh, GUEST_LAB_EXEC);
 }
 
-/** Waits until the guest answers on its channel (ssh, else the agent), or fails with its last serial lines. */
+/**
+ * Waits until the guest answers on its channel (ssh, else the agent), or fails
+ * with its last serial lines. A booting guest's sshd is first probed for its
+ * banner, which costs less than an ssh that fails; a restored guest's is up.
+ */
 export async function waitReady(
   paths: LabPaths,
   state: VmState,
   timeoutMs: number,
-  signal?: AbortSignal,
+  options: { signal?: AbortSignal; restored?: boolean } = {},
 ): Promise<void> {
+  const { signal } = options;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (signal?.aborted) throw new InterruptedError('lab up');
@@ -40,7 +45,7 @@ export async function waitReady(
     }
     if (
       state.ssh
-        ? (await sshBanner(state.ssh.port)) && (await sshAnswers(state.ssh))
+        ? (options.restored || (await sshBanner(state.ssh.port))) && (await sshAnswers(state.ssh))
         : await agentPing(state.sockets.agent, 1000)
     )
       return;

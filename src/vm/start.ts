@@ -141,7 +141,7 @@ export async function startVm(
       if (snapshot) return state;
       const stage = progress.stage(`boot (${accel}${ssh ? ', until ssh answers' : ''})`);
       try {
-        await waitReady(paths, state, request.readyTimeoutMs, signal);
+        await waitReady(paths, state, request.readyTimeoutMs, { signal });
       } catch (err) {
         await killVm(paths, state);
         throw err;

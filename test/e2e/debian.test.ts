@@ -166,6 +166,34 @@ describe('the Debian image', () => {
   });
 });
 
+describe("the image's boot snapshot", () => {
+  it("is restored in another lab with that lab's ssh key alone, and the host's clock", async () => {
+    const other = tempDir('e2e-debian-other');
+    const otherLab = path.join(other, '.lab');
+    expect((await lab(['build'], { cwd: other })).exitCode).toBe(0);
+    // the first lab's VM saved the snapshot (or restored the one before it)
+    const u = await lab(['up', '--gdb-port', String(await freePort()), '--fresh'], { cwd: other });
+    try {
+      expect(u.exitCode, u.stderr).toBe(0);
+      expect(JSON.parse(readFileSync(path.join(otherLab, 'state.json'), 'utf8')).start.from).toBe('snapshot');
+      const keys = await lab(['exec', '--', 'cat', '/root/.ssh/authorized_keys'], { cwd: other });
+      const own = readFileSync(path.join(otherLab, 'ssh', 'id_ed25519.pub'), 'utf8');
+      expect(keys.stdout.trim()).toBe(own.trim());
+      const seconds = Number((await lab(['exec', '--', 'date', '+%s'], { cwd: other })).stdout);
+      expect(Math.abs(seconds - Date.now() / 1000)).toBeLessThan(5);
+      // the key of the lab whose VM saved the snapshot no longer gets in
+      const port = JSON.parse(readFileSync(path.join(otherLab, 'state.json'), 'utf8')).ssh.port;
+      const first = path.join(labDir, 'ssh', 'id_ed25519');
+      const ssh = ['-i', first, '-p', String(port), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes'];
+      const hosts = ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null'];
+      const refused = await execa('ssh', [...ssh, ...hosts, 'root@127.0.0.1', 'true'], { reject: false });
+      expect(refused.exitCode).toBe(255);
+    } finally {
+      await lab(['down'], { cwd: other });
+    }
+  }, 300_000);
+});
+
 describe('a machine without debootstrap', () => {
   it('gets one line naming the package to install, and no half-built image', async () => {
     const other = tempDir('e2e-nodebootstrap');

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bootSnapshotKey, planStart, type BootShape } from '../../src/vm/boot-snapshot-key.js';
 import { qemuArgs } from '../../src/qemu/args.js';
 import { overlayCommand } from '../../src/qemu/overlay.js';
+import { resumeRequest } from '../../src/guest/agent-protocol.js';
 
 const shape: BootShape = {
   arch: 'x86_64',
@@ -111,5 +112,19 @@ describe('the QEMU command line of a restore', () => {
       '/l/vm/disk.qcow2',
     ]);
     expect(overlayCommand('qemu-img', '/s/rootfs.ext4', '/l/vm/disk.qcow2').args).toContain('raw');
+  });
+});
+
+describe("the agent's resume request", () => {
+  it('passes digits and hex as they are, in one line', () => {
+    expect(resumeRequest('a1', ['1796631960', '250000000', 'c0ffee'])).toBe(
+      '\na1 resume 1796631960 250000000 c0ffee\n',
+    );
+  });
+
+  it('refuses any word a shell would touch', () => {
+    for (const word of ['$(reboot)', 'A', '1 2', '', '*', '-1']) {
+      expect(() => resumeRequest('a1', ['1', word])).toThrow('digits and lowercase hex');
+    }
   });
 });
