@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { bootSnapshotKey, planStart, type BootShape } from '../../src/vm/boot-snapshot-key.js';
-import { qemuArgs } from '../../src/qemu/args.js';
 import { overlayCommand } from '../../src/qemu/overlay.js';
 import { resumeRequest } from '../../src/guest/agent-protocol.js';
 
@@ -78,27 +77,7 @@ describe('restore or boot', () => {
   });
 });
 
-describe('the QEMU command line of a restore', () => {
-  const plan = {
-    arch: 'x86_64' as const,
-    kernel: '/s/bzImage',
-    accel: 'tcg' as const,
-    memory: '2G',
-    cpus: 2,
-    gdbPort: 4321,
-    serialLog: '/l/vm/serial.log',
-    consoleSocket: '/l/vm/console.sock',
-    agentSocket: '/l/vm/agent.sock',
-    qmpSocket: '/l/vm/qmp.sock',
-    pidFile: '/l/vm/qemu.pid',
-  };
-
-  it('is the boot command line and -incoming on a unix socket, nothing else', () => {
-    const boot = qemuArgs(plan);
-    const restore = qemuArgs({ ...plan, incoming: '/l/vm/snapshot.sock' });
-    expect(restore).toEqual([...boot, '-incoming', 'unix:/l/vm/snapshot.sock']);
-  });
-
+describe('the overlay of a restore', () => {
   it('puts the overlay on the snapshot disk as qcow2, on the image as raw', () => {
     expect(overlayCommand('qemu-img', '/s/snap/disk.qcow2', '/l/vm/disk.qcow2', 'qcow2').args).toEqual([
       'create',

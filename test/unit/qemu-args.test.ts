@@ -91,3 +91,10 @@ describe('qemu argument list of an arm64 guest', () => {
     expect(kgdbKernelArgs('x86_64')).toEqual(['kgdboc=ttyS2,115200']);
   });
 });
+
+describe('the QEMU command line of a restore', () => {
+  it('is the boot command line and -incoming on a unix socket, nothing else', () => {
+    const restore = qemuArgs({ ...plan, incoming: '/l/vm/snapshot.sock' });
+    expect(restore).toEqual([...qemuArgs(plan), '-incoming', 'unix:/l/vm/snapshot.sock']);
+  });
+});
