@@ -5,10 +5,10 @@ import type { LabPaths } from '../config/paths.js';
 import type { Progress } from '../progress/progress.js';
 import type { Store } from '../store/store.js';
 import { sha256FileMemo } from '../store/file-memo.js';
-import { kernelCommandLine, type QemuPlan } from '../qemu/args.js';
+import type { QemuPlan } from '../qemu/args.js';
 import { clearVmFiles, isOurQemu, killVm, writeState, type VmState } from './state.js';
 import { waitReady } from './ready.js';
-import { bootSnapshotKey, planStart, type BootShape, type StartPlan } from './boot-snapshot-key.js';
+import { bootSnapshotKey, machineOf, planStart, type BootShape, type StartPlan } from './boot-snapshot-key.js';
 import {
   forgetBootSnapshot,
   guestCanResume,
@@ -41,9 +41,12 @@ export interface MomentContext {
 }
 
 /** What a boot depends on, for its snapshot's key. */
-async function bootShapeOf(store: Store, plan: Omit<QemuPlan, 'disk' | 'incoming'>, request: StartRequest) {
-  const shape: BootShape = {
-    arch: plan.arch,
+async function bootShapeOf(
+  store: Store,
+  plan: Omit<QemuPlan, 'disk' | 'incoming'>,
+  request: StartRequest,
+): Promise<BootShape> {
+  return {
     kernel: { key: request.kernel.key },
     rootfs: { kind: request.rootfs.kind, key: request.rootfs.key },
     qemu: {
@@ -51,14 +54,9 @@ async function bootShapeOf(store: Store, plan: Omit<QemuPlan, 'disk' | 'incoming
       sha256: await sha256FileMemo(store, request.qemu.binary),
       firmwareDirs: request.qemu.firmwareDirs,
     },
-    accel: plan.accel,
-    memory: plan.memory,
-    cpus: plan.cpus,
-    commandLine: kernelCommandLine(plan).split(' '),
-    kgdb: plan.kgdbPort !== undefined,
-    network: plan.sshPort !== undefined,
+    // the Debian overlay is a disk either way: on the image, or on the snapshot's disk
+    machine: machineOf({ ...plan, ...(request.rootfs.kind === 'debian' ? { disk: 'DISK' } : {}) }),
   };
-  return shape;
 }
 
 /**

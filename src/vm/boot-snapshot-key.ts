@@ -1,5 +1,4 @@
-import type { Arch } from '../arch/arch.js';
-import type { Accel } from '../qemu/args.js';
+import { qemuArgs, type QemuPlan } from '../qemu/args.js';
 import { keyOf } from '../util/hash.js';
 
 /**
@@ -9,22 +8,12 @@ import { keyOf } from '../util/hash.js';
  * another kernel of the same size would run on with the old one's memory.
  */
 export interface BootShape {
-  arch: Arch;
   kernel: { key: string };
   rootfs: { kind: string; key: string };
   /** The binary's sha256: a rebuilt QEMU at the same path is another QEMU. */
   qemu: { version: string; sha256: string; firmwareDirs: string[] };
-  accel: Accel;
-  memory: string;
-  cpus: number;
-  /**
-   * The kernel command line, less the words that differ between labs without
-   * changing the machine (lab.ssh_key=: a restored guest is given its lab's key).
-   */
-  commandLine: string[];
-  /** The devices besides the disk: a KGDB line, user networking. */
-  kgdb: boolean;
-  network: boolean;
+  /** QEMU's command line for this VM, less what differs between labs (machineOf). */
+  machine: string[];
 }
 
 /** Bumped when what a snapshot entry holds, or how a guest is resumed, changes. */
@@ -35,14 +24,34 @@ export function isPerLabWord(word: string): boolean {
   return word.startsWith('lab.ssh_key=');
 }
 
+/**
+ * The VM's machine as its QEMU command line (pure): board, accelerator,
+ * memory, CPUs, every device and the kernel command line, with this lab's
+ * paths, ports and ssh key left out. A device lab adds in a later version is
+ * then another machine, whose snapshots are its own.
+ */
+export function machineOf(plan: Omit<QemuPlan, 'incoming'>): string[] {
+  const placeholder = (v: number | undefined) => (v === undefined ? undefined : 1);
+  return qemuArgs({
+    ...plan,
+    kernel: 'KERNEL',
+    initrd: plan.initrd && 'INITRD',
+    gdbPort: 1,
+    sshPort: placeholder(plan.sshPort),
+    kgdbPort: placeholder(plan.kgdbPort),
+    serialLog: 'SERIAL',
+    consoleSocket: 'CONSOLE',
+    agentSocket: 'AGENT',
+    qmpSocket: 'QMP',
+    pidFile: 'PID',
+    disk: plan.disk && 'DISK',
+    append: (plan.append ?? []).filter((w) => !isPerLabWord(w)),
+  });
+}
+
 /** The store key of the snapshot of a boot of this shape (pure). */
 export function bootSnapshotKey(shape: BootShape): string {
-  return keyOf({
-    snapshot: 'boot',
-    format: BOOT_SNAPSHOT_FORMAT,
-    ...shape,
-    commandLine: shape.commandLine.filter((w) => !isPerLabWord(w)),
-  });
+  return keyOf({ snapshot: 'boot', format: BOOT_SNAPSHOT_FORMAT, ...shape });
 }
 
 export type StartPlan = { kind: 'restore' } | { kind: 'boot'; save: boolean; why?: string };

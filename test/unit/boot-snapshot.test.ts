@@ -1,45 +1,72 @@
 import { describe, expect, it } from 'vitest';
-import { bootSnapshotKey, planStart, type BootShape } from '../../src/vm/boot-snapshot-key.js';
+import { bootSnapshotKey, machineOf, planStart, type BootShape } from '../../src/vm/boot-snapshot-key.js';
+import type { QemuPlan } from '../../src/qemu/args.js';
 import { overlayCommand } from '../../src/qemu/overlay.js';
 import { resumeRequest } from '../../src/guest/agent-protocol.js';
 
-const shape: BootShape = {
+const plan: Omit<QemuPlan, 'incoming'> = {
   arch: 'x86_64',
-  kernel: { key: 'k1' },
-  rootfs: { kind: 'initramfs', key: 'r1' },
-  qemu: { version: 'QEMU emulator version 7.2.22', sha256: 'q1', firmwareDirs: [] },
+  kernel: '/store/kernels/k1/bzImage',
+  initrd: '/store/rootfs/r1/initramfs.cpio',
   accel: 'tcg',
   memory: '2G',
   cpus: 2,
-  commandLine: ['console=ttyS0', 'nokaslr', 'panic=-1', 'loglevel=7'],
-  kgdb: false,
-  network: false,
+  gdbPort: 4321,
+  serialLog: '/lab/.lab/vm/serial.log',
+  consoleSocket: '/lab/.lab/vm/console.sock',
+  agentSocket: '/lab/.lab/vm/agent.sock',
+  qmpSocket: '/lab/.lab/vm/qmp.sock',
+  pidFile: '/lab/.lab/vm/qemu.pid',
 };
 
+const shape = (change: Partial<Omit<QemuPlan, 'incoming'>> = {}, ids: Partial<BootShape> = {}): BootShape => ({
+  kernel: { key: 'k1' },
+  rootfs: { kind: 'initramfs', key: 'r1' },
+  qemu: { version: 'QEMU emulator version 7.2.22', sha256: 'q1', firmwareDirs: [] },
+  machine: machineOf({ ...plan, ...change }),
+  ...ids,
+});
+
 describe('the boot snapshot key', () => {
-  const key = bootSnapshotKey(shape);
+  const key = bootSnapshotKey(shape());
 
   it.each<[string, Partial<BootShape>]>([
     ['another kernel', { kernel: { key: 'k2' } }],
     ['another rootfs', { rootfs: { kind: 'initramfs', key: 'r2' } }],
     ['another rootfs kind', { rootfs: { kind: 'debian', key: 'r1' } }],
-    ['another QEMU binary of the same version', { qemu: { ...shape.qemu, sha256: 'q2' } }],
-    ['another QEMU version', { qemu: { ...shape.qemu, version: 'QEMU emulator version 8.1.2' } }],
-    ['other firmware', { qemu: { ...shape.qemu, firmwareDirs: ['/opt/fw'] } }],
+    ['another QEMU binary of the same version', { qemu: { ...shape().qemu, sha256: 'q2' } }],
+    ['another QEMU version', { qemu: { ...shape().qemu, version: 'QEMU emulator version 8.1.2' } }],
+    ['other firmware', { qemu: { ...shape().qemu, firmwareDirs: ['/opt/fw'] } }],
+  ])('changes with %s', (_, ids) => {
+    expect(bootSnapshotKey(shape({}, ids))).not.toBe(key);
+  });
+
+  it.each<[string, Partial<Omit<QemuPlan, 'incoming'>>]>([
     ['another accelerator', { accel: 'kvm' }],
     ['another memory size', { memory: '4G' }],
     ['another CPU count', { cpus: 4 }],
     ['another architecture', { arch: 'arm64' }],
-    ['a command-line word more', { commandLine: [...shape.commandLine, 'init_on_free=1'] }],
-    ['a KGDB line', { kgdb: true }],
-    ['user networking', { network: true }],
+    ['a command-line word more', { append: ['init_on_free=1'] }],
+    ['a KGDB line', { kgdbPort: 4000 }],
+    ['user networking', { sshPort: 2222 }],
+    ['a disk', { disk: '/lab/.lab/vm/disk.qcow2' }],
   ])('changes with %s', (_, change) => {
-    expect(bootSnapshotKey({ ...shape, ...change })).not.toBe(key);
+    expect(bootSnapshotKey(shape(change))).not.toBe(key);
   });
 
-  it("is the same for every lab's ssh key: a restored guest is given its own", () => {
-    const withKey = (k: string) => ({ ...shape, commandLine: ['root=/dev/vda', `lab.ssh_key=${k}`, 'rw'] });
-    expect(bootSnapshotKey(withKey('QUFB'))).toBe(bootSnapshotKey(withKey('QkJC')));
+  it('is the same in every lab: other paths, ports and ssh key (a restored guest is given its own)', () => {
+    const elsewhere = {
+      gdbPort: 5555,
+      serialLog: '/other/.lab/vm/serial.log',
+      consoleSocket: '/other/.lab/vm/console.sock',
+      agentSocket: '/other/.lab/vm/agent.sock',
+      qmpSocket: '/other/.lab/vm/qmp.sock',
+      pidFile: '/other/.lab/vm/qemu.pid',
+    };
+    expect(bootSnapshotKey(shape(elsewhere))).toBe(key);
+    const withKey = (k: string) => shape({ sshPort: 2222, append: ['root=/dev/vda', `lab.ssh_key=${k}`, 'rw'] });
+    const otherPort = shape({ sshPort: 3333, append: ['root=/dev/vda', 'lab.ssh_key=QkJC', 'rw'] });
+    expect(bootSnapshotKey(withKey('QUFB'))).toBe(bootSnapshotKey(otherPort));
     expect(bootSnapshotKey(withKey('QUFB'))).not.toBe(key);
   });
 });
