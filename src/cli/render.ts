@@ -56,6 +56,7 @@ export function renderStatus(s: VmStatus): string {
     `qmp       ${s.sockets?.qmp}`,
     `qemu      ${s.qemu}`,
     ...(s.start?.from === 'snapshot' ? [`started   from boot snapshot ${s.start.snapshot?.slice(0, 8)}`] : []),
+    ...(s.start?.from === 'moment' ? [`started   at moment ${s.start.moment}`] : []),
   ].join('\n');
 }
 

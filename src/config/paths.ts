@@ -40,6 +40,9 @@ export interface LabPaths {
   qmpSocket: string;
   /** Where a boot snapshot's stream passes between QEMU and lab, saved or restored. */
   snapshotSocket: string;
+  /** The lab's named moments: their memory (a qcow2 QEMU saves into), and what lab knows of each. */
+  momentsDisk: string;
+  moments: string;
   pidFile: string;
   disk: string;
   sshKey: string;
@@ -59,6 +62,8 @@ export function labPaths(root: string): LabPaths {
     agentSocket: path.join(vmDir, 'agent.sock'),
     qmpSocket: path.join(vmDir, 'qmp.sock'),
     snapshotSocket: path.join(vmDir, 'snapshot.sock'),
+    momentsDisk: path.join(vmDir, 'moments.qcow2'),
+    moments: path.join(vmDir, 'moments.json'),
     pidFile: path.join(vmDir, 'qemu.pid'),
     disk: path.join(vmDir, 'disk.qcow2'),
     sshKey: path.join(root, 'ssh', 'id_ed25519'),

@@ -17,6 +17,8 @@ export interface StartFlags {
   fresh?: boolean;
   /** Boot even when the VM's boot snapshot could be restored. */
   boot?: boolean;
+  /** A named moment of this lab to load once the VM is up (lab up --from). */
+  from?: string;
   append?: string[];
   sshPort?: number;
   /** KGDB on a third serial port. */
@@ -79,6 +81,7 @@ export async function startBuiltVm(ctx: LabContext, build: BuildRecord, flags: S
       append: flags.append?.flatMap((a) => a.split(/\s+/).filter(Boolean)),
       fresh: flags.fresh,
       boot: flags.boot,
+      moment: flags.from,
       sshPort: flags.sshPort,
       kgdbPort: flags.kgdb || flags.kgdbPort !== undefined ? (flags.kgdbPort ?? 0) : undefined,
     },
@@ -86,7 +89,7 @@ export async function startBuiltVm(ctx: LabContext, build: BuildRecord, flags: S
   );
 }
 
-/** lab up: boots the lab's last build. */
+/** lab up: boots the lab's last build, and goes to a named moment of it when asked (--from). */
 export async function startLabVm(ctx: LabContext, flags: StartFlags): Promise<VmState> {
   validateStartFlags(flags);
   return startBuiltVm(ctx, await readBuildRecord(ctx.paths), flags);

@@ -32,6 +32,19 @@ export interface QemuPlan {
   kgdbPort?: number;
   /** Restore a boot snapshot: QEMU waits for its stream on this unix socket instead of booting. */
   incoming?: string;
+  /** The qcow2 that holds the lab's named moments (block node "moments"). */
+  momentsDisk?: string;
+  /** Start at this named moment (-loadvm) instead of booting. */
+  loadvm?: string;
+}
+
+/** The block node names QMP's snapshot-save and snapshot-load are given. */
+export const MOMENTS_NODE = 'moments';
+export const DISK_NODE = 'disk';
+
+/** A path inside one QEMU option value, where a comma ends the value unless doubled. */
+function optionValue(path: string): string {
+  return path.replace(/,/g, ',,');
 }
 
 /** The kernel command-line words that put KGDB on its line (x86_64: ttyS2, after the console and the agent). */
@@ -110,7 +123,11 @@ export function kvmProbeArgs(boot: { arch: Arch; kernel: string; initrd: string;
 
 export function qemuArgs(plan: QemuPlan): string[] {
   const args = machineArgs(plan);
-  if (plan.disk) args.push('-drive', `file=${plan.disk},format=qcow2,if=virtio`);
+  if (plan.disk) args.push('-drive', `file=${optionValue(plan.disk)},format=qcow2,if=virtio,node-name=${DISK_NODE}`);
+  if (plan.momentsDisk) {
+    const file = `file.driver=file,file.filename=${optionValue(plan.momentsDisk)}`;
+    args.push('-blockdev', `driver=qcow2,node-name=${MOMENTS_NODE},${file}`);
+  }
   if (plan.sshPort !== undefined)
     args.push('-nic', `user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:${plan.sshPort}-:22`);
   const kgdb =
@@ -139,6 +156,7 @@ export function qemuArgs(plan: QemuPlan): string[] {
     '-daemonize',
   );
   if (plan.incoming) args.push('-incoming', `unix:${plan.incoming}`);
+  if (plan.loadvm) args.push('-loadvm', plan.loadvm);
   return args;
 }
 

@@ -9,8 +9,10 @@ import type { QemuPlan } from '../qemu/args.js';
 import { clearVmFiles, isOurQemu, killVm, writeState, type VmState } from './state.js';
 import { waitReady } from './ready.js';
 import { bootSnapshotKey, machineOf, planStart, type BootShape, type StartPlan } from './boot-snapshot-key.js';
+import type { Moment } from './moments.js';
 import {
   forgetBootSnapshot,
+  guestAgentAnswers,
   guestCanResume,
   loadBootSnapshot,
   resumeGuest,
@@ -20,16 +22,15 @@ import {
 import type { StartRequest } from './start-request.js';
 
 export interface StartPlanFacts {
+  /** A named moment of this lab to start at, instead of a boot or the boot snapshot. */
+  moment?: Moment;
   forceBoot: boolean;
   /** The Debian overlay keeps an earlier session's files. */
   diskKept: boolean;
 }
 
-/** Where QEMU takes a snapshot's stream from, and the disk that goes with it. */
-export interface RestoreFrom {
-  socket: string;
-  disk?: string;
-}
+/** Where QEMU takes a boot snapshot's stream from and the disk that goes with it, or the named moment it loads. */
+export type RestoreFrom = { socket: string; disk?: string } | { moment: string };
 
 export interface MomentContext {
   request: StartRequest;
@@ -74,6 +75,7 @@ export async function restoreOrBoot(
   const { request, progress, signal } = ctx;
   const shape = await bootShapeOf(store, plan, request);
   const key = bootSnapshotKey(shape);
+  if (facts.moment) return startAtMoment(paths, facts.moment, key, ctx);
   const files = snapshotFiles(store.entry('snapshots', key));
   let decision: StartPlan = planStart({ ...facts, snapshotExists: existsSync(files.record) });
   if (decision.kind === 'boot' && decision.why) progress.notice(`lab: booting: ${decision.why}`);
@@ -94,7 +96,7 @@ export async function restoreOrBoot(
       await resumeGuest(paths.agentSocket, guest, Math.max(1000, deadline - Date.now()));
       if (signal?.aborted) throw new InterruptedError('lab up');
       if (state.ssh) await waitReady(paths, state, Math.max(1000, deadline - Date.now()), { signal, restored: true });
-      const restored: VmState = { ...state, start: { from: 'snapshot', snapshot: key } };
+      const restored: VmState = { ...state, start: { from: 'snapshot', snapshot: key, machine: key } };
       await writeState(paths, restored);
       stage.done('guest ready');
       return restored;
@@ -111,7 +113,7 @@ export async function restoreOrBoot(
 
   const state = await ctx.launch();
   const saved = decision.save && (await saveForNextTime(store, paths, state, { key, shape }, ctx));
-  const booted: VmState = { ...state, start: { from: 'boot', ...(saved ? { snapshot: key } : {}) } };
+  const booted: VmState = { ...state, start: { from: 'boot', ...(saved ? { snapshot: key } : {}), machine: key } };
   await writeState(paths, booted);
   return booted;
 }
@@ -153,4 +155,32 @@ async function saveForNextTime(
     progress.notice(`lab: the boot snapshot was not saved (${why}); the guest runs on`);
     return false;
   }
+}
+
+/** QEMU started at a named moment of this lab (-loadvm): memory, devices, clock and disk as they were saved. */
+async function startAtMoment(paths: LabPaths, moment: Moment, machine: string, ctx: MomentContext): Promise<VmState> {
+  if (moment.machine !== machine) {
+    throw new LabError(
+      'SNAPSHOT_FAILED',
+      `moment ${moment.name} was saved in another VM (kernel, rootfs, QEMU or shape)`,
+      {
+        hint: 'it loads only into the VM it was saved in: lab up with the flags it had',
+      },
+    );
+  }
+  const stage = ctx.progress.stage(`start at moment ${moment.name}`);
+  const state = await ctx.launch({ moment: moment.name });
+  try {
+    const deadline = Date.now() + ctx.request.readyTimeoutMs;
+    if (state.ssh) await waitReady(paths, state, ctx.request.readyTimeoutMs, { signal: ctx.signal, restored: true });
+    else if (!(await guestAgentAnswers(paths.agentSocket, deadline)))
+      throw new LabError('SNAPSHOT_FAILED', `the guest's agent does not answer at moment ${moment.name}`);
+  } catch (err) {
+    await killVm(paths, state);
+    throw err;
+  }
+  stage.done('guest ready');
+  const started: VmState = { ...state, start: { from: 'moment', moment: moment.name, machine } };
+  await writeState(paths, started);
+  return started;
 }

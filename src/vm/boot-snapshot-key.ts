@@ -30,7 +30,7 @@ export function isPerLabWord(word: string): boolean {
  * paths, ports and ssh key left out. A device lab adds in a later version is
  * then another machine, whose snapshots are its own.
  */
-export function machineOf(plan: Omit<QemuPlan, 'incoming'>): string[] {
+export function machineOf(plan: Omit<QemuPlan, 'incoming' | 'loadvm'>): string[] {
   const placeholder = (v: number | undefined) => (v === undefined ? undefined : 1);
   return qemuArgs({
     ...plan,
@@ -45,6 +45,7 @@ export function machineOf(plan: Omit<QemuPlan, 'incoming'>): string[] {
     qmpSocket: 'QMP',
     pidFile: 'PID',
     disk: plan.disk && 'DISK',
+    momentsDisk: plan.momentsDisk && 'MOMENTS',
     append: (plan.append ?? []).filter((w) => !isPerLabWord(w)),
   });
 }

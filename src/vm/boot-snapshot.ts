@@ -129,10 +129,18 @@ function resumeTool(rootfsKind: string): string {
   return `${guestToolDir(rootfsKind)}/lab-resume`;
 }
 
+/** Whether the guest's agent answers before the deadline. */
+export async function guestAgentAnswers(agentSocket: string, deadline: number): Promise<boolean> {
+  while (Date.now() < deadline) {
+    if (await agentPing(agentSocket, 1000)) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
 /** Whether a booted guest can be resumed from a snapshot: its agent answers and it has lab-resume. */
 export async function guestCanResume(agentSocket: string, rootfsKind: string, deadline: number): Promise<boolean> {
-  while (Date.now() < deadline && !(await agentPing(agentSocket, 1000))) await sleep(200);
-  if (Date.now() >= deadline) return false;
+  if (!(await guestAgentAnswers(agentSocket, deadline))) return false;
   const r = await agentExec(agentSocket, ['test', '-x', resumeTool(rootfsKind)], { timeoutMs: 10_000 });
   return r.exitCode === 0;
 }

@@ -22,4 +22,6 @@ export interface StartRequest {
   kgdbPort?: number;
   /** Boot even when a boot snapshot of this VM could be restored (lab up --boot). */
   boot?: boolean;
+  /** Start at this named moment of the lab instead (lab up --from). */
+  moment?: string;
 }

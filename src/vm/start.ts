@@ -11,6 +11,7 @@ import { probeKvm } from '../qemu/kvm-probe.js';
 import { kgdbKernelArgs, qemuArgs, type Accel, type QemuPlan } from '../qemu/args.js';
 import { clearVmFiles, killVm, writeState, type VmState } from './state.js';
 import { waitReady } from './ready.js';
+import { checkMomentName, forgetMoments, prepareMomentsDisk, readMoments, type Moment } from './moments.js';
 import { restoreOrBoot, type StartPlanFacts } from './boot-moment.js';
 import type { StartRequest } from './start-request.js';
 import { assertPortFree, freeLocalPort } from './ports.js';
@@ -112,10 +113,13 @@ export async function startVm(
     firmwareDirs: request.qemu.firmwareDirs,
     sshPort: ssh?.port,
     kgdbPort: kgdb?.port,
+    // a Debian VM keeps its moments in its overlay
+    momentsDisk: request.rootfs.kind === 'initramfs' ? paths.momentsDisk : undefined,
     append,
   };
   const base = { request, accel, ssh, kgdb };
   const facts: StartPlanFacts = {
+    moment: request.moment === undefined ? undefined : await momentToStartAt(paths, request),
     forceBoot: request.boot ?? false,
     diskKept: request.rootfs.kind === 'debian' && !(await overlayRenewal(paths.disk, request.rootfs, !!request.fresh)),
   };
@@ -125,7 +129,8 @@ export async function startVm(
     progress,
     signal,
     /** Starts QEMU on the plan (restoring when asked), records its state, and waits for the guest unless restoring. */
-    launch: async (snapshot) => {
+    launch: async (from) => {
+      const snapshot = from && 'socket' in from ? from : undefined;
       let disk: string | undefined;
       if (request.rootfs.kind === 'debian') {
         const prepared = await prepareDisk(paths.disk, request.rootfs, {
@@ -136,9 +141,13 @@ export async function startVm(
         if (prepared.made && prepared.why !== 'new' && prepared.why !== 'restored')
           progress.notice(`lab: a new overlay on the stored image (${prepared.why})`);
         disk = prepared.disk;
+        // the moments were in the overlay that is gone
+        if (prepared.made) await forgetMoments(paths);
       }
-      const state = await launchQemu(paths, { ...plan, disk, incoming: snapshot?.socket }, base);
-      if (snapshot) return state;
+      if (plan.momentsDisk) await prepareMomentsDisk(paths, request.qemu.binary);
+      const loadvm = from && 'moment' in from ? from.moment : undefined;
+      const state = await launchQemu(paths, { ...plan, disk, incoming: snapshot?.socket, loadvm }, base);
+      if (from) return state;
       const stage = progress.stage(`boot (${accel}${ssh ? ', until ssh answers' : ''})`);
       try {
         await waitReady(paths, state, request.readyTimeoutMs, { signal });
@@ -201,4 +210,26 @@ async function launchQemu(
   };
   await writeState(paths, state);
   return state;
+}
+
+/** The moment lab up --from names, checked before anything starts: it exists, and its disk state is still there. */
+async function momentToStartAt(paths: LabPaths, request: StartRequest): Promise<Moment> {
+  const name = checkMomentName(request.moment!);
+  if (request.fresh) {
+    throw new LabError(
+      'BAD_OPTION',
+      '--fresh discards the overlay that holds the moments, so --from has none to go to',
+      {
+        hint: `lab up --from ${name}, without --fresh`,
+      },
+    );
+  }
+  const moment = (await readMoments(paths)).find((m) => m.name === name);
+  if (!moment) throw new LabError('BAD_OPTION', `this lab has no moment ${name}`, { hint: 'lab snapshot list' });
+  if (request.rootfs.kind === 'debian' && (await overlayRenewal(paths.disk, request.rootfs, false))) {
+    throw new LabError('SNAPSHOT_FAILED', `moment ${name} was on a disk overlay that is no longer there`, {
+      hint: 'save it again: lab up, then lab snapshot save',
+    });
+  }
+  return moment;
 }

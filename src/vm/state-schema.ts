@@ -32,8 +32,12 @@ export interface VmState {
   kgdb?: { port: number };
   serialLog: string;
   profile: string;
-  /** How the guest started: booted, or restored from the boot snapshot KEY. */
-  start?: { from: 'boot' | 'snapshot'; snapshot?: string };
+  /**
+   * How the guest started: booted, or restored from the boot snapshot KEY; and
+   * its machine (the key its boot snapshot has, saved or not), which a named
+   * moment must match to load.
+   */
+  start?: { from: 'boot' | 'snapshot' | 'moment'; snapshot?: string; moment?: string; machine?: string };
 }
 
 /**
@@ -102,7 +106,14 @@ const VM_STATE = object({
   kgdb: optional(object({ port })),
   serialLog: text,
   profile: text,
-  start: optional(object({ from: oneOf('boot', 'snapshot'), snapshot: optional(text) })),
+  start: optional(
+    object({
+      from: oneOf('boot', 'snapshot', 'moment'),
+      snapshot: optional(text),
+      moment: optional(text),
+      machine: optional(text),
+    }),
+  ),
 });
 
 /** What is wrong with a parsed state.json, as "key: problem", or undefined when it is a VmState (pure). */

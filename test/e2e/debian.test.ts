@@ -194,6 +194,25 @@ describe("the image's boot snapshot", () => {
   }, 300_000);
 });
 
+describe('named moments on the Debian image', () => {
+  it('keeps memory and disk together: a file written after the moment is gone when it is loaded', async () => {
+    const exec = async (...argv: string[]) => (await lab(['exec', '--', ...argv], { cwd })).stdout.trim();
+    const ok = async (...args: string[]) => expect((await lab(args, { cwd })).exitCode).toBe(0);
+    await lab(['down'], { cwd });
+    await ok('up', '--gdb-port', String(gdbPort));
+    await exec('sh', '-c', 'echo one > /root/mark');
+    await ok('snapshot', 'save', 'one');
+    await exec('sh', '-c', 'echo two > /root/mark; sync');
+    await ok('snapshot', 'load', 'one');
+    expect(await exec('cat', '/root/mark')).toBe('one');
+    await exec('sh', '-c', 'echo three > /root/mark; sync');
+    await ok('down');
+    await ok('up', '--gdb-port', String(gdbPort), '--from', 'one');
+    expect(await exec('cat', '/root/mark')).toBe('one');
+    await ok('down');
+  }, 300_000);
+});
+
 describe('a machine without debootstrap', () => {
   it('gets one line naming the package to install, and no half-built image', async () => {
     const other = tempDir('e2e-nodebootstrap');

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { bootSnapshotKey, machineOf, planStart, type BootShape } from '../../src/vm/boot-snapshot-key.js';
-import type { QemuPlan } from '../../src/qemu/args.js';
+import { qemuArgs, type QemuPlan } from '../../src/qemu/args.js';
 import { overlayCommand } from '../../src/qemu/overlay.js';
 import { resumeRequest } from '../../src/guest/agent-protocol.js';
+import { checkMomentName, momentNode } from '../../src/vm/moments.js';
 
 const plan: Omit<QemuPlan, 'incoming'> = {
   arch: 'x86_64',
@@ -132,5 +133,34 @@ describe("the agent's resume request", () => {
     for (const word of ['$(reboot)', 'A', '1 2', '', '*', '-1']) {
       expect(() => resumeRequest('a1', ['1', word])).toThrow('digits and lowercase hex');
     }
+  });
+});
+
+describe('named moments', () => {
+  it('are kept with the disk where there is one, else in the moments disk', () => {
+    expect(momentNode(true)).toBe('disk');
+    expect(momentNode(false)).toBe('moments');
+  });
+
+  it('have names a QEMU tag and a file name can carry', () => {
+    expect(checkMomentName('fragmented-1.5')).toBe('fragmented-1.5');
+    for (const bad of ['', '-x', 'a b', 'a/b', '../x', 'x'.repeat(65), 'a,b']) {
+      expect(() => checkMomentName(bad)).toThrow('is not a moment name');
+    }
+  });
+
+  it('name their block nodes on the command line, commas in paths doubled, and -loadvm last', () => {
+    const args = qemuArgs({
+      ...plan,
+      initrd: undefined,
+      disk: '/lab,1/.lab/vm/disk.qcow2',
+      momentsDisk: '/lab,1/.lab/vm/moments.qcow2',
+      loadvm: 'm1',
+    });
+    expect(args).toContain('file=/lab,,1/.lab/vm/disk.qcow2,format=qcow2,if=virtio,node-name=disk');
+    expect(args).toContain(
+      'driver=qcow2,node-name=moments,file.driver=file,file.filename=/lab,,1/.lab/vm/moments.qcow2',
+    );
+    expect(args.slice(-2)).toEqual(['-loadvm', 'm1']);
   });
 });

@@ -326,7 +326,9 @@ describe('the Debian rootfs in QEMU', () => {
       sshPort: 40022,
       append: ['root=/dev/vda', 'rw'],
     });
-    expect(args).toEqual(expect.arrayContaining(['-drive', 'file=/l/vm/disk.qcow2,format=qcow2,if=virtio']));
+    expect(args).toEqual(
+      expect.arrayContaining(['-drive', 'file=/l/vm/disk.qcow2,format=qcow2,if=virtio,node-name=disk']),
+    );
     expect(args).toEqual(expect.arrayContaining(['-nic', 'user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:40022-:22']));
     expect(args).not.toContain('-initrd');
     expect(args[args.indexOf('-append') + 1]).toMatch(/root=\/dev\/vda rw$/);

@@ -10,7 +10,7 @@ import { matrixCommand } from './matrix.js';
 import { runCommand } from './run.js';
 import { compareCommand, reportCommand } from './runs.js';
 import { traceCommand } from './trace.js';
-import { downCommand, statusCommand, upCommand } from './vm.js';
+import { downCommand, snapshotCommand, statusCommand, upCommand } from './vm.js';
 
 /** Every command lab has, in the order lab --help lists them. */
 export const COMMANDS: AnyCommand[] = [
@@ -18,6 +18,7 @@ export const COMMANDS: AnyCommand[] = [
   commandOf(upCommand),
   commandOf(downCommand),
   commandOf(statusCommand),
+  commandOf(snapshotCommand),
   commandOf(debugCommand),
   commandOf(demoCommand),
   commandOf(execCommand),
