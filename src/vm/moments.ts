@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
+import { z } from 'zod';
 import { LabError } from '../errors.js';
 import type { LabPaths } from '../config/paths.js';
 import { execute } from '../process/runner.js';
@@ -7,19 +8,22 @@ import { DISK_NODE, MOMENTS_NODE } from '../qemu/args.js';
 import { qemuImgFor } from '../qemu/overlay.js';
 import { qmpCommand } from '../qemu/qmp.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
+import { readCheckedJsonIfAny } from '../util/checked-record.js';
 import { closeMux, openMux } from '../guest/ssh.js';
 import { sleep } from '../util/sleep.js';
 import type { VmState } from './state.js';
 
-/** What lab keeps of one named moment; its memory (and disk state) are in a qcow2 (momentNode). */
-export interface Moment {
-  name: string;
-  savedAt: string;
+const MomentSchema = z.object({
+  name: z.string(),
+  savedAt: z.string(),
   /** The machine it was saved in (the boot snapshot key of that VM): it loads only into the same. */
-  machine: string;
-  /** The guest's run state then: "debug" when gdb held it at a breakpoint. */
-  runState: string;
-}
+  machine: z.string(),
+  /** The guest's run state then: "paused" when gdb held it at a breakpoint. */
+  runState: z.string(),
+});
+
+/** What lab keeps of one named moment; its memory (and disk state) are in a qcow2 (momentNode). */
+export type Moment = z.infer<typeof MomentSchema>;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -43,16 +47,8 @@ export function momentNode(hasDisk: boolean): string {
 }
 
 export async function readMoments(paths: LabPaths): Promise<Moment[]> {
-  if (!existsSync(paths.moments)) return [];
-  try {
-    const parsed: unknown = JSON.parse(await readFile(paths.moments, 'utf8'));
-    if (!Array.isArray(parsed)) throw new Error('not a list');
-    return parsed as Moment[];
-  } catch {
-    throw new LabError('STATE_CORRUPT', `${paths.moments} is damaged`, {
-      hint: 'remove it and the moments.qcow2 beside it (their moments are lost)',
-    });
-  }
+  const read = { code: 'STATE_CORRUPT' as const, maxBytes: 1 << 20 };
+  return (await readCheckedJsonIfAny(paths.moments, z.array(MomentSchema), read)) ?? [];
 }
 
 /** Forgets every moment of the lab: the Debian overlay that held them was made anew. */

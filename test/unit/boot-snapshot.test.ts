@@ -3,7 +3,10 @@ import { bootSnapshotKey, machineOf, planStart, type BootShape } from '../../src
 import { qemuArgs, type QemuPlan } from '../../src/qemu/args.js';
 import { overlayCommand } from '../../src/qemu/overlay.js';
 import { resumeRequest } from '../../src/guest/agent-protocol.js';
-import { checkMomentName, momentNode } from '../../src/vm/moments.js';
+import { checkMomentName, momentNode, readMoments } from '../../src/vm/moments.js';
+import { labPaths } from '../../src/config/paths.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/cli.js';
 
 const plan: Omit<QemuPlan, 'incoming'> = {
   arch: 'x86_64',
@@ -162,5 +165,15 @@ describe('named moments', () => {
       'driver=qcow2,node-name=moments,file.driver=file,file.filename=/lab,,1/.lab/vm/moments.qcow2',
     );
     expect(args.slice(-2)).toEqual(['-loadvm', 'm1']);
+  });
+});
+
+describe("the lab's list of moments", () => {
+  it('is empty without a file, and a damaged one is one STATE_CORRUPT line', async () => {
+    const paths = labPaths(tempDir('moments-list'));
+    expect(await readMoments(paths)).toEqual([]);
+    mkdirSync(paths.vmDir, { recursive: true });
+    writeFileSync(paths.moments, JSON.stringify([{ name: 'x', savedAt: 1 }]));
+    await expect(readMoments(paths)).rejects.toMatchObject({ code: 'STATE_CORRUPT' });
   });
 });
