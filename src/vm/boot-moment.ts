@@ -9,7 +9,7 @@ import type { QemuPlan } from '../qemu/args.js';
 import { clearVmFiles, isOurQemu, killVm, writeState, type VmState } from './state.js';
 import { waitReady } from './ready.js';
 import { bootSnapshotKey, machineOf, planStart, type BootShape, type StartPlan } from './boot-snapshot-key.js';
-import type { Moment } from './moments.js';
+import { assertMomentFits, type Moment } from './moments.js';
 import {
   forgetBootSnapshot,
   guestAgentAnswers,
@@ -159,15 +159,7 @@ async function saveForNextTime(
 
 /** QEMU started at a named moment of this lab (-loadvm): memory, devices, clock and disk as they were saved. */
 async function startAtMoment(paths: LabPaths, moment: Moment, machine: string, ctx: MomentContext): Promise<VmState> {
-  if (moment.machine !== machine) {
-    throw new LabError(
-      'SNAPSHOT_FAILED',
-      `moment ${moment.name} was saved in another VM (kernel, rootfs, QEMU or shape)`,
-      {
-        hint: 'it loads only into the VM it was saved in: lab up with the flags it had',
-      },
-    );
-  }
+  assertMomentFits(moment, machine);
   const stage = ctx.progress.stage(`start at moment ${moment.name}`);
   const state = await ctx.launch({ moment: moment.name });
   try {

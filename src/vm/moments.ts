@@ -51,6 +51,25 @@ export async function readMoments(paths: LabPaths): Promise<Moment[]> {
   return (await readCheckedJsonIfAny(paths.moments, z.array(MomentSchema), read)) ?? [];
 }
 
+/** The lab's moment NAME, or one BAD_OPTION line saying it has none of that name. */
+export async function findMoment(paths: LabPaths, name: string): Promise<Moment> {
+  const moment = (await readMoments(paths)).find((m) => m.name === checkMomentName(name));
+  if (!moment) throw new LabError('BAD_OPTION', `this lab has no moment ${name}`, { hint: 'lab snapshot list' });
+  return moment;
+}
+
+/** A moment goes only into the machine it was saved in (the boot snapshot key of that VM). */
+export function assertMomentFits(moment: Moment, machine: string | undefined): void {
+  if (moment.machine === machine) return;
+  throw new LabError(
+    'SNAPSHOT_FAILED',
+    `moment ${moment.name} was saved in another VM (kernel, rootfs, QEMU or shape)`,
+    {
+      hint: 'it loads only into the VM it was saved in: lab up with the flags it had',
+    },
+  );
+}
+
 /** Forgets every moment of the lab: the Debian overlay that held them was made anew. */
 export async function forgetMoments(paths: LabPaths): Promise<void> {
   await rm(paths.moments, { force: true });
@@ -116,14 +135,8 @@ export async function saveMoment(paths: LabPaths, state: VmState, name: string):
  * closed first and opened again: the guest's end of it is not in the moment.
  */
 export async function loadMoment(paths: LabPaths, state: VmState, name: string): Promise<Moment> {
-  checkMomentName(name);
-  const moment = (await readMoments(paths)).find((m) => m.name === name);
-  if (!moment) throw new LabError('BAD_OPTION', `this lab has no moment ${name}`, { hint: 'lab snapshot list' });
-  if (moment.machine !== state.start?.machine) {
-    throw new LabError('SNAPSHOT_FAILED', `moment ${name} was saved in another VM (kernel, rootfs, QEMU or shape)`, {
-      hint: 'it loads only into the VM it was saved in: lab up with the flags it had',
-    });
-  }
+  const moment = await findMoment(paths, name);
+  assertMomentFits(moment, state.start?.machine);
   if (state.ssh) await closeMux(state.ssh);
   await snapshotJob(state, 'snapshot-load', name);
   if (state.ssh?.controlPath && !(await openMux({ ...state.ssh, controlPath: state.ssh.controlPath }))) {

@@ -11,7 +11,7 @@ import { probeKvm } from '../qemu/kvm-probe.js';
 import { kgdbKernelArgs, qemuArgs, type Accel, type QemuPlan } from '../qemu/args.js';
 import { clearVmFiles, killVm, writeState, type VmState } from './state.js';
 import { waitReady } from './ready.js';
-import { checkMomentName, forgetMoments, prepareMomentsDisk, readMoments, type Moment } from './moments.js';
+import { checkMomentName, findMoment, forgetMoments, prepareMomentsDisk, type Moment } from './moments.js';
 import { restoreOrBoot, type StartPlanFacts } from './boot-moment.js';
 import type { StartRequest } from './start-request.js';
 import { assertPortFree, freeLocalPort } from './ports.js';
@@ -224,8 +224,7 @@ async function momentToStartAt(paths: LabPaths, request: StartRequest): Promise<
       },
     );
   }
-  const moment = (await readMoments(paths)).find((m) => m.name === name);
-  if (!moment) throw new LabError('BAD_OPTION', `this lab has no moment ${name}`, { hint: 'lab snapshot list' });
+  const moment = await findMoment(paths, name);
   if (request.rootfs.kind === 'debian' && (await overlayRenewal(paths.disk, request.rootfs, false))) {
     throw new LabError('SNAPSHOT_FAILED', `moment ${name} was on a disk overlay that is no longer there`, {
       hint: 'save it again: lab up, then lab snapshot save',
