@@ -45,6 +45,8 @@ export interface ArchSpec {
     /** -cpu under TCG (none: the board's default) and under KVM. */
     cpu: { tcg?: string; kvm: string };
   };
+  /** Kernel words that find QEMU's fw_cfg where no firmware table names it (a device tree does on arm64). */
+  fwCfgArgs: string[];
   /** The guest's console, the agent's channel and KGDB's line, by their device names. */
   tty: { console: string; agent: string; kgdb: string };
   /**
@@ -87,6 +89,8 @@ const X86_64: ArchSpec = {
     board: 'pc',
     cpu: { kvm: 'host' },
   },
+  // no ACPI in the lab's config: QEMU's fw_cfg at its x86 ports, DMA included (vmcoreinfo needs it)
+  fwCfgArgs: ['qemu_fw_cfg.ioport=12@0x510:0:1:4'],
   tty: { console: 'ttyS0', agent: 'ttyS1', kgdb: 'ttyS2' },
   agentDevice: 'serial',
   kgdbDevice: 'serial',
@@ -118,6 +122,7 @@ const ARM64: ArchSpec = {
   },
   // the board has no 16550 of its own: the PCI one is the first 8250 port
   // the agent's port is found by its name (image/initramfs/init): virtio numbers ports as it probes
+  fwCfgArgs: [],
   tty: { console: 'ttyAMA0', agent: `virtio:${AGENT_PORT}`, kgdb: 'ttyS0' },
   agentDevice: 'virtserialport',
   kgdbDevice: 'pci-serial',

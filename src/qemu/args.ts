@@ -56,8 +56,9 @@ export const BASE_KERNEL_ARGS = ['nokaslr', 'panic=-1', 'loglevel=7'];
 
 /** The console first; where the agent is not ttyS1, the initramfs's init is told (lab.agent=). */
 export function baseKernelArgs(arch: Arch): string[] {
-  const tty = archSpec(arch).tty;
-  return [`console=${tty.console}`, ...BASE_KERNEL_ARGS, ...(tty.agent === 'ttyS1' ? [] : [`lab.agent=${tty.agent}`])];
+  const { tty, fwCfgArgs } = archSpec(arch);
+  const agent = tty.agent === 'ttyS1' ? [] : [`lab.agent=${tty.agent}`];
+  return [`console=${tty.console}`, ...BASE_KERNEL_ARGS, ...fwCfgArgs, ...agent];
 }
 
 export function kernelCommandLine(plan: Pick<QemuPlan, 'append' | 'arch'>): string {
@@ -146,6 +147,9 @@ export function qemuArgs(plan: QemuPlan): string[] {
     `socket,id=agent,path=${plan.agentSocket},server=on,wait=off`,
     ...kgdb.flatMap((c) => ['-chardev', c]),
     ...channelDevices(plan.arch, plan.kgdbPort !== undefined),
+    // the kernel writes its vmcoreinfo note here, so a dump-guest-memory core names its kernel
+    '-device',
+    'vmcoreinfo',
     '-gdb',
     `tcp:127.0.0.1:${plan.gdbPort}`,
     '-qmp',

@@ -47,7 +47,7 @@ describe('plans as words', () => {
     expect(probe.join(' ')).toBe(
       '-L /usr/share/seabios -nodefaults -no-user-config -display none -machine pc,accel=kvm -cpu host ' +
         '-m 256M -smp 1 -kernel /k/bzImage -initrd /r/initramfs.cpio -append ' +
-        'console=ttyS0 nokaslr panic=-1 loglevel=7 quiet -serial stdio -no-reboot',
+        'console=ttyS0 nokaslr panic=-1 loglevel=7 qemu_fw_cfg.ioport=12@0x510:0:1:4 quiet -serial stdio -no-reboot',
     );
     const vm = qemuArgs({
       arch: 'x86_64',

@@ -83,6 +83,7 @@ describe('qemu argument list of an arm64 guest', () => {
       // a port, not a console: QEMU throttles a port when the host reads slowly, and drops a console's bytes
       'virtserialport,chardev=agent,name=lab.agent',
       'pci-serial,chardev=kgdb',
+      'vmcoreinfo',
     ]);
     expect(after(args, '-chardev')).toContain('socket,id=kgdb,host=127.0.0.1,port=40123,server=on,wait=off');
     expect(kgdbKernelArgs('arm64')).toEqual(['kgdboc=ttyS0,115200']);
