@@ -6,7 +6,7 @@
 #   bash scripts/install-deps.sh --tests    that, and the test stack (a private Slurm with
 #                                           its database, chromium for the report's pages)
 #   bash scripts/install-deps.sh PURPOSE…   only these (qemu, debug, kernel, initramfs,
-#                                           image, qemu-build, cluster, tests, arm64)
+#                                           image, qemu-build, postmortem, cluster, tests, arm64)
 #   bash scripts/install-deps.sh arm64      arm64 guests: Debian's qemu-system-arm and gdb-multiarch
 #   --list                                  print the packages, install nothing
 # A purpose marked "?" in the list is installed only where the archive has the package.
@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 list=deps/host-packages.txt
 # test/unit/install-deps.test.ts holds these against what lab doctor asks of every profile
-run_purposes=(qemu debug kernel initramfs image qemu-build)
+run_purposes=(qemu debug kernel initramfs image qemu-build postmortem)
 test_purposes=(cluster tests)
 # asked for by name until arm64 guests are part of lab's default install
 extra_purposes=(arm64)

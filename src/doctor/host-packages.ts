@@ -25,6 +25,7 @@ export const PURPOSES = [
   'initramfs',
   'image',
   'qemu-build',
+  'postmortem',
   'cluster',
   'tests',
   'arm64',
