@@ -4,6 +4,8 @@ Each prints text as /proc would, or JSON with --json (what lab debug
 --snapshot records).
 """
 import json
+import os
+import time
 
 import gdb
 
@@ -154,6 +156,47 @@ class LabCommand(gdb.Command):
         print(json.dumps(rep)) if as_json else self.render(rep)
 
 
+def utsname():
+    """The running kernel's utsname (init_uts_ns), as makedumpfile copies it into a core's header."""
+    name = gdb.parse_and_eval("init_uts_ns")["name"]
+    fields = ("sysname", "nodename", "release", "version", "machine", "domainname")
+    return {f: name[f].string() for f in fields}
+
+
+class HoldCommand(gdb.Command):
+    """lab-hold RELEASE SECONDS [LOCATION [CONDITION]]: lab dump's moment.
+
+    Stops at LOCATION's first hit (CONDITION true), or holds the guest where
+    attaching stopped it; prints "LAB-HELD" and, as JSON on the same line,
+    lab-buddy's free lists and the kernel's utsname in that moment; then
+    keeps the guest stopped until RELEASE exists.
+    """
+
+    def __init__(self):
+        super().__init__("lab-hold", gdb.COMMAND_RUNNING)
+
+    def invoke(self, arg, from_tty):
+        words = gdb.string_to_argv(arg)
+        if len(words) not in (2, 3, 4):
+            raise gdb.GdbError("lab-hold RELEASE SECONDS [LOCATION [CONDITION]]")
+        release, deadline = words[0], time.monotonic() + float(words[1])
+        if len(words) > 2:
+            gdb.execute("set breakpoint pending off")
+            bp = gdb.Breakpoint(words[2])
+            if len(words) > 3:
+                bp.condition = words[3]
+            try:
+                gdb.execute("continue")
+            finally:
+                bp.delete()
+        gdb.write("LAB-HELD %s\n" % json.dumps({"buddy": buddy(), "utsname": utsname()}))
+        gdb.flush()
+        while not os.path.exists(release):
+            if time.monotonic() > deadline:
+                raise gdb.GdbError("lab-hold: %s did not appear within %s s" % (release, words[1]))
+            time.sleep(0.05)
+
+
 def register():
     # lab-buddy [ZONE] [--json]: free blocks per zone, order and migratetype, walked from the free lists
     LabCommand("lab-buddy", buddy, print_buddy)
@@ -162,3 +205,5 @@ def register():
     # lab-pageblocks ZONE [--json]: pageblock types and skip bits as runs;
     # the scanners when a compact_control is in scope
     LabCommand("lab-pageblocks", pageblocks, print_pageblocks, needs_zone=True)
+    # lab-hold RELEASE SECONDS [LOCATION [CONDITION]]: the guest held while lab writes its memory out
+    HoldCommand()

@@ -217,6 +217,7 @@ def execute(command, to_string=False):
 
 
 COMMAND_DATA = 0
+COMMAND_RUNNING = 1
 commands = {}
 
 

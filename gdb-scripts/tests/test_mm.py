@@ -42,11 +42,11 @@ class MmTest(unittest.TestCase):
 
 
 class CommandsTest(unittest.TestCase):
-    def test_the_three_commands_register_and_a_missing_zone_is_one_error(self):
+    def test_the_commands_register_and_a_missing_zone_is_one_error(self):
         from lab_gdb import commands
         commands.register()
         labs = sorted(n for n in stub_gdb.commands if n.startswith("lab-"))
-        self.assertEqual(labs, ["lab-buddy", "lab-pageblocks", "lab-zone"])
+        self.assertEqual(labs, ["lab-buddy", "lab-hold", "lab-pageblocks", "lab-zone"])
         with self.assertRaises(stub_gdb.GdbError) as err:
             stub_gdb.commands["lab-pageblocks"].invoke("--json", False)
         self.assertEqual(str(err.exception), "lab-pageblocks needs a zone: lab-pageblocks DMA32")

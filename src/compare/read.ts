@@ -58,7 +58,9 @@ export async function readRunFigures(dir: string): Promise<RunFigures> {
       ? `scenario ${String(obj(request.scenario).name)}`
       : manifest.kind === 'debug'
         ? `debug ${list(request.breakpoints).join(' ')}`
-        : `trace ${asTextOr(request.tracer, '')}`;
+        : manifest.kind === 'dump'
+          ? 'dump'
+          : `trace ${asTextOr(request.tracer, '')}`;
   return {
     id: asTextOr(manifest.id, path.basename(dir)),
     kind: String(manifest.kind),

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { projectRoot } from '../config/paths.js';
 import { SOURCE_PREFIX } from '../kernel/plan.js';
 import type { Command } from '../process/command.js';
+import type { BreakpointRequest } from './breakpoint-spec.js';
 import { debuggerFor, parseArch, type Arch } from '../arch/arch.js';
 import { elfMachineOfFile } from '../util/elf.js';
 
@@ -142,4 +143,27 @@ export function interactiveGdbCommand(
     ],
     what: 'gdb',
   };
+}
+
+/** A gdb command word's argument, quoted as gdb's argv splitting reads it back. */
+function gdbWord(text: string): string {
+  return `"${text.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/**
+ * gdb holding the guest for lab dump (pure): attached, which stops it, or
+ * stopped at the breakpoint's first hit; lab-hold prints LAB-HELD with
+ * lab-buddy's view of that moment and keeps the guest stopped until lab
+ * creates the release file; detach lets it run on.
+ */
+export function holdGdbCommand(
+  vmlinux: string,
+  target: string,
+  hold: { release: string; seconds: number; at?: BreakpointRequest },
+  sourceTree?: string,
+): Command {
+  const at = hold.at ? [hold.at.location, ...(hold.at.condition ? [hold.at.condition] : [])] : [];
+  const words = [hold.release, String(hold.seconds), ...at].map(gdbWord).join(' ');
+  const args = ['-batch', '-ex', `lab-hold ${words}`, '-ex', 'detach'];
+  return { ...interactiveGdbCommand(vmlinux, target, args, undefined, sourceTree), what: 'gdb holding the guest' };
 }

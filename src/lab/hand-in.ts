@@ -7,11 +7,12 @@ import { bundleLimits } from '../bundle/entries.js';
 import { judgeRunDirs } from '../bundle/judge-runs.js';
 import { KernelWitness } from '../bundle/kernel-witness.js';
 import { bundlePrint, sharedRuns, type BundlePrint } from '../bundle/shared-runs.js';
-
+import { coreEvidence } from '../bundle/core-check.js';
 import { chooseProfile } from '../config/lab-file.js';
 import type { LabPaths } from '../config/paths.js';
 import { InterruptedError, LabError } from '../errors.js';
 import { lockDigest } from '../lock/lock.js';
+import { elfBuildIdOfFile } from '../util/elf.js';
 import { classKernel } from './class-kernel.js';
 import { lockFileOf, readLock } from './lock.js';
 
@@ -89,6 +90,7 @@ export async function checkBundles(
   const pinned = existsSync(lockFile) ? await readLock(lockFile) : undefined;
   const kernel = await classKernel(paths, flags.vmlinux, pinned);
   const witness = kernel.vmlinux ? await KernelWitness.open(kernel.vmlinux, flags.signal) : undefined;
+  const classBuildId = kernel.vmlinux ? await elfBuildIdOfFile(kernel.vmlinux) : undefined;
   const prints: BundlePrint[] = [];
   const rows: CheckRow[] = [];
   try {
@@ -119,6 +121,11 @@ export async function checkBundles(
           evidence: lock.evidence,
         });
         const runDirs = manifest.runs.map((id) => path.join(dir, 'runs', id));
+        for (const runDir of runDirs) {
+          const core = await coreEvidence(runDir, classBuildId);
+          const result = core?.pass ? 'pass' : 'fail';
+          if (core) rows.push({ bundle: name, student, exercise: '(vmcore)', result, evidence: core.evidence });
+        }
         const judged = await judgeRunDirs(exercises, runDirs, {
           witness,
           unverified: kernel.vmlinux ? undefined : kernel.note,

@@ -18,6 +18,7 @@ import { isRunDir, runDirs } from '../bundle/evidence.js';
 import { chooseProfile } from '../config/lab-file.js';
 import { LabError } from '../errors.js';
 import { lockDigest } from '../lock/lock.js';
+import { RUN_FILES } from '../record/files.js';
 import { sha256File } from '../util/hash.js';
 import { readBuildRecord } from './build-record.js';
 import type { LabContext } from './context.js';
@@ -32,6 +33,8 @@ export interface PackFlags {
   out?: string;
   student?: string;
   lab?: string;
+  /** Hand in the dump runs' cores too (lab dump): large, so only when asked. */
+  withCore?: boolean;
 }
 
 /** What a bundle never carries, whatever a run directory holds. */
@@ -85,7 +88,7 @@ export async function packRuns(
     const files: string[] = [];
     for (const dir of chosen) {
       for (const rel of await regularFiles(dir)) {
-        if (isPrivate(rel)) continue;
+        if (isPrivate(rel) || (rel === RUN_FILES.core && !flags.withCore)) continue;
         const to = path.join('runs', path.basename(dir), rel);
         await mkdir(path.dirname(path.join(staged.name, to)), { recursive: true });
         await copyFile(path.join(dir, rel), path.join(staged.name, to));

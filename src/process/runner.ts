@@ -24,6 +24,8 @@ export interface ExecuteOptions {
   inherit?: boolean;
   /** Bytes for stdin (none by default). */
   input?: Buffer | string;
+  /** A file streamed to stdin: input too large to hold in memory. */
+  inputFile?: string;
 }
 
 /** What every process run by lab gives back, success or not. */
@@ -83,11 +85,12 @@ export function launch(command: Command, options: ExecuteOptions = {}): RunningP
     ...(options.inherit
       ? { stdio: 'inherit' as const }
       : {
-          stdin: options.input === undefined ? ('ignore' as const) : ('pipe' as const),
+          stdin: options.input === undefined && !options.inputFile ? ('ignore' as const) : ('pipe' as const),
           stdout: 'pipe' as const,
           stderr: 'pipe' as const,
         }),
     ...(options.input !== undefined ? { input: options.input } : {}),
+    ...(options.inputFile ? { inputFile: options.inputFile } : {}),
   });
   const log: WriteStream | undefined = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
   const tail: string[] = [];

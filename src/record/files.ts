@@ -32,6 +32,8 @@ export const RUN_FILES = {
   traceFolded: 'trace.folded',
   traceEvents: 'trace.json',
   report: 'report.html',
+  core: 'vmcore.kdump',
+  buddy: 'buddy.json',
 } as const;
 
 export type RunFileKey = keyof typeof RUN_FILES;

@@ -4,7 +4,7 @@ import type { VmState } from '../vm/state.js';
 import { createRunDir } from './run-dir.js';
 import { writeManifest } from './write.js';
 
-export type RunKind = 'debug' | 'trace' | 'scenario';
+export type RunKind = 'debug' | 'trace' | 'scenario' | 'dump';
 
 /** The kernel as a manifest records it: all the build knows when the VM runs the kernel the build made. */
 function kernelOf(vm: VmState, build: BuildRecord | undefined) {

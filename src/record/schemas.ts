@@ -13,6 +13,23 @@ export const manifestSchema = z.object({
 
 export type Manifest = z.infer<typeof manifestSchema>;
 
+/** A lab dump run's manifest: the core and the kernel it names. */
+export const dumpManifestSchema = manifestSchema.extend({
+  kind: z.literal('dump'),
+  dump: z.object({
+    format: z.string(),
+    bytes: z.number(),
+    seconds: z.number(),
+    at: z.string().nullable(),
+    buildId: z.string().regex(/^[0-9a-f]{2,128}$/),
+    vmlinux: z.string(),
+    sourceTree: z.string().optional(),
+    osrelease: z.string().optional(),
+  }),
+});
+
+export type DumpManifest = z.infer<typeof dumpManifestSchema>;
+
 const zoneFreeSchema = z.object({ node: z.number(), zone: z.string(), free: z.array(z.number()) });
 
 /** One line of samples.jsonl. */

@@ -28,6 +28,7 @@ function header(m: Obj): Array<[string, string]> {
 function titleOf(m: Obj): string {
   const request = obj(m.request);
   if (m.kind === 'scenario') return `lab run ${str(obj(request.scenario).name)}`;
+  if (m.kind === 'dump') return `lab dump${typeof request.at === 'string' ? ` --at-break ${request.at}` : ''}`;
   if (m.kind === 'debug')
     return `lab debug --break ${Array.isArray(request.breakpoints) ? request.breakpoints.join(' --break ') : '?'}`;
   return `lab trace (${str(request.tracer)})`;

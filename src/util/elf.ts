@@ -39,3 +39,68 @@ export async function elfMachineOfFile(file: string): Promise<string> {
     await handle.close();
   }
 }
+
+const PT_NOTE = 4;
+const NT_GNU_BUILD_ID = 3;
+/** A kernel's note segment is a few hundred bytes; more is not a vmlinux. */
+const MAX_NOTES = 1 << 20;
+
+/** Where a little-endian 64-bit ELF keeps its program headers (vmlinux of x86_64 and arm64 alike). */
+interface ElfLayout {
+  phoff: number;
+  phentsize: number;
+  phnum: number;
+}
+
+/** The program header table's place, from the ELF header's first 64 bytes (pure). */
+function elfLayout(header: Buffer): ElfLayout {
+  const elf64le = header.length >= 64 && header.readUInt32BE(0) === 0x7f454c46 && header[4] === 2 && header[5] === 1;
+  if (!elf64le) throw new Error('not a 64-bit little-endian ELF file');
+  return {
+    phoff: Number(header.readBigUInt64LE(32)),
+    phentsize: header.readUInt16LE(54),
+    phnum: header.readUInt16LE(56),
+  };
+}
+
+/** The GNU build id among ELF notes, as hex (pure); undefined when none is there. */
+export function gnuBuildIdOfNotes(notes: Buffer): string | undefined {
+  const align4 = (n: number) => (n + 3) & ~3;
+  for (let at = 0; at + 12 <= notes.length;) {
+    const namesz = notes.readUInt32LE(at);
+    const descsz = notes.readUInt32LE(at + 4);
+    const type = notes.readUInt32LE(at + 8);
+    const name = at + 12;
+    const desc = name + align4(namesz);
+    if (desc + descsz > notes.length) return undefined;
+    if (type === NT_GNU_BUILD_ID && notes.toString('latin1', name, name + namesz) === 'GNU\0')
+      return notes.toString('hex', desc, desc + descsz);
+    at = desc + align4(descsz);
+  }
+  return undefined;
+}
+
+/** The GNU build id the linker wrote into an ELF file's note segments (a vmlinux), as hex; undefined if none. */
+export async function elfBuildIdOfFile(elf: string): Promise<string | undefined> {
+  const file = await open(elf, 'r');
+  try {
+    const read = async (position: number, length: number) => {
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await file.read(buffer, 0, length, position);
+      return buffer.subarray(0, bytesRead);
+    };
+    const { phoff, phentsize, phnum } = elfLayout(await read(0, 64));
+    const table = await read(phoff, phentsize * phnum);
+    for (let i = 0; i < phnum && (i + 1) * phentsize <= table.length; i++) {
+      const ph = table.subarray(i * phentsize);
+      if (ph.readUInt32LE(0) !== PT_NOTE) continue;
+      const size = Number(ph.readBigUInt64LE(32));
+      if (size > MAX_NOTES) continue;
+      const id = gnuBuildIdOfNotes(await read(Number(ph.readBigUInt64LE(8)), size));
+      if (id) return id;
+    }
+  } finally {
+    await file.close();
+  }
+  return undefined;
+}

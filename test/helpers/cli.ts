@@ -21,13 +21,16 @@ export function tempDir(label: string): string {
 export const TEST_PROFILE = 'debian';
 
 /** Runs the built CLI as a user would, never throwing: tests read exitCode, stdout and stderr. */
-export function lab(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}) {
+export function lab(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number; input?: string } = {},
+) {
   return execa(process.execPath, [LAB, ...args], {
     cwd: options.cwd,
     env: { ...process.env, LAB_PROFILE: TEST_PROFILE, ...options.env },
     reject: false,
     timeout: options.timeout,
-    stdin: 'ignore',
+    ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
     stripFinalNewline: false,
   });
 }

@@ -13,8 +13,12 @@ export const packCommand = defineCommand({
     y
       .positional('runs', { type: 'string', array: true, describe: 'run ids (default: every run)' })
       .option('out', { alias: 'o', type: 'string', describe: 'the bundle to write (default LAB-STUDENT.tar.gz)' })
-      .option('student', { type: 'string', describe: 'your name in the bundle (default $USER)' }),
-  request: (a): PackFlags => ({ runs: a.runs, out: a.out, student: a.student, lab: a.lab }),
+      .option('student', { type: 'string', describe: 'your name in the bundle (default $USER)' })
+      .option('with-core', {
+        type: 'boolean',
+        describe: "the dump runs' cores too (lab dump): lab check holds each against the class kernel",
+      }),
+  request: (a): PackFlags => ({ runs: a.runs, out: a.out, student: a.student, lab: a.lab, withCore: a.withCore }),
   run: async (cli, flags) => {
     const r = await (await import('../../lab/pack.js')).packRuns(cli.lab, flags);
     const lock = r.lockDigest ? r.lockDigest.slice(0, 16) + '…' : 'absent';

@@ -7,6 +7,7 @@ import { exerciseCommand, exercisesCommand } from './exercises.js';
 import { consoleCommand, cpCommand, execCommand, gdbCommand, sshCommand } from './guest.js';
 import { checkCommand, packCommand } from './hand-in.js';
 import { matrixCommand } from './matrix.js';
+import { crashCommand, drgnCommand, dumpCommand } from './postmortem.js';
 import { runCommand } from './run.js';
 import { compareCommand, reportCommand } from './runs.js';
 import { traceCommand } from './trace.js';
@@ -26,6 +27,9 @@ export const COMMANDS: AnyCommand[] = [
   commandOf(cpCommand),
   commandOf(gdbCommand),
   commandOf(consoleCommand),
+  commandOf(dumpCommand),
+  commandOf(crashCommand),
+  commandOf(drgnCommand),
   commandOf(traceCommand),
   commandOf(runCommand),
   commandOf(doctorCommand),
