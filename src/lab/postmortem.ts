@@ -10,6 +10,7 @@ import { readRunManifestOf } from '../record/read-file.js';
 import { resolveRunDir, runIds } from '../record/run-dir.js';
 import { dumpManifestSchema, type DumpManifest } from '../record/schemas.js';
 import { elfBuildIdOfFile } from '../util/elf.js';
+import { requirePostmortemTool } from '../vmcore/tools.js';
 import type { LabContext } from './context.js';
 
 /** What a post-mortem opens: the core, and the vmlinux whose build id it names. */
@@ -73,6 +74,7 @@ export async function openDump(ctx: LabContext, ref?: string): Promise<OpenedDum
 
 /** lab crash [RUN]: crash on the core, with its vmlinux; sources mapped through crash's gdb. */
 export async function crashSession(ctx: LabContext, ref: string | undefined, userArgs: string[]): Promise<Command> {
+  requirePostmortemTool('crash');
   const dump = await openDump(ctx, ref);
   const slob = dump.config ? /^CONFIG_SLOB=y$/m.test(await readFile(dump.config, 'utf8')) : false;
   let rc: string | undefined;
@@ -90,6 +92,7 @@ export async function drgnSession(
   userArgs: string[],
   buddy = false,
 ): Promise<Command> {
+  requirePostmortemTool('drgn');
   const script = path.join(projectRoot(), 'drgn-scripts', 'lab_buddy.py');
   return drgnCommand(await openDump(ctx, ref), buddy ? [script, ...userArgs] : userArgs);
 }

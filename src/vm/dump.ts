@@ -4,6 +4,7 @@ import type { Command } from '../process/command.js';
 import { executeChecked } from '../process/runner.js';
 import { qmpCommand } from '../qemu/qmp.js';
 import { completeKdumpUtsname, type Utsname } from '../vmcore/kdump-header.js';
+import { requirePostmortemTool } from '../vmcore/tools.js';
 
 /**
  * kdump-raw-zlib (QEMU 8.2 on) is the file crash and drgn open; before it,
@@ -42,6 +43,7 @@ export async function dumpGuestMemory(
     formats?: string[];
   };
   const format = dumpFormatFor(capability.formats ?? []);
+  if (format === 'kdump-zlib') requirePostmortemTool('makedumpfile');
   const partial = `${out}.partial`;
   const flat = `${out}.flat`;
   try {
