@@ -14,6 +14,7 @@ import { LabError } from '../errors.js';
 import { silentProgress } from '../progress/progress.js';
 import { readBuildRecordIfAny } from './build-record.js';
 import type { LabContext } from './context.js';
+import { withSameStart, type RunStart } from './same-start.js';
 import { sourceTreeOf } from './build-record.js';
 
 export { listScenarios } from '../scenario/schema.js';
@@ -22,6 +23,7 @@ export { listScenarios } from '../scenario/schema.js';
 export async function runScenario(
   ctx: LabContext,
   name: string,
+  start?: RunStart,
 ): Promise<{ name: string; runDir: string; result: ScenarioResult; report?: string }> {
   const scenario = loadScenario(name);
   const vm = await requireVm(ctx.paths);
@@ -54,8 +56,10 @@ export async function runScenario(
       signal: ctx.signal,
       sourceTree: sourceTreeOf(ctx, build),
       resolveFunction: (alternatives) => chooseFunction(alternatives, names),
+      fromStart: start !== undefined,
     });
     const fields = {
+      ...(start ? { start } : {}),
       ok: result.ok,
       seconds: result.seconds,
       verdicts: result.verdicts.map((v) => ({ path: v.path, fired: v.fired, ok: v.ok })),
@@ -63,6 +67,12 @@ export async function runScenario(
     return { result, fields, contents: result.contents };
   });
   return { name: scenario.name, runDir: run.runDir, result: run.result, report: run.report };
+}
+
+/** lab run NAME [--same-start]: one run, from the scenario's start moment when asked. */
+export function runScenarioOnce(ctx: LabContext, name: string, sameStart = false) {
+  if (!sameStart) return runScenario(ctx, name);
+  return withSameStart(ctx, loadScenario(name), async (startRun) => runScenario(ctx, name, await startRun()));
 }
 
 /**
@@ -74,15 +84,20 @@ export async function repeatScenario(
   name: string,
   times: number,
   onRun?: (runDir: string, i: number) => void,
+  sameStart = false,
 ) {
   if (!Number.isInteger(times) || times < 1 || times > 100)
     throw new LabError('BAD_COUNT', `--repeat ${times} is not a number of runs`, { hint: 'give 1 to 100' });
-  const runs: Array<{ runDir: string; ok: boolean }> = [];
-  for (let i = 0; i < times; i++) {
-    const r = await runScenario(ctx, name);
-    runs.push({ runDir: r.runDir, ok: r.result.ok });
-    onRun?.(r.runDir, i);
-  }
+  const repeat = async (startRun?: () => Promise<RunStart>) => {
+    const runs: Array<{ runDir: string; ok: boolean }> = [];
+    for (let i = 0; i < times; i++) {
+      const r = await runScenario(ctx, name, await startRun?.());
+      runs.push({ runDir: r.runDir, ok: r.result.ok });
+      onRun?.(r.runDir, i);
+    }
+    return runs;
+  };
+  const runs = sameStart ? await withSameStart(ctx, loadScenario(name), repeat) : await repeat();
   const summary = summarizeRepeats(await Promise.all(runs.map((r) => readRunFigures(r.runDir))));
   return { name, ok: runs.every((r) => r.ok), ...summary, runs };
 }

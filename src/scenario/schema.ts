@@ -76,6 +76,17 @@ export const ScenarioSchema = z.strictObject({
    */
   prepare: z.array(argv).default([]),
   steps: z.array(StepSchema).min(1),
+  /**
+   * The moment the scenario starts from (lab run --same-start): its settings,
+   * its prepare commands and its first `after` steps (the fragmenter ready)
+   * make it; saved once as the lab's moment `moment`, loaded before each run.
+   */
+  start: z
+    .strictObject({
+      moment: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a moment name'),
+      after: z.number().int().min(1),
+    })
+    .optional(),
   trace: z
     .strictObject({
       tracer: z.enum(['nop', 'function', 'function_graph']).default('nop'),
@@ -115,7 +126,19 @@ export function listScenarios(dir = scenariosDir()): Array<{ name: string; descr
 
 /** A scenario file, checked: a bad one names the file, the key and what is allowed. */
 export function parseScenario(text: string, file: string): Scenario {
-  return parseCheckedJson(text, file, ScenarioSchema, 'SCENARIO_INVALID', { hint: 'fix the scenario', allowedKeysAt });
+  const scenario = parseCheckedJson(text, file, ScenarioSchema, 'SCENARIO_INVALID', {
+    hint: 'fix the scenario',
+    allowedKeysAt,
+  });
+  if (scenario.start && scenario.start.after >= scenario.steps.length)
+    throw new LabError(
+      'SCENARIO_INVALID',
+      `${file}: start.after is ${scenario.start.after}, and it has ${scenario.steps.length} steps`,
+      {
+        hint: 'the start moment comes before the last step: what is measured must follow it',
+      },
+    );
+  return scenario;
 }
 
 /** The keys a scenario may have where an unknown one was found. */
@@ -126,6 +149,7 @@ function allowedKeysAt(at: PropertyKey[]): string[] | undefined {
   if (head === 'trace') return ['tracer', 'filters', 'graphFunctions', 'maxDepth', 'events', 'pidOf', 'bufferKb'];
   if (head === 'breakpoints') return ['functions', 'count'];
   if (head === 'sample') return ['interval'];
+  if (head === 'start') return ['moment', 'after'];
   if (head === 'expect') return Object.keys(ExpectSchema.shape);
   return undefined;
 }

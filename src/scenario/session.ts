@@ -15,6 +15,7 @@ import type { Scenario } from './schema.js';
 import { GuestSettings, readSettings } from './settings.js';
 import { evaluate, type Evidence, type Verdict } from './verdict.js';
 import { resolveArgv, runSteps, stepLabel } from './steps.js';
+import { fromStart } from './start.js';
 
 export { resolveArgv, stepLabel } from './steps.js';
 
@@ -47,6 +48,8 @@ export interface ScenarioOptions {
   sourceTree?: string;
   /** "a|b": the first of the names this kernel has (from its System.map), else the first. */
   resolveFunction?: (alternatives: string) => string;
+  /** The guest is at the scenario's start moment: its prepare and start steps are done. */
+  fromStart?: boolean;
 }
 
 const PROACTIVENESS = '/proc/sys/vm/compaction_proactiveness';
@@ -64,6 +67,7 @@ export async function performScenario(
 ): Promise<ScenarioResult> {
   const started = Date.now();
   const { guest, progress, signal } = options;
+  const trial = options.fromStart ? fromStart(scenario) : scenario;
   await mkdir(runDir, { recursive: true });
   const settings = new GuestSettings(guest);
   const background = new BackgroundJobs(guest, `/tmp/lab-${options.runId}`);
@@ -94,7 +98,7 @@ export async function performScenario(
   try {
     await settings.set(scenario.settings);
     context = await readSettings(guest, [PROACTIVENESS, DEFRAG]);
-    for (const argv of scenario.prepare) {
+    for (const argv of trial.prepare) {
       const r = await guest.exec(resolveArgv(guest, argv), { signal, timeoutMs: 300_000 });
       if (r.exitCode !== 0)
         throw new LabError(
@@ -126,15 +130,15 @@ export async function performScenario(
       });
       await Promise.race([isArmed, debugRun.then(() => undefined)]);
     }
-    await runSteps(scenario, runDir, {
+    await runSteps(trial, runDir, {
       guest,
       baseline: before.vmstat,
       background,
       settings,
       signal,
       onStep: (n) => {
-        stage.update({ done: n, total: scenario.steps.length });
-        steps.push({ t: (Date.now() - samplingFrom) / 1000, label: stepLabel(scenario.steps[n - 1]!) });
+        stage.update({ done: n, total: trial.steps.length });
+        steps.push({ t: (Date.now() - samplingFrom) / 1000, label: stepLabel(trial.steps[n - 1]!) });
       },
     });
     if (debugRun) {

@@ -4,7 +4,7 @@
  * refusals. The guest's /tmp is memory, so a file there is the moment's.
  */
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, lab, tempDir } from '../helpers/cli.js';
@@ -92,4 +92,38 @@ describe('lab snapshot', () => {
     expect(bad.exitCode).toBe(2);
     expect(JSON.parse(await ok(['status', '--json'])).running).toBe(false);
   }, 120_000);
+
+  it(
+    'runs a scenario from its start moment, saved once and reused, and leaves the guest as it found it',
+    async () => {
+      await ok(['up', '--gdb-port', String(port)]);
+      const proactiveness = async () =>
+        (await ok(['exec', '--', 'cat', '/proc/sys/vm/compaction_proactiveness'])).trim();
+      const was = await proactiveness();
+      const starts: Array<{ moment: string; savedAt: string }> = [];
+      for (let i = 0; i < 2; i++) {
+        const r = JSON.parse(await ok(['run', 'manual', '--same-start', '--json']));
+        const manifest = JSON.parse(readFileSync(path.join(r.runDir, 'manifest.json'), 'utf8'));
+        starts.push(manifest.start);
+        // the fragmenter was started for the moment, not for the run
+        expect(existsSync(path.join(r.runDir, 'background.json'))).toBe(false);
+        expect(r.verdicts.map((v: { path: string; fired: boolean }) => [v.path, v.fired])).toEqual([['manual', true]]);
+        expect((await lab(['exec', '--', 'pgrep', '-x', 'fragmenter'], { cwd })).exitCode).toBe(1);
+        expect(await proactiveness()).toBe(was);
+      }
+      expect(starts[0]).toMatchObject({ moment: 'manual-fragmented' });
+      expect(starts[1]).toEqual(starts[0]);
+      const names = JSON.parse(await ok(['snapshot', 'list', '--json'])).map((m: { name: string }) => m.name);
+      expect(names).toEqual(expect.arrayContaining(['manual-fragmented', 'lab-before-manual']));
+    },
+    15 * 60_000,
+  );
+
+  it('refuses --same-start for a scenario that names no start moment, in one line', async () => {
+    const r = await lab(['run', 'stress', '--same-start'], { cwd });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^lab: scenario stress names no start moment: add "start"/),
+    ]);
+  });
 });

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listScenarios, loadScenario, loadScenarioFile, parseScenario } from '../../src/scenario/schema.js';
+import { fromStart } from '../../src/scenario/start.js';
 import { evaluate, explainQuiet, renderVerdicts, type Evidence } from '../../src/scenario/verdict.js';
 import { currentSetting } from '../../src/scenario/settings.js';
 import { scoreSummary } from '../../src/scenario/evidence.js';
@@ -37,11 +38,25 @@ describe('scenario files', () => {
   it('names the file, the key and what is allowed for an unknown key', () => {
     const text = JSON.stringify({ ...base, colour: 'red' });
     expect(lineOf(() => parseScenario(text, 's.json'))).toMatch(
-      /^s\.json: \(top level\): unknown key "colour" \(allowed: name, description, rootfs, settings, prepare, steps, trace, breakpoints, sample, expect\)/,
+      /^s\.json: \(top level\): unknown key "colour" \(allowed: name, description, rootfs, settings, prepare, steps, start, trace, breakpoints, sample, expect\)/,
     );
     const inTrace = JSON.stringify({ ...base, trace: { tracer: 'nop', filter: ['x'] } });
     expect(lineOf(() => parseScenario(inTrace, 's.json'))).toMatch(
       /s\.json: trace: unknown key "filter" \(allowed: tracer, filters, graphFunctions/,
+    );
+  });
+
+  it('has a start moment before its last step, and a run from it skips prepare and the start steps', () => {
+    const manual = loadScenario('manual');
+    expect(manual.start).toEqual({ moment: 'manual-fragmented', after: 2 });
+    const trial = fromStart(manual);
+    expect(trial.prepare).toEqual([]);
+    expect(trial.steps).toEqual(manual.steps.slice(2));
+    expect(trial.expect).toEqual(manual.expect);
+    expect(fromStart({ ...manual, start: undefined })).toEqual({ ...manual, start: undefined });
+    const late = JSON.stringify({ ...base, start: { moment: 'm', after: base.steps.length } });
+    expect(lineOf(() => parseScenario(late, 's.json'))).toMatch(
+      /start\.after is 1, and it has 1 steps: the start moment/,
     );
   });
 

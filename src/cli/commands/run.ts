@@ -16,11 +16,21 @@ export const runCommand = defineCommand({
         type: 'number',
         describe: 'run it N times: each figure as median and min-max, each verdict as k of N',
       })
+      .option('same-start', {
+        type: 'boolean',
+        describe: "every run from the scenario's start moment (the fragmenter ready), saved once in the lab",
+      })
       .option('spec', {
         type: 'string',
         describe: 'a job file lab matrix wrote: build, boot, run and stop as it pins (use with --lab-dir)',
       }),
-  request: (a) => ({ scenario: a.scenario, list: a.list, repeat: a.repeat, spec: a.spec }),
+  request: (a) => ({
+    scenario: a.scenario,
+    list: a.list,
+    repeat: a.repeat,
+    spec: a.spec,
+    sameStart: a.sameStart === true,
+  }),
   run: async (cli, r) => {
     if (r.spec) {
       if (r.scenario) throw new LabError('BAD_OPTION', 'lab run --spec takes no scenario name: the job file names it');
@@ -33,20 +43,23 @@ export const runCommand = defineCommand({
       cli.out(cli.json ? JSON.stringify(all, null, 2) : renderScenarioList(all));
       return r.list ? 0 : 2;
     }
-    return r.repeat !== undefined ? runRepeats(cli, r.scenario, r.repeat) : runOnce(cli, r.scenario);
+    return r.repeat !== undefined
+      ? runRepeats(cli, r.scenario, r.repeat, r.sameStart)
+      : runOnce(cli, r.scenario, r.sameStart);
   },
 });
 
-async function runRepeats(cli: CliContext, scenario: string, repeat: number): Promise<number> {
-  const r = await (
-    await import('../../lab/scenario.js')
-  ).repeatScenario(cli.lab, scenario, repeat, (dir, i) => cli.lab.progress.notice(`run ${i + 1} of ${repeat}: ${dir}`));
+async function runRepeats(cli: CliContext, scenario: string, repeat: number, sameStart: boolean): Promise<number> {
+  const notice = (dir: string, i: number) => cli.lab.progress.notice(`run ${i + 1} of ${repeat}: ${dir}`);
+  const { repeatScenario } = await import('../../lab/scenario.js');
+  const r = await repeatScenario(cli.lab, scenario, repeat, notice, sameStart);
   cli.out(cli.json ? JSON.stringify(r, null, 2) : renderRepeats(r));
   return r.ok ? 0 : 1;
 }
 
-async function runOnce(cli: CliContext, scenario: string): Promise<number> {
-  const { name, runDir, result, report } = await (await import('../../lab/scenario.js')).runScenario(cli.lab, scenario);
+async function runOnce(cli: CliContext, scenario: string, sameStart: boolean): Promise<number> {
+  const { runScenarioOnce } = await import('../../lab/scenario.js');
+  const { name, runDir, result, report } = await runScenarioOnce(cli.lab, scenario, sameStart);
   const summary = { scenario: name, runDir, report, ok: result.ok, seconds: result.seconds, verdicts: result.verdicts };
   cli.out(cli.json ? JSON.stringify(summary, null, 2) : renderScenario(name, runDir, result) + reportLine(report));
   if (result.ok) return 0;
