@@ -119,7 +119,11 @@ export function upOptions<T>(y: Argv<T>) {
       type: 'boolean',
       describe: 'KGDB on a third serial port (kgdboc=ttyS2), served on 127.0.0.1: lab gdb --kgdb, lab debug --via kgdb',
     })
-    .option('kgdb-port', { type: 'number', describe: '127.0.0.1 port for KGDB (default: a free one); implies --kgdb' });
+    .option('kgdb-port', { type: 'number', describe: '127.0.0.1 port for KGDB (default: a free one); implies --kgdb' })
+    .option('deterministic', {
+      type: 'boolean',
+      describe: "QEMU's -icount (shift=0, sleep=off): the guest's time counts its instructions, not the host's (TCG)",
+    });
 }
 
 export function debugOptions<T>(y: Argv<T>) {

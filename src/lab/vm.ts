@@ -24,6 +24,8 @@ export interface StartFlags {
   /** KGDB on a third serial port. */
   kgdb?: boolean;
   kgdbPort?: number;
+  /** -icount: the guest's clock counts instructions (TCG only). */
+  deterministic?: boolean;
 }
 
 /** The flags checked before anything starts (pure). */
@@ -39,6 +41,10 @@ export function validateStartFlags(flags: StartFlags): void {
     if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535))
       throw new LabError('BAD_PORT', `${name} ${port} is not a port`);
   }
+  if (flags.deterministic && flags.accel === 'kvm')
+    throw new LabError('BAD_OPTION', "--deterministic counts TCG's instructions: it cannot run under KVM", {
+      hint: 'drop --accel kvm',
+    });
   if (!(flags.bootTimeout > 0))
     throw new LabError('BAD_TIMEOUT', `--boot-timeout ${flags.bootTimeout} is not a number of seconds`);
 }
@@ -76,7 +82,8 @@ export async function startBuiltVm(ctx: LabContext, build: BuildRecord, flags: S
       memory: flags.memory,
       cpus: flags.cpus,
       gdbPort: flags.gdbPort,
-      accel: flags.accel,
+      accel: flags.deterministic ? 'tcg' : flags.accel,
+      deterministic: flags.deterministic,
       readyTimeoutMs: flags.bootTimeout * 1000,
       append: flags.append?.flatMap((a) => a.split(/\s+/).filter(Boolean)),
       fresh: flags.fresh,

@@ -36,6 +36,11 @@ export interface QemuPlan {
   momentsDisk?: string;
   /** Start at this named moment (-loadvm) instead of booting. */
   loadvm?: string;
+  /**
+   * -icount shift=0,sleep=off: TCG counts instructions as the guest's clock
+   * (1 ns each), and an idle guest's timers fire at once, not in host time.
+   */
+  icount?: boolean;
 }
 
 /** The block node names QMP's snapshot-save and snapshot-load are given. */
@@ -159,6 +164,7 @@ export function qemuArgs(plan: QemuPlan): string[] {
     '-no-reboot',
     '-daemonize',
   );
+  if (plan.icount) args.push('-icount', 'shift=0,sleep=off');
   if (plan.incoming) args.push('-incoming', `unix:${plan.incoming}`);
   if (plan.loadvm) args.push('-loadvm', plan.loadvm);
   return args;

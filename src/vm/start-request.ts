@@ -24,4 +24,6 @@ export interface StartRequest {
   boot?: boolean;
   /** Start at this named moment of the lab instead (lab up --from). */
   moment?: string;
+  /** QEMU's -icount: the guest's clock counts instructions, not host time. */
+  deterministic?: boolean;
 }

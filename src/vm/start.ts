@@ -113,6 +113,7 @@ export async function startVm(
     firmwareDirs: request.qemu.firmwareDirs,
     sshPort: ssh?.port,
     kgdbPort: kgdb?.port,
+    icount: request.deterministic,
     // a Debian VM keeps its moments in its overlay
     momentsDisk: request.rootfs.kind === 'initramfs' ? paths.momentsDisk : undefined,
     append,

@@ -99,3 +99,16 @@ describe('the QEMU command line of a restore', () => {
     expect(restore).toEqual([...qemuArgs(plan), '-incoming', 'unix:/l/vm/snapshot.sock']);
   });
 });
+
+describe('a deterministic VM (lab up --deterministic)', () => {
+  it("counts TCG's instructions as the guest's clock, and never sleeps in host time", () => {
+    expect(qemuArgs({ ...plan, icount: true })).toEqual([...qemuArgs(plan), '-icount', 'shift=0,sleep=off']);
+  });
+
+  it('is refused under KVM, in one line', async () => {
+    const { validateStartFlags } = await import('../../src/lab/vm.js');
+    const flags = { memory: '2G', cpus: 2, gdbPort: 4321, accel: 'kvm' as const, bootTimeout: 60 };
+    expect(() => validateStartFlags({ ...flags, deterministic: true })).toThrow(/cannot run under KVM/);
+    expect(() => validateStartFlags({ ...flags, accel: 'tcg', deterministic: true })).not.toThrow();
+  });
+});

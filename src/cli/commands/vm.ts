@@ -18,6 +18,7 @@ export function startFlagsOf(a: ArgsOf<typeof upOptions<GlobalArgs>>): StartFlag
     sshPort: a.sshPort,
     kgdb: a.kgdb,
     kgdbPort: a.kgdbPort,
+    deterministic: a.deterministic,
   };
 }
 
