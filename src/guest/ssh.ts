@@ -1,5 +1,5 @@
 import type { Command } from '../process/command.js';
-import { execute } from '../process/runner.js';
+import { execute, launchDetached } from '../process/runner.js';
 import { waitGone } from '../process/signals.js';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
@@ -187,6 +187,14 @@ export async function openMux(target: SshTarget & { controlPath: string }): Prom
     { timeoutMs: 10_000 },
   );
   return r.exitCode === 0 && !r.timedOut;
+}
+
+/**
+ * Opens the shared connection in the background: lab goes on at once, and a
+ * command that comes before the connection is up connects on its own.
+ */
+export function openMuxInBackground(target: SshTarget & { controlPath: string }): void {
+  launchDetached({ program: 'ssh', args: muxMasterArgs(target), what: 'opening the shared ssh connection' });
 }
 
 /** Ends the shared connection and waits until its process is gone; a master already gone is not an error. */

@@ -162,6 +162,24 @@ export function launch(command: Command, options: ExecuteOptions = {}): RunningP
   return { pid: child.pid, signalGroup: kill, stop, result };
 }
 
+/**
+ * Starts a command that outlives lab and is not waited for (ssh's shared
+ * connection, which puts itself in the background once it is up): its own
+ * process group, nothing captured, and lab may exit before it is done.
+ */
+export function launchDetached(command: Command): void {
+  const child = execa(programName(command.program), command.args, {
+    cwd: command.cwd,
+    env: command.env,
+    detached: true,
+    stdio: 'ignore',
+    reject: false,
+    cleanup: false,
+  });
+  child.catch(() => undefined);
+  child.unref();
+}
+
 /** Runs a command to its end; a non-zero exit is in the result, not thrown. */
 export function execute(command: Command, options: ExecuteOptions = {}): Promise<ProcessResult> {
   return launch(command, options).result;

@@ -8,6 +8,7 @@ import { sha256FileMemo } from '../store/file-memo.js';
 import type { QemuPlan } from '../qemu/args.js';
 import { clearVmFiles, isOurQemu, killVm, writeState, type VmState } from './state.js';
 import { waitReady } from './ready.js';
+import { openMuxInBackground } from '../guest/ssh.js';
 import { bootSnapshotKey, machineOf, planStart, type BootShape, type StartPlan } from './boot-snapshot-key.js';
 import { assertMomentFits, type Moment } from './moments.js';
 import {
@@ -95,7 +96,11 @@ export async function restoreOrBoot(
       const guest = { sshPublicKey: ctx.sshPublicKey };
       await resumeGuest(paths.agentSocket, guest, Math.max(1000, deadline - Date.now()));
       if (signal?.aborted) throw new InterruptedError('lab up');
-      if (state.ssh) await waitReady(paths, state, Math.max(1000, deadline - Date.now()), { signal, restored: true });
+      // lab-resume answered through the agent and sshd was up when the snapshot was saved: the shared
+      // connection (half a second) is opened in the background, not waited for
+      if (state.ssh?.controlPath) openMuxInBackground({ ...state.ssh, controlPath: state.ssh.controlPath });
+      else if (state.ssh)
+        await waitReady(paths, state, Math.max(1000, deadline - Date.now()), { signal, restored: true });
       const restored: VmState = { ...state, start: { from: 'snapshot', snapshot: key, machine: key } };
       await writeState(paths, restored);
       stage.done('guest ready');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LabError } from '../../src/errors.js';
 import { formatCommand, type Command } from '../../src/process/command.js';
-import { execute, executeChecked, launch } from '../../src/process/runner.js';
+import { execute, executeChecked, launch, launchDetached } from '../../src/process/runner.js';
 import { isAlive } from '../../src/process/signals.js';
 import { isPlainShellWord, shellQuote } from '../../src/util/shell-quote.js';
 import { tempDir } from '../helpers/cli.js';
@@ -115,6 +115,24 @@ describe('the process runner', () => {
     p.signalGroup('SIGINT');
     const r = await p.result;
     expect(r.stdout.toString()).toContain('detached');
+  });
+});
+
+describe('a detached command (the shared ssh connection, opened in the background)', () => {
+  it('returns before the command ends, and streams a file to stdin where asked', async () => {
+    const dir = tempDir('detached');
+    const [go, done] = [path.join(dir, 'go'), path.join(dir, 'done')];
+    // the command waits for a file the test makes only after launchDetached has returned
+    const script = `while [ ! -e ${go} ]; do sleep 0.05; done; echo $$ > ${done}`;
+    launchDetached({ program: { path: '/bin/sh' }, args: ['-c', script], what: 'sh' });
+    writeFileSync(go, '');
+    const deadline = Date.now() + 10_000;
+    while (!existsSync(done) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(Number(readFileSync(done, 'utf8'))).toBeGreaterThan(0);
+    const input = path.join(dir, 'in');
+    writeFileSync(input, 'x'.repeat(100_000));
+    const r = await execute({ program: { path: '/usr/bin/wc' }, args: ['-c'], what: 'wc' }, { inputFile: input });
+    expect(r.stdout.toString().trim()).toBe('100000');
   });
 });
 
