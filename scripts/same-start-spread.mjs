@@ -11,7 +11,9 @@ import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const LAB = path.join(ROOT, 'dist', 'cli', 'main.js');
-const N = Number(process.argv[2] ?? 5);
+const deterministic = process.argv.includes('--deterministic');
+const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 5);
+const MODES = deterministic ? ['with'] : ['without', 'with'];
 const work = mkdtempSync(path.join(os.tmpdir(), 'lab-spread-'));
 const FIGURES = [
   'vmstat compact_migrate_scanned',
@@ -35,12 +37,12 @@ const freePort = () =>
   });
 
 await lab(['build', '--rootfs', 'initramfs']);
-await lab(['up', '--gdb-port', String(await freePort())]);
+await lab(['up', '--gdb-port', String(await freePort()), ...(deterministic ? ['--deterministic'] : [])]);
 const rows = [];
 try {
   for (const scenario of ['manual', 'proactive']) {
     const spreads = {};
-    for (const mode of ['without', 'with']) {
+    for (const mode of MODES) {
       const started = performance.now();
       const flags = mode === 'with' ? ['--same-start'] : [];
       const r = JSON.parse(await lab(['run', scenario, '--repeat', String(N), ...flags, '--json']));
@@ -58,13 +60,17 @@ try {
         if (!x) return 'n/a';
         return x.min === x.max ? `${x.min} (all)` : `${x.min}–${x.max}`;
       };
-      rows.push(`| ${scenario} | ${figure} | ${cell(spreads.without)} | ${cell(spreads.with)} |`);
+      rows.push(`| ${scenario} | ${figure} | ${MODES.map((m) => cell(spreads[m])).join(' | ')} |`);
     }
   }
 } finally {
   await lab(['down']).catch(() => undefined);
 }
-const heads = [`${N} runs, each from where the last left`, `${N} runs from one moment (--same-start)`];
+const HEADS = {
+  without: `${N} runs, each from where the last left`,
+  with: `${N} runs from one moment (--same-start${deterministic ? ', --deterministic' : ''})`,
+};
+const heads = MODES.map((m) => HEADS[m]);
 console.log(`| scenario | figure | ${heads.join(' | ')} |`);
-console.log('| --- | --- | --- | --- |');
+console.log(`| --- | --- | ${MODES.map(() => '---').join(' | ')} |`);
 for (const row of rows) console.log(row);
