@@ -12,6 +12,7 @@ import path from 'node:path';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const LAB = path.join(ROOT, 'dist', 'cli', 'main.js');
 const deterministic = process.argv.includes('--deterministic');
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 5);
 const MODES = deterministic ? ['with'] : ['without', 'with'];
 const work = mkdtempSync(path.join(os.tmpdir(), 'lab-spread-'));
@@ -40,7 +41,7 @@ await lab(['build', '--rootfs', 'initramfs']);
 await lab(['up', '--gdb-port', String(await freePort()), ...(deterministic ? ['--deterministic'] : [])]);
 const rows = [];
 try {
-  for (const scenario of ['manual', 'proactive']) {
+  for (const scenario of only ? [only] : ['manual', 'proactive']) {
     const spreads = {};
     for (const mode of MODES) {
       const started = performance.now();

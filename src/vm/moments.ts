@@ -86,6 +86,8 @@ export async function prepareMomentsDisk(paths: LabPaths, qemuBinary: string): P
 }
 
 type SnapshotJob = 'snapshot-save' | 'snapshot-load' | 'snapshot-delete';
+/** A moment of a few GiB of touched memory, written or read under load. */
+const JOB_MS = 300_000;
 
 /** One of QMP's snapshot jobs on the moments disk (and the Debian overlay), run to its end. */
 async function snapshotJob(state: VmState, job: SnapshotJob, name: string): Promise<void> {
@@ -93,10 +95,12 @@ async function snapshotJob(state: VmState, job: SnapshotJob, name: string): Prom
   const node = momentNode(state.disk !== undefined);
   const devices = [node];
   const vmstate = job === 'snapshot-delete' ? {} : { vmstate: node };
-  await qmpCommand(state.sockets.qmp, job, 5000, { 'job-id': id, tag: name, devices, ...vmstate });
-  const deadline = Date.now() + 120_000;
+  // the job runs in QEMU's main loop, as QMP does: while it writes a large guest, answers wait for it
+  const deadline = Date.now() + JOB_MS;
+  const left = () => Math.max(1000, deadline - Date.now());
+  await qmpCommand(state.sockets.qmp, job, left(), { 'job-id': id, tag: name, devices, ...vmstate });
   while (Date.now() < deadline) {
-    const jobs = (await qmpCommand(state.sockets.qmp, 'query-jobs')) as {
+    const jobs = (await qmpCommand(state.sockets.qmp, 'query-jobs', left())) as {
       id: string;
       status: string;
       error?: string;
@@ -109,7 +113,7 @@ async function snapshotJob(state: VmState, job: SnapshotJob, name: string): Prom
     }
     await sleep(20);
   }
-  throw new LabError('SNAPSHOT_FAILED', `QEMU did not finish ${job} of ${name} within 120 s`);
+  throw new LabError('SNAPSHOT_FAILED', `QEMU did not finish ${job} of ${name} within ${JOB_MS / 1000} s`);
 }
 
 /** Saves the running guest as the moment NAME (replacing one of that name), also while gdb holds it. */
