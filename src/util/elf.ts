@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { readRange } from './file-range.js';
 
 /** True when an ELF executable asks for a dynamic loader (has a PT_INTERP program header). */
 export function elfNeedsInterpreter(elf: Buffer): boolean {
@@ -84,11 +85,7 @@ export function gnuBuildIdOfNotes(notes: Buffer): string | undefined {
 export async function elfBuildIdOfFile(elf: string): Promise<string | undefined> {
   const file = await open(elf, 'r');
   try {
-    const read = async (position: number, length: number) => {
-      const buffer = Buffer.alloc(length);
-      const { bytesRead } = await file.read(buffer, 0, length, position);
-      return buffer.subarray(0, bytesRead);
-    };
+    const read = (position: number, length: number) => readRange(file, position, length);
     const { phoff, phentsize, phnum } = elfLayout(await read(0, 64));
     const table = await read(phoff, phentsize * phnum);
     for (let i = 0; i < phnum && (i + 1) * phentsize <= table.length; i++) {

@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { readRange } from '../util/file-range.js';
 import { LabError } from '../errors.js';
 
 /**
@@ -97,11 +98,7 @@ export async function completeKdumpUtsname(core: string, uts: Utsname): Promise<
 export async function readKdumpKernel(core: string): Promise<KdumpKernel> {
   const file = await open(core, 'r');
   try {
-    const read = async (position: number, length: number) => {
-      const buffer = Buffer.alloc(length);
-      const { bytesRead } = await file.read(buffer, 0, length, position);
-      return buffer.subarray(0, bytesRead);
-    };
+    const read = (position: number, length: number) => readRange(file, position, length);
     const blockSize = kdumpBlockSize(await read(0, 512), core);
     const place = vmcoreinfoPlace(await read(blockSize, 64), core);
     if (!place) return { vmcoreinfo: {} };
