@@ -46,7 +46,7 @@ describe('the end of a manual scenario run', () => {
         ? { exitCode: 0, stdout: gzipSync(trace), stderr: Buffer.alloc(0) }
         : exec(argv);
     const scenario = parseScenario(
-      JSON.stringify({ ...MANUAL, steps: [{ run: ['true'] }], settings: {} }),
+      JSON.stringify({ ...MANUAL, steps: [{ run: ['true'] }], settings: {}, start: undefined }),
       'manual.json',
     );
     const hits = parseHits(readFileSync(path.join(RUN, 'hits.jsonl'), 'utf8'));
