@@ -115,6 +115,7 @@ describe('npm pack', () => {
       'courses',
       'deps',
       'dist',
+      'drgn-scripts',
       'gdb-scripts',
       'image',
       'kernel-configs',
@@ -142,7 +143,16 @@ describe('npm pack', () => {
   });
 
   it("holds every file of the folders lab reads from its package, the guest's programs still executable", () => {
-    const assets = ['courses', 'gdb-scripts/lab_gdb', 'image', 'kernel-configs', 'profiles', 'qemu', 'scenarios'];
+    const assets = [
+      'courses',
+      'drgn-scripts',
+      'gdb-scripts/lab_gdb',
+      'image',
+      'kernel-configs',
+      'profiles',
+      'qemu',
+      'scenarios',
+    ];
     const wanted = [
       ...assets.flatMap(checkoutFiles),
       ...readdirSync(path.join(PROJECT, 'gdb-scripts'))
@@ -215,7 +225,7 @@ describe('lab installed in a course repository', () => {
   it('leaves nothing inside the installed package', () => {
     expect(existsSync(path.join(installed, '.lab'))).toBe(false);
     expect(readdirSync(installed).sort()).toEqual(
-      ['README.md', 'courses', 'deps', 'dist', 'gdb-scripts', 'image', 'kernel-configs', 'package.json']
+      ['README.md', 'courses', 'deps', 'dist', 'drgn-scripts', 'gdb-scripts', 'image', 'kernel-configs', 'package.json']
         .concat(['profiles', 'qemu', 'scenarios', 'scripts', 'src'])
         .sort(),
     );
