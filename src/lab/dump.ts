@@ -124,8 +124,8 @@ export async function dumpGuest(ctx: LabContext, request: DumpRequest): Promise<
       await writeFile(runFile(run.dir, 'buddy'), JSON.stringify(held.buddy) + '\n');
       stage.update({ done: 0 });
       const started = Date.now();
-      written = { ...(await dumpGuestMemory(vm.sockets.qmp, core, held.utsname, WRITE_TIMEOUT_MS)), seconds: 0 };
-      written.seconds = Math.round((Date.now() - started) / 100) / 10;
+      const file = await dumpGuestMemory(vm.sockets.qmp, core, held.utsname, WRITE_TIMEOUT_MS);
+      written = { ...file, seconds: Math.round((Date.now() - started) / 100) / 10 };
     } finally {
       await writeFile(release, '');
       await gdb.result.catch(() => undefined);
@@ -136,7 +136,7 @@ export async function dumpGuest(ctx: LabContext, request: DumpRequest): Promise<
       throw new LabError(
         'DUMP_FAILED',
         `the core names build id ${kernel.buildId ?? 'none'}, the VM's vmlinux is ${vmlinuxBuildId ?? 'without one'}`,
-        { hint: 'the kernel needs CONFIG_KEXEC and CONFIG_FW_CFG_SYSFS (lab.config has them): lab build' },
+        { hint: 'the kernel needs CONFIG_PROC_KCORE and CONFIG_FW_CFG_SYSFS (lab.config has them): lab build' },
       );
     }
     stage.done(`${Math.round(written.bytes / 2 ** 20)} MiB in ${written.seconds} s`);
