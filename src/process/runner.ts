@@ -1,4 +1,4 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
 import { InterruptedError, LabError } from '../errors.js';
@@ -26,7 +26,12 @@ export interface ExecuteOptions {
   input?: Buffer | string;
   /** A file streamed to stdin: input too large to hold in memory. */
   inputFile?: string;
+  /** A file the child reads on its own, open read-only as its descriptor INHERITED_FD. */
+  inheritFile?: string;
 }
+
+/** The child's descriptor for ExecuteOptions.inheritFile: the one after stdin, stdout and stderr. */
+export const INHERITED_FD = 3;
 
 /** What every process run by lab gives back, success or not. */
 export interface ProcessResult {
@@ -62,6 +67,14 @@ function toBuffer(x: unknown): Buffer {
 }
 
 /**
+ * The parent's descriptor as the child's next one. execa hands a descriptor
+ * number in stdio[3+] to spawn as it is; its types name only 0, 1 and 2.
+ */
+function descriptors(fd: number | undefined): 'ignore'[] {
+  return fd === undefined ? [] : [fd as unknown as 'ignore'];
+}
+
+/**
  * Starts a command in its own process group. Aborting the signal, or the
  * timeout, ends the whole group (SIGTERM, then SIGKILL), which killing only
  * the direct child would not: make's jobs would run on. A program that is not
@@ -74,6 +87,8 @@ export function launch(command: Command, options: ExecuteOptions = {}): RunningP
     return { pid: undefined, signalGroup() {}, stop() {}, result: rejected };
   }
   const started = Date.now();
+  const stdin = options.input === undefined && !options.inputFile ? 'ignore' : 'pipe';
+  const inherited = options.inheritFile === undefined ? undefined : openSync(options.inheritFile, 'r');
   const child = execa(programName(command.program), command.args, {
     cwd: command.cwd,
     env: command.env,
@@ -82,13 +97,7 @@ export function launch(command: Command, options: ExecuteOptions = {}): RunningP
     encoding: 'buffer',
     stripFinalNewline: false,
     maxBuffer: 1 << 30,
-    ...(options.inherit
-      ? { stdio: 'inherit' as const }
-      : {
-          stdin: options.input === undefined && !options.inputFile ? ('ignore' as const) : ('pipe' as const),
-          stdout: 'pipe' as const,
-          stderr: 'pipe' as const,
-        }),
+    stdio: options.inherit ? 'inherit' : [stdin, 'pipe', 'pipe', ...descriptors(inherited)],
     ...(options.input !== undefined ? { input: options.input } : {}),
     ...(options.inputFile ? { inputFile: options.inputFile } : {}),
   });
@@ -135,6 +144,7 @@ export function launch(command: Command, options: ExecuteOptions = {}): RunningP
 
   const result = (async (): Promise<ProcessResult> => {
     const r = await child;
+    if (inherited !== undefined) closeSync(inherited);
     clearTimeout(timer);
     clearTimeout(killTimer);
     options.signal?.removeEventListener('abort', onAbort);

@@ -30,8 +30,8 @@ export interface QemuPlan {
   sshPort?: number;
   /** A third serial port for KGDB (kgdboc), served on this 127.0.0.1 port. */
   kgdbPort?: number;
-  /** Restore a boot snapshot: QEMU waits for its stream on this unix socket instead of booting. */
-  incoming?: string;
+  /** Restore a boot snapshot: QEMU reads its stream from this inherited file descriptor instead of booting. */
+  incomingFd?: number;
   /** The qcow2 that holds the lab's named moments (block node "moments"). */
   momentsDisk?: string;
   /** Start at this named moment (-loadvm) instead of booting. */
@@ -165,7 +165,7 @@ export function qemuArgs(plan: QemuPlan): string[] {
     '-daemonize',
   );
   if (plan.icount) args.push('-icount', 'shift=0,sleep=off');
-  if (plan.incoming) args.push('-incoming', `unix:${plan.incoming}`);
+  if (plan.incomingFd !== undefined) args.push('-incoming', `fd:${plan.incomingFd}`);
   if (plan.loadvm) args.push('-loadvm', plan.loadvm);
   return args;
 }

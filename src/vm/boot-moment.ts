@@ -30,8 +30,8 @@ export interface StartPlanFacts {
   diskKept: boolean;
 }
 
-/** Where QEMU takes a boot snapshot's stream from and the disk that goes with it, or the named moment it loads. */
-export type RestoreFrom = { socket: string; disk?: string } | { moment: string };
+/** The boot snapshot's stream QEMU reads and the disk that goes with it, or the named moment it loads. */
+export type RestoreFrom = { memory: string; disk?: string } | { moment: string };
 
 export interface MomentContext {
   request: StartRequest;
@@ -45,7 +45,7 @@ export interface MomentContext {
 /** What a boot depends on, for its snapshot's key. */
 async function bootShapeOf(
   store: Store,
-  plan: Omit<QemuPlan, 'disk' | 'incoming'>,
+  plan: Omit<QemuPlan, 'disk' | 'incomingFd'>,
   request: StartRequest,
 ): Promise<BootShape> {
   return {
@@ -69,7 +69,7 @@ async function bootShapeOf(
 export async function restoreOrBoot(
   store: Store,
   paths: LabPaths,
-  plan: Omit<QemuPlan, 'disk' | 'incoming'>,
+  plan: Omit<QemuPlan, 'disk' | 'incomingFd'>,
   facts: StartPlanFacts,
   ctx: MomentContext,
 ): Promise<VmState> {
@@ -88,10 +88,9 @@ export async function restoreOrBoot(
       const deadline = Date.now() + request.readyTimeoutMs;
       const disk = request.rootfs.kind === 'debian' ? files.disk : undefined;
       await copyFile(files.serialLog, paths.serialLog).catch(() => undefined);
-      state = await ctx.launch({ socket: paths.snapshotSocket, disk });
-      const vm = { qmpSocket: paths.qmpSocket, streamSocket: paths.snapshotSocket };
+      state = await ctx.launch({ memory: files.memory, disk });
       const running = state;
-      await loadBootSnapshot(files.memory, vm, () => isOurQemu(running.pid, paths.qmpSocket), deadline);
+      await loadBootSnapshot(paths.qmpSocket, () => isOurQemu(running.pid, paths.qmpSocket), deadline);
       if (signal?.aborted) throw new InterruptedError('lab up');
       const guest = { sshPublicKey: ctx.sshPublicKey };
       await resumeGuest(paths.agentSocket, guest, Math.max(1000, deadline - Date.now()));

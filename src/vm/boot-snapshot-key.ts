@@ -30,7 +30,7 @@ export function isPerLabWord(word: string): boolean {
  * paths, ports and ssh key left out. A device lab adds in a later version is
  * then another machine, whose snapshots are its own.
  */
-export function machineOf(plan: Omit<QemuPlan, 'incoming' | 'loadvm'>): string[] {
+export function machineOf(plan: Omit<QemuPlan, 'incomingFd' | 'loadvm'>): string[] {
   const placeholder = (v: number | undefined) => (v === undefined ? undefined : 1);
   return qemuArgs({
     ...plan,

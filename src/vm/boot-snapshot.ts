@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { copyFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -102,26 +102,23 @@ export async function saveBootSnapshot(
 }
 
 /**
- * Feeds a snapshot's stream to a QEMU started with -incoming unix:SOCKET, waits
- * until it has loaded it, and resumes the guest.
+ * Waits until a QEMU started with -incoming has read the snapshot's stream
+ * from its file, and resumes the guest.
  */
 export async function loadBootSnapshot(
-  memory: string,
-  vm: SnapshotVm,
+  qmpSocket: string,
   alive: () => Promise<boolean>,
   deadline: number,
 ): Promise<void> {
-  const connection = net.createConnection(vm.streamSocket);
-  await pipeline(createReadStream(memory, { highWaterMark: 1 << 20 }), connection);
   while (Date.now() < deadline) {
     if (!(await alive())) throw new LabError('SNAPSHOT_FAILED', 'QEMU stopped while loading the snapshot');
-    const r = (await qmpCommand(vm.qmpSocket, 'query-status', 5000)) as { status?: string };
+    const r = (await qmpCommand(qmpSocket, 'query-status', 5000)) as { status?: string };
     // the stream was saved from a paused guest: loaded, it waits paused
     if (r.status === 'paused' || r.status === 'running') break;
     await sleep(10);
   }
   if (Date.now() >= deadline) throw new LabError('SNAPSHOT_FAILED', 'QEMU did not finish loading the snapshot');
-  await qmpCommand(vm.qmpSocket, 'cont');
+  await qmpCommand(qmpSocket, 'cont');
 }
 
 /** The guest tool that resumes a restored guest, where its rootfs kind keeps lab's tools. */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm, truncate } from 'node:fs/promises';
-import { execute } from '../process/runner.js';
+import { execute, INHERITED_FD } from '../process/runner.js';
 import { LabError } from '../errors.js';
 import type { LabPaths } from '../config/paths.js';
 import type { Progress } from '../progress/progress.js';
@@ -97,7 +97,7 @@ export async function startVm(
     append.push(...kgdbKernelArgs(arch));
   }
   if (existsSync(paths.serialLog)) await truncate(paths.serialLog, 0);
-  const plan: Omit<QemuPlan, 'disk' | 'incoming'> = {
+  const plan: Omit<QemuPlan, 'disk' | 'incomingFd'> = {
     arch,
     kernel: request.kernel.bzImage,
     initrd: request.rootfs.kind === 'initramfs' ? request.rootfs.file : undefined,
@@ -131,7 +131,7 @@ export async function startVm(
     signal,
     /** Starts QEMU on the plan (restoring when asked), records its state, and waits for the guest unless restoring. */
     launch: async (from) => {
-      const snapshot = from && 'socket' in from ? from : undefined;
+      const snapshot = from && 'memory' in from ? from : undefined;
       let disk: string | undefined;
       if (request.rootfs.kind === 'debian') {
         const prepared = await prepareDisk(paths.disk, request.rootfs, {
@@ -147,7 +147,8 @@ export async function startVm(
       }
       if (plan.momentsDisk) await prepareMomentsDisk(paths, request.qemu.binary);
       const loadvm = from && 'moment' in from ? from.moment : undefined;
-      const state = await launchQemu(paths, { ...plan, disk, incoming: snapshot?.socket, loadvm }, base);
+      const incomingFd = snapshot ? INHERITED_FD : undefined;
+      const state = await launchQemu(paths, { ...plan, disk, incomingFd, loadvm }, base, snapshot?.memory);
       if (from) return state;
       const stage = progress.stage(`boot (${accel}${ssh ? ', until ssh answers' : ''})`);
       try {
@@ -167,13 +168,13 @@ async function launchQemu(
   paths: LabPaths,
   plan: QemuPlan,
   base: { request: StartRequest; accel: Accel; ssh: VmState['ssh']; kgdb: VmState['kgdb'] },
+  snapshotMemory?: string,
 ): Promise<VmState> {
   const { request } = base;
-  const started = await execute({
-    program: { path: request.qemu.binary },
-    args: qemuArgs(plan),
-    what: 'starting QEMU',
-  });
+  const started = await execute(
+    { program: { path: request.qemu.binary }, args: qemuArgs(plan), what: 'starting QEMU' },
+    { inheritFile: snapshotMemory },
+  );
   if (started.exitCode !== 0) {
     const first =
       started.stderr

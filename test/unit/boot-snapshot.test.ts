@@ -8,7 +8,7 @@ import { labPaths } from '../../src/config/paths.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tempDir } from '../helpers/cli.js';
 
-const plan: Omit<QemuPlan, 'incoming'> = {
+const plan: Omit<QemuPlan, 'incomingFd'> = {
   arch: 'x86_64',
   kernel: '/store/kernels/k1/bzImage',
   initrd: '/store/rootfs/r1/initramfs.cpio',
@@ -23,7 +23,7 @@ const plan: Omit<QemuPlan, 'incoming'> = {
   pidFile: '/lab/.lab/vm/qemu.pid',
 };
 
-const shape = (change: Partial<Omit<QemuPlan, 'incoming'>> = {}, ids: Partial<BootShape> = {}): BootShape => ({
+const shape = (change: Partial<Omit<QemuPlan, 'incomingFd'>> = {}, ids: Partial<BootShape> = {}): BootShape => ({
   kernel: { key: 'k1' },
   rootfs: { kind: 'initramfs', key: 'r1' },
   qemu: { version: 'QEMU emulator version 7.2.22', sha256: 'q1', firmwareDirs: [] },
@@ -45,7 +45,7 @@ describe('the boot snapshot key', () => {
     expect(bootSnapshotKey(shape({}, ids))).not.toBe(key);
   });
 
-  it.each<[string, Partial<Omit<QemuPlan, 'incoming'>>]>([
+  it.each<[string, Partial<Omit<QemuPlan, 'incomingFd'>>]>([
     ['another accelerator', { accel: 'kvm' }],
     ['another memory size', { memory: '4G' }],
     ['another CPU count', { cpus: 4 }],

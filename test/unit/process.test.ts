@@ -1,9 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LabError } from '../../src/errors.js';
 import { formatCommand, type Command } from '../../src/process/command.js';
-import { execute, executeChecked, launch, launchDetached } from '../../src/process/runner.js';
+import { execute, executeChecked, INHERITED_FD, launch, launchDetached } from '../../src/process/runner.js';
 import { isAlive } from '../../src/process/signals.js';
 import { isPlainShellWord, shellQuote } from '../../src/util/shell-quote.js';
 import { tempDir } from '../helpers/cli.js';
@@ -13,6 +13,14 @@ function script(body: string): Command['program'] {
   const file = path.join(tempDir('proc'), 'run.sh');
   writeFileSync(file, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
   return { path: file };
+}
+
+function readlinkOrEmpty(link: string): string {
+  try {
+    return readlinkSync(link);
+  } catch {
+    return '';
+  }
 }
 
 /** Alive and not a zombie waiting for a parent (pid 1 of a container may never reap it). */
@@ -133,6 +141,24 @@ describe('a detached command (the shared ssh connection, opened in the backgroun
     writeFileSync(input, 'x'.repeat(100_000));
     const r = await execute({ program: { path: '/usr/bin/wc' }, args: ['-c'], what: 'wc' }, { inputFile: input });
     expect(r.stdout.toString().trim()).toBe('100000');
+  });
+});
+
+describe('a file handed to the child (a boot snapshot QEMU reads with -incoming fd:3)', () => {
+  it("is the file itself at the child's descriptor 3, not a pipe, and nothing of it passes through lab", async () => {
+    const file = path.join(tempDir('inherit'), 'memory');
+    writeFileSync(file, 'm'.repeat(300_000));
+    const script = `readlink /proc/self/fd/${INHERITED_FD}; wc -c <&${INHERITED_FD}`;
+    const r = await execute({ program: { path: '/bin/sh' }, args: ['-c', script], what: 'sh' }, { inheritFile: file });
+    expect(r.stdout.toString().split('\n').slice(0, 2)).toEqual([file, '300000']);
+  });
+
+  it('is closed in lab once the child has ended', async () => {
+    const file = path.join(tempDir('inherit-close'), 'memory');
+    writeFileSync(file, 'm');
+    const openNow = () => readdirSync('/proc/self/fd').filter((fd) => readlinkOrEmpty(`/proc/self/fd/${fd}`) === file);
+    await execute({ program: { path: '/bin/true' }, args: [], what: 'true' }, { inheritFile: file });
+    expect(openNow()).toEqual([]);
   });
 });
 

@@ -94,9 +94,9 @@ describe('qemu argument list of an arm64 guest', () => {
 });
 
 describe('the QEMU command line of a restore', () => {
-  it('is the boot command line and -incoming on a unix socket, nothing else', () => {
-    const restore = qemuArgs({ ...plan, incoming: '/l/vm/snapshot.sock' });
-    expect(restore).toEqual([...qemuArgs(plan), '-incoming', 'unix:/l/vm/snapshot.sock']);
+  it('is the boot command line and -incoming on the inherited stream file, nothing else', () => {
+    const restore = qemuArgs({ ...plan, incomingFd: 3 });
+    expect(restore).toEqual([...qemuArgs(plan), '-incoming', 'fd:3']);
   });
 });
 
