@@ -42,8 +42,12 @@ export interface SshTarget {
   controlPath?: string;
 }
 
-/** A unix socket path must fit sun_path (108 bytes with its NUL); a longer one goes without a shared connection. */
-const MAX_SOCKET_PATH = 100;
+/**
+ * A unix socket path must fit sun_path (108 bytes with its NUL), and ssh's
+ * master first binds PATH plus a random 17-byte suffix, then renames it: a
+ * longer path goes without a shared connection.
+ */
+const MAX_SOCKET_PATH = 107 - 17;
 
 /** The VM's ssh control socket, named by port so a socket left by an earlier VM is never reused (pure). */
 export function muxSocket(vmDir: string, port: number): { controlPath?: string } {

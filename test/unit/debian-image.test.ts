@@ -265,6 +265,10 @@ describe('ssh to the guest', () => {
     expect(master.some((a) => a.startsWith('ServerAlive'))).toBe(false);
     expect(muxRequestArgs(mux)).toEqual(['-o', 'ControlPath=/l/.lab/vm/ssh-2222.sock', '-O', 'exit', 'root@127.0.0.1']);
     expect(muxSocket(`/${'d'.repeat(120)}/.lab/vm`, 2222)).toEqual({});
+    // ssh binds PATH.XXXXXXXXXXXXXXXX first: with that suffix the path must still fit sun_path's 107 bytes
+    const vmDirFor = (length: number) => `/${'d'.repeat(length - '//ssh-2222.sock'.length)}`;
+    expect(muxSocket(vmDirFor(90), 2222).controlPath).toHaveLength(90);
+    expect(muxSocket(vmDirFor(91), 2222)).toEqual({});
     expect(sshOptions(target).some((o) => o.startsWith('Control'))).toBe(false);
     expect(muxRequestArgs(target)).toBeUndefined();
   });
