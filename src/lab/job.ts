@@ -14,6 +14,9 @@ import { stopVm } from '../vm/stop.js';
 import { buildLab } from './build.js';
 import type { LabContext } from './context.js';
 import { runScenario } from './scenario.js';
+import { runStartOf, sharedStartOf } from './same-start.js';
+import { loadScenario } from '../scenario/schema.js';
+import type { VmState } from '../vm/state.js';
 import { startBuiltVm } from './vm.js';
 
 /** The gdb port lab uses when it is free. */
@@ -101,18 +104,27 @@ async function performJob(
   });
   if (built.length) throw new LabError('JOB_PIN_MISMATCH', `job ${job.id}: ${built.join('; ')}`);
 
+  const sharedStart = job.sameStart
+    ? sharedStartOf(loadScenario(job.scenario), job.pins.files[scenarioFile(job.scenario)]!, ctx.signal)
+    : undefined;
   let gdbPort = await gdbPortForJob();
+  let vm: VmState;
   for (let attempt = 1; ; attempt++) {
     try {
-      await startBuiltVm(ctx, build, {
-        memory: job.vm.memory,
-        cpus: job.vm.cpus,
-        gdbPort,
-        accel: 'auto',
-        // the spec's timeout is the job's, boot to verdict: a loaded node may spend more of it booting
-        bootTimeout: job.timeout,
-        fresh: true,
-      });
+      vm = await startBuiltVm(
+        ctx,
+        build,
+        {
+          memory: job.vm.memory,
+          cpus: job.vm.cpus,
+          gdbPort,
+          accel: 'auto',
+          // the spec's timeout is the job's, boot to verdict: a loaded node may spend more of it booting
+          bootTimeout: job.timeout,
+          fresh: true,
+        },
+        sharedStart,
+      );
       break;
     } catch (err) {
       // a job beside this one took the port between the check and QEMU's bind
@@ -122,7 +134,10 @@ async function performJob(
   }
   return withCleanup(
     async () => {
-      const run = await runScenario(ctx, job.scenario);
+      const start = runStartOf(vm);
+      if (sharedStart && !start)
+        throw new LabError('SNAPSHOT_FAILED', `job ${job.id}: the VM is not at the start moment`);
+      const run = await runScenario(ctx, job.scenario, start);
       return result({
         status: 'done',
         ok: run.result.ok,

@@ -41,12 +41,15 @@ async function writeJson(file: string, data: unknown): Promise<void> {
 }
 
 /** The spec expanded (pure but for the files it checks): what --slurm needs before anything is built. */
-export function expandSpec(specFile: string): {
+export function expandSpec(
+  specFile: string,
+  overrides: { sameStart?: boolean } = {},
+): {
   spec: MatrixSpec;
   kernels: ReturnType<typeof expandMatrix>['kernels'];
   jobs: UnpinnedJob[];
 } {
-  const spec = loadMatrixSpec(specFile);
+  const spec = loadMatrixSpec(specFile, overrides);
   const { kernels, jobs } = expandMatrix(spec, {
     fragment: (f) => fragmentFile(f, specFile),
     lab: (f) => {
@@ -67,8 +70,9 @@ export async function prepareMatrix(
   ctx: LabContext,
   specFile: string,
   out: string,
+  overrides: { sameStart?: boolean } = {},
 ): Promise<MatrixPlan & { jobFiles: Job[] }> {
-  const { spec, kernels, jobs } = expandSpec(specFile);
+  const { spec, kernels, jobs } = expandSpec(specFile, overrides);
   const layout = matrixLayout(out);
   const built: MatrixPlan['kernels'] = [];
   const pins = new Map<string, KernelPins>();

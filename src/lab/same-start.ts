@@ -3,6 +3,8 @@ import { guestOf } from '../guest/guest.js';
 import type { Scenario } from '../scenario/schema.js';
 import { performStart } from '../scenario/start.js';
 import { loadMoment, readMoments, saveMoment, type Moment } from '../vm/moments.js';
+import type { SharedStart } from '../vm/shared-start.js';
+import type { VmState } from '../vm/state.js';
 import { requireVm } from '../vm/status.js';
 import type { LabContext } from './context.js';
 
@@ -10,6 +12,32 @@ import type { LabContext } from './context.js';
 export interface RunStart {
   moment: string;
   savedAt: string;
+}
+
+function startOf(scenario: Scenario): NonNullable<Scenario['start']> {
+  if (scenario.start) return scenario.start;
+  throw new LabError('BAD_OPTION', `scenario ${scenario.name} names no start moment`, {
+    hint: 'add "start": { "moment": NAME, "after": STEPS } to it, or run it without --same-start',
+  });
+}
+
+/**
+ * A matrix job's same start: the scenario's start moment kept in the store
+ * for every VM of the same machine, made by the first job that needs it.
+ * sha256 is the scenario file's, as the job pins it.
+ */
+export function sharedStartOf(scenario: Scenario, sha256: string, signal?: AbortSignal): SharedStart {
+  const start = startOf(scenario);
+  return {
+    id: { scenario: scenario.name, sha256, moment: start.moment, after: start.after },
+    perform: (state) => performStart(scenario, guestOf(state), signal),
+  };
+}
+
+/** The start a VM's runs name in their manifests, when the VM started at a scenario's start moment (pure). */
+export function runStartOf(state: VmState): RunStart | undefined {
+  const s = state.start;
+  return s?.from === 'start' && s.moment && s.savedAt ? { moment: s.moment, savedAt: s.savedAt } : undefined;
 }
 
 /**
@@ -24,11 +52,7 @@ export async function withSameStart<T>(
   scenario: Scenario,
   runs: (startRun: () => Promise<RunStart>) => Promise<T>,
 ): Promise<T> {
-  const start = scenario.start;
-  if (!start)
-    throw new LabError('BAD_OPTION', `scenario ${scenario.name} names no start moment`, {
-      hint: 'add "start": { "moment": NAME, "after": STEPS } to it, or run it without --same-start',
-    });
+  const start = startOf(scenario);
   const vm = await requireVm(ctx.paths);
   const before = `lab-before-${scenario.name}`;
   await saveMoment(ctx.paths, vm, before);

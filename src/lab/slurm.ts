@@ -38,8 +38,12 @@ async function sbatch(args: string[]): Promise<string> {
  * as sbatch scripts in OUT/slurm, and submit.sh that chains them; with
  * submit, lab chains them itself and remembers the job ids for --status.
  */
-export async function writeSlurm(specFile: string, out: string, options: { submit: boolean; partition?: string }) {
-  const { spec, jobs } = expandSpec(specFile);
+export async function writeSlurm(
+  specFile: string,
+  out: string,
+  options: { submit: boolean; partition?: string; sameStart?: boolean },
+) {
+  const { spec, jobs } = expandSpec(specFile, { sameStart: options.sameStart });
   const dir = slurmDir(out);
   await mkdir(dir, { recursive: true });
   const scripts = slurmScripts({
@@ -53,6 +57,7 @@ export async function writeSlurm(specFile: string, out: string, options: { submi
     vm: spec.vm,
     timeout: spec.timeout,
     partition: options.partition,
+    sameStart: options.sameStart,
   });
   const file = (n: string) => path.join(dir, n);
   await writeFile(file('build.sbatch'), scripts.build);

@@ -2,6 +2,7 @@ import { LabError } from '../errors.js';
 import { qemuVersion, resolveQemu } from '../qemu/binary.js';
 import { startVm } from '../vm/start.js';
 import { currentVm } from '../vm/status.js';
+import type { SharedStart } from '../vm/shared-start.js';
 import type { VmState } from '../vm/state.js';
 import type { BuildRecord } from './build-record.js';
 import { readBuildRecord, sourceTreeOf } from './build-record.js';
@@ -50,7 +51,12 @@ export function validateStartFlags(flags: StartFlags): void {
 }
 
 /** Boots what a build made. */
-export async function startBuiltVm(ctx: LabContext, build: BuildRecord, flags: StartFlags): Promise<VmState> {
+export async function startBuiltVm(
+  ctx: LabContext,
+  build: BuildRecord,
+  flags: StartFlags,
+  sharedStart?: SharedStart,
+): Promise<VmState> {
   validateStartFlags(flags);
   const qemu =
     flags.qemu && flags.qemu !== 'build'
@@ -92,7 +98,7 @@ export async function startBuiltVm(ctx: LabContext, build: BuildRecord, flags: S
       sshPort: flags.sshPort,
       kgdbPort: flags.kgdb || flags.kgdbPort !== undefined ? (flags.kgdbPort ?? 0) : undefined,
     },
-    { progress: ctx.progress, signal: ctx.signal },
+    { progress: ctx.progress, signal: ctx.signal, sharedStart },
   );
 }
 

@@ -38,6 +38,8 @@ export const JobSchema = z.strictObject({
     cpus: z.number().int().min(1),
   }),
   timeout: z.number().int().min(1),
+  /** Every repeat from the scenario's start moment, kept in the store (lab matrix --same-start). */
+  sameStart: z.boolean().optional(),
   pins: z.strictObject({
     /** sha256 of each extra fragment, of the lab.json, and of the scenario file. */
     files: z.record(
@@ -113,6 +115,7 @@ export function expandMatrix(
           build: k.build,
           vm: spec.vm,
           timeout: spec.timeout,
+          ...(spec.sameStart ? { sameStart: true } : {}),
         });
       }
     }

@@ -22,6 +22,8 @@ export interface SlurmPlanInput {
   /** Seconds one job may take. */
   timeout: number;
   partition?: string;
+  /** lab matrix --same-start: the build step writes jobs that start from each scenario's start moment. */
+  sameStart?: boolean;
 }
 
 export interface SlurmScripts {
@@ -64,7 +66,7 @@ export function slurmScripts(input: SlurmPlanInput): SlurmScripts {
   return {
     build: `${header(input, 'build', ['--cpus-per-task=2', '--mem=4G', '--time=180'])}
 # each distinct kernel built once into the shared store, then the pinned job files
-exec ${lab} matrix ${shellQuote(input.spec)} --prepare-only --out ${out}
+exec ${lab} matrix ${shellQuote(input.spec)} --prepare-only --out ${out}${input.sameStart ? ' --same-start' : ''}
 `,
     array: `${header(input, 'task', taskOptions)}
 # this task's job: line SLURM_ARRAY_TASK_ID+1 of jobs.txt

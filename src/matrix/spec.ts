@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ARCHES } from '../arch/arch.js';
 import { LabError } from '../errors.js';
 import { projectRoot } from '../config/paths.js';
-import { listScenarios } from '../scenario/schema.js';
+import { listScenarios, loadScenario } from '../scenario/schema.js';
 import { parseCheckedJson } from '../util/checked-json.js';
 
 export const MEMORY_SIZE = /^(\d+)([MG])$/;
@@ -68,6 +68,8 @@ export const MatrixSpecSchema = z.strictObject({
       cpus: z.number().int().min(1).max(64).default(2),
     })
     .default({ memory: '2G', cpus: 2 }),
+  /** Every repeat of a scenario from its start moment, saved once in the store (as lab run --same-start). */
+  sameStart: z.boolean().default(false),
   /** Seconds one job may take, boot to verdict, before it is stopped and reported. */
   timeout: z.number().int().min(60).max(86_400).default(1800),
 });
@@ -85,6 +87,7 @@ export function parseMatrixSpec(
   text: string,
   file: string,
   scenarioNames = listScenarios().map((s) => s.name),
+  hasStartMoment = (scenario: string) => loadScenario(scenario).start !== undefined,
 ): MatrixSpec {
   const spec = parseCheckedJson(text, file, MatrixSpecSchema, 'MATRIX_INVALID', {
     allowedKeysAt: (at) => ALLOWED_KEYS[String(at.find((p) => typeof p === 'string') ?? '')],
@@ -103,6 +106,7 @@ export function parseMatrixSpec(
       );
     }
   });
+  checkSameStart(spec, file, scenarioNames, hasStartMoment);
   const archTwice = dup(spec.arch ?? []);
   if (archTwice) throw new LabError('MATRIX_INVALID', `${file}: arch: "${archTwice}" is listed twice`);
   const again = dup(spec.scenarios);
@@ -113,9 +117,29 @@ export function parseMatrixSpec(
   return spec;
 }
 
-export function loadMatrixSpec(file: string): MatrixSpec {
+/** With sameStart, each scenario must name the start moment its repeats start from (pure but for the scenarios). */
+function checkSameStart(
+  spec: MatrixSpec,
+  where: string,
+  scenarioNames: string[],
+  hasStartMoment: (scenario: string) => boolean,
+): void {
+  const startless = spec.sameStart ? spec.scenarios.find((s) => !hasStartMoment(s)) : undefined;
+  if (startless)
+    throw new LabError('MATRIX_INVALID', `${where}: sameStart: scenario "${startless}" names no start moment`, {
+      hint: `drop sameStart, or keep to scenarios with one: ${scenarioNames.filter(hasStartMoment).join(', ')}`,
+    });
+}
+
+/** The spec file, checked; sameStart (lab matrix --same-start) turns the spec's sameStart on. */
+export function loadMatrixSpec(file: string, overrides: { sameStart?: boolean } = {}): MatrixSpec {
   if (!existsSync(file)) throw new LabError('MATRIX_UNKNOWN', `${file} does not exist`);
-  return parseMatrixSpec(readFileSync(file, 'utf8'), file);
+  const spec = parseMatrixSpec(readFileSync(file, 'utf8'), file);
+  if (!overrides.sameStart || spec.sameStart) return spec;
+  const same = { ...spec, sameStart: true };
+  const names = listScenarios().map((s) => s.name);
+  checkSameStart(same, `${file} with --same-start`, names, (s) => loadScenario(s).start !== undefined);
+  return same;
 }
 
 /**

@@ -7,7 +7,17 @@ import { isAlive } from '../process/signals.js';
 import { acquireLock, type LockOwner } from './entry-lock.js';
 
 export type EntryKind =
-  'downloads' | 'sources' | 'configs' | 'kernels' | 'qemu' | 'rootfs' | 'tools' | 'probes' | 'roots' | 'snapshots';
+  | 'downloads'
+  | 'sources'
+  | 'configs'
+  | 'kernels'
+  | 'qemu'
+  | 'rootfs'
+  | 'tools'
+  | 'probes'
+  | 'roots'
+  | 'snapshots'
+  | 'starts';
 
 export interface StoreOptions {
   /** Told once when an entry waits for another lab process that is making it. */

@@ -1,45 +1,34 @@
 import { existsSync } from 'node:fs';
-import { copyFile } from 'node:fs/promises';
 import { InterruptedError, LabError } from '../errors.js';
 import type { LabPaths } from '../config/paths.js';
-import type { Progress } from '../progress/progress.js';
 import type { Store } from '../store/store.js';
 import { sha256FileMemo } from '../store/file-memo.js';
 import type { QemuPlan } from '../qemu/args.js';
-import { clearVmFiles, isOurQemu, killVm, writeState, type VmState } from './state.js';
+import { killVm, type VmState } from './state.js';
 import { waitReady } from './ready.js';
-import { openMuxInBackground } from '../guest/ssh.js';
 import { bootSnapshotKey, machineOf, planStart, type BootShape, type StartPlan } from './boot-snapshot-key.js';
 import { assertMomentFits, type Moment } from './moments.js';
 import {
   forgetBootSnapshot,
   guestAgentAnswers,
   guestCanResume,
-  loadBootSnapshot,
-  resumeGuest,
-  saveBootSnapshot,
+  saveGuestSnapshot,
   snapshotFiles,
 } from './boot-snapshot.js';
+import { restoreSaved, started, type MomentContext } from './restore-saved.js';
+import { startAtSharedStart, type SharedStart } from './shared-start.js';
 import type { StartRequest } from './start-request.js';
+
+export type { MomentContext, RestoreFrom } from './restore-saved.js';
 
 export interface StartPlanFacts {
   /** A named moment of this lab to start at, instead of a boot or the boot snapshot. */
   moment?: Moment;
+  /** A scenario's start moment in the store to start at, made first when there is none. */
+  sharedStart?: SharedStart;
   forceBoot: boolean;
   /** The Debian overlay keeps an earlier session's files. */
   diskKept: boolean;
-}
-
-/** The boot snapshot's stream QEMU reads and the disk that goes with it, or the named moment it loads. */
-export type RestoreFrom = { memory: string; disk?: string } | { moment: string };
-
-export interface MomentContext {
-  request: StartRequest;
-  sshPublicKey?: string;
-  progress: Progress;
-  signal?: AbortSignal;
-  /** Starts QEMU; when restoring, returns as soon as QEMU waits for the stream, else once the guest is ready. */
-  launch(from?: RestoreFrom): Promise<VmState>;
 }
 
 /** What a boot depends on, for its snapshot's key. */
@@ -73,40 +62,34 @@ export async function restoreOrBoot(
   facts: StartPlanFacts,
   ctx: MomentContext,
 ): Promise<VmState> {
-  const { request, progress, signal } = ctx;
+  const { request } = ctx;
   const shape = await bootShapeOf(store, plan, request);
   const key = bootSnapshotKey(shape);
   if (facts.moment) return startAtMoment(paths, facts.moment, key, ctx);
+  const boot = { key, shape };
+  const bootGuest = () => restoreOrBootAt(store, paths, boot, facts, ctx);
+  if (facts.sharedStart) return startAtSharedStart(store, paths, boot, facts.sharedStart, bootGuest, ctx);
+  return bootGuest();
+}
+
+/** The boot snapshot KEY restored when there is one and the disk may take it, else a boot that saves it. */
+async function restoreOrBootAt(
+  store: Store,
+  paths: LabPaths,
+  { key, shape }: { key: string; shape: BootShape },
+  facts: StartPlanFacts,
+  ctx: MomentContext,
+): Promise<VmState> {
+  const { progress, signal } = ctx;
   const files = snapshotFiles(store.entry('snapshots', key));
   let decision: StartPlan = planStart({ ...facts, snapshotExists: existsSync(files.record) });
   if (decision.kind === 'boot' && decision.why) progress.notice(`lab: booting: ${decision.why}`);
 
   if (decision.kind === 'restore') {
-    const stage = progress.stage(`restore (boot snapshot ${key.slice(0, 8)})`);
-    let state: VmState | undefined;
     try {
-      const deadline = Date.now() + request.readyTimeoutMs;
-      const disk = request.rootfs.kind === 'debian' ? files.disk : undefined;
-      await copyFile(files.serialLog, paths.serialLog).catch(() => undefined);
-      state = await ctx.launch({ memory: files.memory, disk });
-      const running = state;
-      await loadBootSnapshot(paths.qmpSocket, () => isOurQemu(running.pid, paths.qmpSocket), deadline);
-      if (signal?.aborted) throw new InterruptedError('lab up');
-      const guest = { sshPublicKey: ctx.sshPublicKey };
-      await resumeGuest(paths.agentSocket, guest, Math.max(1000, deadline - Date.now()));
-      if (signal?.aborted) throw new InterruptedError('lab up');
-      // lab-resume answered through the agent and sshd was up when the snapshot was saved: the shared
-      // connection (half a second) is opened in the background, not waited for
-      if (state.ssh?.controlPath) openMuxInBackground({ ...state.ssh, controlPath: state.ssh.controlPath });
-      else if (state.ssh)
-        await waitReady(paths, state, Math.max(1000, deadline - Date.now()), { signal, restored: true });
-      const restored: VmState = { ...state, start: { from: 'snapshot', snapshot: key, machine: key } };
-      await writeState(paths, restored);
-      stage.done('guest ready');
-      return restored;
+      const restored = await restoreSaved(paths, files, `boot snapshot ${key.slice(0, 8)}`, ctx);
+      return await started(paths, restored, { from: 'snapshot', snapshot: key, machine: key });
     } catch (err) {
-      if (state) await killVm(paths, state);
-      else await clearVmFiles(paths);
       if (err instanceof InterruptedError || signal?.aborted) throw err;
       const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
       progress.notice(`lab: the boot snapshot did not restore (${why}); booting instead`);
@@ -117,9 +100,7 @@ export async function restoreOrBoot(
 
   const state = await ctx.launch();
   const saved = decision.save && (await saveForNextTime(store, paths, state, { key, shape }, ctx));
-  const booted: VmState = { ...state, start: { from: 'boot', ...(saved ? { snapshot: key } : {}), machine: key } };
-  await writeState(paths, booted);
-  return booted;
+  return started(paths, state, { from: 'boot', ...(saved ? { snapshot: key } : {}), machine: key });
 }
 
 /** Saves the guest just booted as its boot snapshot; a failure is one line, and the guest runs on. */
@@ -143,7 +124,9 @@ async function saveForNextTime(
       disk: state.disk,
       serialLog: paths.serialLog,
     };
-    const saved = await saveBootSnapshot(store, snapshot.key, vm, snapshot.shape, signal);
+    // another lab up of the same VM may have saved it while this one booted
+    const entry = { kind: 'snapshots', key: snapshot.key, about: { shape: snapshot.shape } } as const;
+    const saved = await saveGuestSnapshot(store, entry, vm, signal);
     stage.done(
       saved
         ? `${(saved.bytes / (1 << 20)).toFixed(0)} MiB in ${(saved.ms / 1000).toFixed(1)} s`
@@ -176,7 +159,5 @@ async function startAtMoment(paths: LabPaths, moment: Moment, machine: string, c
     throw err;
   }
   stage.done('guest ready');
-  const started: VmState = { ...state, start: { from: 'moment', moment: moment.name, machine } };
-  await writeState(paths, started);
-  return started;
+  return started(paths, state, { from: 'moment', moment: moment.name, machine });
 }

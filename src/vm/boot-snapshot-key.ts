@@ -55,6 +55,24 @@ export function bootSnapshotKey(shape: BootShape): string {
   return keyOf({ snapshot: 'boot', format: BOOT_SNAPSHOT_FORMAT, ...shape });
 }
 
+/** What a scenario's start moment depends on beyond the machine it is saved on. */
+export interface SharedStartId {
+  scenario: string;
+  /** sha256 of the scenario's file: its settings, prepare commands and steps. */
+  sha256: string;
+  /** The moment's name in the scenario, and the steps done before it. */
+  moment: string;
+  after: number;
+}
+
+/** Bumped when how lab brings a guest to a scenario's start, or what the entry holds, changes. */
+export const SHARED_START_FORMAT = 1;
+
+/** The store key of a scenario's start moment saved on the machine of boot snapshot key bootKey (pure). */
+export function sharedStartKey(bootKey: string, id: SharedStartId): string {
+  return keyOf({ snapshot: 'start', format: SHARED_START_FORMAT, machine: bootKey, ...id });
+}
+
 export type StartPlan = { kind: 'restore' } | { kind: 'boot'; save: boolean; why?: string };
 
 /**

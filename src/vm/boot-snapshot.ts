@@ -12,8 +12,15 @@ import { guestToolDir } from '../image/guest-tools.js';
 import { sleep } from '../util/sleep.js';
 import { BOOT_SNAPSHOT_FORMAT, type BootShape } from './boot-snapshot-key.js';
 
-/** A boot snapshot's files in its store entry (snapshots/KEY). */
-export function snapshotFiles(dir: string): { memory: string; disk: string; serialLog: string; record: string } {
+/** A saved guest's files in its store entry: a boot snapshot (snapshots/KEY) or a start moment (starts/KEY). */
+export interface SnapshotFiles {
+  memory: string;
+  disk: string;
+  serialLog: string;
+  record: string;
+}
+
+export function snapshotFiles(dir: string): SnapshotFiles {
   return {
     // the console's output up to that moment: a restored VM's serial log starts with its boot
     serialLog: path.join(dir, 'serial.log'),
@@ -64,22 +71,29 @@ async function receiveStream(socketPath: string, file: string): Promise<{ done: 
   return { done, close: () => server.close() };
 }
 
+/** Where a saved guest goes, and what its record says of it beyond the format and when. */
+export interface GuestSnapshotEntry {
+  kind: 'snapshots' | 'starts';
+  key: string;
+  about: { shape: BootShape } & Record<string, unknown>;
+}
+
 /**
- * Saves the running guest as the boot snapshot KEY: paused, its memory
- * streamed to the entry, the disk overlay copied while QEMU holds it flushed
- * and inactive, then resumed. The entry appears whole or not at all.
+ * Saves the running guest as a store entry: paused, its memory streamed to
+ * the entry, the disk overlay copied while QEMU holds it flushed and
+ * inactive, then resumed. The entry appears whole or not at all; undefined
+ * when another lab saved it meanwhile.
  */
-export async function saveBootSnapshot(
+export async function saveGuestSnapshot(
   store: Store,
-  key: string,
+  entry: GuestSnapshotEntry,
   vm: SnapshotVm & { disk?: string; serialLog: string },
-  shape: BootShape,
   signal?: AbortSignal,
-): Promise<{ bytes: number; ms: number } | undefined> {
+): Promise<{ bytes: number; ms: number; savedAt: string } | undefined> {
   const started = Date.now();
   let bytes = 0;
-  // another lab up of the same VM may have saved it while this one booted
-  const { hit } = await store.ensure('snapshots', key, async (dir) => {
+  const savedAt = new Date().toISOString();
+  const { hit } = await store.ensure(entry.kind, entry.key, async (dir) => {
     const files = snapshotFiles(dir);
     const stream = await receiveStream(vm.streamSocket, files.memory);
     await qmpCommand(vm.qmpSocket, 'stop');
@@ -90,7 +104,7 @@ export async function saveBootSnapshot(
       if (vm.disk) await copyFile(vm.disk, files.disk);
       await copyFile(vm.serialLog, files.serialLog).catch(() => writeFile(files.serialLog, ''));
       bytes = (await stat(files.memory)).size;
-      const record = { format: BOOT_SNAPSHOT_FORMAT, shape, savedAt: new Date().toISOString(), bytes };
+      const record = { format: BOOT_SNAPSHOT_FORMAT, ...entry.about, savedAt, bytes };
       await writeFile(files.record, JSON.stringify(record, null, 2) + '\n');
     } finally {
       stream.close();
@@ -98,7 +112,7 @@ export async function saveBootSnapshot(
       await qmpCommand(vm.qmpSocket, 'cont');
     }
   });
-  return hit ? undefined : { bytes, ms: Date.now() - started };
+  return hit ? undefined : { bytes, ms: Date.now() - started, savedAt };
 }
 
 /**

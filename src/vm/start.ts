@@ -13,6 +13,7 @@ import { clearVmFiles, killVm, writeState, type VmState } from './state.js';
 import { waitReady } from './ready.js';
 import { checkMomentName, findMoment, forgetMoments, prepareMomentsDisk, type Moment } from './moments.js';
 import { restoreOrBoot, type StartPlanFacts } from './boot-moment.js';
+import type { SharedStart } from './shared-start.js';
 import type { StartRequest } from './start-request.js';
 import { assertPortFree, freeLocalPort } from './ports.js';
 import { currentVm } from './status.js';
@@ -27,7 +28,7 @@ export async function startVm(
   store: Store,
   paths: LabPaths,
   request: StartRequest,
-  options: { progress: Progress; signal?: AbortSignal },
+  options: { progress: Progress; signal?: AbortSignal; sharedStart?: SharedStart },
 ): Promise<VmState> {
   const { progress, signal } = options;
   const existing = await currentVm(paths);
@@ -121,6 +122,7 @@ export async function startVm(
   const base = { request, accel, ssh, kgdb };
   const facts: StartPlanFacts = {
     moment: request.moment === undefined ? undefined : await momentToStartAt(paths, request),
+    sharedStart: options.sharedStart,
     forceBoot: request.boot ?? false,
     diskKept: request.rootfs.kind === 'debian' && !(await overlayRenewal(paths.disk, request.rootfs, !!request.fresh)),
   };

@@ -33,11 +33,19 @@ export interface VmState {
   serialLog: string;
   profile: string;
   /**
-   * How the guest started: booted, or restored from the boot snapshot KEY; and
-   * its machine (the key its boot snapshot has, saved or not), which a named
-   * moment must match to load.
+   * How the guest started: booted, restored from the boot snapshot KEY, at a
+   * named moment of the lab, or at a scenario's start moment from the store
+   * (snapshot is then its key, savedAt when it was saved); and its machine
+   * (the key its boot snapshot has, saved or not), which a named moment must
+   * match to load.
    */
-  start?: { from: 'boot' | 'snapshot' | 'moment'; snapshot?: string; moment?: string; machine?: string };
+  start?: {
+    from: 'boot' | 'snapshot' | 'moment' | 'start';
+    snapshot?: string;
+    moment?: string;
+    machine?: string;
+    savedAt?: string;
+  };
 }
 
 /**
@@ -108,10 +116,11 @@ const VM_STATE = object({
   profile: text,
   start: optional(
     object({
-      from: oneOf('boot', 'snapshot', 'moment'),
+      from: oneOf('boot', 'snapshot', 'moment', 'start'),
       snapshot: optional(text),
       moment: optional(text),
       machine: optional(text),
+      savedAt: optional(text),
     }),
   ),
 });

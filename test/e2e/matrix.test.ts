@@ -137,6 +137,52 @@ describe('lab matrix here', () => {
   );
 });
 
+describe('lab matrix --same-start', () => {
+  it(
+    "starts every job from the scenario's start moment: made once in the store, restored by the others",
+    async () => {
+      const same = path.join(cwd, 'same.json');
+      writeFileSync(
+        same,
+        JSON.stringify({
+          name: 'same',
+          kernels: [{ name: 'base', profile: 'debian' }],
+          scenarios: ['manual'],
+          repeat: 2,
+        }),
+      );
+      const out = path.join(cwd, 'same-start');
+      const r = await lab(['matrix', same, '--same-start', '--out', out, '--jobs', '1', '--json'], { cwd });
+      expect(r.exitCode, r.stderr).toBe(0);
+      const starts = ['base.manual.r1', 'base.manual.r2'].map((id) => {
+        const job = jobResult(out, id);
+        expect(job).toMatchObject({ status: 'done', verdicts: [{ path: 'manual', fired: true }] });
+        return JSON.parse(readFileSync(path.join(job.runDir, 'manifest.json'), 'utf8')).start;
+      });
+      expect(starts[0]).toMatchObject({ moment: 'manual-fragmented', savedAt: expect.any(String) });
+      expect(starts[1]).toEqual(starts[0]);
+      // r1 made the moment (or found it in the store); r2, after it, restores it whatever r1 did
+      const log = (id: string) => readFileSync(path.join(out, 'logs', `${id}.log`), 'utf8');
+      expect(log('base.manual.r2')).toMatch(/restore \(start moment manual-fragmented [0-9a-f]{8}\): guest ready/);
+      expect(log('base.manual.r2')).not.toMatch(/start moment manual-fragmented: the first 2 step/);
+      expect(await qemusUnder(out)).toEqual([]);
+    },
+    30 * 60_000,
+  );
+
+  it('refuses a scenario with no start moment before building anything, in one line', async () => {
+    const startless = path.join(cwd, 'startless.json');
+    const spec = { name: 'startless', kernels: [{ name: 'base' }], scenarios: ['manual', 'stress'] };
+    writeFileSync(startless, JSON.stringify(spec));
+    const r = await lab(['matrix', startless, '--same-start', '--out', path.join(cwd, 'startless')], { cwd });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/startless\.json with --same-start: sameStart: scenario "stress" names no start moment/),
+    ]);
+    expect(existsSync(path.join(cwd, 'startless'))).toBe(false);
+  });
+});
+
 describe('lab matrix --slurm on a real Slurm', () => {
   const cluster = tempDir('slurm');
   const out = path.join(cwd, 'slurm');

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { bootSnapshotKey, machineOf, planStart, type BootShape } from '../../src/vm/boot-snapshot-key.js';
+import {
+  bootSnapshotKey,
+  machineOf,
+  planStart,
+  sharedStartKey,
+  type BootShape,
+  type SharedStartId,
+} from '../../src/vm/boot-snapshot-key.js';
+import { runStartOf } from '../../src/lab/same-start.js';
+import type { VmState } from '../../src/vm/state.js';
 import { qemuArgs, type QemuPlan } from '../../src/qemu/args.js';
 import { overlayCommand } from '../../src/qemu/overlay.js';
 import { resumeRequest } from '../../src/guest/agent-protocol.js';
@@ -175,5 +184,33 @@ describe("the lab's list of moments", () => {
     mkdirSync(paths.vmDir, { recursive: true });
     writeFileSync(paths.moments, JSON.stringify([{ name: 'x', savedAt: 1 }]));
     await expect(readMoments(paths)).rejects.toMatchObject({ code: 'STATE_CORRUPT' });
+  });
+});
+
+describe("a scenario's start moment in the store (matrix jobs with sameStart)", () => {
+  const id = { scenario: 'manual', sha256: 'a'.repeat(64), moment: 'manual-fragmented', after: 2 };
+  const key = sharedStartKey('boot1', id);
+
+  it.each<[string, string, SharedStartId]>([
+    ['another machine (its boot snapshot key)', 'boot2', id],
+    ['another scenario file', 'boot1', { ...id, sha256: 'b'.repeat(64) }],
+    ['another scenario', 'boot1', { ...id, scenario: 'proactive' }],
+    ['more steps before the moment', 'boot1', { ...id, after: 3 }],
+    ['another moment name', 'boot1', { ...id, moment: 'other' }],
+  ])('is another entry with %s', (_, boot, other) => {
+    expect(sharedStartKey(boot, other)).not.toBe(key);
+  });
+
+  it('is the same entry for the same machine and scenario, and never a boot snapshot', () => {
+    expect(sharedStartKey('boot1', { ...id })).toBe(key);
+    expect(key).not.toBe(bootSnapshotKey(shape()));
+  });
+
+  it('is what a run started there names in its manifest, and nothing for any other start', () => {
+    const state = (start: VmState['start']) => ({ start }) as VmState;
+    const at = { from: 'start', snapshot: key, moment: 'manual-fragmented', savedAt: '2026-12-07T15:00:00Z' } as const;
+    expect(runStartOf(state(at))).toEqual({ moment: 'manual-fragmented', savedAt: '2026-12-07T15:00:00Z' });
+    expect(runStartOf(state({ from: 'snapshot', snapshot: key }))).toBeUndefined();
+    expect(runStartOf(state(undefined))).toBeUndefined();
   });
 });

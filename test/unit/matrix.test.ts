@@ -10,6 +10,7 @@ import { parseSacct, sbatchArgs, slurmScripts, taskMemory } from '../../src/matr
 import { shellQuote } from '../../src/util/shell-quote.js';
 import type { JobResult } from '../../src/lab/job.js';
 import { PROJECT } from '../helpers/cli.js';
+import { LabError } from '../../src/errors.js';
 
 const SCENARIOS = ['manual', 'kcompactd', 'direct'];
 const spec = (o: object) =>
@@ -48,7 +49,7 @@ describe('a matrix spec', () => {
   it('names the file, the key and what is allowed when something is wrong', () => {
     expect(() => spec({ kernel: [] })).toThrow(
       'm.json: (top level): unknown key "kernel" (allowed: ' +
-        '$schema, name, about, kernels, scenarios, arch, repeat, vm, timeout)',
+        '$schema, name, about, kernels, scenarios, arch, repeat, vm, sameStart, timeout)',
     );
     expect(() => spec({ kernels: [{ name: 'a', profile: 'debian', frag: [] }] })).toThrow(
       'm.json: kernels.0: unknown key "frag" (allowed: name, profile, lab, fragments)',
@@ -240,5 +241,44 @@ describe('the Slurm plan', () => {
       { id: 'c', task: 2, state: 'FAILED', exitCode: '1:0' },
       { id: 'd', task: 3, state: 'MISSING' },
     ]);
+  });
+});
+
+describe('a matrix with sameStart (lab matrix --same-start)', () => {
+  const withStart = (s: string) => s === 'manual';
+
+  it('puts sameStart in every job, and the Slurm build step passes --same-start on', () => {
+    const s = parseMatrixSpec(
+      JSON.stringify({ name: 'm', kernels: [{ name: 'a' }], scenarios: ['manual'], repeat: 2, sameStart: true }),
+      'm.json',
+      SCENARIOS,
+      withStart,
+    );
+    expect(expandMatrix(s, files).jobs.map((j) => j.sameStart)).toEqual([true, true]);
+    expect(expandMatrix(spec({}), files).jobs.map((j) => j.sameStart)).toEqual([undefined]);
+    const base = { name: 'm', out: '/o', spec: '/m.json', jobIds: ['a'], node: 'n', labMain: 'l', storeRoot: '/s' };
+    const plan = { ...base, vm: { memory: '2G', cpus: 2 }, timeout: 60 };
+    expect(slurmScripts({ ...plan, sameStart: true }).build).toMatch(/--prepare-only --out \/o --same-start\n/);
+    expect(slurmScripts(plan).build).toMatch(/--prepare-only --out \/o\n/);
+  });
+
+  it('refuses a scenario without a start moment, and names those that have one', () => {
+    const text = JSON.stringify({
+      name: 'm',
+      kernels: [{ name: 'a' }],
+      scenarios: ['manual', 'direct'],
+      sameStart: true,
+    });
+    let error: unknown;
+    try {
+      parseMatrixSpec(text, 'm.json', SCENARIOS, withStart);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(LabError);
+    expect((error as LabError).line()).toBe(
+      'm.json: sameStart: scenario "direct" names no start moment: ' +
+        'drop sameStart, or keep to scenarios with one: manual',
+    );
   });
 });

@@ -30,6 +30,10 @@ export const matrixCommand = defineCommand({
         type: 'string',
         describe: "collect the job results in this matrix directory into summary.json (Slurm's gather step)",
       })
+      .option('same-start', {
+        type: 'boolean',
+        describe: "start every job from its scenario's start moment, saved once in the store",
+      })
       .option('slurm', {
         type: 'boolean',
         describe: 'write an sbatch build step, job array and gather step instead of running here',
@@ -51,9 +55,18 @@ export const matrixCommand = defineCommand({
     submit: a.submit,
     partition: a.partition,
     status: a.status,
+    sameStart: a.sameStart,
   }),
   run: async (cli, m) => {
     const matrix = await import('../../lab/matrix.js');
+    if (m.sameStart && (m.status || m.gather || m.run))
+      throw new LabError(
+        'BAD_OPTION',
+        '--same-start goes with a spec: the jobs of a prepared matrix say how they start',
+        {
+          hint: 'lab matrix SPEC --same-start',
+        },
+      );
     if (m.status) {
       const r = await (await import('../../lab/slurm.js')).slurmStatus(path.resolve(m.status));
       cli.out(cli.json ? JSON.stringify(r, null, 2) : (await import('../render-matrix.js')).renderSlurmStatus(r));
@@ -68,12 +81,12 @@ export const matrixCommand = defineCommand({
     if (m.run) return runHere(cli, path.resolve(m.run), m.jobs);
     if (!m.spec)
       throw new LabError('BAD_OPTION', 'lab matrix needs a spec', { hint: 'lab matrix matrices/example.json' });
-    const { spec } = matrix.expandSpec(m.spec);
+    const { spec } = matrix.expandSpec(m.spec, { sameStart: m.sameStart });
     const out = path.resolve(m.out ?? path.join(cli.lab.paths.root, 'matrices', spec.name));
     if (m.slurm) {
       const r = await (
         await import('../../lab/slurm.js')
-      ).writeSlurm(m.spec, out, { submit: m.submit ?? false, partition: m.partition });
+      ).writeSlurm(m.spec, out, { submit: m.submit ?? false, partition: m.partition, sameStart: m.sameStart });
       cli.out(
         cli.json
           ? JSON.stringify(r, null, 2)
@@ -86,7 +99,7 @@ export const matrixCommand = defineCommand({
       return 0;
     }
     if (m.submit) throw new LabError('BAD_OPTION', '--submit goes with --slurm');
-    const plan = await matrix.prepareMatrix(cli.lab, m.spec, out);
+    const plan = await matrix.prepareMatrix(cli.lab, m.spec, out, { sameStart: m.sameStart });
     if (m.prepareOnly) {
       cli.out(
         cli.json
