@@ -8,7 +8,7 @@ import { waitReady } from './ready.js';
 import { loadBootSnapshot, resumeGuest, type SnapshotFiles } from './boot-snapshot.js';
 import type { StartRequest } from './start-request.js';
 
-/** The boot snapshot's stream QEMU reads and the disk that goes with it, or the named moment it loads. */
+/** A saved guest's stream QEMU reads and the disk that goes with it, or the lab's named moment it loads. */
 export type RestoreFrom = { memory: string; disk?: string } | { moment: string };
 
 export interface MomentContext {
@@ -16,7 +16,7 @@ export interface MomentContext {
   sshPublicKey?: string;
   progress: Progress;
   signal?: AbortSignal;
-  /** Starts QEMU; when restoring, returns as soon as QEMU waits for the stream, else once the guest is ready. */
+  /** Starts QEMU; restoring, returns once QEMU runs (it reads the stream itself), else once the guest is ready. */
   launch(from?: RestoreFrom): Promise<VmState>;
 }
 
