@@ -9,6 +9,11 @@ import { parseCheckedJson } from '../util/checked-json.js';
 
 export const MEMORY_SIZE = /^(\d+)([MG])$/;
 
+/** Whether the shipped scenario NAME names a start moment (its "start"). */
+function scenarioHasStartMoment(name: string): boolean {
+  return loadScenario(name).start !== undefined;
+}
+
 /** A guest memory size as the spec writes it (2G, 1536M) in MiB (pure); the schema admits no other form. */
 export function mebibytes(size: string): number {
   const m = MEMORY_SIZE.exec(size);
@@ -87,7 +92,7 @@ export function parseMatrixSpec(
   text: string,
   file: string,
   scenarioNames = listScenarios().map((s) => s.name),
-  hasStartMoment = (scenario: string) => loadScenario(scenario).start !== undefined,
+  hasStartMoment = scenarioHasStartMoment,
 ): MatrixSpec {
   const spec = parseCheckedJson(text, file, MatrixSpecSchema, 'MATRIX_INVALID', {
     allowedKeysAt: (at) => ALLOWED_KEYS[String(at.find((p) => typeof p === 'string') ?? '')],
@@ -138,7 +143,7 @@ export function loadMatrixSpec(file: string, overrides: { sameStart?: boolean } 
   if (!overrides.sameStart || spec.sameStart) return spec;
   const same = { ...spec, sameStart: true };
   const names = listScenarios().map((s) => s.name);
-  checkSameStart(same, `${file} with --same-start`, names, (s) => loadScenario(s).start !== undefined);
+  checkSameStart(same, `${file} with --same-start`, names, scenarioHasStartMoment);
   return same;
 }
 
