@@ -17,7 +17,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 
-const LAB = path.resolve(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
+const LAB = path.resolve(import.meta.dirname, '..', 'dist', 'lab.js');
 const cwd = mkdtempSync(path.join(os.tmpdir(), 'lab-bench-'));
 const results = [];
 

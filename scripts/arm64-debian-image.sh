@@ -21,7 +21,7 @@ for a in "$@"; do
   esac
 done
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-lab=(node "$repo/dist/cli/main.js")
+lab=(node "$repo/dist/lab.js")
 work="$(mktemp -d /var/tmp/lab-arm64-image.XXXXXX)"
 aside=""
 cleanup() {

@@ -15,7 +15,7 @@
 # Prints each step's wall time; exits non-zero at the first failure.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-lab="node $repo/dist/cli/main.js"
+lab="node $repo/dist/lab.js"
 cold=0
 rebuild=0
 keep=0
@@ -27,7 +27,7 @@ for a in "$@"; do
     *) echo "usage: $0 [--cold] [--rebuild] [--keep]" >&2; exit 2 ;;
   esac
 done
-[ -f "$repo/dist/cli/main.js" ] || { echo "class-cache-check: build lab first: npm run build" >&2; exit 2; }
+[ -f "$repo/dist/lab.js" ] || { echo "class-cache-check: build lab first: npm run build" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "class-cache-check: python3 is missing (it serves the cache)" >&2; exit 2; }
 
 work=$(mktemp -d /var/tmp/lab-cache-check.XXXXXX)

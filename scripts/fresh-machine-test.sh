@@ -157,7 +157,7 @@ class_lab() { # lock or verify: the class's lab.json built in this root's own em
   for f in "$class"/*.config; do [ -e "$f" ] && cp "$f" "$root/root/class/"; done
   in_root "before=\$(dpkg-query -W | wc -l) && cd /root/lab && bash scripts/install-deps.sh >/dev/null &&
     echo \"install-deps.sh: \$((\$(dpkg-query -W | wc -l) - before)) packages installed\" &&
-    npm ci --no-audit --no-fund && cd /root/class && node /root/lab/dist/cli/main.js $1" || return $?
+    npm ci --no-audit --no-fund && cd /root/class && node /root/lab/dist/lab.js $1" || return $?
   if [ "$1" = lock ]; then cp "$root/root/class/lab.lock" "$class/lab.lock"; fi
 }
 

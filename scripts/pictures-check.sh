@@ -15,7 +15,7 @@ export LAB_PROFILE=${LAB_PROFILE:-debian}
 stamp() { date +%s.%N; }
 step() { echo "== $*" >&2; }
 npm ci --silent >/dev/null 2>&1
-lab() { node dist/cli/main.js "$@"; }
+lab() { node dist/lab.js "$@"; }
 trap 'lab down >/dev/null 2>&1 || true' EXIT
 
 step "lab demo"

@@ -20,7 +20,7 @@ for a in "$@"; do
   esac
 done
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-lab=(node "$repo/dist/cli/main.js")
+lab=(node "$repo/dist/lab.js")
 work="$(mktemp -d /var/tmp/lab-repro.XXXXXX)"
 [[ $keep == 1 ]] || trap 'rm -rf "$work"' EXIT
 echo "work: $work"

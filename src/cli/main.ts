@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { labVersion } from '../config/paths.js';
 import { EXIT_CODES } from '../errors.js';
 import { COMMANDS } from './commands/index.js';
 import { globalOptions } from './options.js';
@@ -21,5 +22,6 @@ await y
     process.stderr.write(`lab: ${msg}: see lab --help\n`);
     process.exit(EXIT_CODES.usage);
   })
+  .version(labVersion())
   .help()
   .parseAsync();

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,18 +15,41 @@ export function labDir(explicit?: string, env: NodeJS.ProcessEnv = process.env):
   return path.resolve(explicit ?? env.LAB_DIR ?? '.lab');
 }
 
-/** The project's own folders (kernel-configs/, gdb-scripts/, image/, profiles/), found from the compiled file. */
+let root: string | undefined;
+/** The project's own folders (kernel-configs/, gdb-scripts/, image/, profiles/), found from the running file. */
 export function projectRoot(): string {
-  return projectRootOf(import.meta.url);
+  root ??= projectRootOf(import.meta.url);
+  return root;
 }
 
 /**
- * The project from this module's file URL (pure): dist/config/paths.js or
- * src/config/paths.ts, two levels up. fileURLToPath decodes the URL (a
- * checkout under "My Labs" or "Übungen" is %20 and %C3%9C in its pathname).
+ * The project from a module's file URL: the nearest folder above it with a
+ * package.json. The module may be dist/config/paths.js, src/config/paths.ts,
+ * the bundle dist/lab.js or one of its chunks in dist/lab-chunks/.
+ * fileURLToPath decodes the URL (a checkout under "My Labs" or "Übungen" is
+ * %20 and %C3%9C in its pathname).
  */
-export function projectRootOf(moduleUrl: string): string {
-  return path.resolve(path.dirname(fileURLToPath(moduleUrl)), '..', '..');
+export function projectRootOf(
+  moduleUrl: string,
+  hasManifest = (dir: string) => existsSync(path.join(dir, 'package.json')),
+): string {
+  const file = fileURLToPath(moduleUrl);
+  for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (hasManifest(dir)) return dir;
+  }
+  throw new Error(`no package.json in any folder above ${file}`);
+}
+
+/** lab's command, as a matrix job's process runs it (here, or on a node that shares this path): the bundle. */
+export function labMain(): string {
+  return path.join(projectRoot(), 'dist', 'lab.js');
+}
+
+/** lab's own version, from its package.json. */
+export function labVersion(): string {
+  const manifest: unknown = JSON.parse(readFileSync(path.join(projectRoot(), 'package.json'), 'utf8'));
+  const version = typeof manifest === 'object' && manifest !== null && 'version' in manifest ? manifest.version : '';
+  return typeof version === 'string' ? version : 'unknown';
 }
 
 export interface LabPaths {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { labPaths } from '../config/paths.js';
+import { labMain, labPaths } from '../config/paths.js';
 import { LabError } from '../errors.js';
 import { expandMatrix, type Job, type KernelPins, type UnpinnedJob } from '../matrix/job.js';
 import { pinJob } from '../matrix/pin.js';
@@ -118,9 +118,6 @@ export interface JobEvent {
   exitCode?: number;
 }
 
-/** lab itself, as a job's process runs it (here, or on a node that shares this path). */
-export const LAB_MAIN = path.resolve(import.meta.dirname, '..', 'cli', 'main.js');
-
 /**
  * Runs the prepared jobs here, `jobs` at a time, each as its own `lab run
  * --spec` process with its own VM and lab directory. A failed job is
@@ -150,7 +147,7 @@ export async function runMatrixHere(
     const r = await execute(
       {
         program: { path: process.execPath },
-        args: [LAB_MAIN, 'run', '--spec', layout.jobFile(job.id), '--lab-dir', layout.labDir(job.id), '--json'],
+        args: [labMain(), 'run', '--spec', layout.jobFile(job.id), '--lab-dir', layout.labDir(job.id), '--json'],
         what: `matrix job ${job.id}`,
       },
       { logFile: layout.log(job.id), signal: ctx.signal, timeoutMs: job.timeout * 1000, killAfterMs: 30_000 },

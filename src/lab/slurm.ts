@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { storeRoot } from '../config/paths.js';
+import { labMain, storeRoot } from '../config/paths.js';
 import { LabError } from '../errors.js';
 import { parseSacct, sacctStates, sbatchArgs, slurmScripts } from '../matrix/slurm-plan.js';
 import { execute } from '../process/runner.js';
@@ -9,7 +9,7 @@ import { readCheckedText } from '../util/checked-file.js';
 import { readCheckedJson, RECORD_BYTES } from '../util/checked-record.js';
 import { findOnPath } from '../util/which.js';
 import { SlurmSubmissionSchema, type SlurmSubmission } from '../matrix/records.js';
-import { expandSpec, LAB_MAIN, matrixLayout } from './matrix.js';
+import { expandSpec, matrixLayout } from './matrix.js';
 
 export type { SlurmSubmission };
 
@@ -52,7 +52,7 @@ export async function writeSlurm(
     spec: path.resolve(specFile),
     jobIds: jobs.map((j) => j.id),
     node: process.execPath,
-    labMain: LAB_MAIN,
+    labMain: labMain(),
     storeRoot: storeRoot(),
     vm: spec.vm,
     timeout: spec.timeout,

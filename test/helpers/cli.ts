@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 export const PROJECT = path.resolve(import.meta.dirname, '..', '..');
-export const LAB = path.join(PROJECT, 'dist', 'cli', 'main.js');
+export const LAB = path.join(PROJECT, 'dist', 'lab.js');
 
 /** A new directory under the test run's own (removed when the run ends; see temp-root.ts). */
 export function tempDir(label: string): string {

@@ -13,6 +13,7 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
+  readFileSync,
   readdirSync,
   realpathSync,
   rmSync,
@@ -142,6 +143,12 @@ describe('npm pack', () => {
     expect(sources.filter((js) => !paths().includes(js))).toEqual([]);
   });
 
+  it('runs bin/lab as the bundle, its chunks beside it', () => {
+    expect(JSON.parse(readFileSync(path.join(checkout, 'package.json'), 'utf8')).bin).toEqual({ lab: 'dist/lab.js' });
+    expect(paths()).toContain('dist/lab.js');
+    expect(paths().filter((p) => p.startsWith('dist/lab-chunks/') && p.endsWith('.js')).length).toBeGreaterThan(0);
+  });
+
   it("holds every file of the folders lab reads from its package, the guest's programs still executable", () => {
     const assets = [
       'courses',
@@ -172,8 +179,8 @@ describe('npm pack', () => {
   });
 
   it('installs without the dev tools: no node-pty to compile, no browser driver', () => {
-    expect(existsSync(path.join(installed, 'dist', 'cli', 'main.js'))).toBe(true);
-    for (const dev of ['node-pty', 'puppeteer-core', 'typescript', 'vitest'])
+    expect(existsSync(path.join(installed, 'dist', 'lab.js'))).toBe(true);
+    for (const dev of ['node-pty', 'puppeteer-core', 'typescript', 'vitest', 'esbuild'])
       expect(existsSync(path.join(course, 'node_modules', dev)), dev).toBe(false);
   });
 });

@@ -61,12 +61,21 @@ describe('ssh exit status 255', () => {
 });
 
 describe('projectRoot', () => {
+  const root = '/tmp/My Labs/Übung ü';
+  const hasManifest = (dir: string) => dir === root;
+
   it('decodes a checkout path with a space and a non-ASCII letter', () => {
-    const root = '/tmp/My Labs/Übung ü';
     const url = pathToFileURL(path.join(root, 'dist', 'config', 'paths.js')).href;
     expect(url).toContain('%20');
-    expect(projectRootOf(url)).toBe(root);
+    expect(projectRootOf(url, hasManifest)).toBe(root);
     expect(projectRootOf(pathToFileURL(path.join(PROJECT, 'src', 'config', 'paths.ts')).href)).toBe(PROJECT);
     expect(fileURLToPath(url)).toBe(path.join(root, 'dist', 'config', 'paths.js'));
+  });
+
+  it('is the nearest folder with a package.json, at any depth: the bundle, its chunks, the compiled modules', () => {
+    for (const file of ['dist/lab.js', 'dist/lab-chunks/chunk-X.js', 'dist/config/paths.js']) {
+      expect(projectRootOf(pathToFileURL(path.join(root, file)).href, hasManifest)).toBe(root);
+    }
+    expect(() => projectRootOf(pathToFileURL('/nowhere/dist/lab.js').href, () => false)).toThrow(/no package.json/);
   });
 });

@@ -193,7 +193,7 @@ describe('the Slurm plan', () => {
     spec: '/shared/matrices/example.json',
     jobIds: ['a.manual.r1', 'a.manual.r2', 'b.manual.r1'],
     node: '/usr/bin/node',
-    labMain: '/opt/lab/dist/cli/main.js',
+    labMain: '/opt/lab/dist/lab.js',
     storeRoot: '/shared/store',
     vm: { memory: '2G', cpus: 2 },
     timeout: 900,
@@ -203,7 +203,7 @@ describe('the Slurm plan', () => {
     expect(s.array).toContain('#SBATCH --array=0-2\n#SBATCH --cpus-per-task=2\n#SBATCH --mem=3072M\n#SBATCH --time=20');
     expect(s.jobsList).toBe('a.manual.r1\na.manual.r2\nb.manual.r1\n');
     expect(s.build).toContain(
-      `exec /usr/bin/node /opt/lab/dist/cli/main.js matrix ` +
+      `exec /usr/bin/node /opt/lab/dist/lab.js matrix ` +
         `/shared/matrices/example.json --prepare-only --out '/shared/it'\\''s here'`,
     );
     expect(s.gather).toContain("matrix --gather '/shared/it'\\''s here'");
