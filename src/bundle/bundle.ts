@@ -2,7 +2,7 @@ import { lstat, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as tar from 'tar';
 import tmp from 'tmp';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InterruptedError, LabError } from '../errors.js';
 import { sizeInWords } from '../util/checked-file.js';
 import { sha256File } from '../util/hash.js';

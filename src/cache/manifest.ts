@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LabError } from '../errors.js';
 import type { EntryPin } from '../lock/lock.js';
 import { sha256 } from '../util/hash.js';

@@ -2,7 +2,7 @@ import { ARCHES } from '../arch/arch.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LabError } from '../errors.js';
 import { TRIGGERS } from './triggers.js';
 import { readCheckedTextSync, withoutBom } from '../util/checked-file.js';

@@ -1,7 +1,7 @@
 import { ARCHES } from '../arch/arch.js';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LabError } from '../errors.js';
 import { urlProblem } from '../util/url.js';
 import { readCheckedTextSync } from '../util/checked-file.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { KernelBase } from '../config/profile.js';
 import { readStoreRecord } from '../store/entry-record.js';
 import { readCheckedText } from '../util/checked-file.js';

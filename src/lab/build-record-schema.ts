@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ProfileNameSchema } from '../config/profile.js';
 import { ARCHES } from '../arch/arch.js';
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LabError } from '../errors.js';
 import { parseBreakpointSpec, type BreakpointRequest } from '../gdb/breakpoint-spec.js';
 import { unknownBreakpointError } from '../gdb/debug.js';

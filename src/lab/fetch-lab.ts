@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { archSpec } from '../arch/arch.js';
 import { fetchEntry, type FetchedEntry } from '../cache/fetch-entry.js';
 import { cacheLocation, describeCache, type CacheLocation } from '../cache/location.js';

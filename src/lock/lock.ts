@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseCheckedJson } from '../util/checked-json.js';
 import { sha256 } from '../util/hash.js';
 import { ARCHES } from '../arch/arch.js';

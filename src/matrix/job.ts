@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ARCHES, rootfsFor, type Arch } from '../arch/arch.js';
 import { LabError } from '../errors.js';
 import { parseCheckedJson } from '../util/checked-json.js';

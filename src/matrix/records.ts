@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A job id as a file name: it names the job's file and lab directory, so never a path. */
 export const JobIdSchema = z

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ARCHES } from '../arch/arch.js';
 import { LabError } from '../errors.js';
 import { projectRoot } from '../config/paths.js';

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { readStoreRecord } from '../store/entry-record.js';
 import type { Store } from '../store/store.js';
 import { launch } from '../process/runner.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Command } from '../process/command.js';
 import { execute } from '../process/runner.js';
 import { LabError } from '../errors.js';

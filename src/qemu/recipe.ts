@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LabError } from '../errors.js';
 import { projectRoot } from '../config/paths.js';
 import { fetchUrl, sha256Hex } from '../config/profile.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LabError, type ErrorCode } from '../errors.js';
 import { describeIssue } from '../util/checked-json.js';
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LabError } from '../errors.js';
 import { parseCheckedJson } from '../util/checked-json.js';
 import { projectRoot } from '../config/paths.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Who holds a lock: written into the lock file when it is made. */
 export const LockOwnerSchema = z.object({

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LabError } from '../errors.js';
 import { changeList, packageChanges } from '../lock/lock.js';
 import { executeChecked } from '../process/runner.js';

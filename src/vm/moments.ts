@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LabError } from '../errors.js';
 import type { LabPaths } from '../config/paths.js';
 import { execute } from '../process/runner.js';

@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InterruptedError, LabError } from '../errors.js';
 import type { LabPaths } from '../config/paths.js';
 import type { Store } from '../store/store.js';
