@@ -4,9 +4,11 @@ import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { labMain } from '../../src/config/paths.js';
 
 export const PROJECT = path.resolve(import.meta.dirname, '..', '..');
-export const LAB = path.join(PROJECT, 'dist', 'lab.js');
+/** bin/lab, the bundle, from the one place that names it. */
+export const LAB = labMain();
 
 /** A new directory under the test run's own (removed when the run ends; see temp-root.ts). */
 export function tempDir(label: string): string {
